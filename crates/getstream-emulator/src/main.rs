@@ -1,0 +1,2 @@
+//! Emulator binary.
+fn main() {}
