@@ -1,0 +1,742 @@
+#!/usr/bin/env python3
+"""Stream's official Python SDK (getstream==7.0.0), unchanged, against the emulator.
+
+Every case drives the SDK the way a user would, pointed at the emulator with
+``base_url``, and asserts real effects (a hard-deleted channel is gone, an export
+link downloads a file holding the messages that were sent, ...). Besides the
+explicit assertions, a case fails when the SDK's models had to invent a value for a
+required field ("Missing value of non-optional type ..."), because real Stream never
+leaves one out and the SDK's own helpers break on the resulting ``None``.
+
+Usage (normally through ``scripts/python-compat.sh``, which starts the emulator):
+
+    python compat.py --base-url http://127.0.0.1:PORT --api-key K --api-secret S
+    # or STREAM_BASE_URL / STREAM_API_KEY / STREAM_API_SECRET in the environment
+    python compat.py ... --only export_users_async_wait   # run some cases
+
+Prints one line per case, then ``python-compat: N passed, M failed``; exits 1 on any
+failure. Uses the SDK and the standard library only; only talks to loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import ipaddress
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+import urllib.parse
+import urllib.request
+import uuid
+import warnings
+from collections import deque
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from getstream import AsyncStream, Stream
+from getstream.exceptions import (
+    StreamApiException,
+    StreamRateLimitException,
+    StreamTaskException,
+)
+from getstream.models import (
+    ChannelExport,
+    ChannelInput,
+    ChannelMemberRequest,
+    MessageRequest,
+    UserRequest,
+)
+
+MISSING_FIELD_WARNING = "Missing value of non-optional type"
+TERMINAL = ("completed", "failed")
+KNOWN_STATUSES = ("waiting", "pending", "running", "completed", "failed")
+# --min-task-duration the script starts the emulator with (ms); see python-compat.sh.
+MIN_TASK_MS = int(os.environ.get("COMPAT_MIN_TASK_MS", "50"))
+WAIT_TIMEOUT = 30.0
+POLL = 0.05
+
+
+class CaseFailure(AssertionError):
+    """A failed expectation, with a message that says what was expected and seen."""
+
+
+def check(cond: bool, msg: str) -> None:
+    if not cond:
+        raise CaseFailure(msg)
+
+
+# ---------------------------------------------------------------- SDK logging
+class _Recorder(logging.Handler):
+    """Keeps the SDK's own `http.response.received` log events (log_bodies=True)
+    so a failure can show the exact response the emulator sent."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.events: deque = deque(maxlen=50)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() != "http.response.received":
+            return
+        self.events.append(
+            {
+                "method": getattr(record, "http.request.method", "?"),
+                "path": getattr(record, "url.path", "?"),
+                "status": getattr(record, "http.response.status_code", "?"),
+                "body": getattr(record, "http.response.body", None),
+            }
+        )
+
+    def mark(self) -> int:
+        return len(self.events)
+
+    def since(self, mark: int) -> List[Dict[str, Any]]:
+        return list(self.events)[mark:] if mark <= len(self.events) else list(self.events)
+
+
+RECORDER = _Recorder()
+SDK_LOG = logging.getLogger("python-compat.sdk")
+SDK_LOG.setLevel(logging.DEBUG)
+SDK_LOG.propagate = False
+SDK_LOG.addHandler(RECORDER)
+
+
+def _short(value: Any, limit: int = 700) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+# ---------------------------------------------------------------- helpers
+class Ctx:
+    """Connection settings plus factories for SDK clients and fresh ids."""
+
+    def __init__(self, base_url: str, api_key: str, api_secret: str) -> None:
+        self.base_url = base_url
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.run = uuid.uuid4().hex[:8]
+        self._n = 0
+        self.client = self.sync()
+
+    def sync(self, **overrides: Any) -> Stream:
+        kw = dict(
+            api_key=self.api_key,
+            api_secret=self.api_secret,
+            base_url=self.base_url,
+            request_timeout=10.0,
+            logger=SDK_LOG,
+            log_bodies=True,
+        )
+        kw.update(overrides)
+        return Stream(**kw)
+
+    def async_(self, **overrides: Any) -> AsyncStream:
+        kw = dict(
+            api_key=self.api_key,
+            api_secret=self.api_secret,
+            base_url=self.base_url,
+            request_timeout=10.0,
+            logger=SDK_LOG,
+            log_bodies=True,
+        )
+        kw.update(overrides)
+        return AsyncStream(**kw)
+
+    def uid(self, what: str) -> str:
+        self._n += 1
+        return f"py-{self.run}-{what}-{self._n}"
+
+
+def sane_time(label: str, value: Any, slack: timedelta = timedelta(minutes=10)) -> datetime:
+    """A decoded timestamp must be an aware datetime close to now: this is what
+    catches seconds or milliseconds sent where Stream sends nanoseconds."""
+    check(isinstance(value, datetime), f"{label}: expected a datetime, got {value!r}")
+    check(value.tzinfo is not None, f"{label}: expected an aware datetime, got {value!r}")
+    now = datetime.now(timezone.utc)
+    check(
+        now - slack <= value <= now + slack,
+        f"{label}: {value.isoformat()} is not within {slack} of now ({now.isoformat()}); "
+        "timestamps must be Unix nanoseconds",
+    )
+    return value
+
+
+def make_users(ctx: Ctx, n: int) -> List[str]:
+    ids = [ctx.uid("user") for _ in range(n)]
+    resp = ctx.client.upsert_users(*[UserRequest(id=i, name=f"name {i}") for i in ids])
+    users = resp.data.users or {}
+    check(set(ids) <= set(users), f"upsert_users: response users {sorted(users)} lack {ids}")
+    return ids
+
+
+def make_channel(ctx: Ctx, members: List[str], texts: Iterable[str] = (), gap: float = 0.0):
+    """A messaging channel created by members[0] holding members, plus messages
+    sent round-robin by the members. Returns (channel, cid, [MessageResponse])."""
+    ch = ctx.client.chat.channel("messaging", ctx.uid("chan"))
+    ch.get_or_create(
+        data=ChannelInput(
+            created_by_id=members[0],
+            members=[ChannelMemberRequest(user_id=m) for m in members],
+        )
+    )
+    sent = []
+    for i, text in enumerate(texts):
+        if i and gap:
+            time.sleep(gap)
+        resp = ch.send_message(MessageRequest(text=text, user_id=members[i % len(members)]))
+        sent.append(resp.data.message)
+    return ch, f"messaging:{ch.channel_id}", sent
+
+
+def task_id_of(label: str, resp: Any) -> str:
+    tid = getattr(resp.data, "task_id", None)
+    check(isinstance(tid, str) and tid != "", f"{label}: expected a task_id, got {tid!r}")
+    return tid
+
+
+def completed(label: str, resp: Any, tid: str) -> Any:
+    data = resp.data
+    check(data.task_id == tid, f"{label}: task_id {data.task_id!r} != {tid!r}")
+    check(data.status == "completed", f"{label}: status {data.status!r}, expected completed")
+    check(data.error is None, f"{label}: completed task carries error {data.error!r}")
+    return data
+
+
+def result_url(label: str, data: Any) -> str:
+    check(isinstance(data.result, dict), f"{label}: result {data.result!r} is not an object")
+    url = data.result.get("url")
+    check(isinstance(url, str) and url, f"{label}: result has no url: {data.result!r}")
+    return url
+
+
+def download(url: str) -> Any:
+    """GET an export link with no credentials (like Stream's pre-signed links) and
+    parse it as JSON or JSON lines. Only loopback hosts are fetched."""
+    parsed = urllib.parse.urlparse(url)
+    host = parsed.hostname or ""
+    loopback = host == "localhost"
+    try:
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    check(parsed.scheme in ("http", "https"), f"export url {url!r} is not http(s)")
+    check(loopback, f"export url {url!r} does not point at the local emulator")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 (loopback only)
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        raise CaseFailure(f"GET {url} -> HTTP {e.code}: {_short(e.read().decode('utf-8', 'replace'))}")
+    check(status == 200, f"GET {url} -> HTTP {status}")
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    text = raw.decode("utf-8")
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except ValueError:
+        raise CaseFailure(f"export file is neither JSON nor JSON lines: {_short(text)}")
+
+
+def strings_in(doc: Any) -> set:
+    out: set = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            out.add(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                out.add(k)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(doc)
+    return out
+
+
+def objects_with_id(doc: Any, ident: str) -> List[dict]:
+    found: List[dict] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if v.get("id") == ident:
+                found.append(v)
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(doc)
+    return found
+
+
+def channel_texts(ch: Any) -> List[str]:
+    resp = ch.get_or_create()
+    return [m.text for m in (resp.data.messages or [])]
+
+
+def expect_api_error(label: str, fn: Callable[[], Any]) -> StreamApiException:
+    try:
+        fn()
+    except StreamApiException as e:
+        return e
+    raise CaseFailure(f"{label}: expected StreamApiException, the call succeeded")
+
+
+# ---------------------------------------------------------------- cases
+CASES: List[tuple] = []
+
+
+def case(name: str):
+    def deco(fn):
+        CASES.append((name, fn))
+        return fn
+
+    return deco
+
+
+@case("upsert_users")
+def _upsert_users(ctx: Ctx) -> None:
+    a, b = ctx.uid("user"), ctx.uid("user")
+    resp = ctx.client.upsert_users(
+        UserRequest(id=a, name="Ann", role="user", custom={"team": "blue"}), UserRequest(id=b)
+    )
+    users = resp.data.users
+    check(isinstance(users, dict), f"users is {users!r}, expected a map")
+    check(set(users) == {a, b}, f"users keys {sorted(users)} != {sorted([a, b])}")
+    check(users[a].id == a and users[b].id == b, "user ids in the map do not match their keys")
+    check(users[a].name == "Ann", f"name {users[a].name!r} != 'Ann'")
+    check(users[a].role == "user", f"role {users[a].role!r} != 'user'")
+    check((users[a].custom or {}).get("team") == "blue", f"custom {users[a].custom!r} lost team=blue")
+    sane_time("users[a].created_at", users[a].created_at)
+    sane_time("users[a].updated_at", users[a].updated_at)
+    # The SDK's convenience wrapper indexes users[id] itself.
+    c = ctx.uid("user")
+    full = ctx.client.create_user(name="Cy", id=c)
+    check(full.id == c and full.name == "Cy", f"create_user returned {full!r}")
+
+
+@case("get_or_create_channel")
+def _get_or_create(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    cid_id = ctx.uid("chan")
+    ch = ctx.client.chat.channel("messaging", cid_id)
+    resp = ch.get_or_create(
+        data=ChannelInput(
+            created_by_id=a,
+            members=[ChannelMemberRequest(user_id=a), ChannelMemberRequest(user_id=b)],
+        )
+    )
+    d = resp.data
+    check(d.channel is not None, "response has no channel")
+    check(d.channel.cid == f"messaging:{cid_id}", f"cid {d.channel.cid!r}")
+    check(d.channel.id == cid_id and d.channel.type == "messaging", f"id/type {d.channel.id!r}/{d.channel.type!r}")
+    created = sane_time("channel.created_at", d.channel.created_at)
+    members = {m.user_id or (m.user.id if m.user else None) for m in (d.members or [])}
+    check(members == {a, b}, f"members {sorted(map(str, members))} != {sorted([a, b])}")
+    check(d.messages == [], f"new channel has messages {d.messages!r}")
+    again = ch.get_or_create().data
+    check(again.channel.cid == d.channel.cid, "second get_or_create returned another channel")
+    check(again.channel.created_at == created, "second get_or_create re-created the channel")
+    members2 = {m.user_id or (m.user.id if m.user else None) for m in (again.members or [])}
+    check(members2 == {a, b}, f"members after re-query {sorted(map(str, members2))}")
+
+
+@case("send_message")
+def _send_message(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, cid, _ = make_channel(ctx, [a, b])
+    texts = [f"hello {ctx.uid('msg')}", f"reply {ctx.uid('msg')}"]
+    ids = []
+    for text, who in zip(texts, (a, b)):
+        m = ch.send_message(MessageRequest(text=text, user_id=who)).data.message
+        check(m is not None, "response has no message")
+        check(isinstance(m.id, str) and m.id, f"message id {m.id!r}")
+        check(m.text == text, f"text {m.text!r} != {text!r}")
+        check(m.cid == cid, f"message cid {m.cid!r} != {cid!r}")
+        check(m.user is not None and m.user.id == who, f"message user {m.user!r}, expected {who}")
+        check(m.type == "regular", f"message type {m.type!r}, expected 'regular'")
+        sane_time("message.created_at", m.created_at)
+        ids.append(m.id)
+    check(len(set(ids)) == 2, f"message ids not unique: {ids}")
+    listed = channel_texts(ch)
+    check(listed == texts, f"channel query lists messages {listed!r}, expected {texts!r}")
+
+
+@case("get_task_fields")
+def _get_task_fields(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    _, cid, _ = make_channel(ctx, [a], [f"t {ctx.uid('msg')}"])
+    tid = task_id_of("export_channels", ctx.client.chat.export_channels(channels=[ChannelExport(cid=cid)]))
+    seen: List[str] = []
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while True:
+        resp = ctx.client.get_task(id=tid)
+        d = resp.data
+        check(d.task_id == tid, f"task_id {d.task_id!r} != {tid!r}")
+        check(isinstance(d.duration, str) and d.duration, f"duration {d.duration!r}")
+        check(d.status in KNOWN_STATUSES, f"status {d.status!r} is none of {KNOWN_STATUSES}")
+        created = sane_time("created_at", d.created_at)
+        updated = sane_time("updated_at", d.updated_at)
+        check(updated >= created, f"updated_at {updated} < created_at {created}")
+        if not seen or seen[-1] != d.status:
+            seen.append(d.status)
+        if d.status in TERMINAL or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    check(seen[-1] == "completed", f"statuses seen {seen}, expected to end completed")
+    order = [KNOWN_STATUSES.index(s) for s in seen]
+    check(order == sorted(order), f"status went backwards: {seen}")
+    result_url("get_task", d)
+    took = (d.updated_at - d.created_at) / timedelta(milliseconds=1)
+    check(
+        len(seen) > 1 or took >= MIN_TASK_MS * 0.8,
+        f"task was completed at first sight and took {took:.1f} ms < --min-task-duration {MIN_TASK_MS} ms",
+    )
+
+
+@case("export_channels_sync_wait")
+def _export_channels(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    texts = [f"export {ctx.uid('msg')}" for _ in range(3)]
+    _, cid, _ = make_channel(ctx, [a, b], texts)
+    tid = task_id_of("export_channels", ctx.client.chat.export_channels(channels=[ChannelExport(cid=cid)]))
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    doc = download(result_url("export_channels", done))
+    found = strings_in(doc)
+    missing = [t for t in texts if t not in found]
+    check(not missing, f"export file lacks messages {missing}: {_short(doc)}")
+    check({a, b} <= found, f"export file lacks member ids {a}, {b}: {_short(doc)}")
+    check(cid in found or cid.split(":", 1)[1] in found, f"export file does not name channel {cid}")
+
+
+@case("export_channels_messages_since")
+def _export_since(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    texts = [f"window {ctx.uid('msg')}" for _ in range(3)]
+    _, cid, sent = make_channel(ctx, [a], texts, gap=0.03)
+    since = sent[0].created_at + (sent[1].created_at - sent[0].created_at) / 2
+    until = sent[1].created_at + (sent[2].created_at - sent[1].created_at) / 2
+    check(sent[0].created_at < since < sent[1].created_at < until < sent[2].created_at,
+          f"message timestamps do not increase: {[m.created_at for m in sent]}")
+    tid = task_id_of(
+        "export_channels",
+        ctx.client.chat.export_channels(
+            channels=[ChannelExport(cid=cid, messages_since=since, messages_until=until)]
+        ),
+    )
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    found = strings_in(download(result_url("export_channels", done)))
+    check(texts[1] in found, f"message inside [since, until] missing from export")
+    check(texts[0] not in found, f"message before messages_since={since.isoformat()} was exported")
+    check(texts[2] not in found, f"message after messages_until={until.isoformat()} was exported")
+
+
+@case("export_users_async_wait")
+def _export_users(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    mine = [f"mine {ctx.uid('msg')}", f"mine too {ctx.uid('msg')}"]
+    theirs = f"theirs {ctx.uid('msg')}"
+    ch, _, _ = make_channel(ctx, [a, b], [])
+    ch.send_message(MessageRequest(text=mine[0], user_id=a))
+    ch.send_message(MessageRequest(text=theirs, user_id=b))
+    ch.send_message(MessageRequest(text=mine[1], user_id=a))
+
+    async def run() -> Any:
+        client = ctx.async_()
+        try:
+            resp = await client.export_users(user_ids=[a])
+            tid = task_id_of("export_users", resp)
+            return tid, await client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT)
+        finally:
+            await client.aclose()
+
+    tid, resp = asyncio.run(run())
+    done = completed("AsyncStream.wait_for_task", resp, tid)
+    doc = download(result_url("export_users", done))
+    found = strings_in(doc)
+    check(a in found, f"user export does not contain user {a}: {_short(doc)}")
+    missing = [t for t in mine if t not in found]
+    check(not missing, f"user export lacks the user's messages {missing}: {_short(doc)}")
+    check(b not in found and theirs not in found, "user export leaks another user's data")
+
+
+@case("delete_channels_hard")
+def _delete_channels(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    texts = [f"doomed {ctx.uid('msg')}" for _ in range(2)]
+    ch, cid, _ = make_channel(ctx, [a], texts)
+    resp = ctx.client.chat.delete_channels(cids=[cid], hard_delete=True)
+    tid = task_id_of("delete_channels(hard)", resp)
+    if resp.data.result is not None:
+        entry = resp.data.result.get(cid)
+        check(entry is not None and entry.status == "ok", f"per-cid result {resp.data.result!r}")
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    if isinstance(done.result, dict) and cid in done.result:
+        check((done.result[cid] or {}).get("status") == "ok", f"task result {done.result!r}")
+    # The channel is gone: exporting it is a job that cannot succeed ...
+    etid = task_id_of("export_channels", ctx.client.chat.export_channels(channels=[ChannelExport(cid=cid)]))
+    try:
+        ctx.client.wait_for_task(etid, poll_interval=POLL, timeout=WAIT_TIMEOUT)
+        raise CaseFailure(f"export of hard-deleted {cid} completed; expected the task to fail")
+    except StreamTaskException as e:
+        check(e.task_id == etid, f"StreamTaskException.task_id {e.task_id!r} != {etid!r}")
+    # ... and re-creating it yields an empty channel: the messages went with it.
+    listed = channel_texts(ch)
+    check(listed == [], f"re-created channel still lists messages {listed!r}")
+
+
+@case("failed_task_raises")
+def _failed_task(ctx: Ctx) -> None:
+    cid = f"messaging:{ctx.uid('never')}"
+    tid = task_id_of("export_channels", ctx.client.chat.export_channels(channels=[ChannelExport(cid=cid)]))
+    try:
+        ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT)
+        raise CaseFailure(f"export of missing channel {cid} completed; expected status failed")
+    except StreamTaskException as exc:
+        err = exc
+    check(err.task_id == tid, f"task_id {err.task_id!r} != {tid!r}")
+    check(isinstance(err.error_type, str) and err.error_type and err.error_type != "unknown",
+          f"error_type {err.error_type!r}: the failed task carries no error object")
+    check(isinstance(err.description, str) and err.description, f"description {err.description!r}")
+    d = ctx.client.get_task(id=tid).data
+    check(d.status == "failed", f"get_task status {d.status!r}")
+    check(d.error is not None and d.error.type == err.error_type, f"get_task error {d.error!r}")
+    sane_time("created_at", d.created_at)
+
+
+def _export_user_doc(ctx: Ctx, uid: str) -> Optional[Any]:
+    """The user's export file, or None when the export task fails."""
+    tid = task_id_of("export_users", ctx.client.export_users(user_ids=[uid]))
+    try:
+        done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    except StreamTaskException:
+        return None
+    return download(result_url("export_users", done))
+
+
+@case("delete_users_hard")
+def _delete_users(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    gone, kept = f"gone {ctx.uid('msg')}", f"kept {ctx.uid('msg')}"
+    ch, _, _ = make_channel(ctx, [a, b], [])
+    ch.send_message(MessageRequest(text=gone, user_id=a))
+    ch.send_message(MessageRequest(text=kept, user_id=b))
+    tid = task_id_of("delete_users", ctx.client.delete_users(user_ids=[a], user="hard", messages="hard"))
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    if isinstance(done.result, dict) and a in done.result:
+        check((done.result[a] or {}).get("status") == "ok", f"task result {done.result!r}")
+    listed = channel_texts(ch)
+    check(gone not in listed, f"hard-deleted user's message still listed: {listed!r}")
+    check(kept in listed, f"another user's message vanished: {listed!r}")
+    doc = _export_user_doc(ctx, a)
+    check(doc is None or gone not in strings_in(doc), "export of the hard-deleted user still has their message")
+
+
+@case("deactivate_users_sync_wait")
+def _deactivate(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    tid = task_id_of("deactivate_users", ctx.client.deactivate_users(user_ids=[a], created_by_id=b))
+    completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    doc = _export_user_doc(ctx, a)
+    check(doc is not None, "export of the deactivated user failed")
+    users = objects_with_id(doc, a)
+    check(users, f"user export has no object with id {a}: {_short(doc)}")
+    check(any(u.get("deactivated_at") for u in users), f"user {a} not marked deactivated_at in export: {_short(users)}")
+    other = _export_user_doc(ctx, b)
+    check(other is not None and not any(u.get("deactivated_at") for u in objects_with_id(other, b)),
+          "a user who was not deactivated is marked deactivated")
+
+
+@case("reactivate_users_async_wait")
+def _reactivate(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    tid = task_id_of("deactivate_users", ctx.client.deactivate_users(user_ids=[a]))
+    completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+
+    async def run() -> Any:
+        client = ctx.async_()
+        try:
+            rtid = task_id_of("reactivate_users", await client.reactivate_users(user_ids=[a], restore_messages=True))
+            return rtid, await client.wait_for_task(rtid, poll_interval=POLL, timeout=WAIT_TIMEOUT)
+        finally:
+            await client.aclose()
+
+    rtid, resp = asyncio.run(run())
+    completed("AsyncStream.wait_for_task", resp, rtid)
+    doc = _export_user_doc(ctx, a)
+    check(doc is not None, "export of the reactivated user failed")
+    users = objects_with_id(doc, a)
+    check(users, f"user export has no object with id {a}")
+    check(not any(u.get("deactivated_at") for u in users), f"user {a} still deactivated after reactivate: {_short(users)}")
+
+
+@case("bad_secret_is_api_error")
+def _bad_secret(ctx: Ctx) -> None:
+    wrong = "wrong-" + uuid.uuid4().hex + uuid.uuid4().hex
+    client = ctx.sync(api_secret=wrong)
+    e = expect_api_error("get_task with a wrong secret", lambda: client.get_task(id="whatever"))
+    check(not isinstance(e, StreamRateLimitException), "got a rate-limit error for a bad secret")
+    check(e.status_code == 401, f"status {e.status_code}, expected 401 ({e})")
+    check(e.code in (5, 43), f"code {e.code}, expected 43 (token signature invalid) or 5 (auth error): {e}")
+    check(isinstance(e.message, str) and e.message, "empty error message")
+    check(e.api_error is not None, f"error body is not an APIError envelope: {_short(e.raw_response_body)}")
+    for secret in (wrong, ctx.api_secret, client.token):
+        check(secret not in e.raw_response_body and secret not in str(e), "the error echoes a secret or token")
+    e2 = expect_api_error("export_users with a wrong secret", lambda: client.export_users(user_ids=["x"]))
+    check(e2.status_code == 401 and e2.code == e.code, f"POST with a wrong secret: {e2}")
+
+
+@case("unknown_api_key_is_api_error")
+def _bad_key(ctx: Ctx) -> None:
+    client = ctx.sync(api_key="no-such-key-" + ctx.run)
+    e = expect_api_error("get_task with an unknown api_key", lambda: client.get_task(id="whatever"))
+    check(not isinstance(e, StreamRateLimitException), "got a rate-limit error for an unknown key")
+    check(e.status_code == 401, f"status {e.status_code}, expected 401 ({e})")
+    check(e.code == 2, f"code {e.code}, expected 2 (access key error): {e}")
+    check(e.api_error is not None, f"error body is not an APIError envelope: {_short(e.raw_response_body)}")
+
+
+@case("unknown_task_id")
+def _unknown_task(ctx: Ctx) -> None:
+    missing = ctx.uid("no-task")
+    e = expect_api_error("get_task(unknown)", lambda: ctx.client.get_task(id=missing))
+    check(e.status_code == 404, f"status {e.status_code}, expected 404 ({e})")
+    check(e.code == 16, f"code {e.code}, expected 16 ({e})")
+    check("Can't find task with id" in (e.message or ""), f"message {e.message!r} lacks \"Can't find task with id\"")
+    check(e.api_error is not None and e.api_error.status_code == 404,
+          f"envelope StatusCode: {_short(e.raw_response_body)}")
+    # wait_for_task propagates the same error (sync and async), with an id that needs escaping.
+    odd = missing + "/x y"
+    e2 = expect_api_error("wait_for_task(unknown)", lambda: ctx.client.wait_for_task(odd, poll_interval=POLL, timeout=5))
+    check(e2.status_code == 404 and e2.code == 16, f"wait_for_task on an id with '/': {e2}")
+
+    async def run() -> Any:
+        client = ctx.async_()
+        try:
+            await client.wait_for_task(missing, poll_interval=POLL, timeout=5)
+        finally:
+            await client.aclose()
+
+    e3 = expect_api_error("AsyncStream.wait_for_task(unknown)", lambda: asyncio.run(run()))
+    check(e3.status_code == 404 and e3.code == 16, f"async: {e3}")
+
+
+@case("rate_limit_headers")
+def _rate_limit(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    tid = task_id_of("export_users", ctx.client.export_users(user_ids=[a]))
+    resp = ctx.client.get_task(id=tid)
+    info = resp.rate_limit()
+    check(info is not None, f"no parseable X-RateLimit-* headers: {resp.headers()}")
+    check(info.limit > 0 and 0 <= info.remaining <= info.limit, f"limit/remaining {info}")
+    now = datetime.now(timezone.utc)
+    check(now - timedelta(seconds=5) <= info.reset <= now + timedelta(minutes=2), f"reset {info.reset} is not Unix seconds of the window end")
+
+
+# ---------------------------------------------------------------- runner
+def _missing_field(message: str) -> str:
+    # "Missing value of non-optional type html detected when decoding MessageResponse and ..."
+    field = message.split(MISSING_FIELD_WARNING, 1)[1].split(" detected", 1)[0].strip()
+    model = message.split("when decoding ", 1)[-1].split(" ", 1)[0]
+    return f"{model}.{field}"
+
+
+def run_case(ctx: Ctx, name: str, fn: Callable[[Ctx], None]) -> Optional[str]:
+    mark = RECORDER.mark()
+    t0 = time.monotonic()
+    failure: Optional[str] = None
+    missing: List[str] = []
+    offending: Optional[Dict[str, Any]] = None
+
+    def on_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        nonlocal offending
+        text = str(message)
+        if MISSING_FIELD_WARNING not in text:
+            return
+        field = _missing_field(text)
+        if field not in missing:
+            missing.append(field)
+        if offending is None and RECORDER.events:
+            # The SDK logs http.response.received just before it decodes the body.
+            offending = RECORDER.events[-1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = on_warning
+        try:
+            fn(ctx)
+        except CaseFailure as e:
+            failure = str(e)
+        except StreamApiException as e:
+            failure = (
+                f"{type(e).__name__} status={e.status_code} code={e.code} message={e.message!r}"
+                + (f" cause={e.__cause__!r}" if e.__cause__ else "")
+                + f" body={_short(e.raw_response_body)}"
+            )
+        except Exception as e:  # noqa: BLE001 - every error is a case failure
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            failure = f"{type(e).__name__}: {e} (at {os.path.basename(tb.filename)}:{tb.lineno})"
+    if missing:
+        note = "response lacks required fields: " + ", ".join(missing)
+        failure = note if failure is None else f"{failure} | also {note}"
+    ms = (time.monotonic() - t0) * 1000
+    if failure is None:
+        print(f"PASS {name} ({ms:.0f} ms)", flush=True)
+        return None
+    print(f"FAIL {name} ({ms:.0f} ms): {failure}", flush=True)
+    events = RECORDER.since(mark)
+    shown = offending or (events[-1] if events else None)
+    if shown:
+        label = "offending response" if offending else "last response"
+        print(f"     {label}: {shown['method']} {shown['path']} -> {shown['status']} {_short(shown['body'])}", flush=True)
+    return failure
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--base-url", default=os.environ.get("STREAM_BASE_URL"))
+    p.add_argument("--api-key", default=os.environ.get("STREAM_API_KEY"))
+    p.add_argument("--api-secret", default=os.environ.get("STREAM_API_SECRET"))
+    p.add_argument("--only", action="append", default=[], help="run only this case (repeatable)")
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    args = p.parse_args(argv)
+    if args.list:
+        for name, _ in CASES:
+            print(name)
+        return 0
+    if not (args.base_url and args.api_key and args.api_secret):
+        p.error("--base-url, --api-key and --api-secret (or STREAM_* env vars) are required")
+    unknown = set(args.only) - {n for n, _ in CASES}
+    if unknown:
+        p.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+    host = urllib.parse.urlparse(args.base_url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        p.error(f"refusing to run against non-loopback {args.base_url}")
+    # PyJWT's advice about short demo secrets is noise here.
+    warnings.filterwarnings("ignore", message=".*HMAC key.*")
+    ctx = Ctx(args.base_url, args.api_key, args.api_secret)
+    passed = failed = 0
+    for name, fn in CASES:
+        if args.only and name not in args.only:
+            continue
+        if run_case(ctx, name, fn) is None:
+            passed += 1
+        else:
+            failed += 1
+    ctx.client.close()
+    print(f"python-compat: {passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
