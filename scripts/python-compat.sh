@@ -20,28 +20,46 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 VENV="${PYTHON_COMPAT_VENV:-$TARGET_DIR/python-venv}"
 PY="${PYTHON:-python3}"
 COMPAT="crates/getstream-emulator/tests/python/compat.py"
+CONSTRAINTS="crates/getstream-emulator/tests/python/constraints.txt"
 
 say() { echo "python-compat: $*" >&2; }
 
 # ---- 1. virtualenv with the pinned SDK -------------------------------------------
 if ! command -v "$PY" >/dev/null 2>&1; then
-  say "$PY not found; install Python 3.9+ (with the venv module)"
+  say "$PY not found; install Python 3.10+ (the SDK needs it)"
+  exit 2
+fi
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  say "$("$PY" --version 2>&1) is too old: $SDK_PIN needs Python 3.10+ (set PYTHON=...)"
   exit 2
 fi
 if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
   say "creating virtualenv $VENV"
   rm -rf "$VENV"
   mkdir -p "$(dirname "$VENV")"
-  if ! "$PY" -m venv "$VENV"; then
+  if ! "$PY" -m venv "$VENV" >/dev/null 2>&1; then
+    # Debian/Ubuntu without python3-venv have no ensurepip: make a pip-less venv and
+    # let the system pip (>= 22.3) install into it with --python.
     rm -rf "$VENV"
-    say "could not create a virtualenv: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"
-    exit 2
+    if ! "$PY" -m venv --without-pip "$VENV"; then
+      rm -rf "$VENV"
+      say "could not create a virtualenv: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"
+      exit 2
+    fi
   fi
 fi
-installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("getstream"))' 2>/dev/null || true)"
-if [ "$installed" != "$SDK_VERSION" ]; then
+if "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+  PIP=("$VENV/bin/python" -m pip)
+else
+  PIP=("$PY" -m pip --python "$VENV/bin/python")
+fi
+# Reinstall when the pin or the constraints change (a stamp file records what is in).
+STAMP="$VENV/.python-compat-stamp"
+want="$SDK_PIN $(cksum <"$CONSTRAINTS")"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   say "installing $SDK_PIN from PyPI into $VENV"
-  "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet "$SDK_PIN"
+  "${PIP[@]}" install --disable-pip-version-check --quiet -c "$CONSTRAINTS" "$SDK_PIN"
+  printf '%s' "$want" >"$STAMP"
 fi
 
 # ---- 2. the emulator ----------------------------------------------------------------
