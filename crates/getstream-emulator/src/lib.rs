@@ -1,1 +1,383 @@
-//! Emulator (placeholder).
+//! A local server that speaks Stream's (getstream.io) server-side API dialect and really runs
+//! its batch jobs as background tasks — for demos, for our tests and for yours.
+//!
+//! Point any Stream server SDK (the official Python `getstream` package, our Rust SDK, `curl`)
+//! at [`EmulatorHandle::base_url`] with the emulator's API key and secret. It serves:
+//!
+//! | method + path | what it does |
+//! |---|---|
+//! | `POST /api/v2/users` | upsert users |
+//! | `POST /api/v2/chat/channels/{type}/{id}/query` | get or create a channel (with `data.members`) |
+//! | `POST /api/v2/chat/channels/{type}/{id}/message` | send a message |
+//! | `POST /api/v2/chat/channels/delete` | delete channels: soft at once, hard in a task |
+//! | `POST /api/v2/chat/export_channels` | export channels (a task; `result.url` downloads the file) |
+//! | `POST /api/v2/export/users` | export users and their messages (a task) |
+//! | `POST /api/v2/users/delete` | delete users (a task) |
+//! | `POST /api/v2/users/deactivate`, `/reactivate` | (de)activate users (tasks) |
+//! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
+//! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
+//! | `GET /_emulator/health` | liveness |
+//! | `/_emulator/…` | the admin API, when enabled (below) |
+//!
+//! Requests authenticate as Stream's do: `?api_key=` names a configured app and
+//! `Authorization` carries an HS256 JWT signed with that app's secret (raw, or after `Bearer `),
+//! with `stream-auth-type: jwt`. Every error is Stream's `APIError` envelope
+//! (`code`, `message`, `StatusCode`, `duration`, `more_info`, `details`, `exception_fields`);
+//! every response carries `X-RateLimit-Limit/Remaining/Reset`.
+//!
+//! # Start one in a test
+//!
+//! ```
+//! use getstream_emulator::{Emulator, EmulatorConfig, Pace};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant())).await?;
+//! assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+//! let key = emulator.api_key().to_owned();
+//! // ... point a client at emulator.base_url() with key and emulator.api_secret() ...
+//! emulator.shutdown().await;
+//! # let _ = key;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Test handlers without a socket
+//!
+//! [`app`] returns the [`axum::Router`], so a request can be sent with
+//! `tower::ServiceExt::oneshot`:
+//!
+//! ```
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use getstream_emulator::{EmulatorConfig, EmulatorState, app};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let router = app(EmulatorState::new(EmulatorConfig::new()));
+//! let response = router
+//!     .oneshot(Request::get("/api/v2/tasks/abc?api_key=nope").body(Body::empty()).unwrap())
+//!     .await
+//!     .unwrap();
+//! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+//! assert!(response.headers().contains_key("x-ratelimit-limit"));
+//! # }
+//! ```
+//!
+//! # Seed data, inject faults, script tasks
+//!
+//! The same controls exist as library calls on [`EmulatorState`] (reach it with
+//! [`EmulatorHandle::state`]) and, when [`EmulatorConfig::admin`] is on, as HTTP routes:
+//!
+//! ```
+//! use std::time::Duration;
+//! use getstream_emulator::{Emulator, EmulatorConfig, Fault, JobKind, Pace, ScriptedTask, SeedSpec, TaskError};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant())).await?;
+//! let state = emulator.state();
+//! let key = emulator.api_key();
+//! state.seed(key, SeedSpec { users: 10, channels: 5, messages: 20 })?;
+//! // The next two task polls answer 503 with Retry-After: 1.
+//! state.add_fault(Fault::respond("GET /api/v2/tasks/{id}", 503).times(2).retry_after("1"));
+//! // The next export job fails.
+//! state.fail_next_jobs(key, JobKind::ExportChannels, 1, TaskError::new("ExportError", "disk full"))?;
+//! // A task that is pending 1 s, running 2 s, then completed.
+//! let id = state.script_task(key, ScriptedTask::new()
+//!     .step("pending", Duration::from_secs(1))
+//!     .step("running", Duration::from_secs(2))
+//!     .step("completed", Duration::ZERO))?;
+//! assert!(!id.is_empty());
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The admin API (`/_emulator/`, off unless enabled; no auth — a local dev tool)
+//!
+//! Routes taking `api_key` (query or body) act on that app, else on the default app.
+//!
+//! | route | body | effect |
+//! |---|---|---|
+//! | `POST /_emulator/faults` | `{"route": "GET /api/v2/tasks/{id}", "action": "respond"\|"hang"\|"drop"\|"delay", "status": 503, "body": {..}, "body_text": "<html>", "retry_after": "2", "delay_ms": 100, "times": 1}` | next `times` (0 = until cleared) matching responses fail |
+//! | `GET /_emulator/faults` | | list active faults |
+//! | `DELETE /_emulator/faults` | | clear faults |
+//! | `POST /_emulator/tasks` | `{"task_id"?: "..", "steps": [{"status": "running", "duration_ms": 500}, ..], "result"?: {..}, "error"?: {"type", "description", "stacktrace", "version"}}` | a scripted task (201 `{task_id}`) |
+//! | `POST /_emulator/job-failures` | `{"job": "export_channels", "count"?: 1, "error"?: {"type", "description"}}` | the next jobs of that kind end `failed` |
+//! | `POST /_emulator/seed` | `{"users": 10, "channels": 5, "messages": 20}` | bulk data |
+//! | `POST /_emulator/reset` | | forget all data, tasks, exports, faults and rate-limit windows |
+//! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
+//!
+//! See `docs/admin-api.md` in the crate for examples.
+
+#![deny(missing_docs)]
+
+mod admin;
+mod api;
+pub mod cli;
+mod config;
+mod error;
+mod extract;
+mod faults;
+mod ratelimit;
+mod shapes;
+mod state;
+mod store;
+mod tasks;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::task::JoinHandle;
+
+pub use config::{
+    AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
+    RateLimits, SeedSpec, SeedSpecError,
+};
+pub use error::{ApiError, codes};
+pub use extract_public::verify_server_token;
+pub use faults::{Fault, FaultAction, FaultBody};
+pub use state::{EmulatorState, StateError};
+pub use tasks::{JobKind, ScriptStep, ScriptedTask, TaskError, UnknownJobKind};
+
+mod extract_public {
+    use crate::error::ApiError;
+
+    /// Checks a server token the way the emulator does: HS256, signed with `secret`, not
+    /// expired, without `user_id`.
+    ///
+    /// ```
+    /// assert!(getstream_emulator::verify_server_token("not-a-jwt", "secret").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// The [`ApiError`] the emulator would answer with (401 codes 5, 40, 41, 43; 403 code 17).
+    pub fn verify_server_token(token: &str, secret: &str) -> Result<(), ApiError> {
+        crate::extract::verify_token(token, secret)
+    }
+}
+
+/// Starts the request clock (for `duration`) and logs the request (never its headers or query).
+async fn request_clock(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    error::with_request_clock(async move {
+        let response = next.run(req).await;
+        tracing::debug!(%method, %path, status = response.status().as_u16(), duration = %error::duration(), "request");
+        response
+    })
+    .await
+}
+
+async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
+    let err = ApiError::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.uri().path()
+    ));
+    with_limit_headers(&state, &req, err.into_response())
+}
+
+async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
+    let err = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::INPUT,
+        format!(
+            "method {} is not allowed on {}",
+            req.method(),
+            req.uri().path()
+        ),
+    );
+    with_limit_headers(&state, &req, err.into_response())
+}
+
+fn with_limit_headers(state: &EmulatorState, req: &Request, mut response: Response) -> Response {
+    if !response.headers().contains_key("x-ratelimit-limit") {
+        let key = ratelimit::api_key_of(req.uri()).filter(|k| state.app(k).is_some());
+        let decision = state
+            .limiter()
+            .check(key.as_deref().unwrap_or(""), "unmatched");
+        decision.apply(response.headers_mut());
+    }
+    response
+}
+
+/// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
+///
+/// Jobs started by requests run on the runtime that serves them.
+pub fn app(state: EmulatorState) -> Router {
+    let body_limit = state.config().get_body_limit();
+    Router::new()
+        .route("/api/v2/tasks/{id}", get(api::get_task))
+        .route("/api/v2/users", post(api::upsert_users))
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/query",
+            post(api::query_channel),
+        )
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/message",
+            post(api::send_message),
+        )
+        .route("/api/v2/chat/channels/delete", post(api::delete_channels))
+        .route("/api/v2/chat/export_channels", post(api::export_channels))
+        .route("/api/v2/export/users", post(api::export_users))
+        .route("/api/v2/users/delete", post(api::delete_users))
+        .route("/api/v2/users/deactivate", post(api::deactivate_users))
+        .route("/api/v2/users/reactivate", post(api::reactivate_users))
+        .route("/_emulator/exports/{file}", get(api::download_export))
+        .route("/_emulator/health", get(admin::health))
+        .route(
+            "/_emulator/faults",
+            post(admin::add_fault)
+                .get(admin::list_faults)
+                .delete(admin::clear_faults),
+        )
+        .route("/_emulator/tasks", post(admin::script_task))
+        .route("/_emulator/job-failures", post(admin::fail_jobs))
+        .route("/_emulator/reset", post(admin::reset))
+        .route("/_emulator/seed", post(admin::seed))
+        .route("/_emulator/state", get(admin::snapshot))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::middleware,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::middleware,
+        ))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(request_clock))
+        .with_state(state)
+}
+
+/// The error of [`Emulator::start`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("could not bind {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Starts emulators. See [`Emulator::start`].
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Binds the config's address (default `127.0.0.1:0`) and serves on the current tokio
+    /// runtime until [`EmulatorHandle::shutdown`] or the handle is dropped.
+    ///
+    /// # Errors
+    /// [`StartError::Bind`] when the address cannot be bound.
+    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
+        let addr = config.get_addr();
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let state = EmulatorState::new(config);
+        state.set_local_addr(local);
+        let token = state.shutdown_token().clone();
+        let router = app(state.clone());
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { token.cancelled().await })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "emulator server stopped with an error");
+            }
+        });
+        tracing::info!(addr = %local, "emulator listening");
+        Ok(EmulatorHandle {
+            state,
+            addr: local,
+            server: Some(server),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server (abruptly); [`shutdown`](Self::shutdown)
+/// stops it gracefully.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    state: EmulatorState,
+    addr: SocketAddr,
+    server: Option<JoinHandle<()>>,
+}
+
+/// How long a graceful shutdown waits for open connections before closing them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+impl EmulatorHandle {
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key of the default (first) app.
+    pub fn api_key(&self) -> &str {
+        self.state.default_api_key()
+    }
+
+    /// The API secret of the default (first) app (a development credential).
+    pub fn api_secret(&self) -> &str {
+        self.state
+            .app(self.state.default_api_key())
+            .map(|a| a.creds.secret())
+            .unwrap_or_default()
+    }
+
+    /// All configured apps.
+    pub fn apps(&self) -> Vec<AppCredentials> {
+        self.state.config().apps()
+    }
+
+    /// The state, for library calls (seed, faults, scripted tasks, reset, snapshot).
+    pub fn state(&self) -> &EmulatorState {
+        &self.state
+    }
+
+    /// Stops accepting connections, ends hung requests and running jobs, waits up to
+    /// [`SHUTDOWN_GRACE`] for open connections, then returns.
+    pub async fn shutdown(mut self) {
+        self.state.shutdown_token().cancel();
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        self.state.shutdown_token().cancel();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! Configuration of an emulator: apps, address, job pace, workers, limits and seed data.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The API key of the default app (a development credential, not a secret of any real app).
+pub const DEFAULT_API_KEY: &str = "emulator-key";
+/// The API secret of the default app (a development credential, not a secret of any real app).
+pub const DEFAULT_API_SECRET: &str = "emulator-secret-do-not-use-in-production";
+
+/// One Stream app served by the emulator: an API key and the secret that signs its tokens.
+///
+/// The secret never appears in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AppCredentials {
+    key: String,
+    secret: String,
+}
+
+impl AppCredentials {
+    /// An app with this API key and API secret.
+    pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// The API key (sent by clients as the `api_key` query parameter).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The API secret (signs the HS256 server tokens).
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+}
+
+impl fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Default for AppCredentials {
+    fn default() -> Self {
+        Self::new(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+    }
+}
+
+/// How fast background jobs run.
+///
+/// A job waits `pending` in status `pending` (plus any time spent queued for a free worker), then
+/// is `running` for `max(min_task_duration, items × per_item_cost)` before it completes or fails.
+/// All waits use tokio's clock, so tests on a paused clock are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    /// Time a job stays `pending` before a worker starts it.
+    pub pending: Duration,
+    /// Minimum time a job stays `running`.
+    pub min_task_duration: Duration,
+    /// Running time per item (channel, user) the job acts on.
+    pub per_item_cost: Duration,
+}
+
+impl Pace {
+    /// No waiting at all: jobs finish as soon as a worker runs them (for tests).
+    pub const fn instant() -> Self {
+        Self {
+            pending: Duration::ZERO,
+            min_task_duration: Duration::ZERO,
+            per_item_cost: Duration::ZERO,
+        }
+    }
+
+    /// A pace that makes `pending` and `running` visible to a human: 200 ms pending,
+    /// at least 1 s running, 20 ms per item.
+    pub const fn demo() -> Self {
+        Self {
+            pending: Duration::from_millis(200),
+            min_task_duration: Duration::from_secs(1),
+            per_item_cost: Duration::from_millis(20),
+        }
+    }
+
+    /// How long a job over `items` items runs.
+    pub fn running_time(&self, items: usize) -> Duration {
+        let per_items = self
+            .per_item_cost
+            .checked_mul(u32::try_from(items).unwrap_or(u32::MAX))
+            .unwrap_or(Duration::MAX);
+        per_items.max(self.min_task_duration)
+    }
+}
+
+impl Default for Pace {
+    /// Short but visible: 50 ms pending, at least 250 ms running, 5 ms per item.
+    fn default() -> Self {
+        Self {
+            pending: Duration::from_millis(50),
+            min_task_duration: Duration::from_millis(250),
+            per_item_cost: Duration::from_millis(5),
+        }
+    }
+}
+
+/// Rate limits: requests per one-minute window, per app and per endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// When false no request is ever refused (headers are still sent).
+    pub enabled: bool,
+    /// Limit of endpoints with no entry in `per_endpoint`.
+    pub default_per_minute: u32,
+    /// Limits per endpoint, keyed by `"METHOD /path/template"`, e.g.
+    /// `"POST /api/v2/chat/export_channels"` or `"GET /api/v2/tasks/{id}"`.
+    pub per_endpoint: BTreeMap<String, u32>,
+}
+
+impl RateLimits {
+    /// Rate limits that never refuse a request (headers still report a generous window).
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the limit of one endpoint (`"METHOD /path/template"`).
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>, per_minute: u32) -> Self {
+        self.per_endpoint.insert(endpoint.into(), per_minute);
+        self
+    }
+
+    /// The limit that applies to `endpoint`.
+    pub fn limit_for(&self, endpoint: &str) -> u32 {
+        self.per_endpoint
+            .get(endpoint)
+            .copied()
+            .unwrap_or(self.default_per_minute)
+    }
+}
+
+impl Default for RateLimits {
+    /// 60/min for the job endpoints (Stream's documented limits), 10 000/min for the rest.
+    fn default() -> Self {
+        let per_endpoint = [
+            "POST /api/v2/chat/channels/delete",
+            "POST /api/v2/chat/export_channels",
+            "POST /api/v2/export/users",
+            "POST /api/v2/users/delete",
+            "POST /api/v2/users/deactivate",
+            "POST /api/v2/users/reactivate",
+        ]
+        .into_iter()
+        .map(|e| (e.to_owned(), 60))
+        .collect();
+        Self {
+            enabled: true,
+            default_per_minute: 10_000,
+            per_endpoint,
+        }
+    }
+}
+
+/// Bulk seed data: how many users, channels and messages per channel to create.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedSpec {
+    /// Number of users (`user-1` …). At least 2 are created when channels are requested.
+    pub users: usize,
+    /// Number of `messaging` channels (`messaging:seed-1` …), each with two members.
+    pub channels: usize,
+    /// Messages per channel.
+    pub messages: usize,
+}
+
+/// The error of a [`SeedSpec`] that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid seed spec {spec:?}: {reason} (expected e.g. channels=10,messages=50,users=20)")]
+pub struct SeedSpecError {
+    spec: String,
+    reason: String,
+}
+
+/// Upper bound on each number of a [`SeedSpec`] parsed from text.
+pub const MAX_SEED_ITEMS: usize = 1_000_000;
+
+impl FromStr for SeedSpec {
+    type Err = SeedSpecError;
+
+    /// Parses `channels=N,messages=M,users=U` (any order, any subset).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason: String| SeedSpecError {
+            spec: s.to_owned(),
+            reason,
+        };
+        let mut spec = SeedSpec::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| err(format!("{part:?} is not name=value")))?;
+            let n: usize = value
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("{value:?} is not a non-negative integer")))?;
+            if n > MAX_SEED_ITEMS {
+                return Err(err(format!("{n} is more than {MAX_SEED_ITEMS}")));
+            }
+            match name.trim() {
+                "channels" => spec.channels = n,
+                "messages" => spec.messages = n,
+                "users" => spec.users = n,
+                other => return Err(err(format!("unknown name {other:?}"))),
+            }
+        }
+        Ok(spec)
+    }
+}
+
+/// Everything an emulator needs to start. Built with chained setters from [`EmulatorConfig::new`].
+///
+/// ```
+/// use getstream_emulator::{EmulatorConfig, Pace};
+/// let config = EmulatorConfig::new()
+///     .app("key-a", "secret-a")
+///     .app("key-b", "secret-b")
+///     .pace(Pace::instant())
+///     .workers(2)
+///     .admin(true);
+/// assert_eq!(config.apps().len(), 2);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct EmulatorConfig {
+    apps: Vec<AppCredentials>,
+    addr: SocketAddr,
+    pace: Pace,
+    workers: usize,
+    rate_limits: RateLimits,
+    body_limit: usize,
+    admin: bool,
+    seed: SeedSpec,
+    public_url: Option<String>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EmulatorConfig {
+    /// The defaults: one app ([`DEFAULT_API_KEY`], [`DEFAULT_API_SECRET`]) unless apps are added,
+    /// address `127.0.0.1:0`, [`Pace::default`], 4 workers, [`RateLimits::default`],
+    /// 1 MiB body limit, admin API off, no seed data.
+    pub fn new() -> Self {
+        Self {
+            apps: Vec::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pace: Pace::default(),
+            workers: 4,
+            rate_limits: RateLimits::default(),
+            body_limit: 1024 * 1024,
+            admin: false,
+            seed: SeedSpec::default(),
+            public_url: None,
+        }
+    }
+
+    /// Adds an app. The first app added is the default one (see `EmulatorHandle::api_key`).
+    /// Adding a key twice replaces its secret. Default: one app with the dev credentials.
+    pub fn app(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        let creds = AppCredentials::new(key, secret);
+        if let Some(existing) = self.apps.iter_mut().find(|a| a.key == creds.key) {
+            *existing = creds;
+        } else {
+            self.apps.push(creds);
+        }
+        self
+    }
+
+    /// The address to bind. Default `127.0.0.1:0` (an ephemeral port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The job pace. Default [`Pace::default`]; use [`Pace::instant`] in tests.
+    pub fn pace(mut self, pace: Pace) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// The number of jobs that run at once (at least 1). Default 4.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Rate limits. Default [`RateLimits::default`].
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// The largest request body accepted, in bytes; larger bodies get 413. Default 1 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Enables the admin API under `/_emulator/` (faults, scripted tasks, reset, seed). Default off.
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.admin = enabled;
+        self
+    }
+
+    /// Data created in the default app at start. Default none.
+    pub fn seed(mut self, seed: SeedSpec) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The base URL written into export links (e.g. behind a proxy). Default: taken from the
+    /// `Host` header of the request that reads the task.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The configured apps; the default app when none was added.
+    pub fn apps(&self) -> Vec<AppCredentials> {
+        if self.apps.is_empty() {
+            vec![AppCredentials::default()]
+        } else {
+            self.apps.clone()
+        }
+    }
+
+    /// The address to bind.
+    pub fn get_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The job pace.
+    pub fn get_pace(&self) -> Pace {
+        self.pace
+    }
+
+    /// The number of workers.
+    pub fn get_workers(&self) -> usize {
+        self.workers
+    }
+
+    /// The rate limits.
+    pub fn get_rate_limits(&self) -> &RateLimits {
+        &self.rate_limits
+    }
+
+    /// The body size limit in bytes.
+    pub fn get_body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Whether the admin API is enabled.
+    pub fn get_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// The seed spec.
+    pub fn get_seed(&self) -> SeedSpec {
+        self.seed
+    }
+
+    /// The public base URL, if set.
+    pub fn get_public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_spec_parses_and_rejects() {
+        let s: SeedSpec = "channels=3, messages=5,users=7".parse().unwrap();
+        assert_eq!(
+            s,
+            SeedSpec {
+                users: 7,
+                channels: 3,
+                messages: 5
+            }
+        );
+        assert!("channels=x".parse::<SeedSpec>().is_err());
+        assert!("bogus=1".parse::<SeedSpec>().is_err());
+        assert!("channels".parse::<SeedSpec>().is_err());
+        assert!("channels=-1".parse::<SeedSpec>().is_err());
+        assert!("channels=99999999999".parse::<SeedSpec>().is_err());
+    }
+
+    #[test]
+    fn debug_redacts_secret() {
+        let c = EmulatorConfig::new().app("k", "very-secret");
+        assert!(!format!("{c:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn running_time_is_max_of_min_and_items() {
+        let p = Pace {
+            pending: Duration::ZERO,
+            min_task_duration: Duration::from_millis(100),
+            per_item_cost: Duration::from_millis(30),
+        };
+        assert_eq!(p.running_time(1), Duration::from_millis(100));
+        assert_eq!(p.running_time(10), Duration::from_millis(300));
+        assert!(p.running_time(usize::MAX) > Duration::from_secs(1_000_000));
+    }
+}

@@ -1,0 +1,186 @@
+//! Extractors whose rejections are Stream's error envelope: JSON bodies, path parameters,
+//! and server-side authentication.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, codes};
+use crate::ratelimit::api_key_of;
+use crate::state::{AppState, EmulatorState};
+
+/// A JSON body. An empty body reads as `{}`; anything that is not JSON of the right shape is a
+/// 400 (code 4); a body over the size limit is a 413.
+#[derive(Debug)]
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<EmulatorState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &EmulatorState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large(state.config().get_body_limit())
+            } else {
+                ApiError::input(format!(
+                    "could not read the request body: {}",
+                    e.body_text()
+                ))
+            }
+        })?;
+        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(body)
+            .map(ApiJson)
+            .map_err(|e| ApiError::input(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// Path parameters; a bad one is a 400 (code 4).
+#[derive(Debug)]
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::input(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+/// A request authenticated as server-side for one app: the `api_key` names a configured app and
+/// `Authorization` carries an HS256 JWT signed with that app's secret, without `user_id`.
+#[derive(Debug, Clone)]
+pub(crate) struct Authed(pub Arc<AppState>);
+
+/// Checks a server token against `secret`. Errors are Stream's auth errors; they never echo
+/// the token.
+pub(crate) fn verify_token(token: &str, secret: &str) -> Result<(), ApiError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| {
+        ApiError::unauthorized(
+            codes::AUTHENTICATION,
+            "JWTAuth error: token is malformed or its algorithm is not supported (use HS256)",
+        )
+    })?;
+    if header.alg != Algorithm::HS256 {
+        return Err(ApiError::unauthorized(
+            codes::AUTHENTICATION,
+            format!(
+                "JWTAuth error: signing method {:?} is not supported (use HS256)",
+                header.alg
+            ),
+        ));
+    }
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.leeway = 5;
+    let key = DecodingKey::from_secret(secret.as_bytes())
+        .map_err(|_| ApiError::internal("the app's secret cannot be used as an HS256 key"))?;
+    let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+        token,
+        &key,
+        &validation,
+    )
+    .map_err(|e| match e.kind() {
+        ErrorKind::ExpiredSignature => {
+            ApiError::unauthorized(codes::TOKEN_EXPIRED, "JWTAuth error: token has expired")
+        }
+        ErrorKind::ImmatureSignature => ApiError::unauthorized(
+            codes::TOKEN_NOT_VALID_YET,
+            "JWTAuth error: token is not valid yet",
+        ),
+        ErrorKind::InvalidSignature => ApiError::unauthorized(
+            codes::TOKEN_SIGNATURE_INVALID,
+            "JWTAuth error: signature is not valid. Make sure the token is created using the secret key of this app",
+        ),
+        _ => ApiError::unauthorized(
+            codes::AUTHENTICATION,
+            "JWTAuth error: token is malformed or its claims are invalid",
+        ),
+    })?;
+    if data.claims.contains_key("user_id") {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            codes::NOT_ALLOWED,
+            "this endpoint needs server-side auth: a token signed with the API secret and without user_id",
+        ));
+    }
+    Ok(())
+}
+
+impl FromRequestParts<EmulatorState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &EmulatorState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = api_key_of(&parts.uri).ok_or_else(|| {
+            ApiError::unauthorized(
+                codes::ACCESS_KEY,
+                "api_key not found: pass it as the api_key query parameter",
+            )
+        })?;
+        let app = state.app(&key).ok_or_else(|| {
+            ApiError::unauthorized(
+                codes::ACCESS_KEY,
+                format!("api_key not valid: no app with api_key {key:?}"),
+            )
+        })?;
+        if let Some(kind) = parts.headers.get("stream-auth-type") {
+            if !kind.as_bytes().eq_ignore_ascii_case(b"jwt") {
+                return Err(ApiError::unauthorized(
+                    codes::AUTHENTICATION,
+                    "stream-auth-type must be \"jwt\" for server-side requests",
+                ));
+            }
+        }
+        let raw = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    codes::AUTHENTICATION,
+                    "JWTAuth error: the Authorization header is missing",
+                )
+            })?
+            .to_str()
+            .map_err(|_| {
+                ApiError::unauthorized(
+                    codes::AUTHENTICATION,
+                    "JWTAuth error: the Authorization header is not valid text",
+                )
+            })?
+            .trim();
+        let token = raw
+            .strip_prefix("Bearer ")
+            .or_else(|| raw.strip_prefix("bearer "))
+            .unwrap_or(raw)
+            .trim();
+        if token.is_empty() {
+            return Err(ApiError::unauthorized(
+                codes::AUTHENTICATION,
+                "JWTAuth error: the Authorization header is empty",
+            ));
+        }
+        verify_token(token, app.creds.secret())?;
+        Ok(Authed(Arc::clone(app)))
+    }
+}
