@@ -1,0 +1,287 @@
+//! A blocking client, for programs without an async runtime.
+//!
+//! [`Client`] wraps the async [`crate::Client`] and runs it on a runtime thread of
+//! its own (as `reqwest::blocking` does): same constructors, same defaults, same
+//! errors. Clones share the thread and the connection pool; the thread ends when
+//! the last clone is dropped.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! let client = getstream::blocking::Client::from_env()?;
+//! let task = client
+//!     .wait_for_task("task-id")
+//!     .interval(Duration::from_secs(5))
+//!     .timeout(Duration::from_secs(600))
+//!     .send()?;
+//! println!("{}", task.status);
+//! # Ok::<(), getstream::Error>(())
+//! ```
+//!
+//! # Panics
+//!
+//! Calling a blocking method ([`Client::get_task`], [`WaitForTask::send`]) from
+//! inside an async runtime panics with a message saying so, instead of
+//! deadlocking: use the async [`crate::Client`] there (or `spawn_blocking`).
+//! Building, cloning and dropping the client are fine anywhere.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result, TransportError};
+use crate::models::Task;
+use crate::transport::Response;
+
+type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A blocking client for Stream's server-side API. See the [module docs](self).
+#[derive(Clone)]
+pub struct Client {
+    inner: crate::Client,
+    jobs: Arc<mpsc::UnboundedSender<Job>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("blocking::Client")
+            .field(&self.inner)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client with the default settings (see [`ClientBuilder`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Client::new`], or [`Error::Transport`] if the runtime thread
+    /// cannot be started.
+    pub fn new(api_key: impl Into<String>, api_secret: impl Into<String>) -> Result<Client> {
+        Client::builder(api_key, api_secret).build()
+    }
+
+    /// A builder to change the base URL and time limits.
+    pub fn builder(api_key: impl Into<String>, api_secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            inner: crate::Client::builder(api_key, api_secret),
+        }
+    }
+
+    /// A client configured from `STREAM_API_KEY`, `STREAM_API_SECRET` and
+    /// `STREAM_BASE_URL`, as [`crate::Client::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Client::from_env`].
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder {
+            inner: crate::ClientBuilder::from_env()?,
+        }
+        .build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Reads a task's current status once; see [`crate::Client::get_task`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Client::get_task`].
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async runtime (see the [module docs](self)).
+    pub fn get_task(&self, task_id: &str) -> Result<Task> {
+        let client = self.inner.clone();
+        let task_id = task_id.to_owned();
+        self.run(async move { client.get_task(&task_id).await })
+    }
+
+    /// Like [`get_task`](Self::get_task), with the response's status and
+    /// rate-limit headers.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Client::get_task`].
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async runtime (see the [module docs](self)).
+    pub fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
+        let client = self.inner.clone();
+        let task_id = task_id.to_owned();
+        self.run(async move { client.get_task_response(&task_id).await })
+    }
+
+    /// A wait on a task, run by [`WaitForTask::send`]; same knobs and defaults
+    /// as [`crate::Client::wait_for_task`].
+    pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
+        WaitForTask {
+            client: self.clone(),
+            inner: self.inner.wait_for_task(task_id),
+        }
+    }
+
+    /// Runs `future` on the runtime thread and blocks until it finishes.
+    fn run<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        assert!(
+            tokio::runtime::Handle::try_current().is_err(),
+            "getstream::blocking::Client was called inside an async runtime, where blocking \
+             would stall or deadlock it; use the async getstream::Client there"
+        );
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::pin(async move {
+            // The caller may have gone away (a panic in its thread); nothing to do then.
+            let _ = reply.send(future.await);
+        });
+        if self.jobs.send(job).is_err() {
+            return Err(runtime_gone());
+        }
+        answer
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(runtime_gone()))
+    }
+}
+
+fn runtime_gone() -> Error {
+    TransportError::unknown("the blocking client's runtime thread has stopped", None).into()
+}
+
+/// Builds a blocking [`Client`]; the same settings and defaults as
+/// [`crate::ClientBuilder`].
+#[must_use = "a builder does nothing until .build() is called"]
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    inner: crate::ClientBuilder,
+}
+
+impl ClientBuilder {
+    /// See [`crate::ClientBuilder::base_url`]. Default: `https://chat.stream-io-api.com`.
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        ClientBuilder {
+            inner: self.inner.base_url(url),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::timeout`]. Default: 30 s per request.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::connect_timeout`]. Default: 10 s.
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.connect_timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::user_agent`]. Default: `getstream-rust/<version>`.
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        ClientBuilder {
+            inner: self.inner.user_agent(user_agent),
+        }
+    }
+
+    /// Builds the client and starts its runtime thread.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::ClientBuilder::build`], or [`Error::Transport`] if the runtime
+    /// thread cannot be started.
+    pub fn build(self) -> Result<Client> {
+        let inner = self.inner.build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| TransportError::unknown("cannot start a runtime", Some(Box::new(e))))?;
+        let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
+        std::thread::Builder::new()
+            .name("getstream-blocking".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    while let Some(job) = queue.recv().await {
+                        tokio::spawn(job);
+                    }
+                });
+            })
+            .map_err(|e| {
+                TransportError::unknown("cannot start the runtime thread", Some(Box::new(e)))
+            })?;
+        Ok(Client {
+            inner,
+            jobs: Arc::new(jobs),
+        })
+    }
+}
+
+/// A blocking wait on a task; see [`crate::WaitForTask`] for the knobs,
+/// defaults and errors.
+#[must_use = "a wait does nothing until .send() is called"]
+#[derive(Debug, Clone)]
+pub struct WaitForTask {
+    client: Client,
+    inner: crate::WaitForTask,
+}
+
+impl WaitForTask {
+    /// Time between polls. Default: 1 s. Zero is an argument error.
+    pub fn interval(self, interval: Duration) -> Self {
+        WaitForTask {
+            inner: self.inner.interval(interval),
+            ..self
+        }
+    }
+
+    /// How long to wait in total. Default: 60 s (when no deadline is set).
+    /// Zero is an argument error.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        WaitForTask {
+            inner: self.inner.timeout(timeout),
+            ..self
+        }
+    }
+
+    /// An absolute deadline; see [`crate::WaitForTask::deadline`].
+    pub fn deadline(self, deadline: std::time::Instant) -> Self {
+        WaitForTask {
+            inner: self.inner.deadline(deadline),
+            ..self
+        }
+    }
+
+    /// `true`: any poll error ends the wait (the official SDKs' behaviour).
+    /// Default: `false`.
+    pub fn abort_on_error(self, abort: bool) -> Self {
+        WaitForTask {
+            inner: self.inner.abort_on_error(abort),
+            ..self
+        }
+    }
+
+    /// Runs the wait and blocks until it ends.
+    ///
+    /// # Errors
+    ///
+    /// As awaiting [`crate::WaitForTask`].
+    ///
+    /// # Panics
+    ///
+    /// When called inside an async runtime (see the [module docs](self)).
+    pub fn send(self) -> Result<Task> {
+        let wait = self.inner;
+        self.client.run(async move { wait.await })
+    }
+}

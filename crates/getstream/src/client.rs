@@ -1,0 +1,284 @@
+//! The [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{Secret, server_token};
+use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::transport::Transport;
+
+/// Stream's production API host.
+pub const DEFAULT_BASE_URL: &str = "https://chat.stream-io-api.com";
+/// Default time limit for one HTTP request (connect, send and read the body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time limit for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client for Stream's server-side API.
+///
+/// Cheap to clone: clones share one connection pool (kept alive across polls)
+/// and one server token. The secret and the token never show in `Debug`.
+///
+/// ```
+/// let client = getstream::Client::new("my-api-key", "my-api-secret")?;
+/// let debug = format!("{client:?}");
+/// assert!(debug.contains("my-api-key") && !debug.contains("my-api-secret"));
+/// # Ok::<(), getstream::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url().as_str())
+            .field("api_key", &self.inner.api_key())
+            .field("api_secret", &"[redacted]")
+            .field("timeout", &self.inner.request_timeout())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client with the default settings (see [`ClientBuilder`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the key or the secret is empty.
+    pub fn new(api_key: impl Into<String>, api_secret: impl Into<String>) -> Result<Client> {
+        Client::builder(api_key, api_secret).build()
+    }
+
+    /// A builder to change the base URL and time limits.
+    pub fn builder(api_key: impl Into<String>, api_secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(api_key.into(), Secret::new(api_secret))
+    }
+
+    /// A client configured from the environment: `STREAM_API_KEY` and
+    /// `STREAM_API_SECRET` (required), `STREAM_BASE_URL` (optional).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when a required variable is missing, empty or
+    /// not Unicode, or when `STREAM_BASE_URL` is not an http(s) URL.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url().as_str()
+    }
+
+    /// The API key this client sends.
+    pub fn api_key(&self) -> &str {
+        self.inner.api_key()
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner
+    }
+}
+
+/// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
+/// reports the first problem.
+#[must_use = "a builder does nothing until .build() is called"]
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: String,
+    api_secret: Secret,
+    base_url: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("api_secret", &self.api_secret)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    fn new(api_key: String, api_secret: Secret) -> Self {
+        ClientBuilder {
+            api_key,
+            api_secret,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            user_agent: None,
+        }
+    }
+
+    /// A builder from `STREAM_API_KEY`, `STREAM_API_SECRET` and (optionally)
+    /// `STREAM_BASE_URL`, to adjust further before building.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when a required variable is missing, empty or
+    /// not Unicode.
+    pub fn from_env() -> Result<ClientBuilder> {
+        fn var(name: &str) -> Result<Option<String>> {
+            match std::env::var(name) {
+                Ok(v) if v.trim().is_empty() => Ok(None),
+                Ok(v) => Ok(Some(v)),
+                Err(std::env::VarError::NotPresent) => Ok(None),
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    Err(InvalidArgumentError::new(name, "is not valid Unicode").into())
+                }
+            }
+        }
+        let required = |name: &str| {
+            var(name)?.ok_or_else(|| Error::from(InvalidArgumentError::new(name, "is not set")))
+        };
+        let mut builder = ClientBuilder::new(
+            required("STREAM_API_KEY")?,
+            Secret::new(required("STREAM_API_SECRET")?),
+        );
+        if let Some(url) = var("STREAM_BASE_URL")? {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// Where to send requests: scheme, host, port and an optional path prefix.
+    /// Default: [`DEFAULT_BASE_URL`] (`https://chat.stream-io-api.com`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Time limit for one HTTP request, from connecting to reading the whole
+    /// body. Default: [`DEFAULT_TIMEOUT`] (30 s). A wait additionally caps each
+    /// request by the time it has left.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time limit for establishing a connection. Default:
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header. Default: `getstream-rust/<version>`.
+    /// (`X-Stream-Client: getstream-rust-<version>` is always sent as well.)
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an empty API key or secret, a base URL that
+    /// is not an absolute `http`/`https` URL without query or fragment, a zero
+    /// timeout, or a user agent that is not a valid header value;
+    /// [`Error::Transport`] if the HTTP stack cannot be initialised (e.g. TLS).
+    pub fn build(self) -> Result<Client> {
+        if self.api_key.trim().is_empty() {
+            return Err(InvalidArgumentError::new("api_key", "must not be empty").into());
+        }
+        let base_url = parse_base_url(&self.base_url)?;
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(InvalidArgumentError::new(name, "must be greater than zero").into());
+            }
+        }
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("getstream-rust/", env!("CARGO_PKG_VERSION")).to_owned());
+        if http::HeaderValue::from_str(&user_agent).is_err() {
+            return Err(
+                InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
+            );
+        }
+        let token = server_token(&self.api_secret)?;
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| {
+                TransportError::unknown(
+                    "cannot initialise the HTTP client",
+                    Some(Box::new(e.without_url())),
+                )
+            })?;
+        let transport = Transport::new(http, base_url, self.api_key, &token, self.timeout)?;
+        Ok(Client {
+            inner: Arc::new(transport),
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<reqwest::Url> {
+    let invalid = |why: &str| {
+        Error::from(InvalidArgumentError::new(
+            "base_url",
+            format!("{raw:?} {why}"),
+        ))
+    };
+    let url =
+        reqwest::Url::parse(raw.trim()).map_err(|e| invalid(&format!("is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("must use http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not have a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("must not contain credentials"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_reports_bad_settings() {
+        let bad = [
+            Client::builder("", "s").build(),
+            Client::builder("k", "").build(),
+            Client::builder("k", "s").base_url("ftp://x").build(),
+            Client::builder("k", "s").base_url("not a url").build(),
+            Client::builder("k", "s").base_url("http://h/?q=1").build(),
+            Client::builder("k", "s").timeout(Duration::ZERO).build(),
+            Client::builder("k", "s")
+                .connect_timeout(Duration::ZERO)
+                .build(),
+            Client::builder("k", "s").user_agent("bad\nagent").build(),
+        ];
+        for (i, result) in bad.into_iter().enumerate() {
+            let e = result.unwrap_err();
+            assert!(e.is_invalid_argument(), "case {i}: {e}");
+        }
+        let client = Client::builder("k", "s")
+            .base_url("http://127.0.0.1:9/prefix/")
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/prefix/");
+    }
+}

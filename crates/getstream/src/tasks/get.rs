@@ -1,0 +1,72 @@
+//! `GET /api/v2/tasks/{id}`.
+
+use std::time::Duration;
+
+use http::Method;
+use tokio::time::Instant;
+
+use crate::client::Client;
+use crate::error::{InvalidArgumentError, Result};
+use crate::models::Task;
+use crate::transport::{Request, Response};
+
+impl Client {
+    /// Reads a task's current status once.
+    ///
+    /// The id is sent percent-encoded as one path segment of
+    /// `/api/v2/tasks/{id}`, so no id can change the path.
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an empty
+    ///   id (or `.`/`..`), before any request;
+    /// * [`Error::Api`](crate::Error::Api) when the server answers with an error
+    ///   (e.g. 404 for an unknown task, 401 for bad credentials);
+    /// * [`Error::Transport`](crate::Error::Transport) when no complete response
+    ///   arrives within the request timeout;
+    /// * [`Error::Decode`](crate::Error::Decode) when a 2xx body is not a task.
+    ///
+    /// A task with status `failed` is *not* an error here: it is returned as is.
+    pub async fn get_task(&self, task_id: &str) -> Result<Task> {
+        Ok(self.get_task_response(task_id).await?.into_body())
+    }
+
+    /// Like [`get_task`](Client::get_task), also returning the response's status
+    /// and rate-limit headers.
+    ///
+    /// # Errors
+    ///
+    /// As for [`get_task`](Client::get_task).
+    pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
+        fetch(self, task_id, None, Duration::ZERO).await
+    }
+}
+
+/// Rejects ids that cannot be a task id, before any request.
+pub(crate) fn validate_task_id(task_id: &str) -> Result<()> {
+    if task_id.trim().is_empty() {
+        return Err(InvalidArgumentError::new("task_id", "must not be empty").into());
+    }
+    if task_id == "." || task_id == ".." {
+        return Err(InvalidArgumentError::new(
+            "task_id",
+            format!("{task_id:?} cannot be sent as a URL path segment"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// One status request, capped by `deadline` (with at least `min_budget`).
+pub(crate) async fn fetch(
+    client: &Client,
+    task_id: &str,
+    deadline: Option<Instant>,
+    min_budget: Duration,
+) -> Result<Response<Task>> {
+    validate_task_id(task_id)?;
+    let request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
+        .deadline(deadline)
+        .min_budget(min_budget);
+    client.transport().send(request).await
+}

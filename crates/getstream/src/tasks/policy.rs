@@ -1,0 +1,323 @@
+//! The pure polling decision: given what one poll produced and how much time is
+//! left, return the task, fail, or sleep and poll again. No I/O, no clock
+//! reads: the loop passes the time left and the wall-clock time in, so every
+//! rule is unit-tested directly and shared by the async and blocking clients.
+//!
+//! Rules, in order:
+//! 1. `completed` → return the task; `failed` → fail with a task error.
+//! 2. Any other status (including unknown ones) → poll again after the interval,
+//!    or later if the rate-limit window is spent (`X-RateLimit-Remaining: 0`):
+//!    until `X-RateLimit-Reset`.
+//! 3. A poll error ends the wait when the caller asked for the official SDKs'
+//!    behaviour (`abort_on_error`) or when it is permanent (400, 401, 403, 404,
+//!    `unrecoverable`, decode errors, DNS/TLS failures, …). A transient one
+//!    (connection refused/reset, request timeout, 5xx, 408, 429) is retried after
+//!    the interval, or after the server's hint when longer: `Retry-After`, else —
+//!    on a 429 or a spent window — `X-RateLimit-Reset`.
+//! 4. Every sleep is clamped to the time left, so the last poll lands at the
+//!    deadline; with no time left the wait gives up (timeout).
+//!
+//! A follow-up `PollPolicy` (backoff, jitter) only has to change how the base
+//! delay of rules 2 and 3 is computed; the loop stays as it is.
+
+use std::time::{Duration, SystemTime};
+
+use http::StatusCode;
+
+use crate::error::Error;
+use crate::models::{RateLimitInfo, Task, TaskStatus};
+
+/// What one poll produced, as the policy sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Poll<'a> {
+    /// The status request succeeded.
+    Task {
+        task: &'a Task,
+        rate_limit: Option<&'a RateLimitInfo>,
+    },
+    /// The status request failed.
+    Error(&'a Error),
+}
+
+/// What to do after a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// The task completed: return it.
+    Complete,
+    /// The task failed: return a task error.
+    TaskFailed,
+    /// The poll error ends the wait: return it.
+    Abort,
+    /// Sleep this long, then poll again.
+    Sleep(Duration),
+    /// No time left: return the wait-timeout error.
+    GiveUp,
+}
+
+/// The knobs of the decision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub(crate) interval: Duration,
+    pub(crate) abort_on_error: bool,
+}
+
+impl Policy {
+    /// Decides what follows `poll`, with `time_left` until the deadline and
+    /// `now` the wall-clock time (for `X-RateLimit-Reset`, sent as Unix seconds).
+    pub(crate) fn decide(&self, poll: Poll<'_>, time_left: Duration, now: SystemTime) -> Decision {
+        let wait = match poll {
+            Poll::Task { task, rate_limit } => match task.status {
+                TaskStatus::Completed => return Decision::Complete,
+                TaskStatus::Failed => return Decision::TaskFailed,
+                _ => {
+                    let reset = rate_limit
+                        .filter(|r| r.is_exhausted())
+                        .and_then(|r| r.reset_after(now));
+                    self.interval.max(reset.unwrap_or_default())
+                }
+            },
+            Poll::Error(error) => {
+                if self.abort_on_error || !error.is_retryable() {
+                    return Decision::Abort;
+                }
+                self.interval
+                    .max(server_hint(error, now).unwrap_or_default())
+            }
+        };
+        if time_left.is_zero() {
+            Decision::GiveUp
+        } else {
+            Decision::Sleep(wait.min(time_left))
+        }
+    }
+}
+
+/// How long the server asked us to hold off after `error`: `Retry-After`, else
+/// (on a 429 or a spent window) until `X-RateLimit-Reset`.
+fn server_hint(error: &Error, now: SystemTime) -> Option<Duration> {
+    if let Some(after) = error.retry_after() {
+        return Some(after);
+    }
+    let rate_limit = error.rate_limit()?;
+    let throttled =
+        error.status_code() == Some(StatusCode::TOO_MANY_REQUESTS) || rate_limit.is_exhausted();
+    if throttled {
+        rate_limit.reset_after(now)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ApiError, DecodeError, TransportError};
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    fn policy() -> Policy {
+        Policy {
+            interval: S(1),
+            abort_on_error: false,
+        }
+    }
+
+    fn task(status: &str) -> Task {
+        serde_json::from_value(serde_json::json!({"task_id": "t", "status": status})).unwrap()
+    }
+
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + S(1_700_000_000)
+    }
+
+    fn decide_task(
+        p: Policy,
+        status: &str,
+        rl: Option<&RateLimitInfo>,
+        left: Duration,
+    ) -> Decision {
+        let t = task(status);
+        p.decide(
+            Poll::Task {
+                task: &t,
+                rate_limit: rl,
+            },
+            left,
+            now(),
+        )
+    }
+
+    fn decide_err(p: Policy, e: Error, left: Duration) -> Decision {
+        p.decide(Poll::Error(&e), left, now())
+    }
+
+    fn api(status: StatusCode) -> ApiError {
+        ApiError::new(status, 0, "x")
+    }
+
+    #[test]
+    fn terminal_statuses_end_the_wait_even_with_no_time_left() {
+        assert_eq!(
+            decide_task(policy(), "completed", None, S(5)),
+            Decision::Complete
+        );
+        assert_eq!(
+            decide_task(policy(), "COMPLETED", None, S(0)),
+            Decision::Complete
+        );
+        assert_eq!(
+            decide_task(policy(), "failed", None, S(0)),
+            Decision::TaskFailed
+        );
+    }
+
+    #[test]
+    fn other_statuses_sleep_the_interval_clamped_to_the_time_left() {
+        for status in ["waiting", "pending", "running", "paused-by-operator"] {
+            assert_eq!(
+                decide_task(policy(), status, None, S(10)),
+                Decision::Sleep(S(1))
+            );
+        }
+        let left = Duration::from_millis(300);
+        assert_eq!(
+            decide_task(policy(), "running", None, left),
+            Decision::Sleep(left)
+        );
+        assert_eq!(
+            decide_task(policy(), "running", None, S(0)),
+            Decision::GiveUp
+        );
+    }
+
+    #[test]
+    fn spent_rate_limit_window_waits_until_reset() {
+        let spent = RateLimitInfo {
+            limit: Some(60),
+            remaining: Some(0),
+            reset: Some(now() + S(7)),
+        };
+        assert_eq!(
+            decide_task(policy(), "running", Some(&spent), S(60)),
+            Decision::Sleep(S(7))
+        );
+        assert_eq!(
+            decide_task(policy(), "running", Some(&spent), S(3)),
+            Decision::Sleep(S(3))
+        );
+        let fine = RateLimitInfo {
+            remaining: Some(5),
+            ..spent
+        };
+        assert_eq!(
+            decide_task(policy(), "running", Some(&fine), S(60)),
+            Decision::Sleep(S(1))
+        );
+        // A reset in the past (clock skew) never shortens the interval.
+        let past = RateLimitInfo {
+            reset: Some(now() - S(30)),
+            ..spent
+        };
+        assert_eq!(
+            decide_task(policy(), "running", Some(&past), S(60)),
+            Decision::Sleep(S(1))
+        );
+    }
+
+    #[test]
+    fn transient_errors_are_retried_within_the_deadline() {
+        let transient = [
+            Error::from(api(StatusCode::INTERNAL_SERVER_ERROR)),
+            Error::from(api(StatusCode::BAD_GATEWAY)),
+            Error::from(api(StatusCode::SERVICE_UNAVAILABLE)),
+            Error::from(api(StatusCode::TOO_MANY_REQUESTS)),
+            Error::from(api(StatusCode::REQUEST_TIMEOUT)),
+            Error::from(TransportError::timeout("GET /t: no response")),
+            Error::from(TransportError::connection("GET /t: reset", None)),
+        ];
+        for e in transient {
+            let text = e.to_string();
+            assert_eq!(
+                decide_err(policy(), e, S(10)),
+                Decision::Sleep(S(1)),
+                "{text}"
+            );
+        }
+        let e = Error::from(api(StatusCode::BAD_GATEWAY));
+        assert_eq!(decide_err(policy(), e, S(0)), Decision::GiveUp);
+    }
+
+    #[test]
+    fn permanent_errors_end_the_wait_at_once() {
+        let mut unrecoverable = api(StatusCode::SERVICE_UNAVAILABLE);
+        unrecoverable.0.unrecoverable = true;
+        let json_err = serde_json::from_str::<u8>("x").unwrap_err();
+        let permanent = [
+            Error::from(api(StatusCode::BAD_REQUEST)),
+            Error::from(api(StatusCode::UNAUTHORIZED)),
+            Error::from(api(StatusCode::FORBIDDEN)),
+            Error::from(api(StatusCode::NOT_FOUND)),
+            Error::from(unrecoverable),
+            Error::from(DecodeError::new(StatusCode::OK, b"x", json_err)),
+            Error::from(crate::error::InvalidArgumentError::new("task_id", "empty")),
+        ];
+        for e in permanent {
+            let text = e.to_string();
+            assert_eq!(decide_err(policy(), e, S(10)), Decision::Abort, "{text}");
+        }
+    }
+
+    #[test]
+    fn abort_on_error_restores_the_official_behaviour() {
+        let p = Policy {
+            abort_on_error: true,
+            ..policy()
+        };
+        let e = Error::from(api(StatusCode::BAD_GATEWAY));
+        assert_eq!(decide_err(p, e, S(10)), Decision::Abort);
+        assert_eq!(
+            decide_task(p, "running", None, S(10)),
+            Decision::Sleep(S(1))
+        );
+    }
+
+    #[test]
+    fn server_hints_are_honoured_and_clamped() {
+        let mut e = api(StatusCode::TOO_MANY_REQUESTS);
+        e.0.retry_after = Some(S(2));
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), S(10)),
+            Decision::Sleep(S(2))
+        );
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), Duration::from_millis(1500)),
+            Decision::Sleep(Duration::from_millis(1500))
+        );
+        // A hint shorter than the interval does not shorten it.
+        e.0.retry_after = Some(Duration::from_millis(100));
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), S(10)),
+            Decision::Sleep(S(1))
+        );
+
+        // No Retry-After: a 429 waits for X-RateLimit-Reset.
+        let mut e = api(StatusCode::TOO_MANY_REQUESTS);
+        e.0.rate_limit = Some(RateLimitInfo {
+            limit: Some(60),
+            remaining: Some(0),
+            reset: Some(now() + S(4)),
+        });
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), S(10)),
+            Decision::Sleep(S(4))
+        );
+        // A 503 with a reset header but a window that is not spent: just the interval.
+        let mut e = api(StatusCode::SERVICE_UNAVAILABLE);
+        e.0.rate_limit = Some(RateLimitInfo {
+            limit: Some(60),
+            remaining: Some(10),
+            reset: Some(now() + S(4)),
+        });
+        assert_eq!(decide_err(policy(), e.into(), S(10)), Decision::Sleep(S(1)));
+    }
+}

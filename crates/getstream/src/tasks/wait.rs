@@ -1,0 +1,269 @@
+//! `client.wait_for_task(id)`: poll until the task finishes, fails, or the
+//! deadline passes.
+//!
+//! The loop is a small state machine ([`Poller`]): one `poll()` makes a status
+//! request and asks the pure [`Policy`](super::policy::Policy) what to do next.
+//! The async future, the blocking client, and later a progress callback or a
+//! `Stream` of observations are thin drivers around it.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use super::get::{fetch, validate_task_id};
+use super::policy::{Decision, Policy, Poll};
+use crate::client::Client;
+use crate::error::{Error, InvalidArgumentError, Result, TaskError, TransportError};
+use crate::models::{Task, TaskStatus};
+
+/// Default time between polls.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Default time limit of a wait.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The answer window of a poll made at (or just before) the deadline: the last
+/// poll lands at the deadline and may take this long to be answered, so a wait
+/// can end at most this much after its deadline (and only when the server
+/// stalls on exactly that last poll).
+pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
+
+/// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
+/// builder methods, then `.await` it.
+///
+/// Resolves to the completed [`Task`], or:
+/// * [`Error::Task`] when the task failed;
+/// * [`Error::Transport`] with `is_timeout()` when the deadline passed (the
+///   task may still be running: wait again on the same id to resume);
+/// * the poll's own error when it is permanent (400, 401, 403, 404,
+///   `unrecoverable`, an undecodable body, DNS/TLS failures), or any poll error
+///   with [`abort_on_error(true)`](WaitForTask::abort_on_error);
+/// * [`Error::InvalidArgument`] for an empty id, a zero interval or timeout, or a
+///   deadline already passed — before any request.
+///
+/// Dropping the future cancels the wait.
+#[must_use = "a wait does nothing until it is awaited"]
+#[derive(Debug, Clone)]
+pub struct WaitForTask {
+    client: Client,
+    task_id: String,
+    interval: Duration,
+    timeout: Option<Duration>,
+    deadline: Option<std::time::Instant>,
+    abort_on_error: bool,
+}
+
+impl Client {
+    /// Waits for a task to finish, polling `GET /api/v2/tasks/{id}`.
+    ///
+    /// Polls at once, then every `interval` (default 1 s) until the task
+    /// completes or fails or the `timeout` (default 60 s) passes. Transient poll
+    /// errors (connection refused or reset, a request cut off by its timeout,
+    /// 5xx, 429) do not end the wait; see [`WaitForTask`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: getstream::Client) -> Result<(), getstream::Error> {
+    /// use std::time::Duration;
+    /// let task = client
+    ///     .wait_for_task("task-id")
+    ///     .interval(Duration::from_secs(5))
+    ///     .timeout(Duration::from_secs(600))
+    ///     .await?;
+    /// println!("{:?}", task.result);
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
+        WaitForTask {
+            client: self.clone(),
+            task_id: task_id.into(),
+            interval: DEFAULT_POLL_INTERVAL,
+            timeout: None,
+            deadline: None,
+            abort_on_error: false,
+        }
+    }
+}
+
+impl WaitForTask {
+    /// Time between polls. Default: [`DEFAULT_POLL_INTERVAL`] (1 s). Longer
+    /// when the server asks (`Retry-After`, a spent rate-limit window); never
+    /// past the deadline. Zero is an [`Error::InvalidArgument`].
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// How long to wait in total, from the first poll. Default:
+    /// [`DEFAULT_WAIT_TIMEOUT`] (60 s) when no [`deadline`](Self::deadline) is
+    /// set; with both, the earlier one wins. Zero is an
+    /// [`Error::InvalidArgument`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// An absolute deadline instead of (or with) a timeout. A
+    /// `std::time::Instant` is the monotonic clock tokio's timers use, so it can
+    /// be computed anywhere (`Instant::now() + d`); a deadline already passed is
+    /// an [`Error::InvalidArgument`]. On tokio's paused test clock, build it
+    /// from `tokio::time::Instant::now().into_std()`.
+    pub fn deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// `true` restores the official SDKs' behaviour: any poll error ends the wait
+    /// at once. Default: `false` (transient errors are retried within the
+    /// deadline).
+    pub fn abort_on_error(mut self, abort: bool) -> Self {
+        self.abort_on_error = abort;
+        self
+    }
+
+    /// Checks the knobs and starts the clock.
+    pub(crate) fn into_poller(self) -> Result<Poller> {
+        validate_task_id(&self.task_id)?;
+        if self.interval.is_zero() {
+            return Err(InvalidArgumentError::new("interval", "must be greater than zero").into());
+        }
+        if self.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(InvalidArgumentError::new("timeout", "must be greater than zero").into());
+        }
+        let started = Instant::now();
+        let by_timeout = self
+            .timeout
+            .or(self.deadline.is_none().then_some(DEFAULT_WAIT_TIMEOUT))
+            .map(|t| {
+                started
+                    .checked_add(t)
+                    .unwrap_or_else(|| far_future(started))
+            });
+        let by_deadline = self.deadline.map(Instant::from_std);
+        if by_deadline.is_some_and(|d| d <= started) {
+            return Err(InvalidArgumentError::new("deadline", "is already past").into());
+        }
+        let deadline = match (by_timeout, by_deadline) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => unreachable!("a default timeout applies without a deadline"),
+        };
+        Ok(Poller {
+            client: self.client,
+            task_id: self.task_id,
+            policy: Policy {
+                interval: self.interval,
+                abort_on_error: self.abort_on_error,
+            },
+            started,
+            deadline,
+            polls: 0,
+            last_status: None,
+        })
+    }
+
+    /// Runs the wait to its end.
+    async fn run(self) -> Result<Task> {
+        let mut poller = self.into_poller()?;
+        loop {
+            match poller.poll().await {
+                Step::Done(result) => return result,
+                Step::Sleep(until) => tokio::time::sleep_until(until).await,
+            }
+        }
+    }
+}
+
+fn far_future(from: Instant) -> Instant {
+    // About 30 years: "no deadline" without overflowing the clock.
+    from + Duration::from_secs(86_400 * 365 * 30)
+}
+
+impl IntoFuture for WaitForTask {
+    type Output = Result<Task>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Task>> + Send + 'static>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// What the loop does after one poll.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // a short-lived return value, never stored
+pub(crate) enum Step {
+    /// The wait is over.
+    Done(Result<Task>),
+    /// Sleep until this instant, then poll again.
+    Sleep(Instant),
+}
+
+/// The state of a running wait.
+#[derive(Debug)]
+pub(crate) struct Poller {
+    client: Client,
+    task_id: String,
+    policy: Policy,
+    started: Instant,
+    deadline: Instant,
+    polls: u32,
+    last_status: Option<TaskStatus>,
+}
+
+impl Poller {
+    /// Makes one status request (capped by the deadline) and decides what next.
+    pub(crate) async fn poll(&mut self) -> Step {
+        let outcome = fetch(
+            &self.client,
+            &self.task_id,
+            Some(self.deadline),
+            LAST_POLL_BUDGET,
+        )
+        .await;
+        self.polls += 1;
+        let now = Instant::now();
+        let time_left = self.deadline.saturating_duration_since(now);
+        let decision = {
+            let poll = match &outcome {
+                Ok(response) => Poll::Task {
+                    task: response.body(),
+                    rate_limit: response.rate_limit(),
+                },
+                Err(error) => Poll::Error(error),
+            };
+            self.policy.decide(poll, time_left, SystemTime::now())
+        };
+        match &outcome {
+            Ok(response) => {
+                let status = &response.body().status;
+                tracing::debug!(task_id = %self.task_id, poll = self.polls, %status, ?decision, "polled task");
+                self.last_status = Some(status.clone());
+            }
+            Err(error) => {
+                tracing::debug!(task_id = %self.task_id, poll = self.polls, %error, ?decision, "poll failed");
+            }
+        }
+        match (decision, outcome) {
+            (Decision::Complete, Ok(response)) => Step::Done(Ok(response.into_body())),
+            (Decision::TaskFailed, Ok(response)) => {
+                Step::Done(Err(TaskError::from_task(response.into_body()).into()))
+            }
+            (Decision::Sleep(after), _) => Step::Sleep(now + after),
+            (Decision::GiveUp, outcome) => Step::Done(Err(self.timeout_error(now, outcome.err()))),
+            // The policy returns Abort only for errors, and Complete/TaskFailed
+            // only for tasks; these arms keep the match total without a panic.
+            (_, Err(error)) => Step::Done(Err(error)),
+            (Decision::Abort, Ok(_)) => Step::Sleep(now + self.policy.interval.min(time_left)),
+        }
+    }
+
+    fn timeout_error(&self, now: Instant, last_error: Option<Error>) -> Error {
+        TransportError::wait_timeout(
+            &self.task_id,
+            self.last_status.clone(),
+            self.polls,
+            now.saturating_duration_since(self.started),
+            last_error,
+        )
+        .into()
+    }
+}

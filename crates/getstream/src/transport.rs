@@ -1,0 +1,507 @@
+//! The one place HTTP requests are sent, and where failures become [`Error`]s.
+//!
+//! # Crate-internal API (build new operations on this)
+//!
+//! ```ignore
+//! // 1. Describe the request: method + path segments (each percent-encoded on
+//! //    its own, so an id like `../users?x=1` stays ONE segment), optional query
+//! //    pairs, an optional JSON body, an optional deadline.
+//! let request = Request::new(Method::POST, &["api", "v2", "chat", "channels", "delete"])?
+//!     .json(&body)?                      // serde::Serialize; sets Content-Type
+//!     .deadline(Some(deadline));         // caps the whole request (see below)
+//! // 2. Send it through the client's transport and decode the 2xx body as T.
+//! let response: Response<StartTaskResponse> = client.transport().send(request).await?;
+//! let task_id = response.into_body().task_id;
+//! ```
+//!
+//! * `Request::new(method, segments) -> Result<Request>`: rejects empty, `.` and
+//!   `..` segments ([`Error::InvalidArgument`]) because no URL can carry them
+//!   as one segment. `.query(name, value)`, `.json(&body) -> Result<Request>`,
+//!   `.deadline(Option<tokio::time::Instant>)`, `.min_budget(Duration)`,
+//!   `.request_id(String)`.
+//! * `Transport::send::<T: DeserializeOwned>(&self, Request) -> Result<Response<T>>`.
+//!
+//! Every request carries the `api_key` query parameter, `Authorization: <jwt>`
+//! (no `Bearer`), `stream-auth-type: jwt`, `X-Stream-Client:
+//! getstream-rust-<version>` and an `x-client-request-id` (a fresh UUID unless
+//! the request sets one).
+//!
+//! # Time limits
+//!
+//! The whole request — connect, send, and reading the complete body — runs under
+//! `tokio::time::timeout_at(limit)`, where `limit` is the earlier of
+//! `now + request timeout` and the request's deadline (but at least
+//! `now + min_budget`, which lets a poll made right at a wait's deadline get a
+//! short answer window). A server that hangs cannot hold the caller past it.
+//! Only tokio timers are used, so tests on tokio's paused clock are exact.
+//!
+//! # Failure mapping
+//!
+//! * non-2xx → [`Error::Api`], parsed leniently from Stream's `APIError` envelope
+//!   (`StatusCode` is PascalCase on the wire); a body that is not the envelope
+//!   gives code 0 and `failed to parse error response: unexpected server response
+//!   code <status>`, the raw body kept (first 64 KiB). Rate-limit headers and
+//!   `Retry-After` (seconds or HTTP date) are attached.
+//! * no complete response → [`Error::Transport`] (`connection_reset`, `timeout`,
+//!   `dns_failure`, `tls_handshake_failed`, `unknown`); see [`TransportError`].
+//! * 2xx with a body that does not decode as `T` → [`Error::Decode`] with the
+//!   status, the start of the body and the serde error as source.
+
+use std::time::{Duration, SystemTime};
+
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method, StatusCode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::auth::Secret;
+use crate::error::{ApiError, DecodeError, InvalidArgumentError, Result, TransportError};
+use crate::models::{RateLimitInfo, first_value};
+
+/// The `X-Stream-Client` header value.
+pub(crate) const CLIENT_HEADER: &str = concat!("getstream-rust-", env!("CARGO_PKG_VERSION"));
+
+/// Error bodies are kept up to this many bytes.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Everything in a path segment except RFC 3986 unreserved characters is encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A decoded success response with its metadata.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    status: StatusCode,
+    rate_limit: Option<RateLimitInfo>,
+    body: T,
+}
+
+impl<T> Response<T> {
+    /// The HTTP status (a 2xx).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response's rate-limit headers, if any were sent.
+    pub fn rate_limit(&self) -> Option<&RateLimitInfo> {
+        self.rate_limit.as_ref()
+    }
+
+    /// The decoded body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// Takes the decoded body.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+}
+
+/// One request to send; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Request {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    deadline: Option<Instant>,
+    min_budget: Duration,
+    request_id: Option<String>,
+}
+
+impl Request {
+    /// A request for `/{segments[0]}/{segments[1]}/…`, each segment percent-encoded
+    /// on its own.
+    pub(crate) fn new(method: Method, segments: &[&str]) -> Result<Request> {
+        let mut path = String::new();
+        for segment in segments {
+            if segment.is_empty() || *segment == "." || *segment == ".." {
+                return Err(InvalidArgumentError::new(
+                    "path",
+                    format!("{segment:?} cannot be sent as one URL path segment"),
+                )
+                .into());
+            }
+            path.push('/');
+            path.extend(utf8_percent_encode(segment, SEGMENT));
+        }
+        Ok(Request {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            deadline: None,
+            min_budget: Duration::ZERO,
+            request_id: None,
+        })
+    }
+
+    /// Adds a query parameter (besides `api_key`, which is always sent).
+    #[allow(dead_code)] // for the task-starting operations that follow
+    pub(crate) fn query(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.query.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Sends `body` as JSON.
+    #[allow(dead_code)] // for the task-starting operations that follow
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Request> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            InvalidArgumentError::new("body", format!("cannot be serialized as JSON: {e}"))
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Caps the whole request at `deadline` (in addition to the request timeout).
+    pub(crate) fn deadline(mut self, deadline: Option<Instant>) -> Request {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Gives the request at least this long even when the deadline is nearer.
+    pub(crate) fn min_budget(mut self, budget: Duration) -> Request {
+        self.min_budget = budget;
+        self
+    }
+
+    /// Sets the `x-client-request-id` header (default: a fresh UUID v4).
+    #[allow(dead_code)] // for callers that correlate requests
+    pub(crate) fn request_id(mut self, id: impl Into<String>) -> Request {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// `METHOD /path` for messages (never the query, which holds the API key).
+    fn describe(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Sends requests for one client; shared by all its clones.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base_url: reqwest::Url,
+    api_key: String,
+    authorization: HeaderValue,
+    request_timeout: Duration,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url.as_str())
+            .field("api_key", &self.api_key)
+            .field("authorization", &"[redacted]")
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base_url: reqwest::Url,
+        api_key: String,
+        token: &Secret,
+        request_timeout: Duration,
+    ) -> Result<Transport> {
+        let mut authorization = HeaderValue::from_str(token.expose()).map_err(|_| {
+            InvalidArgumentError::new("api_secret", "gives a token that is not a valid header")
+        })?;
+        authorization.set_sensitive(true);
+        Ok(Transport {
+            http,
+            base_url,
+            api_key,
+            authorization,
+            request_timeout,
+        })
+    }
+
+    pub(crate) fn base_url(&self) -> &reqwest::Url {
+        &self.base_url
+    }
+
+    pub(crate) fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    fn url(&self, request: &Request) -> Result<reqwest::Url> {
+        let mut url = self.base_url.clone();
+        let full = format!("{}{}", url.path().trim_end_matches('/'), request.path);
+        url.set_path(&full);
+        if url.path() != full {
+            return Err(InvalidArgumentError::new(
+                "path",
+                format!("{} would be rewritten by URL normalisation", request.path),
+            )
+            .into());
+        }
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("api_key", &self.api_key);
+            for (name, value) in &request.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Sends `request` and decodes a 2xx body as `T`; see the module docs.
+    pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
+        let what = request.describe();
+        let url = self.url(&request)?;
+        let request_id = request
+            .request_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header("stream-auth-type", "jwt")
+            .header("x-stream-client", CLIENT_HEADER)
+            .header("x-client-request-id", request_id.as_str());
+        if let Some(body) = request.body {
+            builder = builder.header(CONTENT_TYPE, "application/json").body(body);
+        }
+
+        let now = Instant::now();
+        let mut limit = now + self.request_timeout;
+        if let Some(deadline) = request.deadline {
+            limit = limit.min(deadline.max(now + request.min_budget));
+        }
+        tracing::debug!(request = %what, %request_id, "sending");
+        let exchange = async {
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = if status.is_success() {
+                response
+                    .bytes()
+                    .await
+                    .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?
+                    .to_vec()
+            } else {
+                read_capped(response, MAX_ERROR_BODY)
+                    .await
+                    .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?
+            };
+            Ok::<_, TransportError>((status, headers, body))
+        };
+        let (status, headers, body) = match tokio::time::timeout_at(limit, exchange).await {
+            Ok(result) => result?,
+            Err(_) => {
+                let allowed = limit.saturating_duration_since(now);
+                tracing::debug!(request = %what, %request_id, "timed out");
+                return Err(TransportError::request_timeout(format!(
+                    "{what}: no complete response within {:.3}s",
+                    allowed.as_secs_f64()
+                ))
+                .into());
+            }
+        };
+        tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
+        let rate_limit = RateLimitInfo::from_headers(&headers);
+        if !status.is_success() {
+            return Err(api_error(status, &headers, &body, rate_limit, what).into());
+        }
+        match serde_json::from_slice::<T>(&body) {
+            Ok(body) => Ok(Response {
+                status,
+                rate_limit,
+                body,
+            }),
+            Err(e) => Err(DecodeError::new(status, &body, e).with_request(what).into()),
+        }
+    }
+}
+
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= cap {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// `Retry-After` as delta-seconds (integer or decimal) or an HTTP date.
+pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    // An HTTP date contains a comma, so read the whole first non-empty value
+    // as a date before splitting comma-joined values.
+    let whole = headers
+        .get_all("retry-after")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::trim)
+        .find(|v| !v.is_empty())?;
+    if let Ok(at) = httpdate::parse_http_date(whole) {
+        return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
+    }
+    let value = first_value(headers, "retry-after")?;
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = value.parse::<f64>() {
+        return (0.0..1e12)
+            .contains(&secs)
+            .then(|| Duration::from_secs_f64(secs));
+    }
+    None
+}
+
+/// Builds the [`ApiError`] for a non-2xx response, reading the envelope leniently.
+fn api_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    rate_limit: Option<RateLimitInfo>,
+    request: String,
+) -> ApiError {
+    let fallback = format!(
+        "failed to parse error response: unexpected server response code {}",
+        status.as_u16()
+    );
+    let mut error = ApiError::new(status, 0, fallback);
+    error.0.raw_body = String::from_utf8_lossy(body).into_owned();
+    error.0.rate_limit = rate_limit;
+    error.0.retry_after = parse_retry_after(headers, SystemTime::now());
+    error.0.request = Some(request);
+
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return error;
+    };
+    if !map.contains_key("code") && !map.contains_key("message") {
+        return error;
+    }
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    error.0.code = map.get("code").and_then(json_i64).unwrap_or(0);
+    match map.get("message") {
+        Some(serde_json::Value::Null) | None => {
+            error.0.message = format!("unexpected server response code {}", status.as_u16())
+        }
+        Some(m) => error.0.message = text(m),
+    }
+    error.0.more_info = map
+        .get("more_info")
+        .filter(|v| !v.is_null())
+        .map(text)
+        .filter(|s| !s.is_empty());
+    error.0.duration = map.get("duration").filter(|v| !v.is_null()).map(text);
+    error.0.unrecoverable = map
+        .get("unrecoverable")
+        .is_some_and(|v| v.as_bool() == Some(true));
+    if let Some(serde_json::Value::Array(details)) = map.get("details") {
+        error.0.details = details.iter().filter_map(json_i64).collect();
+    }
+    if let Some(serde_json::Value::Object(fields)) = map.get("exception_fields") {
+        error.0.exception_fields = fields.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+    }
+    error
+}
+
+fn json_i64(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        })
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_one_by_one_and_dot_segments_rejected() {
+        let r = Request::new(Method::GET, &["api", "v2", "tasks", "../users?x=1#f g/%2e"]).unwrap();
+        assert_eq!(r.path, "/api/v2/tasks/..%2Fusers%3Fx%3D1%23f%20g%2F%252e");
+        for bad in ["", ".", ".."] {
+            let e = Request::new(Method::GET, &["tasks", bad]).unwrap_err();
+            assert!(e.is_invalid_argument(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(2)));
+        h.insert("retry-after", "1.5".parse().unwrap());
+        assert_eq!(
+            parse_retry_after(&h, now),
+            Some(Duration::from_millis(1500))
+        );
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
+        h.insert("retry-after", date.parse().unwrap());
+        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(7)));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(parse_retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn error_envelope_is_read_leniently() {
+        let body = br#"{"code":"16","message":"Can't find task with id x","StatusCode":404,
+            "details":[1,"x",2],"exception_fields":{"id":"bad","n":3},"unrecoverable":true,
+            "more_info":"https://getstream.io/x","duration":"0.1ms"}"#;
+        let e = api_error(
+            StatusCode::NOT_FOUND,
+            &HeaderMap::new(),
+            body,
+            None,
+            "GET /t".into(),
+        );
+        assert_eq!(e.code(), 16);
+        assert_eq!(e.message(), "Can't find task with id x");
+        assert_eq!(e.details(), &[1, 2]);
+        assert_eq!(e.exception_fields()["n"], "3");
+        assert!(e.unrecoverable());
+        assert_eq!(e.more_info(), Some("https://getstream.io/x"));
+
+        for body in [
+            &b"<html>bad gateway</html>"[..],
+            b"",
+            b"[1]",
+            b"{\"error\":\"x\"}",
+        ] {
+            let e = api_error(
+                StatusCode::BAD_GATEWAY,
+                &HeaderMap::new(),
+                body,
+                None,
+                "GET /t".into(),
+            );
+            assert_eq!(e.code(), 0);
+            assert_eq!(
+                e.message(),
+                "failed to parse error response: unexpected server response code 502"
+            );
+            assert_eq!(e.raw_body().as_bytes(), body);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests of the SDK against real HTTP servers on loopback.
+
+#[path = "sdk/doc_server.rs"]
+mod doc_server;
+mod sdk {
+    pub mod support;
+
+    #[cfg(feature = "blocking")]
+    mod blocking;
+    mod client;
+    mod get;
+    mod send_sync;
+    mod wait;
+}

@@ -1,0 +1,136 @@
+//! The blocking client, on real time with short intervals; the test server runs
+//! on a runtime thread of its own.
+
+use std::time::{Duration, Instant};
+
+use getstream::{Error, TaskStatus, blocking};
+
+use super::support::{API_KEY, API_SECRET, Reply, Server};
+
+/// Starts a scripted server on its own runtime thread.
+fn server(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let server = Server::start().await;
+            script(&server);
+            tx.send(server).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn client(server: &Server) -> blocking::Client {
+    blocking::Client::builder(API_KEY, API_SECRET)
+        .base_url(&server.url)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn waits_through_statuses_and_a_transient_error() {
+    let server = server(|s| {
+        s.task(
+            "t1",
+            [
+                Reply::task("t1", "waiting"),
+                Reply::api_error(503, -1, "try later"),
+                Reply::task("t1", "running"),
+                Reply::task("t1", "completed"),
+            ],
+        )
+    });
+    let client = client(&server);
+    let task = client
+        .wait_for_task("t1")
+        .interval(Duration::from_millis(20))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.requests().len(), 4);
+    assert_eq!(client.get_task("t1").unwrap().status, TaskStatus::Completed);
+}
+
+#[test]
+fn failures_timeouts_and_argument_errors_are_the_same_as_async() {
+    let server = server(|s| {
+        s.task("failed", [Reply::task("failed", "failed")]);
+        s.task("running", [Reply::task("running", "running")]);
+        s.task(
+            "missing",
+            [Reply::api_error(404, 16, "Can't find task with id missing")],
+        );
+    });
+    let client = client(&server);
+    let e = client.wait_for_task("failed").send().unwrap_err();
+    let Error::Task(t) = &e else { panic!("{e}") };
+    assert_eq!((t.error_type(), t.description()), ("unknown", ""));
+
+    let start = Instant::now();
+    let e = client
+        .wait_for_task("running")
+        .interval(Duration::from_millis(20))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .unwrap_err();
+    let elapsed = start.elapsed();
+    assert!(e.is_timeout(), "{e}");
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+    assert_eq!(e.task_id(), Some("running"));
+
+    let deadline = Instant::now() + Duration::from_millis(100);
+    let e = client
+        .wait_for_task("running")
+        .deadline(deadline)
+        .send()
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+
+    assert!(
+        client
+            .wait_for_task("missing")
+            .send()
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(client.get_task("").unwrap_err().is_invalid_argument());
+    let e = client
+        .wait_for_task("running")
+        .interval(Duration::ZERO)
+        .send()
+        .unwrap_err();
+    assert!(e.is_invalid_argument());
+}
+
+#[test]
+fn clones_work_from_several_threads() {
+    let server = server(|s| s.task("t1", [Reply::task("t1", "completed")]));
+    let client = client(&server);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || client.get_task("t1").unwrap().status)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), TaskStatus::Completed);
+    }
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[tokio::test]
+#[should_panic(expected = "inside an async runtime")]
+async fn calling_it_inside_an_async_runtime_panics_instead_of_deadlocking() {
+    // Building and dropping are fine here; only blocking calls panic.
+    let client = blocking::Client::new(API_KEY, API_SECRET).unwrap();
+    let _ = client.get_task("t1");
+}

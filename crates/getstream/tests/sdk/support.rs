@@ -1,0 +1,271 @@
+//! A scripted HTTP server on 127.0.0.1:0, spawned on the test's own runtime so
+//! that tokio's paused clock stays exact. Each path has a queue of replies (the
+//! last one repeats); every request is recorded with its headers and the
+//! (tokio) instant it arrived.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+pub const API_KEY: &str = "test-api-key";
+pub const API_SECRET: &str = "test-api-secret-3f9a7c1d";
+
+/// One scripted reply.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    status: StatusCode,
+    body: ReplyBody,
+    headers: Vec<(String, String)>,
+    delay: Duration,
+}
+
+#[derive(Clone, Debug)]
+enum ReplyBody {
+    Json(Value),
+    Text(String),
+    Hang,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: ReplyBody::Json(body),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            body: ReplyBody::Text(body.to_owned()),
+            ..Reply::json(status, Value::Null)
+        }
+    }
+
+    /// A task in `status` (timestamps in nanoseconds, as the v2 API sends them).
+    pub fn task(id: &str, status: &str) -> Reply {
+        Reply::json(
+            200,
+            json!({
+                "task_id": id,
+                "status": status,
+                "created_at": 1_700_000_000_000_000_000_i64,
+                "updated_at": 1_700_000_002_500_000_000_i64,
+                "duration": "0.42ms",
+            }),
+        )
+    }
+
+    /// Stream's APIError envelope.
+    pub fn api_error(status: u16, code: i64, message: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({
+                "code": code,
+                "message": message,
+                "StatusCode": status,
+                "duration": "0.01ms",
+                "more_info": "https://getstream.io/chat/docs/api_errors_response",
+                "details": [],
+            }),
+        )
+    }
+
+    /// Accepts the request and never answers.
+    pub fn hang() -> Reply {
+        Reply {
+            body: ReplyBody::Hang,
+            ..Reply::json(200, Value::Null)
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Answers only after `delay` (on the runtime's clock).
+    pub fn delayed(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+
+    /// Adds fields to a JSON body.
+    pub fn with(mut self, fields: Value) -> Reply {
+        if let (ReplyBody::Json(Value::Object(body)), Value::Object(extra)) =
+            (&mut self.body, fields)
+        {
+            body.extend(extra);
+        }
+        self
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct Script {
+    routes: HashMap<String, VecDeque<Reply>>,
+    requests: Vec<Recorded>,
+}
+
+#[derive(Clone)]
+pub struct Server {
+    pub url: String,
+    script: Arc<Mutex<Script>>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let script = Arc::new(Mutex::new(Script::default()));
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(script.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Server { url, script }
+    }
+
+    /// Replies for `path` (as received, still percent-encoded), in order; the
+    /// last one repeats.
+    pub fn script(&self, path: &str, replies: impl IntoIterator<Item = Reply>) {
+        self.script
+            .lock()
+            .unwrap()
+            .routes
+            .insert(path.to_owned(), replies.into_iter().collect());
+    }
+
+    /// Replies for `/api/v2/tasks/{id}`.
+    pub fn task(&self, id: &str, replies: impl IntoIterator<Item = Reply>) {
+        self.script(&format!("/api/v2/tasks/{id}"), replies);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.script.lock().unwrap().requests.clone()
+    }
+
+    /// Arrival times of the requests, relative to `start`.
+    pub fn arrivals(&self, start: Instant) -> Vec<Duration> {
+        self.requests().iter().map(|r| r.at - start).collect()
+    }
+
+    pub fn client(&self) -> getstream::Client {
+        getstream::Client::builder(API_KEY, API_SECRET)
+            .base_url(&self.url)
+            .build()
+            .unwrap()
+    }
+}
+
+async fn handle(State(script): State<Arc<Mutex<Script>>>, request: Request) -> Response {
+    let reply = {
+        let mut script = script.lock().unwrap();
+        let path = request.uri().path().to_owned();
+        script.requests.push(Recorded {
+            method: request.method().to_string(),
+            path: path.clone(),
+            query: request.uri().query().map(str::to_owned),
+            headers: request.headers().clone(),
+            at: Instant::now(),
+        });
+        script.routes.get_mut(&path).and_then(|queue| {
+            if queue.len() > 1 {
+                queue.pop_front()
+            } else {
+                queue.front().cloned()
+            }
+        })
+    };
+    let Some(reply) = reply else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"code": 16, "message": "no scripted reply for this path", "StatusCode": 404}),
+            &[],
+        );
+    };
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    match &reply.body {
+        ReplyBody::Hang => std::future::pending().await,
+        ReplyBody::Json(body) => json_response(reply.status, body, &reply.headers),
+        ReplyBody::Text(text) => {
+            let mut response = Response::new(Body::from(text.clone()));
+            *response.status_mut() = reply.status;
+            response
+                .headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/html"));
+            add_headers(&mut response, &reply.headers);
+            response
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value, headers: &[(String, String)]) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    add_headers(&mut response, headers);
+    response
+}
+
+fn add_headers(response: &mut Response, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        response.headers_mut().append(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value).unwrap(),
+        );
+    }
+}
+
+/// A listener that accepts connections and drops them at once (a server that
+/// resets every request). Returns its base URL.
+pub async fn dropping_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    url
+}
+
+/// A loopback address where nothing listens (connections are refused).
+pub async fn refusing_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}
+
+/// Every message of an error's cause chain, one per line.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = format!("{error}\n{error:?}");
+    let mut source = error.source();
+    while let Some(e) = source {
+        out.push_str(&format!("\n{e}\n{e:?}"));
+        source = e.source();
+    }
+    out
+}

@@ -1,0 +1,685 @@
+//! `wait_for_task` on tokio's paused clock: exact timing, the three outcomes,
+//! transient faults that do not end the wait, permanent ones that do.
+
+use std::time::Duration;
+
+use getstream::{Error, TaskStatus};
+use serde_json::json;
+use tokio::time::Instant;
+
+use super::support::{API_KEY, API_SECRET, Reply, Server, dropping_server, refusing_url};
+
+const fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn completed_on_the_first_poll() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [Reply::task("t1", "completed")
+            .with(json!({"result": {"url": "https://example.invalid/e.json"}}))],
+    );
+    let start = Instant::now();
+    let task = server.client().wait_for_task("t1").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(
+        task.result.unwrap()["url"],
+        "https://example.invalid/e.json"
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(server.arrivals(start), [Duration::ZERO]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiting_then_running_then_completed_polls_every_interval() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "waiting"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let task = server.client().wait_for_task("t1").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.arrivals(start), [secs(0), secs(1), secs(2)]);
+    assert_eq!(start.elapsed(), secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn statuses_match_case_insensitively() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [Reply::task("t1", "Running"), Reply::task("t1", "COMPLETED")],
+    );
+    let start = Instant::now();
+    let task = server.client().wait_for_task("t1").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_custom_interval_is_used() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "running"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    server
+        .client()
+        .wait_for_task("t1")
+        .interval(ms(250))
+        .await
+        .unwrap();
+    assert_eq!(server.arrivals(start), [ms(0), ms(250), ms(500)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_task_carries_every_field() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "running"),
+            Reply::task("t1", "failed").with(json!({"error": {
+                "type": "internal",
+                "description": "hard delete failed for messaging:general",
+                "stacktrace": "goroutine 1 [running]:\nmain.main()",
+                "version": "v5.12.3",
+            }, "result": {"messaging:general": {"status": "error"}}})),
+        ],
+    );
+    let start = Instant::now();
+    let e = server.client().wait_for_task("t1").await.unwrap_err();
+    assert_eq!(start.elapsed(), secs(1));
+    assert!(e.is_task() && !e.is_timeout() && !e.is_api(), "{e}");
+    assert_eq!(e.task_id(), Some("t1"));
+    let Error::Task(t) = &e else { unreachable!() };
+    assert_eq!(t.task_id(), "t1");
+    assert_eq!(t.error_type(), "internal");
+    assert_eq!(t.description(), "hard delete failed for messaging:general");
+    assert_eq!(t.stack_trace(), Some("goroutine 1 [running]:\nmain.main()"));
+    assert_eq!(t.version(), Some("v5.12.3"));
+    assert_eq!(
+        t.task().result.as_ref().unwrap()["messaging:general"]["status"],
+        "error"
+    );
+    assert_eq!(
+        e.to_string(),
+        "task t1 failed (internal): hard delete failed for messaging:general"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_task_without_error_object() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "failed")]);
+    let e = server.client().wait_for_task("t1").await.unwrap_err();
+    let Error::Task(t) = &e else { panic!("{e}") };
+    assert_eq!(t.error_type(), "unknown");
+    assert_eq!(t.description(), "");
+    assert_eq!((t.stack_trace(), t.version()), (None, None));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_500_then_completed_succeeds() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::api_error(500, -1, "internal error"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let task = server.client().wait_for_task("t1").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_html_502_is_retried_and_reported_cleanly() {
+    let server = Server::start().await;
+    let html = "<html><body>502 Bad Gateway</body></html>";
+    server.task(
+        "t1",
+        [Reply::text(502, html), Reply::task("t1", "completed")],
+    );
+    let start = Instant::now();
+    assert!(server.client().wait_for_task("t1").await.is_ok());
+    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
+
+    // With the official behaviour, the same 502 ends the wait as a clean ApiError.
+    server.task(
+        "t2",
+        [Reply::text(502, html), Reply::task("t2", "completed")],
+    );
+    let e = server
+        .client()
+        .wait_for_task("t2")
+        .abort_on_error(true)
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &e else { panic!("{e}") };
+    assert_eq!((api.status_code().as_u16(), api.code()), (502, 0));
+    assert_eq!(api.raw_body(), html);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/t2"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_with_retry_after_delays_the_next_poll() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::api_error(429, 9, "Too many requests").header("retry-after", "2"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let task = server.client().wait_for_task("t1").await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.arrivals(start), [secs(0), secs(2)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
+    let server = Server::start().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Unix seconds: the reset is between 2 and 3 s from now on the wall clock.
+    let reset = (now + 3).to_string();
+    server.task(
+        "t1",
+        [
+            Reply::api_error(429, 9, "Too many requests")
+                .header("x-ratelimit-limit", "60")
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", &reset),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    server.client().wait_for_task("t1").await.unwrap();
+    let arrivals = server.arrivals(start);
+    assert_eq!(arrivals.len(), 2);
+    assert!(
+        arrivals[1] >= secs(2) && arrivals[1] <= secs(3),
+        "{arrivals:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_deadline_is_clamped_to_it() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [Reply::api_error(429, 9, "Too many requests").header("retry-after", "30")],
+    );
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(5));
+    assert_eq!(server.arrivals(start), [secs(0), secs(5)]);
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert!(t.is_wait_timeout());
+    assert_eq!(
+        t.last_error()
+            .and_then(Error::status_code)
+            .map(|s| s.as_u16()),
+        Some(429)
+    );
+    assert_eq!(t.last_error().and_then(Error::retry_after), Some(secs(30)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_spent_window_on_a_success_waits_for_the_reset() {
+    let server = Server::start().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "running")
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", &(now + 5).to_string()),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    server.client().wait_for_task("t1").await.unwrap();
+    let arrivals = server.arrivals(start);
+    assert!(
+        arrivals[1] >= secs(4) && arrivals[1] <= secs(5),
+        "{arrivals:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_401_ends_the_wait_after_exactly_one_request() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::api_error(401, 5, "invalid signature"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let e = server.client().wait_for_task("t1").await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(e.status_code(), Some(http::StatusCode::UNAUTHORIZED));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_errors_end_the_wait_at_once() {
+    let server = Server::start().await;
+    let mut unrecoverable = Reply::api_error(503, 17, "task store disabled");
+    unrecoverable = unrecoverable.with(json!({"unrecoverable": true}));
+    let cases = [
+        ("bad-request", Reply::api_error(400, 4, "bad id"), 400),
+        ("forbidden", Reply::api_error(403, 17, "not allowed"), 403),
+        (
+            "missing",
+            Reply::api_error(404, 16, "Can't find task with id missing"),
+            404,
+        ),
+        ("unrecoverable", unrecoverable, 503),
+    ];
+    for (id, reply, status) in cases {
+        server.task(id, [reply, Reply::task(id, "completed")]);
+        let e = server.client().wait_for_task(id).await.unwrap_err();
+        assert_eq!(e.status_code().map(|s| s.as_u16()), Some(status), "{e}");
+        let count = server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("/{id}")))
+            .count();
+        assert_eq!(count, 1, "{id}");
+    }
+    server.task(
+        "missing",
+        [Reply::api_error(404, 16, "Can't find task with id missing")],
+    );
+    let e = server.client().wait_for_task("missing").await.unwrap_err();
+    assert!(e.is_not_found() && !e.is_timeout());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_malformed_200_ends_the_wait_with_a_decode_error() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::text(200, "{\"task_id\": \"t1\", \"stat"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let e = server.client().wait_for_task("t1").await.unwrap_err();
+    assert!(e.is_decode(), "{e}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_status_keeps_polling_until_the_timeout() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "Suspended")]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(3))
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(3));
+    // First poll at once, then every second; the last one lands at the deadline.
+    assert_eq!(server.arrivals(start), [secs(0), secs(1), secs(2), secs(3)]);
+    assert!(e.is_timeout() && e.is_transport());
+    assert_eq!(e.task_id(), Some("t1"));
+    let Error::Transport(t) = &e else {
+        unreachable!()
+    };
+    assert_eq!(t.error_type(), "timeout");
+    assert_eq!(
+        t.last_status(),
+        Some(&TaskStatus::Unknown("Suspended".into()))
+    );
+    assert_eq!(t.polls(), Some(4));
+    assert_eq!(t.elapsed(), Some(secs(3)));
+    assert!(t.last_error().is_none());
+    let text = e.to_string();
+    assert!(
+        text.contains("t1") && text.contains("Suspended") && text.contains("may still be running"),
+        "{text}"
+    );
+    assert!(text.contains("wait again"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_last_sleep_is_cut_to_land_on_the_deadline() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running")]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(ms(2500))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        server.arrivals(start),
+        [ms(0), ms(1000), ms(2000), ms(2500)]
+    );
+    assert_eq!(start.elapsed(), ms(2500));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.last_status(), Some(&TaskStatus::Running));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_finishing_at_the_deadline_is_still_seen() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "running"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let task = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(2))
+        .await
+        .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(start.elapsed(), secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::hang()]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(2))
+        .await
+        .unwrap_err();
+    // Not the 30 s request timeout: the request itself is capped by the deadline.
+    assert_eq!(start.elapsed(), secs(2));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert!(t.is_timeout() && t.is_wait_timeout());
+    assert_eq!(t.polls(), Some(1));
+    assert_eq!(t.last_status(), None);
+    let last = t.last_error().expect("the cut-off request is the source");
+    assert!(last.is_timeout(), "{last}");
+    assert!(std::error::Error::source(&e).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(ms(1500))
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), ms(1500));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        (t.polls(), t.last_status()),
+        (Some(2), Some(&TaskStatus::Running))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_cut_off_by_its_own_timeout_is_retried() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::hang(), Reply::task("t1", "completed")]);
+    let client = getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(&server.url)
+        .timeout(secs(3))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let task = client.wait_for_task("t1").timeout(secs(10)).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    // Cut off at 3 s, then one interval.
+    assert_eq!(server.arrivals(start), [secs(0), secs(4)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_answer_within_the_deadline_is_waited_for() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "completed").delayed(ms(1500))]);
+    let start = Instant::now();
+    server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(2))
+        .await
+        .unwrap();
+    assert_eq!(start.elapsed(), ms(1500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_resets_do_not_end_the_wait() {
+    let url = dropping_server().await;
+    let client = getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(url)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let e = client
+        .wait_for_task("t1")
+        .timeout(secs(3))
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(3));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert!(t.is_wait_timeout());
+    assert_eq!(t.polls(), Some(4));
+    let last = t.last_error().unwrap();
+    let Error::Transport(reset) = last else {
+        panic!("{last}")
+    };
+    assert_eq!(reset.error_type(), "connection_reset", "{reset}");
+
+    // The official behaviour: the first reset ends the wait.
+    let e = client
+        .wait_for_task("t1")
+        .abort_on_error(true)
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.error_type(), "connection_reset");
+    assert!(!t.is_wait_timeout());
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_connections_do_not_end_the_wait() {
+    let url = refusing_url().await;
+    let client = getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(url)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let e = client
+        .wait_for_task("t1")
+        .timeout(secs(2))
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(2));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.polls(), Some(3));
+    let Some(Error::Transport(refused)) = t.last_error() else {
+        panic!("{e}")
+    };
+    assert!(refused.is_connect());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_absolute_deadline_is_honoured() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running")]);
+    let start = Instant::now();
+    let deadline = (start + ms(1750)).into_std();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .deadline(deadline)
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(start.elapsed(), ms(1750));
+    assert_eq!(server.arrivals(start), [ms(0), ms(1000), ms(1750)]);
+
+    // A deadline later than the default timeout replaces it…
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .interval(secs(30))
+        .deadline((start + secs(90)).into_std())
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(90));
+    assert!(e.is_timeout());
+    // …and with both, the earlier one wins.
+    let start = Instant::now();
+    server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(1))
+        .deadline((start + secs(90)).into_std())
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_timeout_is_60_seconds() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running")]);
+    let start = Instant::now();
+    let e = server.client().wait_for_task("t1").await.unwrap_err();
+    assert_eq!(start.elapsed(), secs(60));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.polls(), Some(61));
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalid_knobs_are_argument_errors_before_any_request() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "completed")]);
+    let client = server.client();
+    let past = Instant::now().into_std();
+    tokio::time::advance(ms(1)).await;
+    let cases = [
+        (
+            client.wait_for_task("t1").interval(Duration::ZERO),
+            "interval",
+        ),
+        (
+            client.wait_for_task("t1").timeout(Duration::ZERO),
+            "timeout",
+        ),
+        (client.wait_for_task("t1").deadline(past), "deadline"),
+        (client.wait_for_task(""), "task_id"),
+    ];
+    for (wait, argument) in cases {
+        let e = wait.await.unwrap_err();
+        let Error::InvalidArgument(a) = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(a.argument(), argument);
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_can_be_resumed_on_the_same_id() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "running"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let client = server.client();
+    let e = client
+        .wait_for_task("t1")
+        .timeout(ms(500))
+        .await
+        .unwrap_err();
+    assert_eq!(e.task_id(), Some("t1"));
+    let task = client.wait_for_task(e.task_id().unwrap()).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_future_stops_polling() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running")]);
+    let start = Instant::now();
+    let wait = server.client().wait_for_task("t1").into_future();
+    assert!(tokio::time::timeout(ms(2500), wait).await.is_err());
+    tokio::time::sleep(secs(10)).await;
+    assert_eq!(server.arrivals(start), [secs(0), secs(1), secs(2)]);
+}
+
+use std::future::IntoFuture;
