@@ -123,11 +123,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 e.error_type()
             ),
             Err(Error::Transport(e)) if e.is_timeout() => println!(
-                "  {now:>5.2}s  client  gave up after {took:.2}s: last status {} after {} polls; {}",
+                "  {now:>5.2}s  client  gave up after {took:.2}s: last status {} after {} polls; the task may still be running (wait again on the same id)",
                 e.last_status()
                     .map_or_else(|| "none".to_owned(), ToString::to_string),
                 e.polls().unwrap_or(0),
-                "the task may still be running (wait again on the same id)"
             ),
             Err(other) => return Err(other.into()),
         }
