@@ -20,7 +20,9 @@ use time::format_description::well_known::Rfc3339;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Task {
-    /// The task's id, as given by the operation that started it.
+    /// The task's id, as given by the operation that started it (filled in with
+    /// the requested id if a server leaves it out).
+    #[serde(default)]
     pub task_id: String,
     /// Where the task is in its life cycle. Only [`TaskStatus::Completed`] and
     /// [`TaskStatus::Failed`] are terminal.
@@ -437,6 +439,12 @@ mod tests {
         assert_eq!(error.error_type, "x");
         assert_eq!(error.description, "");
         assert!(serde_json::from_str::<Task>(r#"{"task_id":"t"}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<Task>(r#"{"status":"x"}"#)
+                .unwrap()
+                .task_id,
+            ""
+        );
     }
 
     #[test]

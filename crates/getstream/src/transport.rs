@@ -97,6 +97,10 @@ impl<T> Response<T> {
         &self.body
     }
 
+    pub(crate) fn body_mut(&mut self) -> &mut T {
+        &mut self.body
+    }
+
     /// Takes the decoded body.
     pub fn into_body(self) -> T {
         self.body

@@ -68,5 +68,11 @@ pub(crate) async fn fetch(
     let request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
         .deadline(deadline)
         .min_budget(min_budget);
-    client.transport().send(request).await
+    let mut response: Response<Task> = client.transport().send(request).await?;
+    // The id is required on the wire; a server that leaves it out still
+    // answered about the task we asked for.
+    if response.body().task_id.is_empty() {
+        response.body_mut().task_id = task_id.to_owned();
+    }
+    Ok(response)
 }

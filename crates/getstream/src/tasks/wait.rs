@@ -22,10 +22,9 @@ use crate::models::{Task, TaskStatus};
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Default time limit of a wait.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The answer window of a poll made at (or just before) the deadline: the last
-/// poll lands at the deadline and may take this long to be answered, so a wait
-/// can end at most this much after its deadline (and only when the server
-/// stalls on exactly that last poll).
+/// The answer window of the last poll, made at the deadline: a wait can end at
+/// most this much after its deadline, and only when the server stalls on
+/// exactly that last poll. Every earlier request is cut off at the deadline.
 pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 
 /// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
@@ -212,13 +211,14 @@ pub(crate) struct Poller {
 impl Poller {
     /// Makes one status request (capped by the deadline) and decides what next.
     pub(crate) async fn poll(&mut self) -> Step {
-        let outcome = fetch(
-            &self.client,
-            &self.task_id,
-            Some(self.deadline),
-            LAST_POLL_BUDGET,
-        )
-        .await;
+        // Polls before the deadline are capped by it; the last poll, made at the
+        // deadline, gets a short window to be answered.
+        let budget = if Instant::now() >= self.deadline {
+            LAST_POLL_BUDGET
+        } else {
+            Duration::ZERO
+        };
+        let outcome = fetch(&self.client, &self.task_id, Some(self.deadline), budget).await;
         self.polls += 1;
         let now = Instant::now();
         let time_left = self.deadline.saturating_duration_since(now);

@@ -62,22 +62,30 @@ async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn one_connection_is_reused_across_requests() {
+async fn one_connection_is_reused_across_polls_and_clones() {
     let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "waiting"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
     let client = server.client();
-    let clone = client.clone();
-    client.get_task("t1").await.unwrap();
-    clone.get_task("t1").await.unwrap();
-    // Distinct request ids, same pool: nothing to assert on the socket from the
-    // server side without hooks, but both requests must arrive and differ.
-    let ids: Vec<_> = server
-        .requests()
+    client.wait_for_task("t1").await.unwrap();
+    client.clone().get_task("t1").await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4);
+    assert!(
+        requests.iter().all(|r| r.peer == requests[0].peer),
+        "{requests:?}"
+    );
+    let ids: std::collections::HashSet<_> = requests
         .iter()
         .map(|r| r.headers["x-client-request-id"].clone())
         .collect();
-    assert_eq!(ids.len(), 2);
-    assert_ne!(ids[0], ids[1]);
+    assert_eq!(ids.len(), 4, "a fresh request id per request");
 }
 
 #[tokio::test(start_paused = true)]

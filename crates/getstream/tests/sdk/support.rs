@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Value, json};
@@ -117,6 +117,8 @@ pub struct Recorded {
     pub query: Option<String>,
     pub headers: HeaderMap,
     pub at: Instant,
+    /// The client's address: one per connection.
+    pub peer: std::net::SocketAddr,
 }
 
 #[derive(Default)]
@@ -139,7 +141,8 @@ impl Server {
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         Server { url, script }
     }
 
@@ -175,7 +178,11 @@ impl Server {
     }
 }
 
-async fn handle(State(script): State<Arc<Mutex<Script>>>, request: Request) -> Response {
+async fn handle(
+    State(script): State<Arc<Mutex<Script>>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    request: Request,
+) -> Response {
     let reply = {
         let mut script = script.lock().unwrap();
         let path = request.uri().path().to_owned();
@@ -185,6 +192,7 @@ async fn handle(State(script): State<Arc<Mutex<Script>>>, request: Request) -> R
             query: request.uri().query().map(str::to_owned),
             headers: request.headers().clone(),
             at: Instant::now(),
+            peer,
         });
         script.routes.get_mut(&path).and_then(|queue| {
             if queue.len() > 1 {

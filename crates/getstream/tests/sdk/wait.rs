@@ -456,6 +456,60 @@ async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::hang()]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(ms(50))
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout());
+    assert_eq!(start.elapsed(), ms(50));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_last_poll_at_the_deadline_gets_a_short_answer_window() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t1")
+        .timeout(secs(1))
+        .await
+        .unwrap_err();
+    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
+    assert_eq!(start.elapsed(), secs(1) + getstream::LAST_POLL_BUDGET);
+    assert_eq!(getstream::LAST_POLL_BUDGET, ms(100));
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.polls(), Some(2));
+    assert!(t.last_error().is_some_and(Error::is_timeout));
+
+    // Answered within the window: the task is seen.
+    server.task(
+        "t2",
+        [
+            Reply::task("t2", "running"),
+            Reply::task("t2", "completed").delayed(ms(40)),
+        ],
+    );
+    let start = Instant::now();
+    let task = server
+        .client()
+        .wait_for_task("t2")
+        .timeout(secs(1))
+        .await
+        .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(start.elapsed(), ms(1040));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
     let server = Server::start().await;
     server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
