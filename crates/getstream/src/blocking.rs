@@ -271,6 +271,18 @@ impl WaitForTask {
         }
     }
 
+    /// Calls `callback` after every poll; see [`crate::WaitForTask::on_poll`].
+    /// It runs on the client's runtime thread.
+    pub fn on_poll(
+        self,
+        callback: impl Fn(&crate::Observation<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        WaitForTask {
+            inner: self.inner.on_poll(callback),
+            ..self
+        }
+    }
+
     /// Runs the wait and blocks until it ends.
     ///
     /// # Errors

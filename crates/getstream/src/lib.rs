@@ -131,5 +131,7 @@ pub use error::{
     TransportError,
 };
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
-pub use tasks::wait::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, WaitForTask};
+pub use tasks::wait::{
+    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, Observation, WaitForTask,
+};
 pub use transport::Response;

@@ -8,6 +8,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -17,6 +18,7 @@ use super::policy::{Decision, Policy, Poll};
 use crate::client::Client;
 use crate::error::{Error, InvalidArgumentError, Result, TaskError, TransportError};
 use crate::models::{Task, TaskStatus};
+use crate::transport::Response;
 
 /// Default time between polls.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -42,7 +44,7 @@ pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 ///
 /// Dropping the future cancels the wait.
 #[must_use = "a wait does nothing until it is awaited"]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WaitForTask {
     client: Client,
     task_id: String,
@@ -50,6 +52,26 @@ pub struct WaitForTask {
     timeout: Option<Duration>,
     deadline: Option<std::time::Instant>,
     abort_on_error: bool,
+    on_poll: Option<OnPoll>,
+}
+
+type OnPoll = Arc<dyn Fn(&Observation<'_>) + Send + Sync + 'static>;
+
+impl std::fmt::Debug for WaitForTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForTask")
+            .field("client", &self.client)
+            .field("task_id", &self.task_id)
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("abort_on_error", &self.abort_on_error)
+            .field(
+                "on_poll",
+                &self.on_poll.as_ref().map(|_| "Fn(&Observation)"),
+            )
+            .finish()
+    }
 }
 
 impl Client {
@@ -79,6 +101,7 @@ impl Client {
             timeout: None,
             deadline: None,
             abort_on_error: false,
+            on_poll: None,
         }
     }
 }
@@ -116,6 +139,30 @@ impl WaitForTask {
     /// deadline).
     pub fn abort_on_error(mut self, abort: bool) -> Self {
         self.abort_on_error = abort;
+        self
+    }
+
+    /// Calls `callback` after every poll with what it saw (status or error, poll
+    /// number, elapsed time, when the next poll comes), e.g. to show progress.
+    /// It runs on the polling task: keep it short and non-blocking.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: getstream::Client) -> getstream::Result<()> {
+    /// let task = client
+    ///     .wait_for_task("task-id")
+    ///     .on_poll(|seen| {
+    ///         eprintln!(
+    ///             "poll {} at {:.1}s: {}",
+    ///             seen.poll(),
+    ///             seen.elapsed().as_secs_f64(),
+    ///             seen.status().map_or("no answer".to_owned(), |s| s.to_string()),
+    ///         )
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_poll(mut self, callback: impl Fn(&Observation<'_>) + Send + Sync + 'static) -> Self {
+        self.on_poll = Some(Arc::new(callback));
         self
     }
 
@@ -157,6 +204,7 @@ impl WaitForTask {
             deadline,
             polls: 0,
             last_status: None,
+            on_poll: self.on_poll,
         })
     }
 
@@ -197,7 +245,6 @@ pub(crate) enum Step {
 }
 
 /// The state of a running wait.
-#[derive(Debug)]
 pub(crate) struct Poller {
     client: Client,
     task_id: String,
@@ -206,6 +253,71 @@ pub(crate) struct Poller {
     deadline: Instant,
     polls: u32,
     last_status: Option<TaskStatus>,
+    on_poll: Option<OnPoll>,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("task_id", &self.task_id)
+            .field("polls", &self.polls)
+            .field("last_status", &self.last_status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one poll of a wait saw; passed to [`WaitForTask::on_poll`].
+#[derive(Debug)]
+pub struct Observation<'a> {
+    task_id: &'a str,
+    poll: u32,
+    elapsed: Duration,
+    outcome: std::result::Result<&'a Task, &'a Error>,
+    last_status: Option<&'a TaskStatus>,
+    next_poll_in: Option<Duration>,
+}
+
+impl Observation<'_> {
+    /// The task being waited on.
+    pub fn task_id(&self) -> &str {
+        self.task_id
+    }
+
+    /// The poll's number, from 1.
+    pub fn poll(&self) -> u32 {
+        self.poll
+    }
+
+    /// Time since the wait started, when the poll was answered.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The task as this poll saw it (`None` if the poll failed).
+    pub fn task(&self) -> Option<&Task> {
+        self.outcome.ok()
+    }
+
+    /// The status this poll saw (`None` if the poll failed).
+    pub fn status(&self) -> Option<&TaskStatus> {
+        self.task().map(|t| &t.status)
+    }
+
+    /// The most recent status seen by any poll of this wait.
+    pub fn last_status(&self) -> Option<&TaskStatus> {
+        self.last_status
+    }
+
+    /// The poll's error, if it failed (the wait may go on: see
+    /// [`next_poll_in`](Self::next_poll_in)).
+    pub fn error(&self) -> Option<&Error> {
+        self.outcome.err()
+    }
+
+    /// How long until the next poll; `None` when this poll ends the wait.
+    pub fn next_poll_in(&self) -> Option<Duration> {
+        self.next_poll_in
+    }
 }
 
 impl Poller {
@@ -241,6 +353,19 @@ impl Poller {
             Err(error) => {
                 tracing::debug!(task_id = %self.task_id, poll = self.polls, %error, ?decision, "poll failed");
             }
+        }
+        if let Some(callback) = &self.on_poll {
+            callback(&Observation {
+                task_id: &self.task_id,
+                poll: self.polls,
+                elapsed: now.saturating_duration_since(self.started),
+                outcome: outcome.as_ref().map(Response::body),
+                last_status: self.last_status.as_ref(),
+                next_poll_in: match decision {
+                    Decision::Sleep(after) => Some(after),
+                    _ => None,
+                },
+            });
         }
         match (decision, outcome) {
             (Decision::Complete, Ok(response)) => Step::Done(Ok(response.into_body())),

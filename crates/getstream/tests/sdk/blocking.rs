@@ -46,14 +46,18 @@ fn waits_through_statuses_and_a_transient_error() {
         )
     });
     let client = client(&server);
+    let polls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = polls.clone();
     let task = client
         .wait_for_task("t1")
+        .on_poll(move |o| counter.store(o.poll(), std::sync::atomic::Ordering::SeqCst))
         .interval(Duration::from_millis(20))
         .timeout(Duration::from_secs(10))
         .send()
         .unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
     assert_eq!(server.requests().len(), 4);
+    assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(client.get_task("t1").unwrap().status, TaskStatus::Completed);
 }
 

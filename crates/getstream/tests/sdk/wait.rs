@@ -737,3 +737,46 @@ async fn dropping_the_future_stops_polling() {
 }
 
 use std::future::IntoFuture;
+
+#[tokio::test(start_paused = true)]
+async fn on_poll_reports_every_poll() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "waiting"),
+            Reply::api_error(503, -1, "busy").header("retry-after", "3"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let task = server
+        .client()
+        .wait_for_task("t1")
+        .on_poll(move |o| {
+            assert_eq!(o.task_id(), "t1");
+            log.lock().unwrap().push((
+                o.poll(),
+                o.elapsed(),
+                o.status().map(ToString::to_string),
+                o.last_status().map(ToString::to_string),
+                o.error().and_then(Error::status_code).map(|s| s.as_u16()),
+                o.next_poll_in(),
+            ));
+        })
+        .await
+        .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    let s = |x: &str| Some(x.to_owned());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (1, secs(0), s("waiting"), s("waiting"), None, Some(secs(1))),
+            (2, secs(1), None, s("waiting"), Some(503), Some(secs(3))),
+            (3, secs(4), s("running"), s("running"), None, Some(secs(1))),
+            (4, secs(5), s("completed"), s("completed"), None, None),
+        ]
+    );
+}
