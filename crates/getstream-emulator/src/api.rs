@@ -489,13 +489,13 @@ pub(crate) async fn send_message(
             format!("user {user_id:?} does not exist"),
         ));
     }
-    if let Some(mid) = &msg_id {
-        if store.message_exists(mid) {
-            return Err(ApiError::field(
-                "message.id",
-                format!("a message with id {mid:?} already exists"),
-            ));
-        }
+    if let Some(mid) = &msg_id
+        && store.message_exists(mid)
+    {
+        return Err(ApiError::field(
+            "message.id",
+            format!("a message with id {mid:?} already exists"),
+        ));
     }
     let m = store
         .add_message(&cid, msg_id, text, &user_id, custom, created_at)
@@ -636,13 +636,13 @@ fn check_export_item(i: usize, item: ExportChannelItem) -> Result<ExportSpec, Ap
         .as_deref()
         .map(|s| parse_time(&format!("{field}.messages_until"), s))
         .transpose()?;
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(ApiError::field(
-                &format!("{field}.messages_since"),
-                "must not be after messages_until",
-            ));
-        }
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(ApiError::field(
+            &format!("{field}.messages_since"),
+            "must not be after messages_until",
+        ));
     }
     Ok(ExportSpec { cid, since, until })
 }
@@ -673,18 +673,19 @@ pub(crate) async fn export_channels(
         .enumerate()
         .map(|(i, item)| check_export_item(i, item))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(f) = req.format.as_deref() {
-        if f != "json" {
-            return Err(ApiError::field(
-                "format",
-                format!("{f:?} is not supported by the emulator (only \"json\")"),
-            ));
-        }
+    if let Some(f) = req.format.as_deref()
+        && f != "json"
+    {
+        return Err(ApiError::field(
+            "format",
+            format!("{f:?} is not supported by the emulator (only \"json\")"),
+        ));
     }
-    if let Some(v) = req.version.as_deref() {
-        if v != "v1" && v != "v2" {
-            return Err(ApiError::field("version", "must be \"v1\" or \"v2\""));
-        }
+    if let Some(v) = req.version.as_deref()
+        && v != "v1"
+        && v != "v2"
+    {
+        return Err(ApiError::field("version", "must be \"v1\" or \"v2\""));
     }
     let export_users = req.export_users.unwrap_or(false);
     let include_deleted = req.include_soft_deleted_channels.unwrap_or(false);
@@ -866,13 +867,13 @@ pub(crate) async fn delete_users(
         conversations: mode("conversations", req.conversations, &["soft", "hard"])?,
     };
     mode("calls", req.calls, &["soft", "hard"])?;
-    if let Some(owner) = &req.new_channel_owner_id {
-        if !valid_user_id(owner) {
-            return Err(ApiError::field(
-                "new_channel_owner_id",
-                "is not a valid user id",
-            ));
-        }
+    if let Some(owner) = &req.new_channel_owner_id
+        && !valid_user_id(owner)
+    {
+        return Err(ApiError::field(
+            "new_channel_owner_id",
+            "is not a valid user id",
+        ));
     }
     let task_id = state.submit_job(
         &app,

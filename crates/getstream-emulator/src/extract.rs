@@ -144,13 +144,13 @@ impl FromRequestParts<EmulatorState> for Authed {
                 format!("api_key not valid: no app with api_key {key:?}"),
             )
         })?;
-        if let Some(kind) = parts.headers.get("stream-auth-type") {
-            if !kind.as_bytes().eq_ignore_ascii_case(b"jwt") {
-                return Err(ApiError::unauthorized(
-                    codes::AUTHENTICATION,
-                    "stream-auth-type must be \"jwt\" for server-side requests",
-                ));
-            }
+        if let Some(kind) = parts.headers.get("stream-auth-type")
+            && !kind.as_bytes().eq_ignore_ascii_case(b"jwt")
+        {
+            return Err(ApiError::unauthorized(
+                codes::AUTHENTICATION,
+                "stream-auth-type must be \"jwt\" for server-side requests",
+            ));
         }
         let raw = parts
             .headers

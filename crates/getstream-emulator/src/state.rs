@@ -93,6 +93,9 @@ impl AppState {
     }
 }
 
+/// An export file: the app key that owns it, and its bytes.
+type ExportFile = (String, Arc<Vec<u8>>);
+
 #[derive(Debug)]
 struct Inner {
     config: EmulatorConfig,
@@ -100,7 +103,7 @@ struct Inner {
     default_app: String,
     jobs: Jobs,
     faults: Faults,
-    exports: Mutex<HashMap<String, (String, Arc<Vec<u8>>)>>,
+    exports: Mutex<HashMap<String, ExportFile>>,
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,

@@ -1,0 +1,68 @@
+//! The binary: stdout contract, serving, graceful exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn binary_prints_the_contract_and_serves_until_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_getstream-emulator"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--api-key",
+            "cli-key",
+            "--api-secret",
+            "cli-secret-0123456789abcdef0123456789",
+            "--seed",
+            "channels=2,messages=3,users=2",
+            "--instant",
+        ])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines.next().unwrap().unwrap();
+    let key = lines.next().unwrap().unwrap();
+    let secret = lines.next().unwrap().unwrap();
+    assert!(base.starts_with("base_url=http://127.0.0.1:"), "{base}");
+    assert!(!base.ends_with(":0"), "the real port is printed: {base}");
+    assert_eq!(key, "api_key=cli-key");
+    assert_eq!(secret, "api_secret=cli-secret-0123456789abcdef0123456789");
+    let base = base.trim_start_matches("base_url=");
+    let token = crate::common::token("cli-secret-0123456789abcdef0123456789");
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v2/export/users?api_key=cli-key"))
+        .header("authorization", &token)
+        .header("stream-auth-type", "jwt")
+        .json(&serde_json::json!({"user_ids": ["user-1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    // Nothing more on stdout; logs on stderr never carry the secret or the token.
+    assert!(lines.next().is_none());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("listening"), "{stderr}");
+    assert!(!stderr.contains("cli-secret"), "{stderr}");
+    assert!(!stderr.contains(&token), "{stderr}");
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_getstream-emulator"))
+        .args(["--seed", "channels=lots"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("seed"));
+}
