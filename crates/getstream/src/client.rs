@@ -213,7 +213,8 @@ impl ClientBuilder {
         let token = server_token(&self.api_secret)?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
-            .connect_timeout(self.connect_timeout)
+            // Clamped so that "practically forever" cannot overflow a timer.
+            .connect_timeout(self.connect_timeout.min(Duration::from_secs(86_400 * 365)))
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
             .map_err(|e| {

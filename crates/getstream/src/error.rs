@@ -443,7 +443,8 @@ impl TransportError {
 
     /// Whether retrying may help: connection resets/refusals and timeouts of a
     /// single request. DNS and TLS failures are taken as configuration problems
-    /// (a wrong host, a wrong certificate) and a wait timeout is final.
+    /// (a wrong host, a wrong certificate), `unknown` errors (e.g. a redirect
+    /// loop) as permanent, and a wait timeout is final.
     ///
     /// ```
     /// let error = getstream::TransportError::timeout("GET /x: no response");
@@ -453,8 +454,9 @@ impl TransportError {
         match self.kind {
             TransportKind::ConnectionReset => true,
             TransportKind::Timeout => self.wait.is_none(),
-            TransportKind::Unknown => true,
-            TransportKind::DnsFailure | TransportKind::TlsHandshakeFailed => false,
+            TransportKind::Unknown
+            | TransportKind::DnsFailure
+            | TransportKind::TlsHandshakeFailed => false,
         }
     }
 
@@ -538,9 +540,11 @@ fn classify(err: &reqwest::Error) -> (TransportKind, bool) {
     if err.is_dns() {
         return (TransportKind::DnsFailure, true);
     }
-    let text = chain_text(err);
-    if text.contains("tls") || text.contains("certificate") || text.contains("handshake") {
-        return (TransportKind::TlsHandshakeFailed, true);
+    if connect {
+        let text = chain_text(err);
+        if text.contains("tls") || text.contains("certificate") || text.contains("handshake") {
+            return (TransportKind::TlsHandshakeFailed, true);
+        }
     }
     match io_kind(err) {
         Some(K::TimedOut) => return (TransportKind::Timeout, connect),

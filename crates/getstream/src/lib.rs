@@ -104,6 +104,12 @@
 //! # Ok::<(), getstream::Error>(())
 //! ```
 //!
+//! # Runtime
+//!
+//! The async client runs on [tokio](https://tokio.rs): await it inside a tokio
+//! runtime with I/O and time enabled (e.g. `#[tokio::main]`). Its timers follow
+//! tokio's clock, so tests on tokio's paused clock see exact timings.
+//!
 //! # Configuration
 //!
 //! [`Client::from_env`] reads `STREAM_API_KEY`, `STREAM_API_SECRET` and

@@ -282,7 +282,9 @@ impl Transport {
         }
 
         let now = Instant::now();
-        let mut limit = now + self.request_timeout;
+        let mut limit = now
+            .checked_add(self.request_timeout)
+            .unwrap_or_else(|| crate::tasks::wait::far_future(now));
         if let Some(deadline) = request.deadline {
             limit = limit.min(deadline.max(now + request.min_budget));
         }

@@ -176,22 +176,19 @@ impl WaitForTask {
             return Err(InvalidArgumentError::new("timeout", "must be greater than zero").into());
         }
         let started = Instant::now();
-        let by_timeout = self
-            .timeout
-            .or(self.deadline.is_none().then_some(DEFAULT_WAIT_TIMEOUT))
-            .map(|t| {
-                started
-                    .checked_add(t)
-                    .unwrap_or_else(|| far_future(started))
-            });
-        let by_deadline = self.deadline.map(Instant::from_std);
-        if by_deadline.is_some_and(|d| d <= started) {
-            return Err(InvalidArgumentError::new("deadline", "is already past").into());
-        }
-        let deadline = match (by_timeout, by_deadline) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => unreachable!("a default timeout applies without a deadline"),
+        let after = |t: Duration| {
+            started
+                .checked_add(t)
+                .unwrap_or_else(|| far_future(started))
+        };
+        let deadline = match (self.timeout, self.deadline.map(Instant::from_std)) {
+            (_, Some(d)) if d <= started => {
+                return Err(InvalidArgumentError::new("deadline", "is already past").into());
+            }
+            (None, None) => after(DEFAULT_WAIT_TIMEOUT),
+            (Some(t), None) => after(t),
+            (None, Some(d)) => d,
+            (Some(t), Some(d)) => after(t).min(d),
         };
         Ok(Poller {
             client: self.client,
@@ -220,8 +217,8 @@ impl WaitForTask {
     }
 }
 
-fn far_future(from: Instant) -> Instant {
-    // About 30 years: "no deadline" without overflowing the clock.
+/// About 30 years from `from`: "no deadline" without overflowing the clock.
+pub(crate) fn far_future(from: Instant) -> Instant {
     from + Duration::from_secs(86_400 * 365 * 30)
 }
 

@@ -780,3 +780,25 @@ async fn on_poll_reports_every_poll() {
         ]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn huge_timeouts_do_not_overflow_the_clock() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
+    );
+    let client = getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(&server.url)
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let task = client
+        .wait_for_task("t1")
+        .timeout(Duration::MAX)
+        .interval(secs(1))
+        .await
+        .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+}
