@@ -504,15 +504,24 @@ impl StdError for TransportError {
     }
 }
 
-fn io_kind(err: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
+/// Every `io::ErrorKind` in the cause chain, outermost first. An `io::Error`'s
+/// own `source()` skips the error it wraps, so descend through `get_ref()`.
+fn io_kinds(err: &(dyn StdError + 'static)) -> Vec<std::io::ErrorKind> {
+    let mut kinds = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        current = e.source();
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => {
+                kinds.push(io.kind());
+                match io.get_ref() {
+                    Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                    None => e.source(),
+                }
+            }
+            None => e.source(),
+        };
     }
-    None
+    kinds
 }
 
 fn chain_text(err: &(dyn StdError + 'static)) -> String {
@@ -529,8 +538,9 @@ fn chain_text(err: &(dyn StdError + 'static)) -> String {
 /// Classifies a reqwest error: (type, could-not-connect).
 ///
 /// reqwest does not expose rustls or hyper-util's error types, so TLS failures are
-/// recognised by the messages in the cause chain, everything else by reqwest's
-/// predicates and the `io::ErrorKind` found in the chain.
+/// recognised by an `InvalidData` I/O error (or TLS words) in the cause chain of
+/// a connect error, everything else by reqwest's predicates and the
+/// `io::ErrorKind` found in the chain.
 fn classify(err: &reqwest::Error) -> (TransportKind, bool) {
     use std::io::ErrorKind as K;
     let connect = err.is_connect();
@@ -540,27 +550,39 @@ fn classify(err: &reqwest::Error) -> (TransportKind, bool) {
     if err.is_dns() {
         return (TransportKind::DnsFailure, true);
     }
+    let kinds = io_kinds(err);
     if connect {
+        // The TLS layer reports its failures (rustls errors, alerts, bad
+        // certificates) as `InvalidData` I/O errors; TCP connect never does.
         let text = chain_text(err);
-        if text.contains("tls") || text.contains("certificate") || text.contains("handshake") {
+        if kinds.contains(&K::InvalidData)
+            || text.contains("tls")
+            || text.contains("certificate")
+            || text.contains("handshake")
+        {
             return (TransportKind::TlsHandshakeFailed, true);
         }
     }
-    match io_kind(err) {
-        Some(K::TimedOut) => return (TransportKind::Timeout, connect),
-        Some(
+    if kinds.contains(&K::TimedOut) {
+        return (TransportKind::Timeout, connect);
+    }
+    let broken = |kind: &K| {
+        matches!(
+            kind,
             K::ConnectionRefused
-            | K::ConnectionReset
-            | K::ConnectionAborted
-            | K::BrokenPipe
-            | K::UnexpectedEof
-            | K::NotConnected
-            | K::AddrNotAvailable
-            | K::NetworkUnreachable
-            | K::HostUnreachable
-            | K::NetworkDown,
-        ) => return (TransportKind::ConnectionReset, connect),
-        _ => {}
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::BrokenPipe
+                | K::UnexpectedEof
+                | K::NotConnected
+                | K::AddrNotAvailable
+                | K::NetworkUnreachable
+                | K::HostUnreachable
+                | K::NetworkDown
+        )
+    };
+    if kinds.iter().any(broken) {
+        return (TransportKind::ConnectionReset, connect);
     }
     if connect {
         return (TransportKind::ConnectionReset, true);

@@ -341,3 +341,25 @@ async fn a_hung_server_is_cut_off_by_the_request_timeout() {
     };
     assert!(!t.is_wait_timeout());
 }
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_a_tls_handshake_failure() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "completed")]);
+    let url = server.url.replace("http://", "https://");
+    let client = getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(url)
+        .build()
+        .unwrap();
+    let e = client.get_task("t1").await.unwrap_err();
+    let Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.error_type(), "tls_handshake_failed", "{e}");
+    assert!(t.is_connect() && !e.is_retryable());
+    // A wait ends at once on it: a TLS failure is configuration, not a blip.
+    let start = std::time::Instant::now();
+    let e = client.wait_for_task("t1").await.unwrap_err();
+    assert!(!e.is_timeout(), "{e}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
