@@ -57,10 +57,12 @@ pub struct Args {
     )]
     pub addr: SocketAddr,
     /// API key of the default app.
-    #[arg(long, requires = "api_secret", default_value = crate::DEFAULT_API_KEY)]
+    #[arg(long, requires = "api_secret", default_value = crate::DEFAULT_API_KEY,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub api_key: String,
     /// API secret of the default app (a development credential; printed on stdout).
-    #[arg(long, default_value = crate::DEFAULT_API_SECRET, hide_default_value = true)]
+    #[arg(long, default_value = crate::DEFAULT_API_SECRET, hide_default_value = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub api_secret: String,
     /// More apps, as KEY:SECRET (repeatable). Each app's data is isolated.
     #[arg(long = "app", value_parser = parse_app)]

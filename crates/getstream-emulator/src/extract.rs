@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, codes};
 use crate::ratelimit::api_key_of;
-use crate::state::{AppState, EmulatorState};
+use crate::state::{AppState, EmulatorState, TokenTimes};
 
 /// A JSON body. An empty body reads as `{}`; anything that is not JSON of the right shape is a
 /// 400 (code 4); a body over the size limit is a 413.
@@ -68,9 +68,51 @@ where
 #[derive(Debug, Clone)]
 pub(crate) struct Authed(pub Arc<AppState>);
 
+/// The leeway on `exp` and `nbf`, in seconds.
+const LEEWAY_SECS: u64 = 5;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Re-checks the time claims of a token verified before.
+fn check_times(times: TokenTimes) -> Result<(), ApiError> {
+    let now = unix_now();
+    if times.exp.is_some_and(|exp| exp + LEEWAY_SECS < now) {
+        return Err(ApiError::unauthorized(
+            codes::TOKEN_EXPIRED,
+            "JWTAuth error: token has expired",
+        ));
+    }
+    if times.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
+        return Err(ApiError::unauthorized(
+            codes::TOKEN_NOT_VALID_YET,
+            "JWTAuth error: token is not valid yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies a token for `app`, using the app's cache of tokens verified before.
+fn verify_for_app(token: &str, app: &AppState) -> Result<(), ApiError> {
+    if let Some(times) = app.verified_token(token) {
+        return check_times(times);
+    }
+    let times = verify_token_times(token, app.creds.secret())?;
+    app.remember_token(token, times);
+    Ok(())
+}
+
 /// Checks a server token against `secret`. Errors are Stream's auth errors; they never echo
 /// the token.
 pub(crate) fn verify_token(token: &str, secret: &str) -> Result<(), ApiError> {
+    verify_token_times(token, secret).map(|_| ())
+}
+
+fn verify_token_times(token: &str, secret: &str) -> Result<TokenTimes, ApiError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| {
         ApiError::unauthorized(
             codes::AUTHENTICATION,
@@ -90,7 +132,7 @@ pub(crate) fn verify_token(token: &str, secret: &str) -> Result<(), ApiError> {
     validation.required_spec_claims.clear();
     validation.validate_exp = true;
     validation.validate_nbf = true;
-    validation.leeway = 5;
+    validation.leeway = LEEWAY_SECS;
     let key = DecodingKey::from_secret(secret.as_bytes())
         .map_err(|_| ApiError::internal("the app's secret cannot be used as an HS256 key"))?;
     let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
@@ -122,7 +164,10 @@ pub(crate) fn verify_token(token: &str, secret: &str) -> Result<(), ApiError> {
             "this endpoint needs server-side auth: a token signed with the API secret and without user_id",
         ));
     }
-    Ok(())
+    Ok(TokenTimes {
+        exp: data.claims.get("exp").and_then(serde_json::Value::as_u64),
+        nbf: data.claims.get("nbf").and_then(serde_json::Value::as_u64),
+    })
 }
 
 impl FromRequestParts<EmulatorState> for Authed {
@@ -180,7 +225,7 @@ impl FromRequestParts<EmulatorState> for Authed {
                 "JWTAuth error: the Authorization header is empty",
             ));
         }
-        verify_token(token, app.creds.secret())?;
+        verify_for_app(token, app)?;
         Ok(Authed(Arc::clone(app)))
     }
 }

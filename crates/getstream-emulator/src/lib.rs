@@ -167,6 +167,9 @@ mod extract_public {
 
 /// Starts the request clock (for `duration`) and logs the request (never its headers or query).
 async fn request_clock(req: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return error::with_request_clock(next.run(req)).await;
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     error::with_request_clock(async move {

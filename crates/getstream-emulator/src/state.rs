@@ -50,7 +50,20 @@ pub(crate) struct AppState {
     pub data: RwLock<AppData>,
     tasks: RwLock<HashMap<String, TaskRecord>>,
     job_failures: Mutex<HashMap<JobKind, VecDeque<TaskError>>>,
+    /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
+    /// so the hot path (polling a task) skips the HMAC and JSON work.
+    verified: RwLock<HashMap<String, TokenTimes>>,
 }
+
+/// The time claims of a verified token.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TokenTimes {
+    pub exp: Option<u64>,
+    pub nbf: Option<u64>,
+}
+
+/// Most tokens remembered per app (the cache is cleared when full).
+const MAX_VERIFIED_TOKENS: usize = 1024;
 
 impl AppState {
     fn new(creds: AppCredentials) -> Self {
@@ -59,7 +72,21 @@ impl AppState {
             data: RwLock::default(),
             tasks: RwLock::default(),
             job_failures: Mutex::default(),
+            verified: RwLock::default(),
         }
+    }
+
+    /// The time claims of `token` if it verified before.
+    pub fn verified_token(&self, token: &str) -> Option<TokenTimes> {
+        read(&self.verified).get(token).copied()
+    }
+
+    pub fn remember_token(&self, token: &str, times: TokenTimes) {
+        let mut cache = write(&self.verified);
+        if cache.len() >= MAX_VERIFIED_TOKENS {
+            cache.clear();
+        }
+        cache.insert(token.to_owned(), times);
     }
 
     pub fn insert_task(&self, id: String, rec: TaskRecord) {
