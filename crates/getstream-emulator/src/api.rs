@@ -119,7 +119,7 @@ pub(crate) async fn get_task(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let base = state.export_base(host(&headers));
+    let base = || state.export_base(host(&headers));
     app.task_json(&id, &base, duration())
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("Can't find task with id {id}")))

@@ -101,7 +101,12 @@ impl AppState {
     }
 
     /// Renders a task, or `None` when unknown.
-    pub fn task_json(&self, id: &str, export_base: &str, duration: String) -> Option<Value> {
+    pub fn task_json(
+        &self,
+        id: &str,
+        export_base: &dyn Fn() -> String,
+        duration: String,
+    ) -> Option<Value> {
         read(&self.tasks)
             .get(id)
             .map(|t| t.to_json(id, export_base, duration))

@@ -258,8 +258,14 @@ impl TaskRecord {
         rec
     }
 
-    /// The task response body. `export_base` turns export tokens into URLs.
-    pub fn to_json(&self, task_id: &str, export_base: &str, duration: String) -> Value {
+    /// The task response body. `export_base` gives the base URL of export links (only called
+    /// for exports).
+    pub fn to_json(
+        &self,
+        task_id: &str,
+        export_base: &dyn Fn() -> String,
+        duration: String,
+    ) -> Value {
         let (status, updated_at, result, error) = match &self.script {
             Some(script) => {
                 let elapsed = script.started.elapsed();
@@ -296,7 +302,7 @@ impl TaskRecord {
                 self.result.as_ref().map(|r| match r {
                     TaskResult::Json(v) => v.clone(),
                     TaskResult::Export { token } => {
-                        json!({ "url": format!("{export_base}/_emulator/exports/{token}.json") })
+                        json!({ "url": format!("{}/_emulator/exports/{token}.json", export_base()) })
                     }
                 }),
                 self.error.as_ref().map(|e| json!(e)),
@@ -410,13 +416,18 @@ mod tests {
                 .step("completed", Duration::ZERO)
                 .result(json!({"ok": true})),
         );
-        let status = |rec: &TaskRecord| rec.to_json("t", "", String::new())["status"].clone();
+        let status =
+            |rec: &TaskRecord| rec.to_json("t", &String::new, String::new())["status"].clone();
         assert_eq!(status(&rec), "pending");
         tokio::time::advance(Duration::from_millis(1500)).await;
         assert_eq!(status(&rec), "running");
-        assert!(rec.to_json("t", "", String::new()).get("result").is_none());
+        assert!(
+            rec.to_json("t", &String::new, String::new())
+                .get("result")
+                .is_none()
+        );
         tokio::time::advance(Duration::from_secs(2)).await;
-        let j = rec.to_json("t", "", String::new());
+        let j = rec.to_json("t", &String::new, String::new());
         assert_eq!(j["status"], "completed");
         assert_eq!(j["result"], json!({"ok": true}));
         assert_eq!(
