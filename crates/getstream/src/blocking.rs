@@ -27,10 +27,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result, TransportError};
@@ -142,15 +144,20 @@ impl Client {
         );
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::pin(async move {
+            // A panic (e.g. in an `on_poll` callback) is sent back and resumed on
+            // the caller's thread, as if the code had run there.
+            let outcome = AssertUnwindSafe(future).catch_unwind().await;
             // The caller may have gone away (a panic in its thread); nothing to do then.
-            let _ = reply.send(future.await);
+            let _ = reply.send(outcome);
         });
         if self.jobs.send(job).is_err() {
             return Err(runtime_gone());
         }
-        answer
-            .blocking_recv()
-            .unwrap_or_else(|_| Err(runtime_gone()))
+        match answer.blocking_recv() {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(runtime_gone()),
+        }
     }
 }
 
@@ -272,7 +279,8 @@ impl WaitForTask {
     }
 
     /// Calls `callback` after every poll; see [`crate::WaitForTask::on_poll`].
-    /// It runs on the client's runtime thread.
+    /// It runs on the client's runtime thread; a panic in it is resumed in the
+    /// thread that called [`send`](Self::send).
     pub fn on_poll(
         self,
         callback: impl Fn(&crate::Observation<'_>) + Send + Sync + 'static,

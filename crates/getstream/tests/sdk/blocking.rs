@@ -138,3 +138,15 @@ async fn calling_it_inside_an_async_runtime_panics_instead_of_deadlocking() {
     let client = blocking::Client::new(API_KEY, API_SECRET).unwrap();
     let _ = client.get_task("t1");
 }
+
+#[test]
+fn a_panic_in_on_poll_reaches_the_caller_and_the_client_keeps_working() {
+    let server = server(|s| s.task("t1", [Reply::task("t1", "completed")]));
+    let client = client(&server);
+    let wait = client
+        .wait_for_task("t1")
+        .on_poll(|_| panic!("callback exploded"));
+    let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wait.send())).unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"callback exploded"));
+    assert_eq!(client.get_task("t1").unwrap().status, TaskStatus::Completed);
+}
