@@ -279,8 +279,11 @@ def objects_with_id(doc: Any, ident: str) -> List[dict]:
     return found
 
 
-def channel_texts(ch: Any) -> List[str]:
-    resp = ch.get_or_create()
+def channel_texts(ch: Any, creator: Optional[str] = None) -> List[str]:
+    """Texts of the channel's messages, oldest first. Pass `creator` when the call may
+    (re-)create the channel: server-side creation needs `created_by_id`, as on Stream."""
+    data = ChannelInput(created_by_id=creator) if creator else None
+    resp = ch.get_or_create(data=data)
     return [m.text for m in (resp.data.messages or [])]
 
 
@@ -491,7 +494,7 @@ def _delete_channels(ctx: Ctx) -> None:
     except StreamTaskException as e:
         check(e.task_id == etid, f"StreamTaskException.task_id {e.task_id!r} != {etid!r}")
     # ... and re-creating it yields an empty channel: the messages went with it.
-    listed = channel_texts(ch)
+    listed = channel_texts(ch, creator=a)
     check(listed == [], f"re-created channel still lists messages {listed!r}")
 
 
