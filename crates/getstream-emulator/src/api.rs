@@ -125,6 +125,27 @@ pub(crate) async fn get_task(
         .ok_or_else(|| ApiError::not_found(format!("Can't find task with id {id}")))
 }
 
+/// `GET /tasks/{id}`: the legacy v1 path, with RFC 3339 timestamps (as the v1 API sent them).
+pub(crate) async fn get_task_v1(
+    state: State<EmulatorState>,
+    authed: Authed,
+    id: ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let Json(mut task) = get_task(state, authed, id, headers).await?;
+    for field in ["created_at", "updated_at"] {
+        if let Some(ns) = task[field].as_u64() {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
+                .ok()
+                .and_then(|t| t.format(&Rfc3339).ok());
+            if let Some(t) = t {
+                task[field] = Value::String(t);
+            }
+        }
+    }
+    Ok(Json(task))
+}
+
 /// `GET /_emulator/exports/{token}.json`: the export file, no API auth (the token is the key).
 pub(crate) async fn download_export(
     State(state): State<EmulatorState>,

@@ -149,7 +149,8 @@ impl RateLimits {
 }
 
 impl Default for RateLimits {
-    /// 60/min for the job endpoints (Stream's documented limits), 10 000/min for the rest.
+    /// 60/min for the job endpoints (Stream's documented limits; v2 and v1 paths), 10 000/min
+    /// for the rest.
     fn default() -> Self {
         let per_endpoint = [
             "POST /api/v2/chat/channels/delete",
@@ -158,6 +159,11 @@ impl Default for RateLimits {
             "POST /api/v2/users/delete",
             "POST /api/v2/users/deactivate",
             "POST /api/v2/users/reactivate",
+            "POST /channels/delete",
+            "POST /export_channels",
+            "POST /users/delete",
+            "POST /users/deactivate",
+            "POST /users/reactivate",
         ]
         .into_iter()
         .map(|e| (e.to_owned(), 60))

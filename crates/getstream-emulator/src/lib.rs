@@ -16,6 +16,7 @@
 //! | `POST /api/v2/users/deactivate`, `/reactivate` | (de)activate users (tasks) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
+//! | v1 paths: `GET /tasks/{id}`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate` | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
@@ -235,6 +236,16 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/api/v2/users/delete", post(api::delete_users))
         .route("/api/v2/users/deactivate", post(api::deactivate_users))
         .route("/api/v2/users/reactivate", post(api::reactivate_users))
+        // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
+        .route("/tasks/{id}", get(api::get_task_v1))
+        .route("/users", post(api::upsert_users))
+        .route("/channels/{type}/{id}/query", post(api::query_channel))
+        .route("/channels/{type}/{id}/message", post(api::send_message))
+        .route("/channels/delete", post(api::delete_channels))
+        .route("/export_channels", post(api::export_channels))
+        .route("/users/delete", post(api::delete_users))
+        .route("/users/deactivate", post(api::deactivate_users))
+        .route("/users/reactivate", post(api::reactivate_users))
         .route("/_emulator/exports/{file}", get(api::download_export))
         .route("/_emulator/health", get(admin::health))
         .route(

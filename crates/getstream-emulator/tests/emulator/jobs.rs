@@ -439,3 +439,47 @@ async fn drop_stops_the_server_too() {
             .is_err()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn legacy_v1_paths_run_the_same_jobs() {
+    let (handle, http) = start(config()).await;
+    let (s, _) = http
+        .post("/users", json!({"users": {"ann": {"id": "ann"}}}))
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = http
+        .post(
+            "/channels/messaging/v1/query",
+            json!({"data": {"created_by_id": "ann", "members": ["ann"]}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = http
+        .post(
+            "/channels/messaging/v1/message",
+            json!({"message": {"text": "old", "user_id": "ann"}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, ex) = http
+        .post(
+            "/export_channels",
+            json!({"channels": [{"cid": "messaging:v1"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{ex}");
+    let id = ex["task_id"].as_str().unwrap();
+    http.wait(id).await;
+    let (s, t) = http.get(&format!("/tasks/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(t["status"], "completed");
+    let created = t["created_at"].as_str().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .is_ok(),
+        "{created}"
+    );
+    let (_, file) = http.download(t["result"]["url"].as_str().unwrap()).await;
+    assert_eq!(texts(&file["channels"][0]["messages"]), vec!["old"]);
+    handle.shutdown().await;
+}
