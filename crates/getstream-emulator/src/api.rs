@@ -122,7 +122,11 @@ pub(crate) async fn get_task(
     let base = || state.export_base(host(&headers));
     app.task_json(&id, &base, duration())
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Can't find task with id {id}")))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "GetTask failed with error: \"Can't find task with id {id}\""
+            ))
+        })
 }
 
 /// `GET /tasks/{id}`: the legacy v1 path, with RFC 3339 timestamps (as the v1 API sent them).
@@ -377,7 +381,10 @@ pub(crate) async fn query_channel(
     let mut store = write(&app.data);
     let exists = store.channels.contains_key(&cid);
     if !exists && created_by.is_none() {
-        return Err(ApiError::field(
+        return Err(ApiError::input(
+            "GetOrCreateChannel failed with error: \"either data.created_by or data.created_by_id must be provided when using server side auth.\"",
+        )
+        .with_field(
             "data.created_by",
             "either data.created_by or data.created_by_id must be provided when using server side auth",
         ));
