@@ -349,10 +349,6 @@ impl TransportError {
         TransportError::new(TransportKind::ConnectionReset, message, source)
     }
 
-    pub(crate) fn request_timeout(message: impl Into<String>) -> Self {
-        TransportError::new(TransportKind::Timeout, message, None)
-    }
-
     pub(crate) fn unknown(message: impl Into<String>, source: Option<BoxError>) -> Self {
         TransportError::new(TransportKind::Unknown, message, source)
     }

@@ -314,7 +314,7 @@ impl Transport {
             Err(_) => {
                 let allowed = limit.saturating_duration_since(now);
                 tracing::debug!(request = %what, %request_id, "timed out");
-                return Err(TransportError::request_timeout(format!(
+                return Err(TransportError::timeout(format!(
                     "{what}: no complete response within {:.3}s",
                     allowed.as_secs_f64()
                 ))
