@@ -44,7 +44,6 @@ pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 /// One app: its credentials and data.
-#[derive(Debug)]
 pub(crate) struct AppState {
     pub creds: AppCredentials,
     pub data: RwLock<AppData>,
@@ -64,6 +63,19 @@ pub(crate) struct TokenTimes {
 
 /// Most tokens remembered per app (the cache is cleared when full).
 const MAX_VERIFIED_TOKENS: usize = 1024;
+
+impl std::fmt::Debug for AppState {
+    /// Names the app and counts its data; never shows the secret or remembered tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let data = read(&self.data);
+        f.debug_struct("AppState")
+            .field("creds", &self.creds)
+            .field("users", &data.users.len())
+            .field("channels", &data.channels.len())
+            .field("tasks", &read(&self.tasks).len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl AppState {
     fn new(creds: AppCredentials) -> Self {
@@ -128,7 +140,6 @@ impl AppState {
 /// An export file: the app key that owns it, and its bytes.
 type ExportFile = (String, Arc<Vec<u8>>);
 
-#[derive(Debug)]
 struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
@@ -139,6 +150,18 @@ struct Inner {
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
+}
+
+impl std::fmt::Debug for Inner {
+    /// Export tokens are download keys: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorState")
+            .field("config", &self.config)
+            .field("apps", &self.apps)
+            .field("exports", &lock(&self.exports).len())
+            .field("faults", &self.faults.list().len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The emulator's state, shared by the router, the job workers and library calls.

@@ -483,3 +483,16 @@ async fn legacy_v1_paths_run_the_same_jobs() {
     assert_eq!(texts(&file["channels"][0]["messages"]), vec!["old"]);
     handle.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn debug_output_never_shows_secrets_or_tokens() {
+    let (handle, http) = seeded(config()).await;
+    let (s, _) = http.get("/api/v2/tasks/x").await;
+    assert_eq!(s, 404);
+    let debug = format!("{handle:?} {:?}", handle.state());
+    assert!(!debug.contains(SECRET), "{debug}");
+    assert!(!debug.contains(SECRET_B), "{debug}");
+    assert!(!debug.contains(&token(SECRET)), "{debug}");
+    assert!(debug.contains(KEY));
+    handle.shutdown().await;
+}
