@@ -99,9 +99,13 @@
 //! parameters and returns the same errors:
 //!
 //! ```no_run
+//! # #[cfg(feature = "blocking")]
+//! # fn main() -> Result<(), getstream::Error> {
 //! let client = getstream::blocking::Client::new("api-key", "api-secret")?;
 //! let task = client.wait_for_task("task-id").send()?;
-//! # Ok::<(), getstream::Error>(())
+//! # Ok(()) }
+//! # #[cfg(not(feature = "blocking"))]
+//! # fn main() {}
 //! ```
 //!
 //! # Runtime
