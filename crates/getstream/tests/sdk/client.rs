@@ -7,7 +7,9 @@ use std::time::Duration;
 use getstream::{Client, Error};
 use serde_json::json;
 
-use super::support::{API_KEY, API_SECRET, Reply, Server, chain, dropping_server};
+use super::support::{
+    API_KEY, API_SECRET, Reply, Server, builder, chain, client_at, dropping_server,
+};
 
 #[test]
 fn builder_defaults_and_errors() {
@@ -23,10 +25,7 @@ fn builder_defaults_and_errors() {
     assert_eq!(client.base_url(), "https://chat.stream-io-api.com/");
     assert_eq!(client.api_key(), API_KEY);
 
-    let e = Client::builder(API_KEY, API_SECRET)
-        .base_url("chat.stream-io-api.com")
-        .build()
-        .unwrap_err();
+    let e = builder("chat.stream-io-api.com").build().unwrap_err();
     assert!(e.is_invalid_argument(), "{e}");
     assert!(e.to_string().contains("base_url"), "{e}");
     let e = Client::new("", API_SECRET).unwrap_err();
@@ -147,7 +146,7 @@ async fn the_secret_and_the_token_never_show() {
     server.task("running", [Reply::task("running", "running")]);
     server.task("hang", [Reply::hang()]);
     let client = server.client();
-    let builder = Client::builder(API_KEY, API_SECRET).base_url(&server.url);
+    let async_builder = builder(&server.url);
 
     let mut errors: Vec<Error> = Vec::new();
     for id in ["failed", "missing", "html", "garbage", ""] {
@@ -174,10 +173,7 @@ async fn the_secret_and_the_token_never_show() {
             .await
             .unwrap_err(),
     );
-    let resetting = Client::builder(API_KEY, API_SECRET)
-        .base_url(dropping_server().await)
-        .build()
-        .unwrap();
+    let resetting = client_at(&dropping_server().await);
     errors.push(resetting.get_task("t").await.unwrap_err());
     errors.push(
         Client::new(API_KEY, API_SECRET)
@@ -195,7 +191,7 @@ async fn the_secret_and_the_token_never_show() {
     assert!(token.len() > 20);
     let mut shown = vec![
         format!("{client:?}"),
-        format!("{builder:?}"),
+        format!("{async_builder:?}"),
         format!("{:?}", client.wait_for_task("x")),
     ];
     for e in &errors {

@@ -4,7 +4,9 @@ use getstream::{Error, TaskStatus};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
 
-use super::support::{API_KEY, API_SECRET, Reply, Server, dropping_server, refusing_url};
+use super::support::{
+    API_KEY, API_SECRET, Reply, Server, builder, client_at, dropping_server, refusing_url,
+};
 
 #[tokio::test(start_paused = true)]
 async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
@@ -122,10 +124,7 @@ async fn a_base_url_path_prefix_is_kept() {
         "/proxy/stream/api/v2/tasks/t1",
         [Reply::task("t1", "completed")],
     );
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(format!("{}/proxy/stream/", server.url))
-        .build()
-        .unwrap();
+    let client = client_at(&format!("{}/proxy/stream/", server.url));
     assert!(client.get_task("t1").await.is_ok());
 }
 
@@ -296,10 +295,7 @@ async fn a_malformed_200_body_is_a_decode_error() {
 #[tokio::test(start_paused = true)]
 async fn a_dropped_connection_is_a_connection_reset() {
     let url = dropping_server().await;
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(url)
-        .build()
-        .unwrap();
+    let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
     let Error::Transport(t) = &e else {
         panic!("{e}")
@@ -311,10 +307,7 @@ async fn a_dropped_connection_is_a_connection_reset() {
 #[tokio::test(start_paused = true)]
 async fn a_refused_connection_is_a_connection_error() {
     let url = refusing_url().await;
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(url)
-        .build()
-        .unwrap();
+    let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
     let Error::Transport(t) = &e else {
         panic!("{e}")
@@ -327,8 +320,7 @@ async fn a_refused_connection_is_a_connection_error() {
 async fn a_hung_server_is_cut_off_by_the_request_timeout() {
     let server = Server::start().await;
     server.task("t1", [Reply::hang()]);
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(&server.url)
+    let client = builder(&server.url)
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .unwrap();
@@ -347,10 +339,7 @@ async fn https_to_a_plain_http_server_is_a_tls_handshake_failure() {
     let server = Server::start().await;
     server.task("t1", [Reply::task("t1", "completed")]);
     let url = server.url.replace("http://", "https://");
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(url)
-        .build()
-        .unwrap();
+    let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
     let Error::Transport(t) = &e else {
         panic!("{e}")

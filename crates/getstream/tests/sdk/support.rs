@@ -171,10 +171,7 @@ impl Server {
     }
 
     pub fn client(&self) -> getstream::Client {
-        getstream::Client::builder(API_KEY, API_SECRET)
-            .base_url(&self.url)
-            .build()
-            .unwrap()
+        client_at(&self.url)
     }
 }
 
@@ -276,4 +273,14 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         source = e.source();
     }
     out
+}
+
+/// A client builder with the test credentials, for `url`.
+pub fn builder(url: &str) -> getstream::ClientBuilder {
+    getstream::Client::builder(API_KEY, API_SECRET).base_url(url)
+}
+
+/// A client with the test credentials, for `url`.
+pub fn client_at(url: &str) -> getstream::Client {
+    builder(url).build().unwrap()
 }

@@ -7,7 +7,7 @@ use getstream::{Error, TaskStatus};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::support::{API_KEY, API_SECRET, Reply, Server, dropping_server, refusing_url};
+use super::support::{Reply, Server, builder, client_at, dropping_server, refusing_url};
 
 const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -534,11 +534,7 @@ async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
 async fn a_request_cut_off_by_its_own_timeout_is_retried() {
     let server = Server::start().await;
     server.task("t1", [Reply::hang(), Reply::task("t1", "completed")]);
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(&server.url)
-        .timeout(secs(3))
-        .build()
-        .unwrap();
+    let client = builder(&server.url).timeout(secs(3)).build().unwrap();
     let start = Instant::now();
     let task = client.wait_for_task("t1").timeout(secs(10)).await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -563,10 +559,7 @@ async fn a_slow_answer_within_the_deadline_is_waited_for() {
 #[tokio::test(start_paused = true)]
 async fn connection_resets_do_not_end_the_wait() {
     let url = dropping_server().await;
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(url)
-        .build()
-        .unwrap();
+    let client = client_at(&url);
     let start = Instant::now();
     let e = client
         .wait_for_task("t1")
@@ -601,10 +594,7 @@ async fn connection_resets_do_not_end_the_wait() {
 #[tokio::test(start_paused = true)]
 async fn refused_connections_do_not_end_the_wait() {
     let url = refusing_url().await;
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(url)
-        .build()
-        .unwrap();
+    let client = client_at(&url);
     let start = Instant::now();
     let e = client
         .wait_for_task("t1")
@@ -788,8 +778,7 @@ async fn huge_timeouts_do_not_overflow_the_clock() {
         "t1",
         [Reply::task("t1", "running"), Reply::task("t1", "completed")],
     );
-    let client = getstream::Client::builder(API_KEY, API_SECRET)
-        .base_url(&server.url)
+    let client = builder(&server.url)
         .timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)
         .build()
