@@ -30,6 +30,17 @@ fn parse_app(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_url(s: &str) -> Result<String, String> {
+    let ok = (s.starts_with("http://") || s.starts_with("https://"))
+        && s.len() > "https://".len()
+        && !s.chars().any(char::is_whitespace);
+    if ok {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err("expected an http:// or https:// URL".to_owned())
+    }
+}
+
 fn parse_limit(s: &str) -> Result<(String, u32), String> {
     let (endpoint, n) = s
         .rsplit_once('=')
@@ -101,7 +112,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1024 * 1024)]
     pub body_limit: usize,
     /// Base URL written into export links (default: the Host of the request reading the task).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_url)]
     pub public_url: Option<String>,
 }
 

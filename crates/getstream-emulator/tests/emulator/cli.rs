@@ -66,3 +66,59 @@ fn bad_arguments_fail_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("seed"));
 }
+
+#[test]
+fn cli_arguments_build_the_config() {
+    use clap::Parser;
+    use getstream_emulator::cli::Args;
+    let args = Args::try_parse_from([
+        "getstream-emulator",
+        "--addr",
+        "127.0.0.1:0",
+        "--app",
+        "k2:s2",
+        "--min-task-duration",
+        "750ms",
+        "--per-item-cost",
+        "3ms",
+        "--workers",
+        "2",
+        "--rate-limit",
+        "GET /api/v2/tasks/{id}=7",
+        "--admin",
+    ])
+    .unwrap();
+    let config = args.config();
+    assert_eq!(config.apps().len(), 2);
+    assert_eq!(config.apps()[0].key(), getstream_emulator::DEFAULT_API_KEY);
+    assert_eq!(
+        config.get_pace().min_task_duration,
+        std::time::Duration::from_millis(750)
+    );
+    assert_eq!(config.get_workers(), 2);
+    assert_eq!(
+        config.get_rate_limits().limit_for("GET /api/v2/tasks/{id}"),
+        7
+    );
+    assert_eq!(
+        config
+            .get_rate_limits()
+            .limit_for("POST /api/v2/users/delete"),
+        60
+    );
+    assert!(config.get_admin());
+    for bad in [
+        vec!["x", "--api-secret", ""],
+        vec!["x", "--api-key", "only-key"],
+        vec!["x", "--workers", "0"],
+        vec!["x", "--min-task-duration", "soon"],
+        vec!["x", "--app", "no-secret"],
+        vec!["x", "--public-url", "ftp://x"],
+        vec!["x", "--rate-limit", "GET /x=lots"],
+    ] {
+        assert!(
+            Args::try_parse_from(&bad).is_err(),
+            "{bad:?} should be refused"
+        );
+    }
+}

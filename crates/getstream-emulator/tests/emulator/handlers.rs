@@ -642,3 +642,43 @@ async fn task_response_has_the_exact_shape() {
     assert!(t.body["duration"].as_str().unwrap().ends_with("ms"));
     assert!(t.body.get("error").is_none());
 }
+
+#[tokio::test]
+async fn stream_auth_type_may_be_omitted_but_not_wrong() {
+    let r = router();
+    let req = |auth_type: Option<&str>| {
+        let mut b = axum::http::Request::get(format!("/api/v2/tasks/abc?api_key={KEY}"))
+            .header("authorization", token(SECRET));
+        if let Some(t) = auth_type {
+            b = b.header("stream-auth-type", t);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let omitted = tower::ServiceExt::oneshot(r.clone(), req(None))
+        .await
+        .unwrap();
+    assert_eq!(omitted.status(), 404);
+    let upper = tower::ServiceExt::oneshot(r.clone(), req(Some("JWT")))
+        .await
+        .unwrap();
+    assert_eq!(upper.status(), 404);
+    let wrong = tower::ServiceExt::oneshot(r.clone(), req(Some("anonymous")))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}
+
+#[tokio::test]
+async fn a_cached_token_is_still_checked_per_app() {
+    let r = router();
+    // The same token verifies for its app again and again (from the cache) ...
+    for _ in 0..3 {
+        get_task(&r, &format!("?api_key={KEY}"), Some(&token(SECRET)))
+            .await
+            .assert_error(404, 16);
+    }
+    // ... and is still refused by the other app, whose secret differs.
+    get_task(&r, &format!("?api_key={KEY_B}"), Some(&token(SECRET)))
+        .await
+        .assert_error(401, 43);
+}
