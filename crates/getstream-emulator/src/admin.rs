@@ -375,3 +375,29 @@ pub(crate) async fn snapshot(
     let snap = state.snapshot(&key).map_err(state_err)?;
     Ok(ok(snap))
 }
+
+/// `GET /_emulator/token`: a server token for an app (for `curl` users; admin API only).
+pub(crate) async fn token(
+    State(state): State<EmulatorState>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    enabled(&state)?;
+    let key = app_key(&state, api_key_of(&uri), None)?;
+    let secret = state
+        .app(&key)
+        .map(|a| a.creds.secret().to_owned())
+        .unwrap_or_default();
+    let iat = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let encoding = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())
+        .map_err(|_| ApiError::internal("the app's secret cannot sign HS256 tokens"))?;
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"server": true, "iat": iat}),
+        &encoding,
+    )
+    .map_err(|_| ApiError::internal("could not sign a token"))?;
+    Ok(ok(json!({ "api_key": key, "token": token })))
+}

@@ -13,7 +13,7 @@ use time::PrimitiveDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 
 use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::shapes;
 use crate::state::{EmulatorState, read, write};
 use crate::store::{
@@ -284,6 +284,97 @@ pub(crate) async fn upsert_users(
     })))
 }
 
+#[derive(Debug, Deserialize)]
+pub(crate) struct QueryUsersQuery {
+    payload: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct QueryUsersPayload {
+    filter_conditions: Option<Map<String, Value>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    include_deactivated_users: Option<bool>,
+}
+
+/// The user ids an `id` filter allows: `"x"`, `{"$eq": "x"}` or `{"$in": [..]}`.
+fn id_filter(v: &Value) -> Result<BTreeSet<String>, ApiError> {
+    let bad = || {
+        ApiError::field(
+            "filter_conditions.id",
+            "must be a string, {\"$eq\": id} or {\"$in\": [ids]}",
+        )
+    };
+    match v {
+        Value::String(s) => Ok(BTreeSet::from([s.clone()])),
+        Value::Object(o) if o.len() == 1 => match (o.get("$eq"), o.get("$in")) {
+            (Some(Value::String(s)), _) => Ok(BTreeSet::from([s.clone()])),
+            (_, Some(Value::Array(a))) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned).ok_or_else(bad))
+                .collect(),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+/// `GET /api/v2/users?payload={json}`: query users. Filters supported: `id` (`$eq`, `$in`)
+/// and `role` (`$eq`); others are refused with a clear 400 rather than ignored.
+pub(crate) async fn query_users(
+    Authed(app): Authed,
+    ApiQuery(q): ApiQuery<QueryUsersQuery>,
+) -> Result<Response, ApiError> {
+    let payload: QueryUsersPayload = match q.payload.as_deref() {
+        None | Some("") => QueryUsersPayload {
+            filter_conditions: None,
+            limit: None,
+            offset: None,
+            include_deactivated_users: None,
+        },
+        Some(p) => serde_json::from_str(p)
+            .map_err(|e| ApiError::field("payload", format!("is not valid JSON: {e}")))?,
+    };
+    let mut ids = None;
+    let mut role = None;
+    for (k, v) in payload.filter_conditions.unwrap_or_default() {
+        match k.as_str() {
+            "id" => ids = Some(id_filter(&v)?),
+            "role" => match v.as_str().or_else(|| v.get("$eq").and_then(Value::as_str)) {
+                Some(r) => role = Some(r.to_owned()),
+                None => {
+                    return Err(ApiError::field(
+                        "filter_conditions.role",
+                        "must be a string or {\"$eq\": role}",
+                    ));
+                }
+            },
+            other => {
+                return Err(ApiError::field(
+                    &format!("filter_conditions.{other}"),
+                    "is not supported by the emulator (only id and role)",
+                ));
+            }
+        }
+    }
+    let limit = usize::try_from(payload.limit.unwrap_or(30).min(100)).unwrap_or(100);
+    let offset = usize::try_from(payload.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let include_deactivated = payload.include_deactivated_users.unwrap_or(false);
+    let data = read(&app.data);
+    let users: Vec<Value> = data
+        .users
+        .values()
+        .filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id)))
+        .filter(|u| role.as_deref().is_none_or(|r| u.role == r))
+        .filter(|u| include_deactivated || u.deactivated_at.is_none())
+        .skip(offset)
+        .take(limit)
+        .map(shapes::full_user)
+        .collect();
+    drop(data);
+    Ok(Json(json!({ "users": users, "duration": duration() })).into_response())
+}
+
 // ---------------------------------------------------------------- channels
 
 #[derive(Debug, Deserialize)]
@@ -532,6 +623,39 @@ pub(crate) async fn send_message(
         json!({ "message": shapes::message(&m, &cid, &store.users), "duration": duration() });
     drop(store);
     Ok(created(body))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteChannelQuery {
+    hard_delete: Option<bool>,
+}
+
+/// `DELETE /api/v2/chat/channels/{type}/{id}`: delete one channel at once (soft, or hard with
+/// `?hard_delete=true`).
+pub(crate) async fn delete_channel(
+    Authed(app): Authed,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DeleteChannelQuery>,
+) -> Result<Response, ApiError> {
+    check_channel_path(&kind, &id)?;
+    let cid = format!("{kind}:{id}");
+    let mut data = write(&app.data);
+    let channel = data
+        .channels
+        .get(&cid)
+        .map(|c| shapes::channel(c, &data.users))
+        .ok_or_else(|| ApiError::not_found(format!("channel \"{cid}\" does not exist")))?;
+    if q.hard_delete.unwrap_or(false) {
+        data.hard_delete_channel(&cid);
+    } else {
+        data.soft_delete_channel(&cid);
+    }
+    let channel = data
+        .channels
+        .get(&cid)
+        .map_or(channel, |c| shapes::channel(c, &data.users));
+    drop(data);
+    Ok(Json(json!({ "channel": channel, "duration": duration() })).into_response())
 }
 
 // ---------------------------------------------------------------- delete channels

@@ -63,6 +63,24 @@ where
     }
 }
 
+/// Query parameters; bad ones are a 400 (code 4).
+#[derive(Debug)]
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::input(format!("invalid query: {}", e.body_text())))
+    }
+}
+
 /// A request authenticated as server-side for one app: the `api_key` names a configured app and
 /// `Authorization` carries an HS256 JWT signed with that app's secret, without `user_id`.
 #[derive(Debug, Clone)]

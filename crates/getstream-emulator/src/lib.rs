@@ -7,6 +7,8 @@
 //! | method + path | what it does |
 //! |---|---|
 //! | `POST /api/v2/users` | upsert users |
+//! | `GET /api/v2/users?payload=` | query users (filters on `id` and `role`) |
+//! | `DELETE /api/v2/chat/channels/{type}/{id}` | delete one channel at once (`?hard_delete=true`) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/query` | get or create a channel (with `data.members`) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/message` | send a message |
 //! | `POST /api/v2/chat/channels/delete` | delete channels: soft at once, hard in a task |
@@ -110,6 +112,7 @@
 //! | `POST /_emulator/seed` | `{"users": 10, "channels": 5, "messages": 20}` | bulk data |
 //! | `POST /_emulator/reset` | | forget all data, tasks, exports, faults and rate-limit windows |
 //! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
+//! | `GET /_emulator/token` | | `{"api_key", "token"}`: a server token, handy for `curl` |
 //!
 //! See `docs/admin-api.md` in the crate for examples.
 
@@ -221,7 +224,10 @@ pub fn app(state: EmulatorState) -> Router {
     let body_limit = state.config().get_body_limit();
     Router::new()
         .route("/api/v2/tasks/{id}", get(api::get_task))
-        .route("/api/v2/users", post(api::upsert_users))
+        .route(
+            "/api/v2/users",
+            post(api::upsert_users).get(api::query_users),
+        )
         .route(
             "/api/v2/chat/channels/{type}/{id}/query",
             post(api::query_channel),
@@ -231,6 +237,10 @@ pub fn app(state: EmulatorState) -> Router {
             post(api::send_message),
         )
         .route("/api/v2/chat/channels/delete", post(api::delete_channels))
+        .route(
+            "/api/v2/chat/channels/{type}/{id}",
+            axum::routing::delete(api::delete_channel),
+        )
         .route("/api/v2/chat/export_channels", post(api::export_channels))
         .route("/api/v2/export/users", post(api::export_users))
         .route("/api/v2/users/delete", post(api::delete_users))
@@ -238,7 +248,7 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/api/v2/users/reactivate", post(api::reactivate_users))
         // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
         .route("/tasks/{id}", get(api::get_task_v1))
-        .route("/users", post(api::upsert_users))
+        .route("/users", post(api::upsert_users).get(api::query_users))
         .route("/channels/{type}/{id}/query", post(api::query_channel))
         .route("/channels/{type}/{id}/message", post(api::send_message))
         .route("/channels/delete", post(api::delete_channels))
@@ -259,6 +269,7 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/_emulator/reset", post(admin::reset))
         .route("/_emulator/seed", post(admin::seed))
         .route("/_emulator/state", get(admin::snapshot))
+        .route("/_emulator/token", get(admin::token))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             faults::middleware,

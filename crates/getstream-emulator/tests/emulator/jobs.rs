@@ -496,3 +496,78 @@ async fn debug_output_never_shows_secrets_or_tokens() {
     assert!(debug.contains(KEY));
     handle.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn query_users_single_channel_delete_and_admin_token() {
+    let (handle, http) = seeded(config().admin(true)).await;
+    let payload = serde_json::to_string(
+        &json!({"filter_conditions": {"id": {"$in": ["ann", "bob", "zed"]}}}),
+    )
+    .unwrap();
+    let enc: String = payload
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let (s, q) = http.get(&format!("/api/v2/users?payload={enc}")).await;
+    assert_eq!(s, 200, "{q}");
+    let ids: Vec<&str> = q["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["ann", "bob"]);
+    let bad = serde_json::to_string(&json!({"filter_conditions": {"name": "x"}})).unwrap();
+    let (s, body) = http
+        .get(&format!(
+            "/api/v2/users?payload={}",
+            bad.replace('"', "%22").replace(' ', "%20")
+        ))
+        .await;
+    assert_eq!(s, 400, "{body}");
+    // Delete one channel, hard.
+    let (s, _, body) = http
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v2/chat/channels/messaging/dm?hard_delete=true",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{body}");
+    let snap = handle.state().snapshot(KEY).unwrap();
+    assert!(
+        snap["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["cid"] != "messaging:dm")
+    );
+    let (s, _, _) = http
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v2/chat/channels/messaging/dm",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 404);
+    // The admin token authenticates.
+    let (s, t) = http.get("/_emulator/token").await;
+    assert_eq!(s, 200);
+    let resp = http
+        .client
+        .get(format!("{}/api/v2/tasks/x?api_key={KEY}", http.base))
+        .header("authorization", t["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    handle.shutdown().await;
+}
