@@ -195,7 +195,7 @@ pub struct SeedSpecError {
     reason: String,
 }
 
-/// Upper bound on each number of a [`SeedSpec`] parsed from text.
+/// Upper bound on each number of a [`SeedSpec`] parsed from text, and on channels × messages.
 pub const MAX_SEED_ITEMS: usize = 1_000_000;
 
 impl FromStr for SeedSpec {
@@ -225,6 +225,11 @@ impl FromStr for SeedSpec {
                 "users" => spec.users = n,
                 other => return Err(err(format!("unknown name {other:?}"))),
             }
+        }
+        if spec.channels.saturating_mul(spec.messages) > MAX_SEED_ITEMS {
+            return Err(err(format!(
+                "channels × messages is more than {MAX_SEED_ITEMS}"
+            )));
         }
         Ok(spec)
     }
@@ -411,6 +416,7 @@ mod tests {
         assert!("channels".parse::<SeedSpec>().is_err());
         assert!("channels=-1".parse::<SeedSpec>().is_err());
         assert!("channels=99999999999".parse::<SeedSpec>().is_err());
+        assert!("channels=10000,messages=10000".parse::<SeedSpec>().is_err());
     }
 
     #[test]

@@ -571,3 +571,33 @@ async fn query_users_single_channel_delete_and_admin_token() {
     assert_eq!(resp.status(), 404);
     handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_jobs_and_polls_all_finish() {
+    let (handle, http) = seeded(config().workers(3)).await;
+    let mut joins = Vec::new();
+    for i in 0..40 {
+        let h = http.clone();
+        joins.push(tokio::spawn(async move {
+            let (s, started) = if i % 2 == 0 {
+                h.post("/api/v2/export/users", json!({"user_ids": ["ann", "bob"]}))
+                    .await
+            } else {
+                h.post(
+                    "/api/v2/chat/export_channels",
+                    json!({"channels": [{"cid": "messaging:general"}]}),
+                )
+                .await
+            };
+            assert_eq!(s, 201, "{started}");
+            let (task, _) = h.wait(started["task_id"].as_str().unwrap()).await;
+            assert_eq!(task["status"], "completed", "{task}");
+            let (s, _) = h.download(task["result"]["url"].as_str().unwrap()).await;
+            assert_eq!(s, 200);
+        }));
+    }
+    for j in joins {
+        j.await.unwrap();
+    }
+    handle.shutdown().await;
+}
