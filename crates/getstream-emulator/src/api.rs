@@ -166,11 +166,11 @@ pub(crate) async fn download_export(
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"export-{}.json\"",
-                    &token[..8.min(token.len())]
+                    token.chars().take(8).collect::<String>()
                 ),
             ),
         ],
-        bytes.as_ref().clone(),
+        bytes,
     )
         .into_response())
 }

@@ -138,7 +138,7 @@ impl AppState {
 }
 
 /// An export file: the app key that owns it, and its bytes.
-type ExportFile = (String, Arc<Vec<u8>>);
+type ExportFile = (String, axum::body::Bytes);
 
 struct Inner {
     config: EmulatorConfig,
@@ -269,14 +269,15 @@ impl EmulatorState {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        lock(&self.inner.exports).insert(token.clone(), (app_key.to_owned(), Arc::new(bytes)));
+        lock(&self.inner.exports).insert(
+            token.clone(),
+            (app_key.to_owned(), axum::body::Bytes::from(bytes)),
+        );
         token
     }
 
-    pub(crate) fn export_file(&self, token: &str) -> Option<Arc<Vec<u8>>> {
-        lock(&self.inner.exports)
-            .get(token)
-            .map(|(_, b)| Arc::clone(b))
+    pub(crate) fn export_file(&self, token: &str) -> Option<axum::body::Bytes> {
+        lock(&self.inner.exports).get(token).map(|(_, b)| b.clone())
     }
 
     pub(crate) fn submit_job(
