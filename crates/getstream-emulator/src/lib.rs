@@ -149,7 +149,7 @@ pub use config::{
 pub use error::{ApiError, codes};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
-pub use state::{EmulatorState, StateError};
+pub use state::{EmulatorState, MAX_EXPORT_FILES, MAX_TASKS_PER_APP, StateError};
 pub use tasks::{JobKind, ScriptStep, ScriptedTask, TaskError, UnknownJobKind};
 
 mod extract_public {

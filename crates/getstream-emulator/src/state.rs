@@ -61,6 +61,25 @@ pub(crate) struct TokenTimes {
     pub nbf: Option<u64>,
 }
 
+/// Most tasks kept per app: past it, the oldest tenth of the finished ones are forgotten.
+pub const MAX_TASKS_PER_APP: usize = 100_000;
+/// Most export files kept: past it, the oldest one is forgotten.
+pub const MAX_EXPORT_FILES: usize = 10_000;
+
+/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks.
+fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) {
+    let mut finished: Vec<(u64, String)> = tasks
+        .iter()
+        .filter(|(_, t)| t.script.is_none() && matches!(t.status, "completed" | "failed"))
+        .map(|(id, t)| (t.updated_at_ns, id.clone()))
+        .collect();
+    finished.sort_unstable();
+    let n = (tasks.len() / 10).max(1);
+    for (_, id) in finished.into_iter().take(n) {
+        tasks.remove(&id);
+    }
+}
+
 /// Most tokens remembered per app (the cache is cleared when full).
 const MAX_VERIFIED_TOKENS: usize = 1024;
 
@@ -102,7 +121,11 @@ impl AppState {
     }
 
     pub fn insert_task(&self, id: String, rec: TaskRecord) {
-        write(&self.tasks).insert(id, rec);
+        let mut tasks = write(&self.tasks);
+        if tasks.len() >= MAX_TASKS_PER_APP {
+            evict_finished(&mut tasks);
+        }
+        tasks.insert(id, rec);
     }
 
     pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
@@ -140,13 +163,20 @@ impl AppState {
 /// An export file: the app key that owns it, and its bytes.
 type ExportFile = (String, axum::body::Bytes);
 
+/// Export files by token, and their tokens oldest first.
+#[derive(Debug, Default)]
+struct Exports {
+    files: HashMap<String, ExportFile>,
+    order: VecDeque<String>,
+}
+
 struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
     default_app: String,
     jobs: Jobs,
     faults: Faults,
-    exports: Mutex<HashMap<String, ExportFile>>,
+    exports: Mutex<Exports>,
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
@@ -158,7 +188,7 @@ impl std::fmt::Debug for Inner {
         f.debug_struct("EmulatorState")
             .field("config", &self.config)
             .field("apps", &self.apps)
-            .field("exports", &lock(&self.exports).len())
+            .field("exports", &lock(&self.exports).files.len())
             .field("faults", &self.faults.list().len())
             .finish_non_exhaustive()
     }
@@ -269,7 +299,14 @@ impl EmulatorState {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        lock(&self.inner.exports).insert(
+        let mut exports = lock(&self.inner.exports);
+        if exports.files.len() >= MAX_EXPORT_FILES
+            && let Some(oldest) = exports.order.pop_front()
+        {
+            exports.files.remove(&oldest);
+        }
+        exports.order.push_back(token.clone());
+        exports.files.insert(
             token.clone(),
             (app_key.to_owned(), axum::body::Bytes::from(bytes)),
         );
@@ -277,7 +314,10 @@ impl EmulatorState {
     }
 
     pub(crate) fn export_file(&self, token: &str) -> Option<axum::body::Bytes> {
-        lock(&self.inner.exports).get(token).map(|(_, b)| b.clone())
+        lock(&self.inner.exports)
+            .files
+            .get(token)
+            .map(|(_, b)| b.clone())
     }
 
     pub(crate) fn submit_job(
@@ -362,7 +402,7 @@ impl EmulatorState {
         for app in self.inner.apps.values() {
             app.reset();
         }
-        lock(&self.inner.exports).clear();
+        *lock(&self.inner.exports) = Exports::default();
         self.inner.faults.clear();
         self.inner.limiter.reset();
     }
@@ -396,5 +436,27 @@ impl EmulatorState {
             })
             .collect();
         Ok(json!({ "users": users, "channels": channels }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_forgets_only_old_finished_tasks() {
+        let mut tasks = HashMap::new();
+        for i in 0..20u64 {
+            let mut t = TaskRecord::pending();
+            t.updated_at_ns = i;
+            if i % 2 == 0 {
+                t.status = "completed";
+            }
+            tasks.insert(format!("t{i}"), t);
+        }
+        evict_finished(&mut tasks);
+        assert_eq!(tasks.len(), 18);
+        assert!(!tasks.contains_key("t0") && !tasks.contains_key("t2"));
+        assert!(tasks.contains_key("t1") && tasks.contains_key("t4"));
     }
 }
