@@ -30,6 +30,7 @@ import os
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -43,6 +44,7 @@ from getstream.exceptions import (
     StreamApiException,
     StreamRateLimitException,
     StreamTaskException,
+    StreamTransportException,
 )
 from getstream.models import (
     ChannelExport,
@@ -297,14 +299,34 @@ def expect_api_error(label: str, fn: Callable[[], Any]) -> StreamApiException:
 
 # ---------------------------------------------------------------- cases
 CASES: List[tuple] = []
+ADMIN_CASES: set = set()
 
 
-def case(name: str):
+def case(name: str, admin: bool = False):
+    """Registers a case; `admin` ones also drive the emulator's /_emulator/ admin API."""
+
     def deco(fn):
         CASES.append((name, fn))
+        if admin:
+            ADMIN_CASES.add(name)
         return fn
 
     return deco
+
+
+def admin(ctx: Ctx, method: str, path: str, body: Optional[dict] = None) -> Any:
+    """Calls the emulator's admin API (plain HTTP, no SDK) for the configured app."""
+    url = f"{ctx.base_url}/_emulator/{path}?api_key={urllib.parse.quote(ctx.api_key)}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 (loopback only)
+            return json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        raise CaseFailure(
+            f"admin API {method} /_emulator/{path} -> HTTP {e.code} {_short(e.read().decode('utf-8', 'replace'))}"
+            " (start the emulator with --admin, or pass --no-admin)"
+        )
 
 
 @case("upsert_users")
@@ -646,6 +668,77 @@ def _rate_limit(ctx: Ctx) -> None:
     check(now - timedelta(seconds=5) <= info.reset <= now + timedelta(minutes=2), f"reset {info.reset} is not Unix seconds of the window end")
 
 
+@case("rate_limited_429_retry_after", admin=True)
+def _rate_limited(ctx: Ctx) -> None:
+    admin(ctx, "POST", "faults", {"route": "GET /api/v2/tasks/{id}", "action": "respond",
+                                  "status": 429, "retry_after": "2", "times": 1})
+    missing = ctx.uid("no-task")
+    e = expect_api_error("get_task under an injected 429", lambda: ctx.client.get_task(id=missing))
+    check(isinstance(e, StreamRateLimitException), f"{type(e).__name__}, expected StreamRateLimitException")
+    check(e.status_code == 429 and e.code == 9, f"status/code {e.status_code}/{e.code}, expected 429/9")
+    check(e.retry_after == timedelta(seconds=2), f"retry_after {e.retry_after!r}, expected 2 s")
+    check(e.rate_limit_info is not None, "no rate-limit headers on the 429")
+    after = expect_api_error("get_task after the one-shot fault", lambda: ctx.client.get_task(id=missing))
+    check(after.status_code == 404 and after.code == 16, f"the fault outlived times=1: {after}")
+
+
+@case("non_json_502", admin=True)
+def _non_json(ctx: Ctx) -> None:
+    html = "<html><body>bad gateway</body></html>"
+    admin(ctx, "POST", "faults", {"route": "GET /api/v2/tasks/{id}", "action": "respond",
+                                  "status": 502, "body_text": html, "times": 1})
+    e = expect_api_error("get_task under an injected HTML 502", lambda: ctx.client.get_task(id=ctx.uid("t")))
+    check(not isinstance(e, StreamRateLimitException), "a 502 became a rate-limit error")
+    check(e.status_code == 502 and e.code == 0, f"status/code {e.status_code}/{e.code}, expected 502/0")
+    want = "failed to parse error response: unexpected server response code 502"
+    check(e.message == want, f"message {e.message!r}, expected {want!r}")
+    check(e.raw_response_body == html, f"raw body {e.raw_response_body!r}")
+
+
+@case("scripted_task_failure_fields", admin=True)
+def _scripted_failure(ctx: Ctx) -> None:
+    err = {"type": "boom", "description": "it broke on purpose", "stacktrace": "at job.rs:1", "version": "v9"}
+    created = admin(ctx, "POST", "tasks", {"steps": [{"status": "pending", "duration_ms": 60},
+                                                    {"status": "running", "duration_ms": 60},
+                                                    {"status": "failed"}], "error": err})
+    tid = created.get("task_id")
+    check(isinstance(tid, str) and tid, f"admin tasks answered {created!r}")
+    first = ctx.client.get_task(id=tid).data.status
+    check(first in ("pending", "running"), f"scripted task starts as {first!r}")
+    try:
+        ctx.client.wait_for_task(tid, poll_interval=0.02, timeout=WAIT_TIMEOUT)
+        raise CaseFailure("scripted failed task completed")
+    except StreamTaskException as exc:
+        got = (exc.task_id, exc.error_type, exc.description, exc.stack_trace, exc.version)
+    want = (tid, err["type"], err["description"], err["stacktrace"], err["version"])
+    check(got == want, f"StreamTaskException fields {got}, expected {want}")
+
+
+@case("wait_for_task_timeout", admin=True)
+def _wait_timeout(ctx: Ctx) -> None:
+    created = admin(ctx, "POST", "tasks", {"steps": [{"status": "running", "duration_ms": 60000}]})
+    tid = created.get("task_id")
+    check(isinstance(tid, str) and tid, f"admin tasks answered {created!r}")
+
+    async def run() -> None:
+        client = ctx.async_()
+        try:
+            await client.wait_for_task(tid, poll_interval=0.05, timeout=0.3)
+        finally:
+            await client.aclose()
+
+    t0 = time.monotonic()
+    try:
+        asyncio.run(run())
+        raise CaseFailure("wait_for_task returned for a task that runs for a minute")
+    except StreamTransportException as exc:
+        check(exc.error_type == "timeout", f"error_type {exc.error_type!r}, expected 'timeout'")
+    took = time.monotonic() - t0
+    check(took < 5, f"wait_for_task(timeout=0.3) took {took:.1f} s")
+    status = ctx.client.get_task(id=tid).data.status
+    check(status == "running", f"the task is {status!r} after the wait gave up, expected still running")
+
+
 # ---------------------------------------------------------------- runner
 def _missing_field(message: str) -> str:
     # "Missing value of non-optional type html detected when decoding MessageResponse and ..."
@@ -712,6 +805,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--api-secret", default=os.environ.get("STREAM_API_SECRET"))
     p.add_argument("--only", action="append", default=[], help="run only this case (repeatable)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("--no-admin", action="store_true",
+                   help="skip the cases that need the emulator's admin API (--admin)")
     args = p.parse_args(argv)
     if args.list:
         for name, _ in CASES:
@@ -731,6 +826,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     passed = failed = 0
     for name, fn in CASES:
         if args.only and name not in args.only:
+            continue
+        if args.no_admin and name in ADMIN_CASES:
             continue
         if run_case(ctx, name, fn) is None:
             passed += 1
