@@ -698,8 +698,8 @@ def _non_json(ctx: Ctx) -> None:
 @case("scripted_task_failure_fields", admin=True)
 def _scripted_failure(ctx: Ctx) -> None:
     err = {"type": "boom", "description": "it broke on purpose", "stacktrace": "at job.rs:1", "version": "v9"}
-    created = admin(ctx, "POST", "tasks", {"steps": [{"status": "pending", "duration_ms": 60},
-                                                    {"status": "running", "duration_ms": 60},
+    created = admin(ctx, "POST", "tasks", {"steps": [{"status": "pending", "duration_ms": 300},
+                                                    {"status": "running", "duration_ms": 300},
                                                     {"status": "failed"}], "error": err})
     tid = created.get("task_id")
     check(isinstance(tid, str) and tid, f"admin tasks answered {created!r}")
