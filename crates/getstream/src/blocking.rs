@@ -126,10 +126,7 @@ impl Client {
     /// A wait on a task, run by [`WaitForTask::send`]; same knobs and defaults
     /// as [`crate::Client::wait_for_task`].
     pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
-        WaitForTask {
-            client: self.clone(),
-            inner: self.inner.wait_for_task(task_id),
-        }
+        WaitForTask::typed(self, task_id, Ok)
     }
 
     /// Runs `future` on the runtime thread and blocks until it finishes.
@@ -235,15 +232,52 @@ impl ClientBuilder {
 }
 
 /// A blocking wait on a task; see [`crate::WaitForTask`] for the knobs,
-/// defaults and errors.
+/// defaults and errors. Its output `T` is [`Task`] for
+/// [`Client::wait_for_task`], or an operation's result type for the waits of
+/// task handles.
 #[must_use = "a wait does nothing until .send() is called"]
-#[derive(Debug, Clone)]
-pub struct WaitForTask {
+pub struct WaitForTask<T = Task> {
     client: Client,
-    inner: crate::WaitForTask,
+    inner: crate::WaitForTask<T>,
 }
 
-impl WaitForTask {
+impl<T> Clone for WaitForTask<T> {
+    fn clone(&self) -> Self {
+        WaitForTask {
+            client: self.client.clone(),
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WaitForTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForTask")
+            .field("client", &self.client)
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<T> WaitForTask<T> {
+    /// A blocking wait whose output is `decode(completed task)`; see
+    /// [`crate::WaitForTask`]'s typed waits.
+    pub(crate) fn typed(
+        client: &Client,
+        task_id: impl Into<String>,
+        decode: fn(Task) -> Result<T>,
+    ) -> WaitForTask<T> {
+        WaitForTask {
+            client: client.clone(),
+            inner: crate::WaitForTask::typed(&client.inner, task_id, decode),
+        }
+    }
+
+    /// The id of the task this wait is on.
+    pub fn task_id(&self) -> &str {
+        self.inner.task_id()
+    }
+
     /// Time between polls. Default: 1 s. Zero is an argument error.
     pub fn interval(self, interval: Duration) -> Self {
         WaitForTask {
@@ -300,7 +334,10 @@ impl WaitForTask {
     /// # Panics
     ///
     /// When called inside an async runtime (see the [module docs](self)).
-    pub fn send(self) -> Result<Task> {
+    pub fn send(self) -> Result<T>
+    where
+        T: Send + 'static,
+    {
         let wait = self.inner;
         self.client.run(async move { wait.await })
     }

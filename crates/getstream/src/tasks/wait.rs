@@ -43,9 +43,12 @@ pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 ///   deadline already passed — before any request.
 ///
 /// Dropping the future cancels the wait.
+///
+/// The output type `T` is [`Task`] for [`Client::wait_for_task`]; waits on the
+/// handle of a task-starting operation decode the completed task's result into
+/// that operation's result type instead, with the same knobs.
 #[must_use = "a wait does nothing until it is awaited"]
-#[derive(Clone)]
-pub struct WaitForTask {
+pub struct WaitForTask<T = Task> {
     client: Client,
     task_id: String,
     interval: Duration,
@@ -53,11 +56,28 @@ pub struct WaitForTask {
     deadline: Option<std::time::Instant>,
     abort_on_error: bool,
     on_poll: Option<OnPoll>,
+    /// Turns the completed task into the wait's output.
+    decode: fn(Task) -> Result<T>,
+}
+
+impl<T> Clone for WaitForTask<T> {
+    fn clone(&self) -> Self {
+        WaitForTask {
+            client: self.client.clone(),
+            task_id: self.task_id.clone(),
+            interval: self.interval,
+            timeout: self.timeout,
+            deadline: self.deadline,
+            abort_on_error: self.abort_on_error,
+            on_poll: self.on_poll.clone(),
+            decode: self.decode,
+        }
+    }
 }
 
 type OnPoll = Arc<dyn Fn(&Observation<'_>) + Send + Sync + 'static>;
 
-impl std::fmt::Debug for WaitForTask {
+impl<T> std::fmt::Debug for WaitForTask<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitForTask")
             .field("client", &self.client)
@@ -94,19 +114,37 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
+        WaitForTask::typed(self, task_id, Ok)
+    }
+}
+
+impl<T> WaitForTask<T> {
+    /// A wait whose output is `decode(completed task)`: the typed waits of the
+    /// task-starting operations. Every knob applies unchanged; `decode` runs
+    /// once, on the completed task (a failed task is an [`Error::Task`] before
+    /// it).
+    pub(crate) fn typed(
+        client: &Client,
+        task_id: impl Into<String>,
+        decode: fn(Task) -> Result<T>,
+    ) -> WaitForTask<T> {
         WaitForTask {
-            client: self.clone(),
+            client: client.clone(),
             task_id: task_id.into(),
             interval: DEFAULT_POLL_INTERVAL,
             timeout: None,
             deadline: None,
             abort_on_error: false,
             on_poll: None,
+            decode,
         }
     }
-}
 
-impl WaitForTask {
+    /// The id of the task this wait is on.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
     /// Time between polls. Default: [`DEFAULT_POLL_INTERVAL`] (1 s). Longer
     /// when the server asks (`Retry-After`, a spent rate-limit window); never
     /// past the deadline. Zero is an [`Error::InvalidArgument`].
@@ -206,14 +244,16 @@ impl WaitForTask {
     }
 
     /// Runs the wait to its end.
-    async fn run(self) -> Result<Task> {
+    async fn run(self) -> Result<T> {
+        let decode = self.decode;
         let mut poller = self.into_poller()?;
-        loop {
+        let task = loop {
             match poller.poll().await {
-                Step::Done(result) => return result,
+                Step::Done(result) => break result?,
                 Step::Sleep(until) => tokio::time::sleep_until(until).await,
             }
-        }
+        };
+        decode(task)
     }
 }
 
@@ -222,9 +262,9 @@ pub(crate) fn far_future(from: Instant) -> Instant {
     from + Duration::from_secs(86_400 * 365 * 30)
 }
 
-impl IntoFuture for WaitForTask {
-    type Output = Result<Task>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Task>> + Send + 'static>>;
+impl<T: Send + 'static> IntoFuture for WaitForTask<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
