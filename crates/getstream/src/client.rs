@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::auth::{Secret, server_token};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::tasks::policy::PollPolicy;
+use crate::tasks::wait::WaitDefaults;
 use crate::transport::Transport;
 
 /// Stream's production API host.
@@ -29,6 +31,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Transport>,
+    /// Defaults of every wait (poll policy, wait timeout, attempt header).
+    pub(crate) wait_defaults: WaitDefaults,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +98,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: Option<String>,
+    wait_defaults: WaitDefaults,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -105,6 +110,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
+            .field("wait_defaults", &self.wait_defaults)
             .finish()
     }
 }
@@ -118,6 +124,7 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
+            wait_defaults: WaitDefaults::default(),
         }
     }
 
@@ -181,6 +188,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The poll policy of every wait of this client (a wait's own
+    /// [`policy`](crate::WaitForTask::policy) or
+    /// [`interval`](crate::WaitForTask::interval) overrides it). Default:
+    /// [`PollPolicy::fixed`] 1 s. An invalid policy is an
+    /// [`Error::InvalidArgument`] from [`build`](Self::build).
+    pub fn poll_policy(mut self, policy: PollPolicy) -> Self {
+        self.wait_defaults.policy = policy;
+        self
+    }
+
+    /// The timeout of every wait of this client that sets neither a timeout
+    /// nor a deadline. Default:
+    /// [`DEFAULT_WAIT_TIMEOUT`](crate::DEFAULT_WAIT_TIMEOUT) (60 s). Zero is
+    /// an [`Error::InvalidArgument`] from [`build`](Self::build).
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait_defaults.timeout = timeout;
+        self
+    }
+
+    /// `true` sends the poll number (from 1) of every status request a wait
+    /// makes in the [`POLL_ATTEMPT_HEADER`](crate::POLL_ATTEMPT_HEADER)
+    /// header (`x-stream-poll-attempt`), so a server or proxy can tell polling
+    /// traffic apart. Default: `false` (not sent).
+    pub fn poll_attempt_header(mut self, send: bool) -> Self {
+        self.wait_defaults.poll_attempt_header = send;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -194,6 +229,7 @@ impl ClientBuilder {
             return Err(InvalidArgumentError::new("api_key", "must not be empty").into());
         }
         let base_url = parse_base_url(&self.base_url)?;
+        self.wait_defaults.validate()?;
         for (name, value) in [
             ("timeout", self.timeout),
             ("connect_timeout", self.connect_timeout),
@@ -226,6 +262,7 @@ impl ClientBuilder {
         let transport = Transport::new(http, base_url, self.api_key, &token, self.timeout)?;
         Ok(Client {
             inner: Arc::new(transport),
+            wait_defaults: self.wait_defaults,
         })
     }
 }

@@ -141,7 +141,14 @@ pub use error::{
     TransportError,
 };
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
+pub use tasks::get::POLL_ATTEMPT_HEADER;
+pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
+pub use tasks::policy::PollPolicy;
 pub use tasks::wait::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, Observation, WaitForTask,
+    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, Observation, Polled,
+    WaitForTask, WatchEvent, WatchTask,
 };
+/// The cancellation token of [`WaitForTask::cancel_on`] (tokio-util's, the
+/// ecosystem's vocabulary for cooperative cancellation).
+pub use tokio_util::sync::CancellationToken;
 pub use transport::Response;

@@ -117,6 +117,7 @@ pub(crate) struct Request {
     deadline: Option<Instant>,
     min_budget: Duration,
     request_id: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Request {
@@ -143,6 +144,7 @@ impl Request {
             deadline: None,
             min_budget: Duration::ZERO,
             request_id: None,
+            headers: Vec::new(),
         })
     }
 
@@ -179,6 +181,13 @@ impl Request {
     #[allow(dead_code)] // used by tests now, by callers that correlate requests
     pub(crate) fn request_id(mut self, id: impl Into<String>) -> Request {
         self.request_id = Some(id.into());
+        self
+    }
+
+    /// Adds a header (`name` is a lowercase literal; `value` must be a valid
+    /// header value, e.g. digits — an invalid one is left out).
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Request {
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -277,6 +286,11 @@ impl Transport {
             .header("stream-auth-type", "jwt")
             .header("x-stream-client", CLIENT_HEADER)
             .header("x-client-request-id", request_id.as_str());
+        for (name, value) in &request.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                builder = builder.header(*name, value);
+            }
+        }
         if let Some(body) = request.body {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }

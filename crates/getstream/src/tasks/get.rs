@@ -38,7 +38,7 @@ impl Client {
     ///
     /// As for [`get_task`](Client::get_task).
     pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
-        fetch(self, task_id, None, Duration::ZERO).await
+        fetch(self, task_id, None, Duration::ZERO, None).await
     }
 }
 
@@ -57,17 +57,26 @@ pub(crate) fn validate_task_id(task_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// One status request, capped by `deadline` (with at least `min_budget`).
+/// The request header that carries the poll number, when a client turns it on
+/// ([`ClientBuilder::poll_attempt_header`](crate::ClientBuilder::poll_attempt_header)).
+pub const POLL_ATTEMPT_HEADER: &str = "x-stream-poll-attempt";
+
+/// One status request, capped by `deadline` (with at least `min_budget`);
+/// `attempt` is sent in [`POLL_ATTEMPT_HEADER`] when given.
 pub(crate) async fn fetch(
     client: &Client,
     task_id: &str,
     deadline: Option<Instant>,
     min_budget: Duration,
+    attempt: Option<u32>,
 ) -> Result<Response<Task>> {
     validate_task_id(task_id)?;
-    let request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
+    let mut request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
         .deadline(deadline)
         .min_budget(min_budget);
+    if let Some(attempt) = attempt {
+        request = request.header(POLL_ATTEMPT_HEADER, attempt.to_string());
+    }
     let mut response: Response<Task> = client.transport().send(request).await?;
     // The id is required on the wire; a server that leaves it out still
     // answered about the task we asked for.

@@ -17,15 +17,210 @@
 //! 4. Every sleep is clamped to the time left, so the last poll lands at the
 //!    deadline; with no time left the wait gives up (timeout).
 //!
-//! A follow-up `PollPolicy` (backoff, jitter) only has to change how the base
-//! delay of rules 2 and 3 is computed; the loop stays as it is.
+//! The base delay of rules 2 and 3 comes from the wait's [`PollPolicy`]: a
+//! fixed interval, or an exponential backoff, optionally jittered. Jitter is
+//! drawn by the loop (from a seedable generator) and passed in as a number, so
+//! the decision stays a pure function.
 
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-use crate::error::Error;
+use crate::error::{Error, InvalidArgumentError, Result};
 use crate::models::{RateLimitInfo, Task, TaskStatus};
+
+/// How long a wait sleeps between polls: a fixed interval (the default, 1 s)
+/// or an exponential backoff, optionally with jitter.
+///
+/// The server's own hints always take precedence: after a `Retry-After`, or
+/// with a spent rate-limit window, the wait sleeps until the server allows the
+/// next request (when that is later than the policy's delay); every sleep is
+/// clamped to the time left, and the last poll lands at the deadline.
+///
+/// Setters never fail; invalid knobs (a zero interval, a backoff factor below 1
+/// or not finite, a cap below the initial delay, a jitter outside `0..=1`) are
+/// an [`Error::InvalidArgument`] when the wait starts, before any request (and
+/// at [`ClientBuilder::build`](crate::ClientBuilder::build) for a client
+/// default).
+///
+/// ```
+/// use std::time::Duration;
+/// use getstream::PollPolicy;
+///
+/// // 1 s, 2 s, 4 s, 8 s, then every 30 s:
+/// let backoff = PollPolicy::backoff(Duration::from_secs(1), 2.0, Duration::from_secs(30));
+/// assert_eq!(backoff.delay_after(1), Duration::from_secs(1));
+/// assert_eq!(backoff.delay_after(4), Duration::from_secs(8));
+/// assert_eq!(backoff.delay_after(10), Duration::from_secs(30));
+///
+/// // Every 5 s: for hard deletes and exports, which take minutes.
+/// assert_eq!(PollPolicy::long_running().delay_after(1), Duration::from_secs(5));
+///
+/// // Each delay drawn from [75 %, 100 %] of the backoff's, reproducibly.
+/// let jittered = backoff.jitter(0.25).seed(7);
+/// # assert!(jittered.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollPolicy {
+    schedule: Schedule,
+    jitter: f64,
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Schedule {
+    Fixed(Duration),
+    Backoff {
+        initial: Duration,
+        factor: f64,
+        cap: Duration,
+    },
+}
+
+impl Default for PollPolicy {
+    /// [`PollPolicy::fixed`] with [`DEFAULT_POLL_INTERVAL`](crate::DEFAULT_POLL_INTERVAL) (1 s).
+    fn default() -> Self {
+        PollPolicy::fixed(crate::DEFAULT_POLL_INTERVAL)
+    }
+}
+
+impl PollPolicy {
+    /// Polls every `interval`. Zero is an argument error.
+    pub fn fixed(interval: Duration) -> PollPolicy {
+        PollPolicy {
+            schedule: Schedule::Fixed(interval),
+            jitter: 0.0,
+            seed: None,
+        }
+    }
+
+    /// Exponential backoff: the delay after the first poll is `initial`, each
+    /// next one `factor` times longer, never longer than `cap`. Polls land at
+    /// 0, 1, 3, 7, 15 s for `backoff(1 s, 2.0, 60 s)`.
+    ///
+    /// `initial` and `cap` must be greater than zero, `cap >= initial`, and
+    /// `factor` a finite number `>= 1.0` (1.0 is a fixed interval).
+    pub fn backoff(initial: Duration, factor: f64, cap: Duration) -> PollPolicy {
+        PollPolicy {
+            schedule: Schedule::Backoff {
+                initial,
+                factor,
+                cap,
+            },
+            jitter: 0.0,
+            seed: None,
+        }
+    }
+
+    /// A preset for long jobs (hard deletes, exports): a poll every 5 s — the
+    /// pace of Stream's own tests, which wait up to 5 minutes. Pair it with a
+    /// longer timeout, e.g. `.timeout(Duration::from_secs(300))`.
+    pub fn long_running() -> PollPolicy {
+        PollPolicy::fixed(Duration::from_secs(5))
+    }
+
+    /// Randomises each delay: it is drawn uniformly from
+    /// `[delay × (1 − fraction), delay]`, so many waits started together
+    /// spread out, and no delay grows past the policy's. `0.0` (the default)
+    /// turns jitter off, `1.0` is "full jitter". Outside `0..=1` (or NaN) is an
+    /// argument error.
+    pub fn jitter(mut self, fraction: f64) -> PollPolicy {
+        self.jitter = fraction;
+        self
+    }
+
+    /// Seeds the jitter's random source, so that a wait's delays are
+    /// reproducible (tests). Default: seeded from the system, different for
+    /// every wait.
+    pub fn seed(mut self, seed: u64) -> PollPolicy {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The policy's delay after the `poll`-th poll (from 1), before jitter and
+    /// server hints.
+    pub fn delay_after(&self, poll: u32) -> Duration {
+        match self.schedule {
+            Schedule::Fixed(interval) => interval,
+            Schedule::Backoff {
+                initial,
+                factor,
+                cap,
+            } => {
+                let steps = poll.saturating_sub(1).min(i32::MAX as u32) as i32;
+                let secs = initial.as_secs_f64() * factor.powi(steps);
+                if !secs.is_finite() || secs >= cap.as_secs_f64() {
+                    cap
+                } else {
+                    Duration::try_from_secs_f64(secs).unwrap_or(cap).min(cap)
+                }
+            }
+        }
+    }
+
+    /// The jitter fraction (`0.0` when off).
+    pub fn jitter_fraction(&self) -> f64 {
+        self.jitter
+    }
+
+    /// The seed of the jitter's random source, if one was set.
+    pub fn jitter_seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// Checks the knobs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming the knob that is out of range.
+    pub fn validate(&self) -> Result<()> {
+        let invalid = |name: &str, why: &str| Err(InvalidArgumentError::new(name, why).into());
+        match self.schedule {
+            Schedule::Fixed(interval) if interval.is_zero() => {
+                return invalid("interval", "must be greater than zero");
+            }
+            Schedule::Fixed(_) => {}
+            Schedule::Backoff {
+                initial,
+                factor,
+                cap,
+            } => {
+                if initial.is_zero() {
+                    return invalid("backoff initial delay", "must be greater than zero");
+                }
+                if !factor.is_finite() || factor < 1.0 {
+                    return invalid("backoff factor", "must be a finite number >= 1.0");
+                }
+                if cap < initial {
+                    return invalid("backoff cap", "must be at least the initial delay");
+                }
+            }
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return invalid("jitter", "must be a fraction between 0.0 and 1.0");
+        }
+        Ok(())
+    }
+
+    /// The delay after the `poll`-th poll with jitter applied; `sample` is a
+    /// uniform random number in `[0, 1)`.
+    pub(crate) fn jittered_delay(&self, poll: u32, sample: f64) -> Duration {
+        let delay = self.delay_after(poll);
+        if self.jitter <= 0.0 {
+            return delay;
+        }
+        let keep = 1.0 - self.jitter * sample.clamp(0.0, 1.0);
+        delay.mul_f64(keep.clamp(0.0, 1.0))
+    }
+
+    /// A random source for this policy's jitter (seeded if asked).
+    pub(crate) fn rng(&self) -> fastrand::Rng {
+        match self.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        }
+    }
+}
 
 /// What one poll produced, as the policy sees it.
 #[derive(Debug, Clone, Copy)]
@@ -57,14 +252,24 @@ pub(crate) enum Decision {
 /// The knobs of the decision.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Policy {
-    pub(crate) interval: Duration,
+    pub(crate) poll: PollPolicy,
     pub(crate) abort_on_error: bool,
 }
 
 impl Policy {
-    /// Decides what follows `poll`, with `time_left` until the deadline and
-    /// `now` the wall-clock time (for `X-RateLimit-Reset`, sent as Unix seconds).
-    pub(crate) fn decide(&self, poll: Poll<'_>, time_left: Duration, now: SystemTime) -> Decision {
+    /// Decides what follows `poll`, the `attempt`-th poll (from 1), with
+    /// `time_left` until the deadline, `now` the wall-clock time (for
+    /// `X-RateLimit-Reset`, sent as Unix seconds) and `sample` a uniform random
+    /// number in `[0, 1)` for the jitter.
+    pub(crate) fn decide(
+        &self,
+        poll: Poll<'_>,
+        attempt: u32,
+        time_left: Duration,
+        now: SystemTime,
+        sample: f64,
+    ) -> Decision {
+        let base = self.poll.jittered_delay(attempt, sample);
         let wait = match poll {
             Poll::Task { task, rate_limit } => match task.status {
                 TaskStatus::Completed => return Decision::Complete,
@@ -73,15 +278,14 @@ impl Policy {
                     let reset = rate_limit
                         .filter(|r| r.is_exhausted())
                         .and_then(|r| r.reset_after(now));
-                    self.interval.max(reset.unwrap_or_default())
+                    base.max(reset.unwrap_or_default())
                 }
             },
             Poll::Error(error) => {
                 if self.abort_on_error || !error.is_retryable() {
                     return Decision::Abort;
                 }
-                self.interval
-                    .max(server_hint(error, now).unwrap_or_default())
+                base.max(server_hint(error, now).unwrap_or_default())
             }
         };
         if time_left.is_zero() {
@@ -94,7 +298,7 @@ impl Policy {
 
 /// How long the server asked us to hold off after `error`: `Retry-After`, else
 /// (on a 429 or a spent window) until `X-RateLimit-Reset`.
-fn server_hint(error: &Error, now: SystemTime) -> Option<Duration> {
+pub(crate) fn server_hint(error: &Error, now: SystemTime) -> Option<Duration> {
     if let Some(after) = error.retry_after() {
         return Some(after);
     }
@@ -117,7 +321,7 @@ mod tests {
 
     fn policy() -> Policy {
         Policy {
-            interval: S(1),
+            poll: PollPolicy::fixed(S(1)),
             abort_on_error: false,
         }
     }
@@ -142,13 +346,15 @@ mod tests {
                 task: &t,
                 rate_limit: rl,
             },
+            1,
             left,
             now(),
+            0.5,
         )
     }
 
     fn decide_err(p: Policy, e: Error, left: Duration) -> Decision {
-        p.decide(Poll::Error(&e), left, now())
+        p.decide(Poll::Error(&e), 1, left, now(), 0.5)
     }
 
     fn api(status: StatusCode) -> ApiError {

@@ -1,10 +1,11 @@
 //! `client.wait_for_task(id)`: poll until the task finishes, fails, or the
 //! deadline passes.
 //!
-//! The loop is a small state machine ([`Poller`]): one `poll()` makes a status
-//! request and asks the pure [`Policy`](super::policy::Policy) what to do next.
-//! The async future, the blocking client, and later a progress callback or a
-//! `Stream` of observations are thin drivers around it.
+//! The loop is a small state machine ([`Poller`]): one `advance()` sleeps if it
+//! has to, makes a status request and asks the pure
+//! [`Policy`](super::policy::Policy) what to do next. The async future, the
+//! blocking client, the `on_poll` callback, the [`WatchTask`] stream and the
+//! many-task wait are thin drivers around it.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -12,11 +13,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::get::{fetch, validate_task_id};
-use super::policy::{Decision, Policy, Poll};
+use super::many::Budget;
+use super::policy::{Decision, Policy, PollPolicy};
 use crate::client::Client;
-use crate::error::{Error, InvalidArgumentError, Result, TaskError, TransportError};
+use crate::error::{
+    CancelledError, Error, InvalidArgumentError, Result, TaskError, TransportError,
+};
 use crate::models::{Task, TaskStatus};
 use crate::transport::Response;
 
@@ -29,20 +35,54 @@ pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// exactly that last poll. Every earlier request is cut off at the deadline.
 pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 
+/// A client's defaults for every wait (set on its builder).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct WaitDefaults {
+    pub(crate) policy: PollPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) poll_attempt_header: bool,
+}
+
+impl Default for WaitDefaults {
+    fn default() -> Self {
+        WaitDefaults {
+            policy: PollPolicy::default(),
+            timeout: DEFAULT_WAIT_TIMEOUT,
+            poll_attempt_header: false,
+        }
+    }
+}
+
+impl WaitDefaults {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.policy.validate()?;
+        if self.timeout.is_zero() {
+            return Err(
+                InvalidArgumentError::new("wait_timeout", "must be greater than zero").into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
 /// builder methods, then `.await` it.
 ///
 /// Resolves to the completed [`Task`], or:
 /// * [`Error::Task`] when the task failed;
 /// * [`Error::Transport`] with `is_timeout()` when the deadline passed (the
-///   task may still be running: wait again on the same id to resume);
+///   task may still be running: wait again on the same id to resume — the error
+///   carries the id and the last status seen);
+/// * [`Error::Cancelled`] when the wait's [cancellation token](Self::cancel_on)
+///   was cancelled (never a timeout);
 /// * the poll's own error when it is permanent (400, 401, 403, 404,
 ///   `unrecoverable`, an undecodable body, DNS/TLS failures), or any poll error
 ///   with [`abort_on_error(true)`](WaitForTask::abort_on_error);
-/// * [`Error::InvalidArgument`] for an empty id, a zero interval or timeout, or a
-///   deadline already passed — before any request.
+/// * [`Error::InvalidArgument`] for an empty id, an invalid [`PollPolicy`], a
+///   zero timeout, or a deadline already passed — before any request.
 ///
-/// Dropping the future cancels the wait.
+/// Dropping the future cancels the wait: the request in flight (if any) is
+/// abandoned, its connection closed, and no further request is made.
 ///
 /// The output type `T` is [`Task`] for [`Client::wait_for_task`]; waits on the
 /// handle of a task-starting operation decode the completed task's result into
@@ -51,13 +91,15 @@ pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 pub struct WaitForTask<T = Task> {
     client: Client,
     task_id: String,
-    interval: Duration,
+    policy: Option<PollPolicy>,
     timeout: Option<Duration>,
     deadline: Option<std::time::Instant>,
     abort_on_error: bool,
     on_poll: Option<OnPoll>,
+    cancel: Option<CancellationToken>,
+    budget: Option<Arc<Budget>>,
     /// Turns the completed task into the wait's output.
-    decode: fn(Task) -> Result<T>,
+    decode: Decode<T>,
 }
 
 impl<T> Clone for WaitForTask<T> {
@@ -65,11 +107,13 @@ impl<T> Clone for WaitForTask<T> {
         WaitForTask {
             client: self.client.clone(),
             task_id: self.task_id.clone(),
-            interval: self.interval,
+            policy: self.policy,
             timeout: self.timeout,
             deadline: self.deadline,
             abort_on_error: self.abort_on_error,
             on_poll: self.on_poll.clone(),
+            cancel: self.cancel.clone(),
+            budget: self.budget.clone(),
             decode: self.decode,
         }
     }
@@ -77,12 +121,15 @@ impl<T> Clone for WaitForTask<T> {
 
 type OnPoll = Arc<dyn Fn(&Observation<'_>) + Send + Sync + 'static>;
 
+/// Turns a completed task into a wait's output.
+pub(crate) type Decode<T> = fn(Task) -> Result<T>;
+
 impl<T> std::fmt::Debug for WaitForTask<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitForTask")
             .field("client", &self.client)
             .field("task_id", &self.task_id)
-            .field("interval", &self.interval)
+            .field("policy", &self.policy)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
             .field("abort_on_error", &self.abort_on_error)
@@ -90,17 +137,20 @@ impl<T> std::fmt::Debug for WaitForTask<T> {
                 "on_poll",
                 &self.on_poll.as_ref().map(|_| "Fn(&Observation)"),
             )
-            .finish()
+            .field("cancel", &self.cancel)
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
     /// Waits for a task to finish, polling `GET /api/v2/tasks/{id}`.
     ///
-    /// Polls at once, then every `interval` (default 1 s) until the task
-    /// completes or fails or the `timeout` (default 60 s) passes. Transient poll
-    /// errors (connection refused or reset, a request cut off by its timeout,
-    /// 5xx, 429) do not end the wait; see [`WaitForTask`].
+    /// Polls at once, then every `interval` (default 1 s, or the client's
+    /// [`poll_policy`](crate::ClientBuilder::poll_policy)) until the task
+    /// completes or fails or the `timeout` (default 60 s, or the client's
+    /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) passes. Transient
+    /// poll errors (connection refused or reset, a request cut off by its
+    /// timeout, 5xx, 429) do not end the wait; see [`WaitForTask`].
     ///
     /// ```no_run
     /// # async fn demo(client: getstream::Client) -> Result<(), getstream::Error> {
@@ -115,6 +165,41 @@ impl Client {
     /// ```
     pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
         WaitForTask::typed(self, task_id, Ok)
+    }
+
+    /// Watches a task: a [`Stream`](futures::Stream) of
+    /// [`WatchEvent`]s, one per poll, ending with the wait's outcome. Same
+    /// knobs, defaults and errors as [`wait_for_task`](Self::wait_for_task).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = doc_support::serve(&["waiting", "running", "completed"]).await;
+    /// # let client = getstream::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
+    /// # tokio::time::pause();
+    /// use futures::StreamExt;
+    /// use getstream::WatchEvent;
+    ///
+    /// let mut events = client.watch_task("task-id");
+    /// while let Some(event) = events.next().await {
+    ///     match event {
+    ///         WatchEvent::Polled(seen) => eprintln!(
+    ///             "poll {} after {:?}: {}",
+    ///             seen.poll(),
+    ///             seen.elapsed(),
+    ///             seen.status().map_or("no answer".into(), |s| s.to_string()),
+    ///         ),
+    ///         WatchEvent::Finished(outcome) => {
+    ///             let task = outcome?;
+    ///             println!("done: {}", task.status);
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// # mod doc_support { include!("../../tests/sdk/doc_server.rs"); }
+    /// ```
+    pub fn watch_task(&self, task_id: impl Into<String>) -> WatchTask {
+        self.wait_for_task(task_id).watch()
     }
 }
 
@@ -131,11 +216,13 @@ impl<T> WaitForTask<T> {
         WaitForTask {
             client: client.clone(),
             task_id: task_id.into(),
-            interval: DEFAULT_POLL_INTERVAL,
+            policy: None,
             timeout: None,
             deadline: None,
             abort_on_error: false,
             on_poll: None,
+            cancel: None,
+            budget: None,
             decode,
         }
     }
@@ -145,18 +232,41 @@ impl<T> WaitForTask<T> {
         &self.task_id
     }
 
-    /// Time between polls. Default: [`DEFAULT_POLL_INTERVAL`] (1 s). Longer
-    /// when the server asks (`Retry-After`, a spent rate-limit window); never
-    /// past the deadline. Zero is an [`Error::InvalidArgument`].
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
+    /// Time between polls: shorthand for
+    /// [`.policy(PollPolicy::fixed(interval))`](Self::policy). Default:
+    /// [`DEFAULT_POLL_INTERVAL`] (1 s), or the client's policy. Longer when the
+    /// server asks (`Retry-After`, a spent rate-limit window); never past the
+    /// deadline. Zero is an [`Error::InvalidArgument`].
+    pub fn interval(self, interval: Duration) -> Self {
+        self.policy(PollPolicy::fixed(interval))
+    }
+
+    /// How long to sleep between polls: fixed, exponential backoff, jitter;
+    /// see [`PollPolicy`]. Default: the client's
+    /// [`poll_policy`](crate::ClientBuilder::poll_policy) (fixed 1 s unless
+    /// changed). An invalid policy is an [`Error::InvalidArgument`] when the
+    /// wait starts.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: getstream::Client) -> getstream::Result<()> {
+    /// use std::time::Duration;
+    /// use getstream::PollPolicy;
+    /// let task = client
+    ///     .wait_for_task("task-id")
+    ///     .policy(PollPolicy::backoff(Duration::from_millis(500), 2.0, Duration::from_secs(10)))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn policy(mut self, policy: PollPolicy) -> Self {
+        self.policy = Some(policy);
         self
     }
 
     /// How long to wait in total, from the first poll. Default:
-    /// [`DEFAULT_WAIT_TIMEOUT`] (60 s) when no [`deadline`](Self::deadline) is
-    /// set; with both, the earlier one wins. Zero is an
-    /// [`Error::InvalidArgument`].
+    /// [`DEFAULT_WAIT_TIMEOUT`] (60 s, or the client's
+    /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) when no
+    /// [`deadline`](Self::deadline) is set; with both, the earlier one wins.
+    /// Zero is an [`Error::InvalidArgument`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -204,12 +314,54 @@ impl<T> WaitForTask<T> {
         self
     }
 
-    /// Checks the knobs and starts the clock.
-    pub(crate) fn into_poller(self) -> Result<Poller> {
-        validate_task_id(&self.task_id)?;
-        if self.interval.is_zero() {
-            return Err(InvalidArgumentError::new("interval", "must be greater than zero").into());
+    /// Ends the wait with [`Error::Cancelled`] as soon as `token` is cancelled
+    /// (from any task or thread): a sleep is cut short, a request in flight is
+    /// abandoned, no further request is made. A token cancelled before the
+    /// wait starts ends it before any request. Never reported as a timeout.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let server = doc_support::serve(&["running"]).await;
+    /// # let client = getstream::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
+    /// # tokio::time::pause();
+    /// use getstream::CancellationToken;
+    ///
+    /// let token = CancellationToken::new();
+    /// let wait = tokio::spawn(client.wait_for_task("task-id").cancel_on(token.clone()).into_future());
+    /// // ... later, e.g. on Ctrl-C:
+    /// token.cancel();
+    /// let error = wait.await?.unwrap_err();
+    /// assert!(error.is_cancelled() && !error.is_timeout());
+    /// # Ok(()) }
+    /// # mod doc_support { include!("../../tests/sdk/doc_server.rs"); }
+    /// # use std::future::IntoFuture;
+    /// ```
+    pub fn cancel_on(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Watches this wait: a [`Stream`](futures::Stream) of [`WatchEvent`]s,
+    /// one per poll, ending with the outcome. See [`Client::watch_task`].
+    pub fn watch(self) -> WatchTask<T> {
+        WatchTask {
+            state: WatchState::Ready(Box::new(self)),
         }
+    }
+
+    /// Shares `budget` (a many-task wait's request pacing) with this wait.
+    pub(crate) fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Checks the knobs and starts the clock.
+    pub(crate) fn into_poller(self) -> Result<(Poller, Decode<T>)> {
+        validate_task_id(&self.task_id)?;
+        let defaults = self.client.wait_defaults;
+        let policy = self.policy.unwrap_or(defaults.policy);
+        policy.validate()?;
         if self.timeout.is_some_and(|t| t.is_zero()) {
             return Err(InvalidArgumentError::new("timeout", "must be greater than zero").into());
         }
@@ -223,37 +375,43 @@ impl<T> WaitForTask<T> {
             (_, Some(d)) if d <= started => {
                 return Err(InvalidArgumentError::new("deadline", "is already past").into());
             }
-            (None, None) => after(DEFAULT_WAIT_TIMEOUT),
+            (None, None) => after(defaults.timeout),
             (Some(t), None) => after(t),
             (None, Some(d)) => d,
             (Some(t), Some(d)) => after(t).min(d),
         };
-        Ok(Poller {
+        let span = tracing::info_span!("wait_for_task", task_id = %self.task_id);
+        let poller = Poller {
             client: self.client,
             task_id: self.task_id,
             policy: Policy {
-                interval: self.interval,
+                poll: policy,
                 abort_on_error: self.abort_on_error,
             },
+            rng: policy.rng(),
             started,
             deadline,
             polls: 0,
             last_status: None,
             on_poll: self.on_poll,
-        })
+            cancel: self.cancel,
+            budget: self.budget,
+            attempt_header: defaults.poll_attempt_header,
+            span,
+        };
+        Ok((poller, self.decode))
     }
 
     /// Runs the wait to its end.
     async fn run(self) -> Result<T> {
-        let decode = self.decode;
-        let mut poller = self.into_poller()?;
-        let task = loop {
-            match poller.poll().await {
-                Step::Done(result) => break result?,
-                Step::Sleep(until) => tokio::time::sleep_until(until).await,
+        let (mut poller, decode) = self.into_poller()?;
+        let mut sleep = None;
+        loop {
+            match poller.advance(sleep.take()).await {
+                Step::Done(result) => return decode(result?),
+                Step::Sleep { until, .. } => sleep = Some(until),
             }
-        };
-        decode(task)
+        }
     }
 }
 
@@ -278,7 +436,11 @@ pub(crate) enum Step {
     /// The wait is over.
     Done(Result<Task>),
     /// Sleep until this instant, then poll again.
-    Sleep(Instant),
+    Sleep {
+        until: Instant,
+        /// What the poll saw, owned (for [`WatchTask`]).
+        seen: Box<Polled>,
+    },
 }
 
 /// The state of a running wait.
@@ -286,11 +448,16 @@ pub(crate) struct Poller {
     client: Client,
     task_id: String,
     policy: Policy,
+    rng: fastrand::Rng,
     started: Instant,
     deadline: Instant,
     polls: u32,
     last_status: Option<TaskStatus>,
     on_poll: Option<OnPoll>,
+    cancel: Option<CancellationToken>,
+    budget: Option<Arc<Budget>>,
+    attempt_header: bool,
+    span: tracing::Span,
 }
 
 impl std::fmt::Debug for Poller {
@@ -357,9 +524,98 @@ impl Observation<'_> {
     }
 }
 
+/// What one poll that did not end the wait saw, owned: an item of a
+/// [`WatchTask`] stream.
+#[derive(Debug)]
+pub struct Polled {
+    task_id: String,
+    poll: u32,
+    elapsed: Duration,
+    outcome: std::result::Result<Task, Error>,
+    last_status: Option<TaskStatus>,
+    next_poll_in: Duration,
+}
+
+impl Polled {
+    /// The task being waited on.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// The poll's number, from 1.
+    pub fn poll(&self) -> u32 {
+        self.poll
+    }
+
+    /// Time since the wait started, when the poll was answered.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The task as this poll saw it (`None` if the poll failed).
+    pub fn task(&self) -> Option<&Task> {
+        self.outcome.as_ref().ok()
+    }
+
+    /// The status this poll saw (`None` if the poll failed).
+    pub fn status(&self) -> Option<&TaskStatus> {
+        self.task().map(|t| &t.status)
+    }
+
+    /// The most recent status seen by any poll of this wait (survives a
+    /// failed poll).
+    pub fn last_status(&self) -> Option<&TaskStatus> {
+        self.last_status.as_ref()
+    }
+
+    /// The poll's error, if it failed; the wait goes on (transient errors only
+    /// reach here).
+    pub fn error(&self) -> Option<&Error> {
+        self.outcome.as_ref().err()
+    }
+
+    /// How long until the next poll.
+    pub fn next_poll_in(&self) -> Duration {
+        self.next_poll_in
+    }
+
+    /// The poll's own result: the task, or the (transient) error.
+    pub fn into_outcome(self) -> std::result::Result<Task, Error> {
+        self.outcome
+    }
+}
+
 impl Poller {
+    /// Sleeps until `sleep_until` (if any), polls once, and decides what next;
+    /// a cancelled token turns any of it into `Step::Done(Err(Cancelled))`.
+    pub(crate) async fn advance(&mut self, sleep_until: Option<Instant>) -> Step {
+        let cancel = self.cancel.clone();
+        let span = self.span.clone();
+        let work = async {
+            if let Some(until) = sleep_until {
+                tokio::time::sleep_until(until).await;
+            }
+            self.poll().await
+        }
+        .instrument(span);
+        match cancel {
+            None => work.await,
+            Some(token) => match token.run_until_cancelled(work).await {
+                Some(step) => step,
+                None => {
+                    let _entered = self.span.enter();
+                    tracing::debug!(polls = self.polls, "wait cancelled");
+                    Step::Done(Err(CancelledError::new(Some(self.task_id.clone())).into()))
+                }
+            },
+        }
+    }
+
     /// Makes one status request (capped by the deadline) and decides what next.
-    pub(crate) async fn poll(&mut self) -> Step {
+    async fn poll(&mut self) -> Step {
+        if let Some(budget) = &self.budget {
+            budget.acquire(self.deadline).await;
+        }
         // Polls before the deadline are capped by it; the last poll, made at the
         // deadline, gets a short window to be answered.
         let budget = if Instant::now() >= self.deadline {
@@ -367,41 +623,56 @@ impl Poller {
         } else {
             Duration::ZERO
         };
-        let outcome = fetch(&self.client, &self.task_id, Some(self.deadline), budget).await;
-        self.polls += 1;
+        let attempt = self.polls + 1;
+        let outcome = fetch(
+            &self.client,
+            &self.task_id,
+            Some(self.deadline),
+            budget,
+            self.attempt_header.then_some(attempt),
+        )
+        .await;
+        self.polls = attempt;
+        if let Some(budget) = &self.budget {
+            budget.observe(&outcome);
+        }
         let now = Instant::now();
         let time_left = self.deadline.saturating_duration_since(now);
         let decision = {
             let poll = match &outcome {
-                Ok(response) => Poll::Task {
+                Ok(response) => super::policy::Poll::Task {
                     task: response.body(),
                     rate_limit: response.rate_limit(),
                 },
-                Err(error) => Poll::Error(error),
+                Err(error) => super::policy::Poll::Error(error),
             };
-            self.policy.decide(poll, time_left, SystemTime::now())
+            let sample = self.rng.f64();
+            self.policy
+                .decide(poll, attempt, time_left, SystemTime::now(), sample)
+        };
+        let delay = match decision {
+            Decision::Sleep(after) => Some(after),
+            _ => None,
         };
         match &outcome {
             Ok(response) => {
                 let status = &response.body().status;
-                tracing::debug!(task_id = %self.task_id, poll = self.polls, %status, ?decision, "polled task");
+                tracing::debug!(attempt, %status, ?delay, ?decision, "polled task");
                 self.last_status = Some(status.clone());
             }
             Err(error) => {
-                tracing::debug!(task_id = %self.task_id, poll = self.polls, %error, ?decision, "poll failed");
+                tracing::debug!(attempt, %error, ?delay, ?decision, "poll failed");
             }
         }
+        let elapsed = now.saturating_duration_since(self.started);
         if let Some(callback) = &self.on_poll {
             callback(&Observation {
                 task_id: &self.task_id,
-                poll: self.polls,
-                elapsed: now.saturating_duration_since(self.started),
+                poll: attempt,
+                elapsed,
                 outcome: outcome.as_ref().map(Response::body),
                 last_status: self.last_status.as_ref(),
-                next_poll_in: match decision {
-                    Decision::Sleep(after) => Some(after),
-                    _ => None,
-                },
+                next_poll_in: delay,
             });
         }
         match (decision, outcome) {
@@ -409,12 +680,22 @@ impl Poller {
             (Decision::TaskFailed, Ok(response)) => {
                 Step::Done(Err(TaskError::from_task(response.into_body()).into()))
             }
-            (Decision::Sleep(after), _) => Step::Sleep(now + after),
+            (Decision::Sleep(after), outcome) => Step::Sleep {
+                until: now + after,
+                seen: Box::new(Polled {
+                    task_id: self.task_id.clone(),
+                    poll: attempt,
+                    elapsed,
+                    outcome: outcome.map(Response::into_body),
+                    last_status: self.last_status.clone(),
+                    next_poll_in: after,
+                }),
+            },
             (Decision::GiveUp, outcome) => Step::Done(Err(self.timeout_error(now, outcome.err()))),
             // The policy returns Abort only for errors, and Complete/TaskFailed
             // only for tasks; these arms keep the match total without a panic.
             (_, Err(error)) => Step::Done(Err(error)),
-            (Decision::Abort, Ok(_)) => Step::Sleep(now + self.policy.interval.min(time_left)),
+            (Decision::Abort, Ok(response)) => Step::Done(Ok(response.into_body())),
         }
     }
 
@@ -427,5 +708,115 @@ impl Poller {
             last_error,
         )
         .into()
+    }
+}
+
+/// An event of a [`WatchTask`] stream.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // handed over one at a time, never stored in bulk
+pub enum WatchEvent<T = Task> {
+    /// A poll that did not end the wait: the status it saw (or the transient
+    /// error), the poll number, the elapsed time, when the next poll comes.
+    Polled(Polled),
+    /// The wait's outcome, exactly what awaiting the wait would return; always
+    /// the last item.
+    Finished(Result<T>),
+}
+
+impl<T> WatchEvent<T> {
+    /// The outcome, if this is the last event.
+    pub fn into_finished(self) -> Option<Result<T>> {
+        match self {
+            WatchEvent::Finished(outcome) => Some(outcome),
+            WatchEvent::Polled(_) => None,
+        }
+    }
+}
+
+/// A watched wait: a [`Stream`](futures::Stream) of [`WatchEvent`]s, from
+/// [`Client::watch_task`] or [`WaitForTask::watch`].
+///
+/// It yields one [`WatchEvent::Polled`] per poll that does not end the wait,
+/// then one [`WatchEvent::Finished`] with the outcome, then `None`. Nothing
+/// happens until it is polled; dropping it cancels the wait (no further
+/// request), as does the wait's [cancellation token](WaitForTask::cancel_on).
+/// Set the knobs on the [`WaitForTask`] before calling
+/// [`watch`](WaitForTask::watch), e.g.
+/// `client.wait_for_task(id).timeout(d).watch()`.
+#[must_use = "streams do nothing unless polled"]
+pub struct WatchTask<T = Task> {
+    state: WatchState<T>,
+}
+
+type StepFuture = Pin<Box<dyn Future<Output = (Poller, Step)> + Send + 'static>>;
+
+enum WatchState<T> {
+    Ready(Box<WaitForTask<T>>),
+    Running {
+        step: StepFuture,
+        decode: Decode<T>,
+    },
+    Finished,
+}
+
+impl<T> std::fmt::Debug for WatchTask<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            WatchState::Ready(_) => "ready",
+            WatchState::Running { .. } => "running",
+            WatchState::Finished => "finished",
+        };
+        f.debug_struct("WatchTask")
+            .field("state", &state)
+            .finish()
+    }
+}
+
+fn step_future(mut poller: Poller, sleep: Option<Instant>) -> StepFuture {
+    Box::pin(async move {
+        let step = poller.advance(sleep).await;
+        (poller, step)
+    })
+}
+
+impl<T> futures::Stream for WatchTask<T> {
+    type Item = WatchEvent<T>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<WatchEvent<T>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        loop {
+            match std::mem::replace(&mut this.state, WatchState::Finished) {
+                WatchState::Finished => return Poll::Ready(None),
+                WatchState::Ready(wait) => match wait.into_poller() {
+                    Ok((poller, decode)) => {
+                        this.state = WatchState::Running {
+                            step: step_future(poller, None),
+                            decode,
+                        };
+                    }
+                    Err(e) => return Poll::Ready(Some(WatchEvent::Finished(Err(e)))),
+                },
+                WatchState::Running { mut step, decode } => match step.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        this.state = WatchState::Running { step, decode };
+                        return Poll::Pending;
+                    }
+                    Poll::Ready((poller, Step::Sleep { until, seen })) => {
+                        this.state = WatchState::Running {
+                            step: step_future(poller, Some(until)),
+                            decode,
+                        };
+                        return Poll::Ready(Some(WatchEvent::Polled(*seen)));
+                    }
+                    Poll::Ready((_, Step::Done(result))) => {
+                        return Poll::Ready(Some(WatchEvent::Finished(result.and_then(decode))));
+                    }
+                },
+            }
+        }
     }
 }
