@@ -1,0 +1,198 @@
+//! The command line: top-level parser and the option groups several subcommands share.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+use crate::error::CliError;
+
+/// Exit codes, listed in `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    the task completed (or the command succeeded)
+  1    the task failed (or some items of a completed job failed, or --download could not be written)
+  2    usage or argument error (nothing was sent)
+  3    gave up waiting: the task may still be running; resume with `getstream tasks wait ID`
+  4    API error (the server answered with an error status)
+  5    transport error (no answer: connection refused or reset, DNS, TLS, request timeout)
+  130  cancelled with Ctrl-C (the task may still be running)";
+
+/// `getstream`: start Stream batch jobs and wait for their tasks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "getstream",
+    version,
+    about = "Start Stream batch jobs, watch their tasks, run a local emulator and a demo",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Print the final task (or the error, with all its fields) as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look at a task, or wait for it to finish.
+    Tasks(cmd::tasks::TasksCmd),
+    /// Delete channels.
+    Channels(cmd::channels::ChannelsCmd),
+    /// Export channels or users to a file.
+    Export(cmd::export::ExportCmd),
+    /// Delete, deactivate or reactivate users.
+    Users(cmd::users::UsersCmd),
+    /// Run the local Stream-compatible emulator in the foreground.
+    Emulator(cmd::emulator::EmulatorCmd),
+    /// Tell the whole story on an in-process emulator: no network, no credentials.
+    Demo(cmd::demo::DemoArgs),
+}
+
+/// An API secret: never shown by `Debug`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, to hand to the SDK.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where and as whom to talk to Stream.
+#[derive(Debug, Clone, Args)]
+pub struct Connection {
+    /// API key [env: STREAM_API_KEY]
+    #[arg(long, env = "STREAM_API_KEY", global = true, hide_env = true)]
+    pub api_key: Option<String>,
+    /// API secret; prefer the environment variable (never printed) [env: STREAM_API_SECRET]
+    #[arg(long, env = "STREAM_API_SECRET", global = true, hide_env = true)]
+    pub api_secret: Option<Secret>,
+    /// Base URL of the API (default: https://chat.stream-io-api.com) [env: STREAM_BASE_URL]
+    #[arg(long, env = "STREAM_BASE_URL", global = true, hide_env = true)]
+    pub base_url: Option<String>,
+}
+
+impl Connection {
+    /// The SDK client these options describe.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] when the key or secret is missing; the SDK's argument error for a
+    /// bad base URL.
+    pub fn client(&self) -> Result<getstream::Client, CliError> {
+        let key = self.api_key.as_deref().filter(|k| !k.trim().is_empty());
+        let secret = self.api_secret.as_ref().filter(|s| !s.0.trim().is_empty());
+        let (Some(key), Some(secret)) = (key, secret) else {
+            let missing = if key.is_none() { "API key: pass --api-key or set STREAM_API_KEY" } else { "API secret: set STREAM_API_SECRET or pass --api-secret" };
+            return Err(CliError::Usage(format!(
+                "missing {missing} (to try things locally: `getstream emulator` prints credentials, `getstream demo` needs none)"
+            )));
+        };
+        let mut builder = getstream::Client::builder(key, secret.expose());
+        if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// How to wait on a task.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Time between polls (e.g. 500ms, 2s).
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub interval: Duration,
+    /// Give up waiting after this long (e.g. 30s, 10m). The task keeps running.
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    pub timeout: Duration,
+}
+
+/// The options of every command that starts a task.
+#[derive(Debug, Clone, Args)]
+pub struct StartArgs {
+    /// Print the task id and exit at once instead of waiting.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How to wait (ignored with --no-wait).
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// Parses a human duration: `500ms`, `2s`, `1m 30s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (expected e.g. 500ms, 2s, 10m)"))
+}
+
+/// Parses a point in time: RFC 3339 (`2026-11-01T10:00:00Z`, `2026-11-01 10:00:00`; UTC
+/// when no offset is given) or a duration meaning "that long ago" (`24h`, `7days`).
+pub fn parse_time(s: &str) -> Result<SystemTime, String> {
+    let s = s.trim();
+    if let Ok(t) = humantime::parse_rfc3339_weak(s) {
+        return Ok(t);
+    }
+    if let Ok(ago) = humantime::parse_duration(s) {
+        return SystemTime::now()
+            .checked_sub(ago)
+            .ok_or_else(|| format!("{s} ago is before the start of time"));
+    }
+    Err("expected an RFC 3339 time (2026-11-01T10:00:00Z) or a duration ago (24h, 7days)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_and_times_parse() {
+        assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("soon").is_err());
+        let t = parse_time("2026-11-01T10:00:00Z").unwrap();
+        assert_eq!(humantime::format_rfc3339(t).to_string(), "2026-11-01T10:00:00Z");
+        let ago = parse_time("1h").unwrap();
+        let age = SystemTime::now().duration_since(ago).unwrap();
+        assert!(age >= Duration::from_secs(3600) && age < Duration::from_secs(3700));
+        assert!(parse_time("yesterday-ish").is_err());
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug() {
+        let cli = Cli::try_parse_from([
+            "getstream",
+            "tasks",
+            "get",
+            "t1",
+            "--api-key",
+            "k",
+            "--api-secret",
+            "very-secret-value",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("very-secret-value"), "{debug}");
+        assert!(debug.contains("Secret(***)"));
+    }
+}

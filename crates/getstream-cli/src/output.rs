@@ -1,0 +1,77 @@
+//! Where output goes: results on stdout (human lines, or JSON with `--json`), progress and
+//! notes on stderr only when it is a terminal.
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::error::CliError;
+
+/// What every command needs to know about its output.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// `--json`: machine output on stdout instead of human lines.
+    pub json: bool,
+    /// Whether to draw progress and notes on stderr (it is a terminal).
+    pub interactive: bool,
+    /// The task being waited on, so that Ctrl-C can say how to resume.
+    pub current_task: Arc<Mutex<Option<String>>>,
+}
+
+impl Ctx {
+    /// A context for this process: interactive when stderr is a terminal.
+    pub fn new(json: bool) -> Self {
+        Ctx {
+            json,
+            interactive: std::io::stderr().is_terminal(),
+            current_task: Arc::default(),
+        }
+    }
+
+    /// Remembers the task being waited on.
+    pub fn set_current_task(&self, id: &str) {
+        if let Ok(mut current) = self.current_task.lock() {
+            *current = Some(id.to_owned());
+        }
+    }
+
+    /// The task being waited on, if any.
+    pub fn current_task(&self) -> Option<String> {
+        self.current_task.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// A human result line on stdout (nothing with `--json`).
+    pub fn line(&self, text: impl Display) -> Result<(), CliError> {
+        if self.json {
+            return Ok(());
+        }
+        stdout_line(text)
+    }
+
+    /// A JSON document on stdout (only with `--json`).
+    pub fn json(&self, value: &Value) -> Result<(), CliError> {
+        if !self.json {
+            return Ok(());
+        }
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+        stdout_line(text)
+    }
+
+    /// A note for the person at the terminal, on stderr (nothing when not a terminal).
+    pub fn note(&self, text: impl Display) {
+        if self.interactive {
+            eprintln!("{text}");
+        }
+    }
+}
+
+/// Writes one line on stdout; a closed pipe becomes [`CliError::Output`] with `BrokenPipe`,
+/// which `main` treats as a normal end.
+pub fn stdout_line(text: impl Display) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(CliError::Output)
+}
