@@ -39,6 +39,8 @@ use crate::error::{Error, Result, TransportError};
 use crate::models::Task;
 use crate::transport::Response;
 
+pub use crate::ops::blocking::{Chat, DeleteChannelsResponse, TaskHandle, TaskStarted};
+
 type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A blocking client for Stream's server-side API. See the [module docs](self).
@@ -129,8 +131,13 @@ impl Client {
         WaitForTask::typed(self, task_id, Ok)
     }
 
+    /// The async client this one runs.
+    pub(crate) fn async_client(&self) -> &crate::Client {
+        &self.inner
+    }
+
     /// Runs `future` on the runtime thread and blocks until it finishes.
-    fn run<T: Send + 'static>(
+    pub(crate) fn run<T: Send + 'static>(
         &self,
         future: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {

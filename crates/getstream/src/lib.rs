@@ -130,6 +130,7 @@ pub mod blocking;
 mod client;
 mod error;
 mod models;
+mod ops;
 mod tasks;
 mod transport;
 
@@ -141,6 +142,12 @@ pub use error::{
     TransportError,
 };
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
+pub use ops::{
+    ChannelRef, Chat, DeactivateUsersRequest, DeleteChannelsRequest, DeleteChannelsResponse,
+    DeleteChannelsResult, DeleteMode, DeleteUsersRequest, DeleteUsersResult, ExportChannelsRequest,
+    ExportFormat, ExportResult, ExportUsersRequest, ItemResult, ItemStatus, MAX_CHANNELS,
+    MAX_EXPORT_USERS, MAX_USERS, ReactivateUsersRequest, TaskHandle, TaskStarted,
+};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::PollPolicy;
