@@ -199,6 +199,27 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::poll_policy`]. Default: a poll every second.
+    pub fn poll_policy(self, policy: crate::PollPolicy) -> Self {
+        ClientBuilder {
+            inner: self.inner.poll_policy(policy),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::wait_timeout`]. Default: 60 s.
+    pub fn wait_timeout(self, timeout: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.wait_timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::poll_attempt_header`]. Default: `false`.
+    pub fn poll_attempt_header(self, send: bool) -> Self {
+        ClientBuilder {
+            inner: self.inner.poll_attempt_header(send),
+        }
+    }
+
     /// See [`crate::ClientBuilder::user_agent`]. Default: `getstream-rust/<version>`.
     pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
         ClientBuilder {
@@ -293,7 +314,45 @@ impl<T> WaitForTask<T> {
         }
     }
 
-    /// How long to wait in total. Default: 60 s (when no deadline is set).
+    /// How often to poll; see [`crate::WaitForTask::policy`]. Default: the
+    /// client's policy (a poll every second unless changed).
+    pub fn policy(self, policy: crate::PollPolicy) -> Self {
+        WaitForTask {
+            inner: self.inner.policy(policy),
+            ..self
+        }
+    }
+
+    /// Ends the wait with [`Error::Cancelled`] as soon as `token` is cancelled,
+    /// e.g. from another thread or a Ctrl-C handler: [`send`](Self::send)
+    /// returns at once, the request in flight is abandoned and no further
+    /// request is made. See [`crate::WaitForTask::cancel_on`].
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), getstream::Error> {
+    /// use getstream::CancellationToken;
+    /// let client = getstream::blocking::Client::from_env()?;
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_secs(10));
+    ///     stop.cancel();
+    /// });
+    /// match client.wait_for_task("task-id").cancel_on(token).send() {
+    ///     Err(e) if e.is_cancelled() => eprintln!("stopped waiting"),
+    ///     other => println!("{:?}", other?.status),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn cancel_on(self, token: crate::CancellationToken) -> Self {
+        WaitForTask {
+            inner: self.inner.cancel_on(token),
+            ..self
+        }
+    }
+
+    /// How long to wait in total. Default: 60 s, or the client's
+    /// [`wait_timeout`](ClientBuilder::wait_timeout) (when no deadline is set).
     /// Zero is an argument error.
     pub fn timeout(self, timeout: Duration) -> Self {
         WaitForTask {

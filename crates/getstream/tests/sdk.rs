@@ -7,8 +7,11 @@ mod sdk {
 
     #[cfg(feature = "blocking")]
     mod blocking;
+    mod cancel;
     mod client;
     mod get;
+    mod polling;
     mod send_sync;
+    mod watch;
     mod wait;
 }

@@ -526,4 +526,119 @@ mod tests {
         });
         assert_eq!(decide_err(policy(), e.into(), S(10)), Decision::Sleep(S(1)));
     }
+
+    #[test]
+    fn backoff_grows_by_the_factor_up_to_the_cap() {
+        let p = PollPolicy::backoff(S(1), 2.0, S(30));
+        let delays: Vec<_> = (1..=8).map(|n| p.delay_after(n)).collect();
+        assert_eq!(delays, [S(1), S(2), S(4), S(8), S(16), S(30), S(30), S(30)]);
+        // Huge poll numbers saturate at the cap instead of overflowing.
+        assert_eq!(p.delay_after(u32::MAX), S(30));
+        let gentle = PollPolicy::backoff(Duration::from_millis(500), 1.5, S(10));
+        assert_eq!(gentle.delay_after(3), Duration::from_millis(1125));
+        // Factor 1 is a fixed interval.
+        let flat = PollPolicy::backoff(S(3), 1.0, S(3));
+        assert_eq!(flat.delay_after(1), S(3));
+        assert_eq!(flat.delay_after(50), S(3));
+        assert_eq!(PollPolicy::fixed(S(2)).delay_after(9), S(2));
+        assert_eq!(PollPolicy::long_running().delay_after(1), S(5));
+        assert_eq!(PollPolicy::default(), PollPolicy::fixed(S(1)));
+    }
+
+    #[test]
+    fn invalid_knobs_are_argument_errors_naming_the_knob() {
+        let bad = [
+            (PollPolicy::fixed(Duration::ZERO), "interval"),
+            (PollPolicy::backoff(Duration::ZERO, 2.0, S(1)), "initial"),
+            (PollPolicy::backoff(S(1), 0.5, S(10)), "factor"),
+            (PollPolicy::backoff(S(1), -2.0, S(10)), "factor"),
+            (PollPolicy::backoff(S(1), f64::NAN, S(10)), "factor"),
+            (PollPolicy::backoff(S(1), f64::INFINITY, S(10)), "factor"),
+            (PollPolicy::backoff(S(2), 2.0, S(1)), "cap"),
+            (PollPolicy::backoff(S(1), 2.0, Duration::ZERO), "cap"),
+            (PollPolicy::fixed(S(1)).jitter(-0.1), "jitter"),
+            (PollPolicy::fixed(S(1)).jitter(1.5), "jitter"),
+            (PollPolicy::fixed(S(1)).jitter(f64::NAN), "jitter"),
+        ];
+        for (policy, knob) in bad {
+            let e = policy.validate().unwrap_err();
+            assert!(e.is_invalid_argument(), "{policy:?}: {e}");
+            assert!(e.to_string().contains(knob), "{policy:?}: {e}");
+        }
+        for good in [
+            PollPolicy::default(),
+            PollPolicy::long_running(),
+            PollPolicy::backoff(S(1), 1.0, S(1)),
+            PollPolicy::backoff(S(1), 2.0, S(60)).jitter(1.0).seed(3),
+            PollPolicy::fixed(Duration::from_nanos(1)).jitter(0.0),
+        ] {
+            assert!(good.validate().is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn jitter_shortens_within_its_fraction_and_is_reproducible_with_a_seed() {
+        let p = PollPolicy::fixed(S(10)).jitter(0.2);
+        assert_eq!(p.jittered_delay(1, 0.0), S(10));
+        assert_eq!(p.jittered_delay(1, 0.5), S(9));
+        assert_eq!(p.jittered_delay(1, 1.0), S(8));
+        let draw = |policy: PollPolicy| {
+            let mut rng = policy.rng();
+            (1..=20)
+                .map(|n| policy.jittered_delay(n, rng.f64()))
+                .collect::<Vec<_>>()
+        };
+        let seeded = PollPolicy::backoff(S(1), 2.0, S(8)).jitter(0.5).seed(42);
+        let a = draw(seeded);
+        assert_eq!(a, draw(seeded), "same seed, same delays");
+        assert_ne!(a, draw(seeded.seed(43)), "another seed, other delays");
+        for (n, d) in (1..).zip(&a) {
+            let full = seeded.delay_after(n);
+            assert!(*d <= full && *d >= full / 2, "poll {n}: {d:?} vs {full:?}");
+        }
+        // Without jitter the sample is ignored.
+        let plain = PollPolicy::fixed(S(1));
+        assert_eq!(plain.jittered_delay(1, 0.99), S(1));
+    }
+
+    #[test]
+    fn the_decision_uses_the_policy_delay_for_the_attempt() {
+        let p = Policy {
+            poll: PollPolicy::backoff(S(1), 2.0, S(30)),
+            abort_on_error: false,
+        };
+        let t = task("running");
+        let decide = |attempt, left| {
+            p.decide(
+                Poll::Task {
+                    task: &t,
+                    rate_limit: None,
+                },
+                attempt,
+                left,
+                now(),
+                0.0,
+            )
+        };
+        assert_eq!(decide(1, S(100)), Decision::Sleep(S(1)));
+        assert_eq!(decide(4, S(100)), Decision::Sleep(S(8)));
+        assert_eq!(decide(4, S(5)), Decision::Sleep(S(5)));
+        // Errors follow the same schedule; a longer server hint wins.
+        let e = Error::from(api(StatusCode::BAD_GATEWAY));
+        assert_eq!(
+            p.decide(Poll::Error(&e), 3, S(100), now(), 0.0),
+            Decision::Sleep(S(4))
+        );
+        let mut throttled = api(StatusCode::TOO_MANY_REQUESTS);
+        throttled.0.retry_after = Some(S(20));
+        let e = Error::from(throttled);
+        assert_eq!(
+            p.decide(Poll::Error(&e), 3, S(100), now(), 0.0),
+            Decision::Sleep(S(20))
+        );
+        assert_eq!(
+            p.decide(Poll::Error(&e), 3, S(7), now(), 0.0),
+            Decision::Sleep(S(7))
+        );
+    }
 }

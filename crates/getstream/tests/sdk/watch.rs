@@ -1,0 +1,161 @@
+//! `client.watch_task(id)`: a stream of observations ending with the outcome.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use getstream::{CancellationToken, PollPolicy, TaskStatus, WatchEvent};
+use tokio::time::Instant;
+
+use super::support::{Reply, Server};
+
+const fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// (poll, elapsed, status, error status code, next poll in) of a `Polled`.
+type Seen = (u32, Duration, Option<String>, Option<u16>, Duration);
+
+fn seen(event: &WatchEvent) -> Option<Seen> {
+    match event {
+        WatchEvent::Polled(p) => Some((
+            p.poll(),
+            p.elapsed(),
+            p.status().map(ToString::to_string),
+            p.error()
+                .and_then(getstream::Error::status_code)
+                .map(|s| s.as_u16()),
+            p.next_poll_in(),
+        )),
+        WatchEvent::Finished(_) => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn yields_each_poll_then_the_outcome_then_ends() {
+    let server = Server::start().await;
+    server.task(
+        "t1",
+        [
+            Reply::task("t1", "waiting"),
+            Reply::api_error(502, -1, "bad gateway"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ],
+    );
+    let start = Instant::now();
+    let mut events = server.client().watch_task("t1");
+    let mut polled = Vec::new();
+    let mut finished = None;
+    while let Some(event) = events.next().await {
+        assert!(finished.is_none(), "an event after Finished");
+        match event {
+            WatchEvent::Finished(outcome) => finished = Some(outcome),
+            other => {
+                if let WatchEvent::Polled(p) = &other {
+                    assert_eq!(p.task_id(), "t1");
+                    // The last status seen survives a failed poll.
+                    if p.poll() == 2 {
+                        assert_eq!(p.last_status(), Some(&TaskStatus::Waiting));
+                    }
+                }
+                polled.push(seen(&other).unwrap());
+            }
+        }
+    }
+    let s = |x: &str| Some(x.to_owned());
+    assert_eq!(
+        polled,
+        [
+            (1, secs(0), s("waiting"), None, secs(1)),
+            (2, secs(1), None, Some(502), secs(1)),
+            (3, secs(2), s("running"), None, secs(1)),
+        ]
+    );
+    let task = finished.unwrap().unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(start.elapsed(), secs(3));
+    assert!(events.next().await.is_none(), "the stream stays ended");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
+    let server = Server::start().await;
+    server.task(
+        "bad",
+        [
+            Reply::task("bad", "running"),
+            Reply::task("bad", "failed").with(serde_json::json!({
+                "error": {"type": "export_error", "description": "disk full"}
+            })),
+        ],
+    );
+    server.task("slow", [Reply::task("slow", "running")]);
+    let client = server.client();
+
+    let events: Vec<_> = client.watch_task("bad").collect().await;
+    assert_eq!(events.len(), 2);
+    let Some(WatchEvent::Finished(Err(e))) = events.into_iter().last() else {
+        panic!("no outcome");
+    };
+    assert!(e.is_task(), "{e}");
+
+    let events: Vec<_> = client
+        .wait_for_task("slow")
+        .policy(PollPolicy::backoff(secs(1), 2.0, secs(60)))
+        .timeout(secs(5))
+        .watch()
+        .collect()
+        .await;
+    // Polls at 0, 1, 3, then the last one at the deadline (5 s) ends the wait.
+    let times: Vec<Duration> = events
+        .iter()
+        .filter_map(seen)
+        .map(|(_, elapsed, ..)| elapsed)
+        .collect();
+    assert_eq!(times, [secs(0), secs(1), secs(3)]);
+    let Some(WatchEvent::Finished(Err(e))) = events.into_iter().last() else {
+        panic!("no outcome");
+    };
+    assert!(e.is_timeout(), "{e}");
+
+    let before = server.requests().len();
+    let mut events = client.watch_task("");
+    let first = events.next().await.unwrap();
+    assert!(matches!(first, WatchEvent::Finished(Err(ref e)) if e.is_invalid_argument()));
+    assert!(events.next().await.is_none());
+    assert_eq!(server.requests().len(), before);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
+    let server = Server::start().await;
+    server.task("t1", [Reply::task("t1", "running")]);
+    let start = Instant::now();
+    let mut events = server.client().watch_task("t1");
+    assert!(matches!(events.next().await, Some(WatchEvent::Polled(_))));
+    assert!(matches!(events.next().await, Some(WatchEvent::Polled(_))));
+    drop(events);
+    tokio::time::sleep(secs(30)).await;
+    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
+
+    let server = Server::start().await;
+    server.task("t2", [Reply::task("t2", "running")]);
+    let token = CancellationToken::new();
+    let start = Instant::now();
+    let mut events = server
+        .client()
+        .wait_for_task("t2")
+        .cancel_on(token.clone())
+        .watch();
+    assert!(matches!(events.next().await, Some(WatchEvent::Polled(_))));
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        cancel.cancel();
+    });
+    let last = events.next().await.unwrap().into_finished().unwrap();
+    assert!(last.unwrap_err().is_cancelled());
+    assert_eq!(start.elapsed(), Duration::from_millis(400));
+    assert!(events.next().await.is_none());
+    assert_eq!(server.arrivals(start), [secs(0)]);
+}
