@@ -10,6 +10,9 @@ mod sdk {
     mod cancel;
     mod client;
     mod get;
+    mod ops;
+    #[cfg(feature = "blocking")]
+    mod ops_blocking;
     mod polling;
     mod send_sync;
     mod watch;
