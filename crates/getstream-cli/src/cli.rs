@@ -86,8 +86,14 @@ pub struct Connection {
     /// API secret; prefer the environment variable (never printed) [env: STREAM_API_SECRET]
     #[arg(long, env = "STREAM_API_SECRET", global = true, hide_env = true)]
     pub api_secret: Option<Secret>,
-    /// Base URL of the API (default: https://chat.stream-io-api.com) [env: STREAM_BASE_URL]
-    #[arg(long, env = "STREAM_BASE_URL", global = true, hide_env = true)]
+    /// Base URL of the API (default: Stream's) [env: STREAM_BASE_URL]
+    #[arg(
+        long,
+        env = "STREAM_BASE_URL",
+        global = true,
+        hide_env = true,
+        help = "Base URL of the API (default: https://chat.stream-io-api.com) [env: STREAM_BASE_URL]"
+    )]
     pub base_url: Option<String>,
 }
 
@@ -101,7 +107,11 @@ impl Connection {
         let key = self.api_key.as_deref().filter(|k| !k.trim().is_empty());
         let secret = self.api_secret.as_ref().filter(|s| !s.0.trim().is_empty());
         let (Some(key), Some(secret)) = (key, secret) else {
-            let missing = if key.is_none() { "API key: pass --api-key or set STREAM_API_KEY" } else { "API secret: set STREAM_API_SECRET or pass --api-secret" };
+            let missing = if key.is_none() {
+                "API key: pass --api-key or set STREAM_API_KEY"
+            } else {
+                "API secret: set STREAM_API_SECRET or pass --api-secret"
+            };
             return Err(CliError::Usage(format!(
                 "missing {missing} (to try things locally: `getstream emulator` prints credentials, `getstream demo` needs none)"
             )));
@@ -171,7 +181,10 @@ mod tests {
         assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("soon").is_err());
         let t = parse_time("2026-11-01T10:00:00Z").unwrap();
-        assert_eq!(humantime::format_rfc3339(t).to_string(), "2026-11-01T10:00:00Z");
+        assert_eq!(
+            humantime::format_rfc3339(t).to_string(),
+            "2026-11-01T10:00:00Z"
+        );
         let ago = parse_time("1h").unwrap();
         let age = SystemTime::now().duration_since(ago).unwrap();
         assert!(age >= Duration::from_secs(3600) && age < Duration::from_secs(3700));

@@ -36,10 +36,10 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// The job completed but some of its items failed.
-    #[error("task {task_id} completed, but {failed} of {total} items failed")]
+    #[error("{failed} of {total} items failed{}", .task_id.as_ref().map(|id| format!(" (task {id} completed)")).unwrap_or_default())]
     ItemsFailed {
-        /// The task.
-        task_id: String,
+        /// The task, when the job ran as one.
+        task_id: Option<String>,
         /// How many items failed.
         failed: usize,
         /// How many items there were.
@@ -141,7 +141,9 @@ impl CliError {
                 task_id,
                 failed,
                 total,
-            } => json!({"kind": "items_failed", "task_id": task_id, "failed": failed, "total": total}),
+            } => {
+                json!({"kind": "items_failed", "task_id": task_id, "failed": failed, "total": total})
+            }
             CliError::Download(d) => {
                 let mut v = json!({"kind": "download"});
                 match d {
@@ -273,7 +275,8 @@ mod tests {
         let failed = CliError::from(SdkError::from(getstream::TaskError::from_task(task)));
         assert_eq!(failed.exit_code(), 1);
         let invalid = CliError::from(SdkError::from(getstream::InvalidArgumentError::new(
-            "interval", "must be greater than zero",
+            "interval",
+            "must be greater than zero",
         )));
         assert_eq!(invalid.exit_code(), 2);
         let api = CliError::from(SdkError::from(getstream::ApiError::new(
@@ -284,7 +287,11 @@ mod tests {
         assert_eq!(api.exit_code(), 4);
         let request_timeout =
             CliError::from(SdkError::from(getstream::TransportError::timeout("GET /x")));
-        assert_eq!(request_timeout.exit_code(), 5, "a request timeout is not a wait timeout");
+        assert_eq!(
+            request_timeout.exit_code(),
+            5,
+            "a request timeout is not a wait timeout"
+        );
         assert_eq!(CliError::Cancelled { task_id: None }.exit_code(), 130);
     }
 

@@ -16,10 +16,12 @@
 
 mod cli;
 mod cmd;
+mod download;
 mod error;
 mod output;
 mod progress;
 mod render;
+mod start;
 
 use std::process::ExitCode;
 
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(run(&ctx, cli.command));
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(exit::OK),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             report(&ctx, &e);
@@ -90,7 +92,8 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
 /// Reports an error: a JSON object on stdout with `--json`, and always one line (plus a hint)
 /// on stderr.
 fn report(ctx: &Ctx, e: &CliError) {
-    if ctx.json {
+    // Items that failed in a completed job: the task was printed already.
+    if ctx.json && !matches!(e, CliError::ItemsFailed { .. }) {
         // Best effort: a closed stdout must not hide the exit code.
         let _ = ctx.json(&e.to_json());
     }

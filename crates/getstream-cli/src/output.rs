@@ -59,6 +59,11 @@ impl Ctx {
         stdout_line(text)
     }
 
+    /// Shows the command a demo step is equivalent to.
+    pub fn command(&self, args: &str) -> Result<(), CliError> {
+        self.line(format!("$ getstream {args}"))
+    }
+
     /// A note for the person at the terminal, on stderr (nothing when not a terminal).
     pub fn note(&self, text: impl Display) {
         if self.interactive {

@@ -57,10 +57,10 @@ pub async fn wait(
 
 fn spinner(what: &str, task_id: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner:.cyan} {msg} [{elapsed}]") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner:.cyan} [{elapsed}] {wide_msg}") {
         bar.set_style(style.tick_strings(&["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", "·"]));
     }
-    bar.set_message(format!("{what}: task {task_id}: starting"));
+    bar.set_message(format!("{what}: starting · task {task_id}"));
     bar.enable_steady_tick(Duration::from_millis(80));
     bar
 }
@@ -73,9 +73,9 @@ fn describe(what: &str, seen: &Observation<'_>) -> String {
     };
     let plural = if seen.poll() == 1 { "" } else { "s" };
     format!(
-        "{what}: task {}: {status} · {} poll{plural}",
-        seen.task_id(),
-        seen.poll()
+        "{what}: {status} · {} poll{plural} · task {}",
+        seen.poll(),
+        seen.task_id()
     )
 }
 

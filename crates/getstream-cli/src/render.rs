@@ -87,9 +87,16 @@ mod tests {
         assert_eq!(failed_items(&items), 1);
         assert_eq!(
             result_lines(&r),
-            vec!["result:", "  messaging:a: ok", "  messaging:b: error (gone)"]
+            vec![
+                "result:",
+                "  messaging:a: ok",
+                "  messaging:b: error (gone)"
+            ]
         );
         assert!(item_results(&json!({"url": "http://x"})).is_none());
-        assert_eq!(result_lines(&json!({"url": "http://x"})), vec!["url:        http://x"]);
+        assert_eq!(
+            result_lines(&json!({"url": "http://x"})),
+            vec!["url:        http://x"]
+        );
     }
 }

@@ -1,13 +1,87 @@
 //! `getstream channels delete CID... [--hard]`.
 
+use clap::{Args, Subcommand};
+use getstream::DeleteChannelsRequest;
+
+use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
 use crate::output::Ctx;
+use crate::start;
 
-/// Placeholder.
-#[derive(Debug, clap::Args)]
-pub struct ChannelsCmd {}
+/// `getstream channels ...`
+#[derive(Debug, Args)]
+pub struct ChannelsCmd {
+    /// Credentials and endpoint.
+    #[command(flatten)]
+    pub conn: Connection,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ChannelsAction,
+}
 
-/// Placeholder.
-pub async fn run(_ctx: &Ctx, _cmd: ChannelsCmd) -> Result<(), CliError> {
-    Err(CliError::Usage("not yet".into()))
+/// The channel subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChannelsAction {
+    /// Delete channels: soft at once, or for good with --hard (a task, waited for).
+    Delete(DeleteArgs),
+}
+
+/// `getstream channels delete`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Channel ids as `type:id` (1 to 100).
+    #[arg(required = true, value_name = "CID")]
+    pub cids: Vec<String>,
+    /// Remove the channels and their messages for good (runs as a task).
+    #[arg(long)]
+    pub hard: bool,
+    /// Waiting.
+    #[command(flatten)]
+    pub start: StartArgs,
+}
+
+/// Runs a channel subcommand.
+pub async fn run(ctx: &Ctx, cmd: ChannelsCmd) -> Result<(), CliError> {
+    let client = cmd.conn.client()?;
+    match cmd.action {
+        ChannelsAction::Delete(args) => delete(ctx, &client, args).await,
+    }
+}
+
+/// Deletes channels and reports per cid.
+pub async fn delete(
+    ctx: &Ctx,
+    client: &getstream::Client,
+    args: DeleteArgs,
+) -> Result<(), CliError> {
+    let request = DeleteChannelsRequest::new(&args.cids).hard_delete(args.hard);
+    let response = client.chat().delete_channels(request).await?;
+    let Some(task_id) = response.task_id.clone() else {
+        // Soft delete: the answer is the outcome.
+        ctx.json(&serde_json::to_value(&response).unwrap_or_default())?;
+        let mut failed = 0;
+        for (cid, item) in &response.result {
+            if !item.is_ok() {
+                failed += 1;
+            }
+            match &item.error {
+                Some(e) => ctx.line(format!("{cid}: {} ({e})", item.status))?,
+                None => ctx.line(format!("{cid}: {}", item.status))?,
+            }
+        }
+        if failed > 0 {
+            return Err(CliError::ItemsFailed {
+                task_id: None,
+                failed,
+                total: response.result.len(),
+            });
+        }
+        return Ok(());
+    };
+    let what = if args.hard { "hard delete" } else { "delete" };
+    let Some(task) = start::follow(ctx, client, &task_id, &response, &args.start, what).await?
+    else {
+        return Ok(());
+    };
+    start::report_items(ctx, &task)
 }

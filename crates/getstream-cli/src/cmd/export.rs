@@ -1,13 +1,171 @@
-//! `getstream export channels|users`.
+//! `getstream export channels CID... [--since T --until T] [--download FILE]` and
+//! `getstream export users ID... [--download FILE]`.
 
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use clap::{Args, Subcommand};
+use getstream::{Client, ExportChannelsRequest, ExportUsersRequest, Task};
+
+use crate::cli::{Connection, StartArgs, parse_time};
+use crate::download::{check_target, download, human_size};
 use crate::error::CliError;
 use crate::output::Ctx;
+use crate::start;
 
-/// Placeholder.
-#[derive(Debug, clap::Args)]
-pub struct ExportCmd {}
+/// `getstream export ...`
+#[derive(Debug, Args)]
+pub struct ExportCmd {
+    /// Credentials and endpoint.
+    #[command(flatten)]
+    pub conn: Connection,
+    /// What to export.
+    #[command(subcommand)]
+    pub what: ExportWhat,
+}
 
-/// Placeholder.
-pub async fn run(_ctx: &Ctx, _cmd: ExportCmd) -> Result<(), CliError> {
-    Err(CliError::Usage("not yet".into()))
+/// The export subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Export channels with their members and messages (a task, waited for).
+    Channels(ChannelsArgs),
+    /// Export users with their channels and messages (a task, waited for).
+    Users(UsersArgs),
+}
+
+/// `getstream export channels`
+#[derive(Debug, Args)]
+pub struct ChannelsArgs {
+    /// Channel ids as `type:id` (1 to 100).
+    #[arg(required = true, value_name = "CID")]
+    pub cids: Vec<String>,
+    /// Only messages from this time: RFC 3339 (2026-11-01T10:00:00Z) or a duration ago (24h).
+    #[arg(long, value_parser = parse_time, value_name = "T")]
+    pub since: Option<SystemTime>,
+    /// Only messages up to this time: RFC 3339 or a duration ago.
+    #[arg(long, value_parser = parse_time, value_name = "T")]
+    pub until: Option<SystemTime>,
+    /// Include the channels' users in the file.
+    #[arg(long)]
+    pub export_users: bool,
+    /// Download the export file into FILE once the task completes.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_wait")]
+    pub download: Option<PathBuf>,
+    /// Waiting.
+    #[command(flatten)]
+    pub start: StartArgs,
+}
+
+/// `getstream export users`
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// User ids (1 to 25).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Download the export file into FILE once the task completes.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_wait")]
+    pub download: Option<PathBuf>,
+    /// Waiting.
+    #[command(flatten)]
+    pub start: StartArgs,
+}
+
+/// Runs an export subcommand.
+pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
+    let client = cmd.conn.client()?;
+    match cmd.what {
+        ExportWhat::Channels(args) => channels(ctx, &client, args).await.map(drop),
+        ExportWhat::Users(args) => users(ctx, &client, args).await.map(drop),
+    }
+}
+
+/// Exports channels; returns the completed task (`None` with `--no-wait`).
+pub async fn channels(
+    ctx: &Ctx,
+    client: &Client,
+    args: ChannelsArgs,
+) -> Result<Option<Task>, CliError> {
+    if let Some(path) = &args.download {
+        check_target(path)?;
+    }
+    let mut request = ExportChannelsRequest::new(&args.cids).export_users(args.export_users);
+    if let Some(since) = args.since {
+        request = request.messages_since(since);
+    }
+    if let Some(until) = args.until {
+        request = request.messages_until(until);
+    }
+    let started = client.chat().export_channels(request).await?;
+    let task = start::follow(
+        ctx,
+        client,
+        &started.task_id,
+        &started,
+        &args.start,
+        "export channels",
+    )
+    .await?;
+    finish(ctx, task, args.download.as_deref()).await
+}
+
+/// Exports users; returns the completed task (`None` with `--no-wait`).
+pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option<Task>, CliError> {
+    if let Some(path) = &args.download {
+        check_target(path)?;
+    }
+    let started = client
+        .export_users(ExportUsersRequest::new(&args.ids))
+        .await?;
+    let task = start::follow(
+        ctx,
+        client,
+        &started.task_id,
+        &started,
+        &args.start,
+        "export users",
+    )
+    .await?;
+    finish(ctx, task, args.download.as_deref()).await
+}
+
+/// Prints the download link and, with `--download`, fetches the file.
+async fn finish(
+    ctx: &Ctx,
+    task: Option<Task>,
+    target: Option<&std::path::Path>,
+) -> Result<Option<Task>, CliError> {
+    let Some(task) = task else {
+        return Ok(None);
+    };
+    let url = export_url(&task);
+    ctx.line(format!("task_id:    {}", task.task_id))?;
+    ctx.line(format!("status:     {}", task.status))?;
+    match &url {
+        Some(url) => ctx.line(format!("url:        {url}"))?,
+        None => ctx.line("url:        (the completed task has no url)")?,
+    }
+    if let Some(path) = target {
+        let Some(url) = url else {
+            return Err(CliError::Usage(format!(
+                "task {} completed without a download url; nothing to download",
+                task.task_id
+            )));
+        };
+        let bytes = download(&url, path).await?;
+        ctx.line(format!(
+            "downloaded: {} to {}",
+            human_size(bytes),
+            path.display()
+        ))?;
+    }
+    Ok(Some(task))
+}
+
+/// The download link of a completed export task.
+pub fn export_url(task: &Task) -> Option<String> {
+    task.result
+        .as_ref()?
+        .get("url")?
+        .as_str()
+        .map(str::to_owned)
 }

@@ -1,1 +1,39 @@
-//! `getstream demo`.
+//! `getstream demo` runs the whole story to completion.
+
+use super::support::run_bare;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_tells_the_whole_story_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo-export.json");
+    let out = run_bare(["demo", "--instant", "--download", file.to_str().unwrap()]).await;
+    out.assert_code(0);
+    for line in [
+        "== 1. Export two channels and download the file",
+        "it holds:   2 channels, 24 messages",
+        "== 2. Hard-delete a channel",
+        "after:      messaging:seed-3 is gone, with its messages",
+        "== 3. Export two users, then delete them",
+        "users left: user-3, user-4, user-5, user-6",
+        "== 4. A job that fails",
+        "error_type:  S3Error",
+        "description: the export bucket is gone",
+        "== 5. A wait that times out, and is resumed",
+        "last_status: running",
+        "resume with: getstream tasks wait ",
+        "status:      completed (the same task, resumed)",
+        "== All steps went as expected.",
+    ] {
+        assert!(
+            out.stdout.contains(line),
+            "missing {line:?} in:\n{}",
+            out.stdout
+        );
+    }
+    assert!(file.exists(), "the export file was downloaded");
+    assert!(
+        out.stderr.is_empty(),
+        "no progress when not a terminal: {}",
+        out.stderr
+    );
+}

@@ -22,10 +22,21 @@ async fn wait_on_a_completed_task_exits_0_and_prints_it() {
         .unwrap();
     let human = run(&emu, ["tasks", "wait", &id, "--interval", "100ms"]).await;
     human.assert_code(0);
-    assert!(human.stdout.contains(&format!("task_id:    {id}")), "{human:?}");
+    assert!(
+        human.stdout.contains(&format!("task_id:    {id}")),
+        "{human:?}"
+    );
     assert!(human.stdout.contains("status:     completed"), "{human:?}");
-    assert!(human.stdout.contains("url:        http://example.invalid/file.json"), "{human:?}");
-    assert!(human.stderr.is_empty(), "quiet when not a terminal: {human:?}");
+    assert!(
+        human
+            .stdout
+            .contains("url:        http://example.invalid/file.json"),
+        "{human:?}"
+    );
+    assert!(
+        human.stderr.is_empty(),
+        "quiet when not a terminal: {human:?}"
+    );
 
     let machine = run(&emu, ["tasks", "wait", &id, "--json"]).await;
     machine.assert_code(0);
@@ -41,7 +52,10 @@ async fn tasks_get_shows_a_running_task_and_exits_0() {
     let emu = emulator().await;
     let id = emu
         .state()
-        .script_task(emu.api_key(), ScriptedTask::new().step("running", Duration::from_secs(3600)))
+        .script_task(
+            emu.api_key(),
+            ScriptedTask::new().step("running", Duration::from_secs(3600)),
+        )
         .unwrap();
     let out = run(&emu, ["tasks", "get", &id, "--json"]).await;
     out.assert_code(0);
@@ -58,13 +72,13 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
         .state()
         .script_task(
             emu.api_key(),
-            ScriptedTask::new().step("failed", Duration::ZERO).error(
-                TaskError {
+            ScriptedTask::new()
+                .step("failed", Duration::ZERO)
+                .error(TaskError {
                     stacktrace: "at delete.go:42".into(),
                     version: "v5.1.0".into(),
                     ..TaskError::new("HardDeleteError", "channel is locked")
-                },
-            ),
+                }),
         )
         .unwrap();
     let out = run(&emu, ["tasks", "wait", &id, "--json"]).await;
@@ -84,7 +98,12 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
     human.assert_code(1);
     assert!(human.stdout.is_empty(), "{human:?}");
     let line = human.stderr.lines().next().unwrap_or_default();
-    assert!(line.contains(&format!("task {id} failed (HardDeleteError): channel is locked")), "{human:?}");
+    assert!(
+        line.contains(&format!(
+            "task {id} failed (HardDeleteError): channel is locked"
+        )),
+        "{human:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,11 +111,23 @@ async fn a_wait_that_times_out_exits_3_and_says_how_to_resume() {
     let emu = emulator().await;
     let id = emu
         .state()
-        .script_task(emu.api_key(), ScriptedTask::new().step("running", Duration::from_secs(3600)))
+        .script_task(
+            emu.api_key(),
+            ScriptedTask::new().step("running", Duration::from_secs(3600)),
+        )
         .unwrap();
     let out = run(
         &emu,
-        ["tasks", "wait", &id, "--interval", "100ms", "--timeout", "350ms", "--json"],
+        [
+            "tasks",
+            "wait",
+            &id,
+            "--interval",
+            "100ms",
+            "--timeout",
+            "350ms",
+            "--json",
+        ],
     )
     .await;
     out.assert_code(3);
@@ -114,7 +145,10 @@ async fn a_wait_that_times_out_exits_3_and_says_how_to_resume() {
     let human = run(&emu, ["tasks", "wait", &id, "--timeout", "200ms"]).await;
     human.assert_code(3);
     assert!(human.stderr.contains("may still be running"), "{human:?}");
-    assert!(human.stderr.contains(&format!("getstream tasks wait {id}")), "{human:?}");
+    assert!(
+        human.stderr.contains(&format!("getstream tasks wait {id}")),
+        "{human:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,7 +162,9 @@ async fn an_unknown_task_is_an_api_error_exit_4_with_its_fields() {
     assert_eq!(e["status_code"], 404);
     assert_eq!(e["code"], 16);
     assert!(
-        e["message_from_server"].as_str().is_some_and(|m| m.contains("Can't find task with id")),
+        e["message_from_server"]
+            .as_str()
+            .is_some_and(|m| m.contains("Can't find task with id")),
         "{e}"
     );
     assert!(e["duration"].is_string(), "{e}");
@@ -145,7 +181,14 @@ async fn bad_credentials_are_an_api_error_and_the_secret_never_shows() {
     let emu = emulator().await;
     let out = run(
         &emu,
-        ["tasks", "get", "t1", "--api-secret", "a-wrong-secret-that-must-not-leak", "--json"],
+        [
+            "tasks",
+            "get",
+            "t1",
+            "--api-secret",
+            "a-wrong-secret-that-must-not-leak",
+            "--json",
+        ],
     )
     .await;
     out.assert_code(4);
@@ -159,8 +202,18 @@ async fn bad_credentials_are_an_api_error_and_the_secret_never_shows() {
 async fn a_closed_port_is_a_transport_error_exit_5() {
     let url = closed_port_url();
     let out = run_bare([
-        "tasks", "wait", "t1", "--api-key", "k", "--api-secret", "s", "--base-url", &url,
-        "--timeout", "2s", "--json",
+        "tasks",
+        "wait",
+        "t1",
+        "--api-key",
+        "k",
+        "--api-secret",
+        "s",
+        "--base-url",
+        &url,
+        "--timeout",
+        "2s",
+        "--json",
     ])
     .await;
     // The wait retries a refused connection within its deadline, then gives up: a timeout
@@ -168,11 +221,22 @@ async fn a_closed_port_is_a_transport_error_exit_5() {
     out.assert_code(3);
     let v = out.json();
     assert!(
-        v["error"]["last_error"].as_str().is_some_and(|e| e.contains("connection_reset")),
+        v["error"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("connection_reset")),
         "{v}"
     );
     let get = run_bare([
-        "tasks", "get", "t1", "--api-key", "k", "--api-secret", "s", "--base-url", &url, "--json",
+        "tasks",
+        "get",
+        "t1",
+        "--api-key",
+        "k",
+        "--api-secret",
+        "s",
+        "--base-url",
+        &url,
+        "--json",
     ])
     .await;
     get.assert_code(5);
@@ -187,7 +251,9 @@ async fn a_closed_port_is_a_transport_error_exit_5() {
 async fn usage_errors_exit_2() {
     // clap's own: a missing argument, an unknown flag, a bad duration.
     run_bare(["tasks", "wait"]).await.assert_code(2);
-    run_bare(["tasks", "get", "t1", "--frobnicate"]).await.assert_code(2);
+    run_bare(["tasks", "get", "t1", "--frobnicate"])
+        .await
+        .assert_code(2);
     let bad = run_bare(["tasks", "wait", "t1", "--interval", "soon"]).await;
     bad.assert_code(2);
     assert!(bad.stderr.contains("--interval"), "{bad:?}");
