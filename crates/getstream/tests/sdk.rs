@@ -10,6 +10,7 @@ mod sdk {
     mod cancel;
     mod client;
     mod get;
+    mod many;
     mod ops;
     #[cfg(feature = "blocking")]
     mod ops_blocking;

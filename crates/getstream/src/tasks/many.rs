@@ -368,10 +368,7 @@ mod tests {
         );
         // Small windows: the low-water mark is 10 requests.
         assert_eq!(spacing(&info(20, 11, 6, wall), wall), Duration::ZERO);
-        assert_eq!(
-            spacing(&info(20, 2, 6, wall), wall),
-            Duration::from_secs(2)
-        );
+        assert_eq!(spacing(&info(20, 2, 6, wall), wall), Duration::from_secs(2));
         // No reset time: nothing to spread over.
         let no_reset = RateLimitInfo {
             reset: None,

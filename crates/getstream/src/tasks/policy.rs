@@ -130,7 +130,9 @@ impl PollPolicy {
     }
 
     /// Seeds the jitter's random source, so that a wait's delays are
-    /// reproducible (tests). Default: seeded from the system, different for
+    /// reproducible (tests): the same seed and task id give the same delays;
+    /// waits on different ids draw different ones, so a batch sharing one
+    /// seed still spreads out. Default: seeded from the system, different for
     /// every wait.
     pub fn seed(mut self, seed: u64) -> PollPolicy {
         self.seed = Some(seed);
@@ -213,13 +215,22 @@ impl PollPolicy {
         delay.mul_f64(keep.clamp(0.0, 1.0))
     }
 
-    /// A random source for this policy's jitter (seeded if asked).
-    pub(crate) fn rng(&self) -> fastrand::Rng {
+    /// A random source for the jitter of a wait on `task_id`: seeded from the
+    /// policy's seed and the id (so that the waits of one batch, sharing a
+    /// seed, still spread out), or from the system.
+    pub(crate) fn rng(&self, task_id: &str) -> fastrand::Rng {
         match self.seed {
-            Some(seed) => fastrand::Rng::with_seed(seed),
+            Some(seed) => fastrand::Rng::with_seed(seed ^ fnv1a(task_id.as_bytes())),
             None => fastrand::Rng::new(),
         }
     }
+}
+
+/// A stable 64-bit FNV-1a hash (the same on every platform and release).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// What one poll produced, as the policy sees it.
@@ -583,7 +594,7 @@ mod tests {
         assert_eq!(p.jittered_delay(1, 0.5), S(9));
         assert_eq!(p.jittered_delay(1, 1.0), S(8));
         let draw = |policy: PollPolicy| {
-            let mut rng = policy.rng();
+            let mut rng = policy.rng("t1");
             (1..=20)
                 .map(|n| policy.jittered_delay(n, rng.f64()))
                 .collect::<Vec<_>>()
@@ -592,6 +603,11 @@ mod tests {
         let a = draw(seeded);
         assert_eq!(a, draw(seeded), "same seed, same delays");
         assert_ne!(a, draw(seeded.seed(43)), "another seed, other delays");
+        let mut other_task = seeded.rng("t2");
+        let b: Vec<_> = (1..=20)
+            .map(|n| seeded.jittered_delay(n, other_task.f64()))
+            .collect();
+        assert_ne!(a, b, "same seed, another task: other delays");
         for (n, d) in (1..).zip(&a) {
             let full = seeded.delay_after(n);
             assert!(*d <= full && *d >= full / 2, "poll {n}: {d:?} vs {full:?}");

@@ -381,6 +381,7 @@ impl<T> WaitForTask<T> {
             (Some(t), Some(d)) => after(t).min(d),
         };
         let span = tracing::info_span!("wait_for_task", task_id = %self.task_id);
+        let rng = policy.rng(&self.task_id);
         let poller = Poller {
             client: self.client,
             task_id: self.task_id,
@@ -388,7 +389,7 @@ impl<T> WaitForTask<T> {
                 poll: policy,
                 abort_on_error: self.abort_on_error,
             },
-            rng: policy.rng(),
+            rng,
             started,
             deadline,
             polls: 0,
@@ -752,10 +753,7 @@ type StepFuture = Pin<Box<dyn Future<Output = (Poller, Step)> + Send + 'static>>
 
 enum WatchState<T> {
     Ready(Box<WaitForTask<T>>),
-    Running {
-        step: StepFuture,
-        decode: Decode<T>,
-    },
+    Running { step: StepFuture, decode: Decode<T> },
     Finished,
 }
 
@@ -766,9 +764,7 @@ impl<T> std::fmt::Debug for WatchTask<T> {
             WatchState::Running { .. } => "running",
             WatchState::Finished => "finished",
         };
-        f.debug_struct("WatchTask")
-            .field("state", &state)
-            .finish()
+        f.debug_struct("WatchTask").field("state", &state).finish()
     }
 }
 

@@ -73,7 +73,11 @@ async fn dropping_the_wait_closes_the_request_in_flight_and_sends_no_more() {
         "the server still holds the request"
     );
     tokio::time::sleep(secs(120)).await;
-    assert_eq!(received.load(Ordering::SeqCst), 1, "a request after the drop");
+    assert_eq!(
+        received.load(Ordering::SeqCst),
+        1,
+        "a request after the drop"
+    );
 }
 
 #[tokio::test(start_paused = true)]
