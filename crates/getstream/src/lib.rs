@@ -45,6 +45,74 @@
 //! | deadline passed | [`Error::Transport`] with `is_timeout()`, the last status seen, polls, elapsed time |
 //! | the status request failed for good (401, 404, …) | [`Error::Api`] with `status_code()`, `code()`, `message()` |
 //!
+//! # Starting a task and waiting for its typed result
+//!
+//! The operations that start tasks check their arguments (1..=100 cids, each
+//! `type:id`; 1..=25 user ids to export; no empty ids) before sending, and
+//! give a [`TaskHandle`] whose `wait()` — the same builder, with the same
+//! knobs — decodes the completed task's result:
+//!
+//! | operation | answers | `handle.wait()` gives |
+//! |---|---|---|
+//! | `client.chat().export_channels(..)` | [`TaskStarted`] | [`ExportResult`] (`url`) |
+//! | `client.chat().delete_channels(..)` | [`DeleteChannelsResponse`] (per-cid `result`; a task only for a hard delete) | [`DeleteChannelsResult`] |
+//! | `client.export_users(..)` | [`TaskStarted`] | [`ExportResult`] |
+//! | `client.delete_users(..)` | [`TaskStarted`] | [`DeleteUsersResult`] |
+//! | `client.deactivate_users(..)`, `client.reactivate_users(..)` | [`TaskStarted`] | `serde_json::Value` (undocumented shape) |
+//!
+//! This runs against the crate's local emulator (`getstream-emulator`), as your
+//! tests can:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use getstream_emulator::{Emulator, EmulatorConfig, Pace, SeedSpec};
+//! # let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant())).await?;
+//! # let seed = SeedSpec { users: 2, channels: 2, messages: 3 };
+//! # emulator.state().seed(emulator.api_key(), seed)?;
+//! # let (api_key, api_secret) = (emulator.api_key(), emulator.api_secret());
+//! use std::time::Duration;
+//! use getstream::{Client, DeleteChannelsRequest, ExportChannelsRequest};
+//!
+//! let client = Client::builder(api_key, api_secret)
+//! #   .base_url(emulator.base_url())
+//!     .build()?;
+//!
+//! // Export two channels, then wait for the download link.
+//! let started = client
+//!     .chat()
+//!     .export_channels(ExportChannelsRequest::new(["messaging:seed-1", "messaging:seed-2"]))
+//!     .await?;
+//! println!("export task {}", started.task_id);
+//! let export = started
+//!     .handle()
+//!     .wait()
+//!     .interval(Duration::from_millis(200))
+//!     .timeout(Duration::from_secs(120))
+//!     .await?;
+//! assert!(!export.url.is_empty());
+//!
+//! // Hard-delete a channel: the per-cid result comes at once, the removal
+//! // runs in a task.
+//! let deleted = client
+//!     .chat()
+//!     .delete_channels(DeleteChannelsRequest::new(["messaging:seed-1"]).hard_delete(true))
+//!     .await?;
+//! if let Some(task) = deleted.task() {
+//!     let result = task.wait().await?;
+//!     assert!(result.get("messaging:seed-1").unwrap().is_ok());
+//! }
+//! # emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! A failed task is an [`Error::Task`] as above; a completed task whose result
+//! does not have the expected shape is an [`Error::Decode`] (read the raw
+//! [`Task`] with `handle.get()`). To resume a wait later, keep the id and
+//! rebuild the handle: `TaskHandle::<ExportResult>::new(&client, id)`. The
+//! [`blocking`] client has the same operations, finished by `.send()`:
+//! `client.chat().export_channels(req)?.handle().wait().send()?`.
+//!
 //! # Defaults and knobs
 //!
 //! Polls every second for up to 60 seconds. Override either:
