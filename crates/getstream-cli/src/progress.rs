@@ -1,18 +1,18 @@
 //! Waiting on a task with a live progress display on stderr (status, elapsed, polls) when it
 //! is a terminal, and quietly otherwise.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use getstream::{Client, Observation, Task};
+use futures::StreamExt;
+use getstream::{Client, Polled, Task, WatchEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::WaitArgs;
 use crate::output::Ctx;
 
 /// Waits for `task_id` to finish: returns the completed task or the SDK's error (task
-/// failed, timeout, API, transport, invalid knobs).
+/// failed, timeout, API, transport, invalid knobs). Follows the SDK's `watch_task` stream,
+/// updating the display on each poll.
 pub async fn wait(
     ctx: &Ctx,
     client: &Client,
@@ -21,27 +21,38 @@ pub async fn wait(
     what: &str,
 ) -> Result<Task, getstream::Error> {
     ctx.set_current_task(task_id);
-    let polls = Arc::new(AtomicU32::new(0));
-    let mut wait = client
+    let mut events = client
         .wait_for_task(task_id)
         .interval(knobs.interval)
-        .timeout(knobs.timeout);
+        .timeout(knobs.timeout)
+        .watch();
     let bar = ctx.interactive.then(|| spinner(what, task_id));
-    {
-        let polls = Arc::clone(&polls);
-        let bar = bar.clone();
-        let what = what.to_owned();
-        wait = wait.on_poll(move |seen| {
-            polls.store(seen.poll(), Ordering::Relaxed);
-            if let Some(bar) = &bar {
-                bar.set_message(describe(&what, seen));
+    let mut polls = 0;
+    let mut outcome = None;
+    while let Some(event) = events.next().await {
+        match event {
+            WatchEvent::Polled(seen) => {
+                polls = seen.poll();
+                if let Some(bar) = &bar {
+                    bar.set_message(describe(what, &seen));
+                }
             }
-        });
+            WatchEvent::Finished(result) => {
+                outcome = Some(result);
+                break;
+            }
+        }
     }
-    let outcome = wait.await;
+    let outcome = outcome
+        .unwrap_or_else(|| Err(getstream::CancelledError::new(Some(task_id.to_owned())).into()));
     if let Some(bar) = bar {
         bar.finish_and_clear();
-        let polls = polls.load(Ordering::Relaxed);
+        let polls = match &outcome {
+            Err(getstream::Error::Transport(e)) if e.is_wait_timeout() => {
+                e.polls().unwrap_or(polls)
+            }
+            _ => polls + 1,
+        };
         let elapsed = humantime::format_duration(round_ms(bar.elapsed()));
         let plural = if polls == 1 { "" } else { "s" };
         let how = match &outcome {
@@ -65,7 +76,7 @@ fn spinner(what: &str, task_id: &str) -> ProgressBar {
     bar
 }
 
-fn describe(what: &str, seen: &Observation<'_>) -> String {
+fn describe(what: &str, seen: &Polled) -> String {
     let status = match (seen.status(), seen.error()) {
         (Some(status), _) => status.to_string(),
         (None, Some(e)) => format!("no answer ({e}), retrying"),

@@ -5,5 +5,7 @@ mod cli {
 
     mod demo;
     mod ops;
+    #[cfg(unix)]
+    mod signals;
     mod tasks;
 }

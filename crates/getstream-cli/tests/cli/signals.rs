@@ -1,0 +1,92 @@
+//! Ctrl-C while waiting (exit 130, how to resume) and a closed stdout pipe (not an error).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use getstream_emulator::{Fault, ScriptedTask};
+
+use super::support::{BIN, emulator};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_exits_130_and_says_how_to_resume() {
+    let emu = emulator().await;
+    let id = emu
+        .state()
+        .script_task(
+            emu.api_key(),
+            ScriptedTask::new().step("running", Duration::from_secs(3600)),
+        )
+        .unwrap();
+    // A pass-through fault on the first poll tells us when the wait is under way.
+    emu.state()
+        .add_fault(Fault::delay("GET /api/v2/tasks/{id}", Duration::ZERO).times(1));
+    let child = tokio::process::Command::new(BIN)
+        .args(["tasks", "wait", &id, "--interval", "100ms", "--json"])
+        .env("STREAM_API_KEY", emu.api_key())
+        .env("STREAM_API_SECRET", emu.api_secret())
+        .env("STREAM_BASE_URL", emu.base_url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut polled = false;
+    for _ in 0..500 {
+        if emu.state().faults().is_empty() {
+            polled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(polled, "the wait never polled");
+    let pid = child.id().unwrap().to_string();
+    let kill = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    let stdout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stdout["error"]["kind"], "cancelled");
+    assert_eq!(stdout["error"]["task_id"], id.as_str());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("resume with `getstream tasks wait {id}`")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_pipe_is_not_an_error() {
+    // `getstream tasks get ID | head -c 0`: the reader is gone before anything is written.
+    let emu = emulator().await;
+    let id = emu
+        .state()
+        .script_task(
+            emu.api_key(),
+            ScriptedTask::new().step("running", Duration::from_secs(3600)),
+        )
+        .unwrap();
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["tasks", "get", &id])
+        .env("STREAM_API_KEY", emu.api_key())
+        .env("STREAM_API_SECRET", emu.api_secret())
+        .env("STREAM_BASE_URL", emu.base_url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
