@@ -135,10 +135,162 @@
 //! `.abort_on_error(true)` restores the official SDKs' behaviour of giving up on
 //! the first error.
 //!
+//! # Poll policies
+//!
+//! A [`PollPolicy`] says how long to sleep between polls: a fixed interval
+//! (the default, 1 s), an exponential backoff (initial delay, factor, cap),
+//! optionally with jitter from a seedable random source, or the
+//! [`long_running`](PollPolicy::long_running) preset (every 5 s) for hard
+//! deletes and exports. Set one per wait with `.policy(..)` (`.interval(d)` is
+//! shorthand for a fixed one), or for every wait of a client with
+//! [`ClientBuilder::poll_policy`] and [`ClientBuilder::wait_timeout`]. The
+//! server's hints (`Retry-After`, a spent `X-RateLimit-Remaining` until
+//! `X-RateLimit-Reset`) always win over the policy, clamped to the time left.
+//! Invalid knobs (a zero delay, a factor below 1 or NaN, a jitter outside
+//! `0..=1`) are an [`Error::InvalidArgument`] before any request.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_support::serve(&["waiting", "running", "running", "running", "completed"]).await;
+//! # tokio::time::pause();
+//! use std::sync::{Arc, Mutex};
+//! use std::time::Duration;
+//! use getstream::{Client, PollPolicy};
+//!
+//! let client = Client::builder("api-key", "api-secret")
+//! #   .base_url(server.as_str())
+//!     .poll_policy(PollPolicy::backoff(Duration::from_secs(1), 2.0, Duration::from_secs(30)))
+//!     .wait_timeout(Duration::from_secs(300))
+//!     .build()?;
+//! let polled_at = Arc::new(Mutex::new(Vec::new()));
+//! let log = polled_at.clone();
+//! client
+//!     .wait_for_task("task-id")
+//!     .on_poll(move |seen| log.lock().unwrap().push(seen.elapsed().as_secs()))
+//!     .await?;
+//! assert_eq!(*polled_at.lock().unwrap(), [0, 1, 3, 7, 15]);
+//! # Ok(()) }
+//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! ```
+//!
+//! # Progress
+//!
+//! `.on_poll(|seen| ..)` calls back after every poll; [`Client::watch_task`]
+//! (or `wait.watch()` on any wait, typed ones included) gives a
+//! [`Stream`](futures::Stream) of [`WatchEvent`]s instead: one
+//! [`WatchEvent::Polled`] per poll (status or transient error, poll number,
+//! elapsed time, the task as seen, when the next poll comes), then
+//! [`WatchEvent::Finished`] with exactly what awaiting the wait returns.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_support::serve(&["waiting", "running", "completed"]).await;
+//! # let client = getstream::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
+//! # tokio::time::pause();
+//! use futures::StreamExt;
+//! use getstream::WatchEvent;
+//!
+//! let mut events = client.watch_task("task-id");
+//! while let Some(event) = events.next().await {
+//!     match event {
+//!         WatchEvent::Polled(seen) => {
+//!             let status = seen.status().map_or("no answer".into(), |s| s.to_string());
+//!             eprintln!("[{:>5.1}s] poll {}: {status}", seen.elapsed().as_secs_f64(), seen.poll());
+//!         }
+//!         WatchEvent::Finished(outcome) => println!("done: {:?}", outcome?.result),
+//!     }
+//! }
+//! # Ok(()) }
+//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! ```
+//!
+//! # Cancellation and resuming
+//!
+//! Dropping a wait future (or a [`WatchTask`] stream) cancels it: the request
+//! in flight is abandoned with its connection, and no request follows — so
+//! `tokio::time::timeout` or `tokio::select!` just work. To stop a wait from
+//! elsewhere (a Ctrl-C handler, another thread, the [`blocking`] client), give
+//! it a [`CancellationToken`] with `.cancel_on(token)`: it ends with
+//! [`Error::Cancelled`], never a timeout. A wait that timed out tells how to
+//! continue — its error carries the task id and the last status seen — and
+//! waiting again on the same id resumes:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_support::serve(&["running", "running", "running", "completed"]).await;
+//! # let client = getstream::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
+//! # tokio::time::pause();
+//! use std::time::Duration;
+//! use getstream::Error;
+//!
+//! let task = match client.wait_for_task("task-id").timeout(Duration::from_secs(1)).await {
+//!     Err(Error::Transport(e)) if e.is_wait_timeout() => {
+//!         eprintln!("still {:?} after {:?}; waiting more", e.last_status(), e.elapsed());
+//!         client.wait_for_task(e.task_id().unwrap()).await?
+//!     }
+//!     other => other?,
+//! };
+//! assert!(task.status.is_terminal());
+//! # Ok(()) }
+//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! ```
+//!
+//! # Many tasks at once
+//!
+//! [`Client::wait_for_tasks`] waits on thousands of tasks with bounded
+//! concurrency (at most `concurrency` requests in flight), over the client's
+//! one connection pool, and yields a [`TaskOutcome`] per id in completion
+//! order. The waits share a request budget: a 429 pauses all of them until the
+//! server's `Retry-After`, and a rate-limit window running low spaces their
+//! requests out until it resets — throttling slows the batch down instead of
+//! failing it. [`WaitForTasks::from_waits`] does the same for any waits (e.g.
+//! typed ones from task handles).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_support::serve(&["running", "completed"]).await;
+//! # let client = getstream::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
+//! # tokio::time::pause();
+//! use futures::StreamExt;
+//! use getstream::PollPolicy;
+//!
+//! let ids: Vec<String> = (0..1_000).map(|i| format!("task-{i}")).collect();
+//! let mut outcomes = client
+//!     .wait_for_tasks(&ids)
+//!     .concurrency(50)
+//!     .policy(PollPolicy::fixed(std::time::Duration::from_secs(2)).jitter(0.3));
+//! let (mut done, mut failed) = (0, 0);
+//! while let Some(outcome) = outcomes.next().await {
+//!     match outcome.result {
+//!         Ok(_) => done += 1,
+//!         Err(e) => {
+//!             failed += 1;
+//!             eprintln!("{}: {e}", outcome.task_id);
+//!         }
+//!     }
+//! }
+//! assert_eq!((done, failed), (1_000, 0));
+//! # Ok(()) }
+//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! ```
+//!
+//! # Observability
+//!
+//! Each wait runs in a `tracing` span `wait_for_task{task_id=..}` with a debug
+//! event per poll (`attempt`, `status` or the error, the `delay` before the
+//! next one); the secret and the token never appear.
+//! [`ClientBuilder::poll_attempt_header`] additionally sends the poll number
+//! in [`POLL_ATTEMPT_HEADER`] (`x-stream-poll-attempt`), so a server or proxy
+//! can tell polling traffic apart (off by default).
+//!
 //! # Polling by hand
 //!
-//! For a loop of your own (custom back-off, progress logging), call
-//! [`Client::get_task`]; the helper is a convenience over the same endpoint.
+//! The helpers above cover back-off, progress and cancellation; for anything
+//! else, [`Client::get_task`] reads the same endpoint once.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -11,6 +11,10 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<getstream::Error>();
     assert_send_sync::<getstream::Task>();
     assert_send_sync::<getstream::Response<getstream::Task>>();
+    assert_send_sync::<getstream::PollPolicy>();
+    assert_send_sync::<getstream::WatchEvent>();
+    assert_send_sync::<getstream::CancellationToken>();
+    assert_send::<getstream::WatchTask>(&getstream::Client::new("k", "s").unwrap().watch_task("t"));
     #[cfg(feature = "blocking")]
     {
         assert_send_sync::<getstream::blocking::Client>();
@@ -23,6 +27,18 @@ fn futures_are_send() {
     let client = getstream::Client::new("key", "secret").unwrap();
     let wait = std::future::IntoFuture::into_future(client.wait_for_task("t1"));
     assert_send(&wait);
+    assert_send(&client.wait_for_tasks(["t1", "t2"]));
+    let drive = {
+        let client = client.clone();
+        async move {
+            use futures::StreamExt;
+            let mut events = client.watch_task("t1");
+            while events.next().await.is_some() {}
+            let mut many = client.wait_for_tasks(["t1"]);
+            while many.next().await.is_some() {}
+        }
+    };
+    assert_send(&drive);
     let get = async move { client.get_task("t1").await };
     assert_send(&get);
 }
