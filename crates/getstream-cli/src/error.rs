@@ -36,7 +36,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// The job completed but some of its items failed.
-    #[error("{failed} of {total} items failed{}", .task_id.as_ref().map(|id| format!(" (task {id} completed)")).unwrap_or_default())]
+    #[error("{failed} of {total} items failed{} (see the per-item lines)", .task_id.as_ref().map(|id| format!(" in task {id}")).unwrap_or_default())]
     ItemsFailed {
         /// The task, when the job ran as one.
         task_id: Option<String>,
@@ -130,6 +130,28 @@ impl CliError {
                 .map(|id| format!("resume with: getstream tasks wait {id}")),
             _ => None,
         }
+    }
+
+    /// More lines for a human after the error line: every field of a failed task's error.
+    pub fn details(&self) -> Vec<String> {
+        let CliError::Sdk(SdkError::Task(t)) = self else {
+            return Vec::new();
+        };
+        let mut lines = vec![
+            format!("  task_id:     {}", t.task_id()),
+            format!("  error_type:  {}", t.error_type()),
+            format!("  description: {}", t.description()),
+        ];
+        if let Some(trace) = t.stack_trace() {
+            lines.push(format!(
+                "  stack_trace: {}",
+                trace.trim_end().replace('\n', "\n               ")
+            ));
+        }
+        if let Some(version) = t.version() {
+            lines.push(format!("  version:     {version}"));
+        }
+        lines
     }
 
     /// The error as a JSON object with all its fields (printed with `--json`).

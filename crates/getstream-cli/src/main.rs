@@ -98,6 +98,11 @@ fn report(ctx: &Ctx, e: &CliError) {
         let _ = ctx.json(&e.to_json());
     }
     eprintln!("getstream: error: {}", one_line_chain(e));
+    if !ctx.json {
+        for line in e.details() {
+            eprintln!("{line}");
+        }
+    }
     if let Some(hint) = e.hint() {
         eprintln!("getstream: {hint}");
     }

@@ -253,3 +253,34 @@ async fn a_missing_user_fails_the_export_task() {
     out.assert_code(1);
     assert!(out.stderr.contains("ghost"), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_that_fail_in_a_completed_job_exit_1_with_the_task_printed() {
+    let emu = emulator().await;
+    let out = run(
+        &emu,
+        [
+            "channels",
+            "delete",
+            "messaging:ghost",
+            "messaging:seed-1",
+            "--hard",
+            "--json",
+        ],
+    )
+    .await;
+    out.assert_code(1);
+    let task = out.json();
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["result"]["messaging:ghost"]["status"], "error");
+    assert_eq!(task["result"]["messaging:seed-1"]["status"], "ok");
+    assert!(
+        out.stderr.contains("1 of 2 items failed in task "),
+        "{out:?}"
+    );
+
+    let human = run(&emu, ["users", "deactivate", "ghost", "user-2"]).await;
+    human.assert_code(1);
+    assert!(human.stdout.contains("ghost: error ("), "{human:?}");
+    assert!(human.stdout.contains("user-2: ok"), "{human:?}");
+}

@@ -104,6 +104,14 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
         )),
         "{human:?}"
     );
+    for field in [
+        "  error_type:  HardDeleteError",
+        "  description: channel is locked",
+        "  stack_trace: at delete.go:42",
+        "  version:     v5.1.0",
+    ] {
+        assert!(human.stderr.contains(field), "missing {field:?}: {human:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
