@@ -407,4 +407,124 @@ impl<T> WaitForTask<T> {
         let wait = self.inner;
         self.client.run(async move { wait.await })
     }
+
+    /// Watches the wait: an [`Iterator`] of [`crate::WatchEvent`]s, one per
+    /// poll, ending with [`crate::WatchEvent::Finished`] — the blocking twin
+    /// of [`crate::WaitForTask::watch`]. The wait runs on the client's runtime
+    /// thread; dropping the iterator cancels it (no further request).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), getstream::Error> {
+    /// use getstream::WatchEvent;
+    /// let client = getstream::blocking::Client::from_env()?;
+    /// for event in client.wait_for_task("task-id").watch() {
+    ///     match event {
+    ///         WatchEvent::Polled(seen) => eprintln!("poll {}: {:?}", seen.poll(), seen.status()),
+    ///         WatchEvent::Finished(outcome) => println!("{}", outcome?.status),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// [`next`](Iterator::next) panics when called inside an async runtime
+    /// (see the [module docs](self)), and resumes a panic of an `on_poll`
+    /// callback.
+    pub fn watch(self) -> WatchTask<T>
+    where
+        T: Send + 'static,
+    {
+        let (events, receiver) = mpsc::channel(1);
+        let stream = self.inner.watch();
+        let job: Job = Box::pin(async move {
+            use futures::StreamExt;
+            let mut stream = stream;
+            loop {
+                // The iterator was dropped: stop at once (dropping the stream
+                // cancels the wait, and the request in flight with it).
+                let next = tokio::select! {
+                    biased;
+                    () = events.closed() => return,
+                    next = AssertUnwindSafe(stream.next()).catch_unwind() => next,
+                };
+                let (item, last) = match next {
+                    Ok(Some(event)) => {
+                        let last = matches!(event, crate::WatchEvent::Finished(_));
+                        (WatchItem::Event(event), last)
+                    }
+                    Ok(None) => return,
+                    Err(panic) => (WatchItem::Panic(panic), true),
+                };
+                if events.send(item).await.is_err() || last {
+                    return;
+                }
+            }
+        });
+        let started = self.client.jobs.send(job).is_ok();
+        WatchTask {
+            events: receiver,
+            started,
+            done: false,
+            _client: self.client,
+        }
+    }
+}
+
+#[allow(clippy::large_enum_variant)] // one item in a channel of one
+enum WatchItem<T> {
+    Event(crate::WatchEvent<T>),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// A blocking watched wait, from [`WaitForTask::watch`]: an iterator of
+/// [`crate::WatchEvent`]s ending with the outcome.
+#[must_use = "iterators do nothing unless iterated"]
+pub struct WatchTask<T = Task> {
+    events: mpsc::Receiver<WatchItem<T>>,
+    started: bool,
+    done: bool,
+    /// Keeps the runtime thread alive while the iterator lives.
+    _client: Client,
+}
+
+impl<T> fmt::Debug for WatchTask<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("blocking::WatchTask")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Iterator for WatchTask<T> {
+    type Item = crate::WatchEvent<T>;
+
+    fn next(&mut self) -> Option<crate::WatchEvent<T>> {
+        if self.done {
+            return None;
+        }
+        assert!(
+            tokio::runtime::Handle::try_current().is_err(),
+            "getstream::blocking::WatchTask was iterated inside an async runtime, where blocking \
+             would stall or deadlock it; use the async getstream::WatchTask there"
+        );
+        if !self.started {
+            self.done = true;
+            return Some(crate::WatchEvent::Finished(Err(runtime_gone())));
+        }
+        match self.events.blocking_recv() {
+            Some(WatchItem::Event(event)) => {
+                self.done = matches!(event, crate::WatchEvent::Finished(_));
+                Some(event)
+            }
+            Some(WatchItem::Panic(panic)) => {
+                self.done = true;
+                std::panic::resume_unwind(panic)
+            }
+            None => {
+                self.done = true;
+                Some(crate::WatchEvent::Finished(Err(runtime_gone())))
+            }
+        }
+    }
 }

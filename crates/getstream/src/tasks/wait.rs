@@ -651,6 +651,15 @@ impl Poller {
             self.policy
                 .decide(poll, attempt, time_left, SystemTime::now(), sample)
         };
+        // The policy returns Abort only for errors; should it ever abort on a
+        // task, poll again rather than return an unfinished task.
+        let decision = match (decision, &outcome) {
+            (Decision::Abort, Ok(_)) if time_left.is_zero() => Decision::GiveUp,
+            (Decision::Abort, Ok(_)) => {
+                Decision::Sleep(self.policy.poll.delay_after(attempt).min(time_left))
+            }
+            (decision, _) => decision,
+        };
         let delay = match decision {
             Decision::Sleep(after) => Some(after),
             _ => None,
@@ -693,10 +702,10 @@ impl Poller {
                 }),
             },
             (Decision::GiveUp, outcome) => Step::Done(Err(self.timeout_error(now, outcome.err()))),
-            // The policy returns Abort only for errors, and Complete/TaskFailed
-            // only for tasks; these arms keep the match total without a panic.
+            // Complete/TaskFailed come only with tasks, and Abort on a task is
+            // rewritten above; these arms keep the match total without a panic.
             (_, Err(error)) => Step::Done(Err(error)),
-            (Decision::Abort, Ok(response)) => Step::Done(Ok(response.into_body())),
+            (Decision::Abort, Ok(_)) => Step::Done(Err(self.timeout_error(now, None))),
         }
     }
 

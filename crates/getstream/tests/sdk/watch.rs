@@ -159,3 +159,92 @@ async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
     assert!(events.next().await.is_none());
     assert_eq!(server.arrivals(start), [secs(0)]);
 }
+
+#[cfg(feature = "blocking")]
+mod blocking {
+    use super::*;
+    use getstream::blocking;
+
+    use super::super::support::{API_KEY, API_SECRET};
+
+    /// A scripted server on a runtime thread of its own (real time).
+    fn server(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let server = Server::start().await;
+                script(&server);
+                tx.send(server).unwrap();
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().unwrap()
+    }
+
+    fn client(server: &Server) -> blocking::Client {
+        blocking::Client::builder(API_KEY, API_SECRET)
+            .base_url(&server.url)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_blocking_watch_is_an_iterator_ending_with_the_outcome() {
+        let server = server(|s| {
+            s.task(
+                "t1",
+                [
+                    Reply::task("t1", "waiting"),
+                    Reply::task("t1", "running"),
+                    Reply::task("t1", "completed"),
+                ],
+            )
+        });
+        let events: Vec<WatchEvent> = client(&server)
+            .wait_for_task("t1")
+            .interval(Duration::from_millis(10))
+            .watch()
+            .collect();
+        let statuses: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                WatchEvent::Polled(p) => Some((p.poll(), p.status().cloned())),
+                WatchEvent::Finished(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                (1, Some(TaskStatus::Waiting)),
+                (2, Some(TaskStatus::Running))
+            ]
+        );
+        let Some(WatchEvent::Finished(Ok(task))) = events.into_iter().last() else {
+            panic!("no outcome");
+        };
+        assert_eq!(task.status, TaskStatus::Completed);
+        assert_eq!(server.requests().len(), 3);
+    }
+
+    #[test]
+    fn dropping_the_blocking_watch_stops_polling() {
+        let server = server(|s| s.task("t1", [Reply::task("t1", "running")]));
+        let mut events = client(&server)
+            .wait_for_task("t1")
+            .interval(Duration::from_millis(10))
+            .timeout(secs(60))
+            .watch();
+        assert!(matches!(events.next(), Some(WatchEvent::Polled(_))));
+        drop(events);
+        // At most a poll already under way when the iterator was dropped.
+        std::thread::sleep(Duration::from_millis(100));
+        let after_drop = server.requests().len();
+        assert!(after_drop <= 2, "{after_drop}");
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(server.requests().len(), after_drop, "polled after drop");
+    }
+}
