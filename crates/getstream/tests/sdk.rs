@@ -16,6 +16,6 @@ mod sdk {
     mod ops_blocking;
     mod polling;
     mod send_sync;
-    mod watch;
     mod wait;
+    mod watch;
 }
