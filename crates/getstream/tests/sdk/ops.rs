@@ -2,6 +2,7 @@
 //! emulator (on the test's runtime, on tokio's paused clock), and against the
 //! scripted server where the exact requests matter.
 
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -553,4 +554,32 @@ async fn bad_arguments_are_rejected_before_any_request() {
     assert_eq!(e.argument(), "cids");
     assert!(e.reason().contains("\"general\""), "{e}");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
+
+#[test]
+fn operations_handles_and_their_futures_are_send() {
+    fn send_sync<T: Send + Sync + 'static>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    let client = Client::new("key", "secret").unwrap();
+    let handle = TaskHandle::<ExportResult>::new(&client, "t1");
+    send_sync(&handle);
+    send_sync(&handle.wait());
+    send_sync(&client.chat());
+    send_sync(&ExportChannelsRequest::new(["messaging:a"]));
+    send(&handle.get());
+    send(&handle.wait().into_future());
+    send(
+        &client
+            .chat()
+            .export_channels(ExportChannelsRequest::new(["messaging:a"])),
+    );
+    send(
+        &client
+            .chat()
+            .delete_channels(DeleteChannelsRequest::new(["messaging:a"])),
+    );
+    send(&client.export_users(ExportUsersRequest::new(["u"])));
+    send(&client.delete_users(DeleteUsersRequest::new(["u"])));
+    send(&client.deactivate_users(DeactivateUsersRequest::new(["u"])));
+    send(&client.reactivate_users(ReactivateUsersRequest::new(["u"])));
 }

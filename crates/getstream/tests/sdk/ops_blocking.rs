@@ -210,3 +210,13 @@ fn bad_arguments_are_rejected_before_any_request() {
         assert!(e.is_invalid_argument(), "case {i}: {e}");
     }
 }
+
+#[test]
+fn blocking_handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<blocking::Chat>();
+    send_sync::<blocking::TaskHandle<getstream::ExportResult>>();
+    send_sync::<blocking::TaskStarted<getstream::DeleteUsersResult>>();
+    send_sync::<blocking::DeleteChannelsResponse>();
+    send_sync::<blocking::WaitForTask<getstream::DeleteChannelsResult>>();
+}
