@@ -18,6 +18,11 @@
 //! # Ok::<(), getstream::Error>(())
 //! ```
 //!
+//! Waits take the same knobs as the async ones — [`WaitForTask::policy`],
+//! timeouts, `on_poll` — plus [`WaitForTask::cancel_on`] to stop a wait from
+//! another thread (it ends with [`Error::Cancelled`], never a timeout) and
+//! [`WaitForTask::watch`], an iterator of poll events for a progress display.
+//!
 //! # Panics
 //!
 //! Calling a blocking method ([`Client::get_task`], [`WaitForTask::send`]) from
