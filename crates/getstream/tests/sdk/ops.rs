@@ -583,3 +583,67 @@ fn operations_handles_and_their_futures_are_send() {
     send(&client.deactivate_users(DeactivateUsersRequest::new(["u"])));
     send(&client.reactivate_users(ReactivateUsersRequest::new(["u"])));
 }
+
+#[tokio::test(start_paused = true)]
+async fn export_options_reach_the_server() {
+    let (emulator, client) = emulator().await;
+    client
+        .chat()
+        .delete_channels(DeleteChannelsRequest::new(["messaging:seed-3"]))
+        .await
+        .unwrap();
+    // A soft-deleted channel is exported only when asked for.
+    let request = ExportChannelsRequest::new(["messaging:seed-3"]);
+    let error = client
+        .chat()
+        .export_channels(request.clone())
+        .await
+        .unwrap()
+        .handle()
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(error.is_task(), "{error}");
+    let export = client
+        .chat()
+        .export_channels(
+            request
+                .clone()
+                .include_soft_deleted_channels(true)
+                .include_truncated_messages(true)
+                .clear_deleted_message_text(false)
+                .version("v2")
+                .format(getstream::ExportFormat::Json),
+        )
+        .await
+        .unwrap()
+        .handle()
+        .wait()
+        .await
+        .unwrap();
+    let file = download(&export.url).await;
+    assert_eq!(file["channels"][0]["channel"]["cid"], "messaging:seed-3");
+    assert_eq!(
+        file["channels"][0]["messages"].as_array().unwrap().len(),
+        10
+    );
+    assert!(
+        file.get("users").is_none(),
+        "export_users was not asked for"
+    );
+
+    // The emulator only writes JSON: its 400 comes back as an API error with
+    // the field named.
+    let error = client
+        .chat()
+        .export_channels(request.format(getstream::ExportFormat::Csv))
+        .await
+        .unwrap_err();
+    let Error::Api(e) = &error else {
+        panic!("expected an API error, got {error:?}");
+    };
+    assert_eq!(e.status_code(), 400);
+    assert_eq!(e.code(), 4);
+    assert!(e.exception_fields().contains_key("format"), "{e:?}");
+    emulator.shutdown().await;
+}
