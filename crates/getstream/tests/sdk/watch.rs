@@ -160,6 +160,66 @@ async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
     assert_eq!(server.arrivals(start), [secs(0)]);
 }
 
+#[tokio::test(start_paused = true)]
+async fn typed_waits_watch_and_batch_with_the_same_knobs() {
+    use getstream::{ExportResult, TaskHandle, WaitForTasks};
+    let server = Server::start().await;
+    for (id, running) in [("e1", 2), ("e2", 0), ("e3", 1)] {
+        let mut replies = vec![Reply::task(id, "running"); running];
+        replies.push(Reply::task(id, "completed").with(serde_json::json!({
+            "result": {"url": format!("https://example.invalid/{id}.json"), "rows": 3}
+        })));
+        server.task(id, replies);
+    }
+    let client = server.client();
+
+    // A typed watch: the same events, the outcome decoded.
+    let handle = TaskHandle::<ExportResult>::new(&client, "e1");
+    let events: Vec<WatchEvent<ExportResult>> = handle
+        .wait()
+        .policy(PollPolicy::backoff(secs(2), 2.0, secs(60)))
+        .watch()
+        .collect()
+        .await;
+    let times: Vec<Duration> = events
+        .iter()
+        .filter_map(|e| match e {
+            WatchEvent::Polled(p) => Some(p.elapsed()),
+            WatchEvent::Finished(_) => None,
+        })
+        .collect();
+    assert_eq!(times, [secs(0), secs(2)]);
+    let Some(WatchEvent::Finished(Ok(export))) = events.into_iter().last() else {
+        panic!("no typed outcome");
+    };
+    assert_eq!(export.url, "https://example.invalid/e1.json");
+    assert_eq!(export.extra["rows"], 3);
+
+    // Typed waits in a batch, in completion order.
+    let handles: Vec<TaskHandle<ExportResult>> = ["e2", "e3"]
+        .into_iter()
+        .map(|id| TaskHandle::new(&client, id))
+        .collect();
+    let done: Vec<(String, String)> =
+        WaitForTasks::from_waits(handles.iter().map(|h| h.wait().interval(secs(1))))
+            .map(|o| (o.task_id, o.result.unwrap().url))
+            .collect()
+            .await;
+    assert_eq!(
+        done,
+        [
+            (
+                "e2".to_owned(),
+                "https://example.invalid/e2.json".to_owned()
+            ),
+            (
+                "e3".to_owned(),
+                "https://example.invalid/e3.json".to_owned()
+            ),
+        ]
+    );
+}
+
 #[cfg(feature = "blocking")]
 mod blocking {
     use super::*;
