@@ -625,13 +625,15 @@ impl Poller {
             Duration::ZERO
         };
         let attempt = self.polls + 1;
-        let outcome = fetch(
+        // Boxed: the request's state lives on the heap only while it runs, so
+        // a sleeping wait stays small (thousands of waits at once).
+        let outcome = Box::pin(fetch(
             &self.client,
             &self.task_id,
             Some(self.deadline),
             budget,
             self.attempt_header.then_some(attempt),
-        )
+        ))
         .await;
         self.polls = attempt;
         if let Some(budget) = &self.budget {
