@@ -49,6 +49,15 @@ pub fn report_items(ctx: &Ctx, task: &Task) -> Result<(), CliError> {
             None => ctx.line(format!("{id}: {status}"))?,
         }
     }
+    check_items(task)
+}
+
+/// Fails with exit 1 when the completed task's result is a per-item map in which some items
+/// did not succeed.
+pub fn check_items(task: &Task) -> Result<(), CliError> {
+    let Some(items) = task.result.as_ref().and_then(render::item_results) else {
+        return Ok(());
+    };
     let failed = render::failed_items(&items);
     if failed > 0 {
         return Err(CliError::ItemsFailed {

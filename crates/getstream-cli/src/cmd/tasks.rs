@@ -6,7 +6,7 @@ use getstream::Task;
 use crate::cli::{Connection, WaitArgs};
 use crate::error::CliError;
 use crate::output::Ctx;
-use crate::{progress, render};
+use crate::{progress, render, start};
 
 /// `getstream tasks ...`
 #[derive(Debug, Args)]
@@ -27,7 +27,8 @@ pub enum TasksAction {
         /// The task id.
         id: String,
     },
-    /// Wait for a task to finish (exit 0 completed, 1 failed, 3 still running at the timeout).
+    /// Wait for a task to finish (exit 0 completed, 1 failed or some of its items failed, 3
+    /// still running at the timeout).
     Wait {
         /// The task id.
         id: String,
@@ -47,7 +48,9 @@ pub async fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<(), CliError> {
         }
         TasksAction::Wait { id, wait } => {
             let task = progress::wait(ctx, &client, &id, &wait, "wait").await?;
-            print_task(ctx, &task)
+            print_task(ctx, &task)?;
+            // The same verdict as the command that started the job would give.
+            start::check_items(&task)
         }
     }
 }

@@ -278,6 +278,14 @@ async fn items_that_fail_in_a_completed_job_exit_1_with_the_task_printed() {
         out.stderr.contains("1 of 2 items failed in task "),
         "{out:?}"
     );
+    // Waiting again on the same task gives the same verdict.
+    let id = task["task_id"].as_str().unwrap();
+    let again = run(&emu, ["tasks", "wait", id]).await;
+    again.assert_code(1);
+    assert!(
+        again.stdout.contains("messaging:ghost: error ("),
+        "{again:?}"
+    );
 
     let human = run(&emu, ["users", "deactivate", "ghost", "user-2"]).await;
     human.assert_code(1);
