@@ -90,3 +90,70 @@ async fn a_closed_stdout_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn getstream_emulator_prints_its_credentials_serves_and_stops_on_ctrl_c() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = tokio::process::Command::new(BIN)
+        .args([
+            "emulator",
+            "--addr",
+            "127.0.0.1:0",
+            "--seed",
+            "channels=1,messages=2,users=2",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut contract = Vec::new();
+    for _ in 0..3 {
+        contract.push(lines.next_line().await.unwrap().expect("a contract line"));
+    }
+    let base_url = contract[0]
+        .strip_prefix("base_url=")
+        .expect("base_url first");
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{contract:?}");
+    let key = contract[1]
+        .strip_prefix("api_key=")
+        .expect("api_key second");
+    let secret = contract[2]
+        .strip_prefix("api_secret=")
+        .expect("api_secret third");
+
+    // The printed credentials work: `getstream export channels` against it.
+    let out = tokio::process::Command::new(BIN)
+        .args([
+            "export",
+            "channels",
+            "messaging:seed-1",
+            "--json",
+            "--interval",
+            "100ms",
+        ])
+        .env("STREAM_API_KEY", key)
+        .env("STREAM_API_SECRET", secret)
+        .env("STREAM_BASE_URL", base_url)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let task: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(task["status"], "completed");
+
+    let pid = child.id().unwrap().to_string();
+    let kill = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "a graceful shutdown");
+}
