@@ -130,6 +130,9 @@
 //!
 //! The deadline is a promise: every sleep and every HTTP request is capped by
 //! the time left, so a server that stops answering cannot hold you past it.
+//! The final poll is sent [`LAST_POLL_BUDGET`] (100 ms) before the deadline,
+//! so a prompt answer is still seen; if the server stalls on it, the timeout
+//! error comes at the deadline itself.
 //! Transient poll errors (connection refused or reset, 5xx, 429) are retried
 //! inside the deadline, honouring `Retry-After` and `X-RateLimit-Reset`;
 //! `.abort_on_error(true)` restores the official SDKs' behaviour of giving up on
@@ -169,7 +172,8 @@
 //!     .wait_for_task("task-id")
 //!     .on_poll(move |seen| log.lock().unwrap().push(seen.elapsed().as_secs()))
 //!     .await?;
-//! assert_eq!(*polled_at.lock().unwrap(), [0, 1, 3, 7, 15]);
+//! // Delays 1, 1, 2, 4 s: the poll times double.
+//! assert_eq!(*polled_at.lock().unwrap(), [0, 1, 2, 4, 8]);
 //! # Ok(()) }
 //! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
 //! ```

@@ -17,8 +17,7 @@
 //! * `Request::new(method, segments) -> Result<Request>`: rejects empty, `.` and
 //!   `..` segments ([`Error::InvalidArgument`]) because no URL can carry them
 //!   as one segment. `.query(name, value)`, `.json(&body) -> Result<Request>`,
-//!   `.deadline(Option<tokio::time::Instant>)`, `.min_budget(Duration)`,
-//!   `.request_id(String)`.
+//!   `.deadline(Option<tokio::time::Instant>)`, `.request_id(String)`.
 //! * `Transport::send::<T: DeserializeOwned>(&self, Request) -> Result<Response<T>>`.
 //!
 //! Every request carries the `api_key` query parameter, `Authorization: <jwt>`
@@ -30,9 +29,8 @@
 //!
 //! The whole request — connect, send, and reading the complete body — runs under
 //! `tokio::time::timeout_at(limit)`, where `limit` is the earlier of
-//! `now + request timeout` and the request's deadline (but at least
-//! `now + min_budget`, which lets a poll made right at a wait's deadline get a
-//! short answer window). A server that hangs cannot hold the caller past it.
+//! `now + request timeout` and the request's deadline, never later. A server
+//! that hangs cannot hold the caller past it.
 //! Only tokio timers are used, so tests on tokio's paused clock are exact.
 //!
 //! # Failure mapping
@@ -115,7 +113,6 @@ pub(crate) struct Request {
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     deadline: Option<Instant>,
-    min_budget: Duration,
     request_id: Option<String>,
     headers: Vec<(&'static str, String)>,
 }
@@ -142,7 +139,6 @@ impl Request {
             query: Vec::new(),
             body: None,
             deadline: None,
-            min_budget: Duration::ZERO,
             request_id: None,
             headers: Vec::new(),
         })
@@ -168,12 +164,6 @@ impl Request {
     /// Caps the whole request at `deadline` (in addition to the request timeout).
     pub(crate) fn deadline(mut self, deadline: Option<Instant>) -> Request {
         self.deadline = deadline;
-        self
-    }
-
-    /// Gives the request at least this long even when the deadline is nearer.
-    pub(crate) fn min_budget(mut self, budget: Duration) -> Request {
-        self.min_budget = budget;
         self
     }
 
@@ -300,7 +290,7 @@ impl Transport {
             .checked_add(self.request_timeout)
             .unwrap_or_else(|| crate::tasks::wait::far_future(now));
         if let Some(deadline) = request.deadline {
-            limit = limit.min(deadline.max(now + request.min_budget));
+            limit = limit.min(deadline);
         }
         tracing::debug!(request = %what, %request_id, "sending");
         let exchange = async {

@@ -1,7 +1,5 @@
 //! `GET /api/v2/tasks/{id}`.
 
-use std::time::Duration;
-
 use http::Method;
 use tokio::time::Instant;
 
@@ -38,7 +36,7 @@ impl Client {
     ///
     /// As for [`get_task`](Client::get_task).
     pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
-        fetch(self, task_id, None, Duration::ZERO, None).await
+        fetch(self, task_id, None, None).await
     }
 }
 
@@ -61,19 +59,17 @@ pub(crate) fn validate_task_id(task_id: &str) -> Result<()> {
 /// ([`ClientBuilder::poll_attempt_header`](crate::ClientBuilder::poll_attempt_header)).
 pub const POLL_ATTEMPT_HEADER: &str = "x-stream-poll-attempt";
 
-/// One status request, capped by `deadline` (with at least `min_budget`);
+/// One status request, capped by `deadline`;
 /// `attempt` is sent in [`POLL_ATTEMPT_HEADER`] when given.
 pub(crate) async fn fetch(
     client: &Client,
     task_id: &str,
     deadline: Option<Instant>,
-    min_budget: Duration,
     attempt: Option<u32>,
 ) -> Result<Response<Task>> {
     validate_task_id(task_id)?;
-    let mut request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
-        .deadline(deadline)
-        .min_budget(min_budget);
+    let mut request =
+        Request::new(Method::GET, &["api", "v2", "tasks", task_id])?.deadline(deadline);
     if let Some(attempt) = attempt {
         request = request.header(POLL_ATTEMPT_HEADER, attempt.to_string());
     }

@@ -59,7 +59,7 @@ impl Budget {
     }
 
     /// Waits for this wait's turn to send a request, never past `deadline`
-    /// (the last poll of a wait is made at its deadline whatever the budget).
+    /// (a wait's final poll slot: that poll is made then whatever the budget).
     pub(crate) async fn acquire(&self, deadline: Instant) {
         let slot = {
             let mut state = self.lock();

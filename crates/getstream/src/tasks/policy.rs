@@ -14,8 +14,10 @@
 //!    (connection refused/reset, request timeout, 5xx, 408, 429) is retried after
 //!    the interval, or after the server's hint when longer: `Retry-After`, else —
 //!    on a 429 or a spent window — `X-RateLimit-Reset`.
-//! 4. Every sleep is clamped to the time left, so the last poll lands at the
-//!    deadline; with no time left the wait gives up (timeout).
+//! 4. Every sleep is clamped to the time left until the final poll slot,
+//!    [`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the deadline, so the
+//!    final poll is sent then (and cut off at the deadline); a poll that ends
+//!    at or after that slot, with the task unfinished, gives up (timeout).
 //!
 //! The base delay of rules 2 and 3 comes from the wait's [`PollPolicy`]: a
 //! fixed interval, or an exponential backoff, optionally jittered. Jitter is
@@ -35,7 +37,8 @@ use crate::models::{RateLimitInfo, Task, TaskStatus};
 /// The server's own hints always take precedence: after a `Retry-After`, or
 /// with a spent rate-limit window, the wait sleeps until the server allows the
 /// next request (when that is later than the policy's delay); every sleep is
-/// clamped to the time left, and the last poll lands at the deadline.
+/// clamped to the time left, and the final poll is sent
+/// [`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the deadline.
 ///
 /// Setters never fail; invalid knobs (a zero interval, a backoff factor below 1
 /// or not finite, a cap below the initial delay, a jitter outside `0..=1`) are
@@ -47,10 +50,12 @@ use crate::models::{RateLimitInfo, Task, TaskStatus};
 /// use std::time::Duration;
 /// use getstream::PollPolicy;
 ///
-/// // 1 s, 2 s, 4 s, 8 s, then every 30 s:
+/// // Delays 1 s, 1 s, 2 s, 4 s, 8 s, 16 s, then every 30 s:
+/// // polls at 0, 1, 2, 4, 8, 16, 32, 62 s.
 /// let backoff = PollPolicy::backoff(Duration::from_secs(1), 2.0, Duration::from_secs(30));
 /// assert_eq!(backoff.delay_after(1), Duration::from_secs(1));
-/// assert_eq!(backoff.delay_after(4), Duration::from_secs(8));
+/// assert_eq!(backoff.delay_after(2), Duration::from_secs(1));
+/// assert_eq!(backoff.delay_after(5), Duration::from_secs(8));
 /// assert_eq!(backoff.delay_after(10), Duration::from_secs(30));
 ///
 /// // Every 5 s: for hard deletes and exports, which take minutes.
@@ -94,9 +99,10 @@ impl PollPolicy {
         }
     }
 
-    /// Exponential backoff: the delay after the first poll is `initial`, each
-    /// next one `factor` times longer, never longer than `cap`. Polls land at
-    /// 0, 1, 3, 7, 15 s for `backoff(1 s, 2.0, 60 s)`.
+    /// Exponential backoff: the first retry comes `initial` after the first
+    /// poll, and each later delay is `factor` times the previous one, never
+    /// longer than `cap`. For `backoff(1 s, 2.0, 60 s)` the delays are 1, 1, 2,
+    /// 4, 8 s…, so the poll times double: 0, 1, 2, 4, 8, 16 s.
     ///
     /// `initial` and `cap` must be greater than zero, `cap >= initial`, and
     /// `factor` a finite number `>= 1.0` (1.0 is a fixed interval).
@@ -140,7 +146,8 @@ impl PollPolicy {
     }
 
     /// The policy's delay after the `poll`-th poll (from 1), before jitter and
-    /// server hints.
+    /// server hints. For a backoff: `initial` after polls 1 and 2, then
+    /// `initial × factor^(poll − 2)`, capped.
     pub fn delay_after(&self, poll: u32) -> Duration {
         match self.schedule {
             Schedule::Fixed(interval) => interval,
@@ -149,7 +156,9 @@ impl PollPolicy {
                 factor,
                 cap,
             } => {
-                let steps = poll.saturating_sub(1).min(i32::MAX as u32) as i32;
+                // Delays initial, initial, initial·factor, initial·factor², …:
+                // with factor 2 the poll times double (0, 1, 2, 4, 8 s).
+                let steps = poll.saturating_sub(2).min(i32::MAX as u32) as i32;
                 let secs = initial.as_secs_f64() * factor.powi(steps);
                 if !secs.is_finite() || secs >= cap.as_secs_f64() {
                     cap
@@ -269,7 +278,9 @@ pub(crate) struct Policy {
 
 impl Policy {
     /// Decides what follows `poll`, the `attempt`-th poll (from 1), with
-    /// `time_left` until the deadline, `now` the wall-clock time (for
+    /// `time_left` until the final poll slot
+    /// ([`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the deadline;
+    /// zero once it has come), `now` the wall-clock time (for
     /// `X-RateLimit-Reset`, sent as Unix seconds) and `sample` a uniform random
     /// number in `[0, 1)` for the jitter.
     pub(crate) fn decide(
@@ -542,11 +553,21 @@ mod tests {
     fn backoff_grows_by_the_factor_up_to_the_cap() {
         let p = PollPolicy::backoff(S(1), 2.0, S(30));
         let delays: Vec<_> = (1..=8).map(|n| p.delay_after(n)).collect();
-        assert_eq!(delays, [S(1), S(2), S(4), S(8), S(16), S(30), S(30), S(30)]);
+        assert_eq!(delays, [S(1), S(1), S(2), S(4), S(8), S(16), S(30), S(30)]);
+        // The poll times double: 0, 1, 2, 4, 8, 16 s.
+        let times: Vec<_> = (1..=5)
+            .scan(Duration::ZERO, |t, n| {
+                *t += p.delay_after(n);
+                Some(*t)
+            })
+            .collect();
+        assert_eq!(times, [S(1), S(2), S(4), S(8), S(16)]);
         // Huge poll numbers saturate at the cap instead of overflowing.
         assert_eq!(p.delay_after(u32::MAX), S(30));
         let gentle = PollPolicy::backoff(Duration::from_millis(500), 1.5, S(10));
-        assert_eq!(gentle.delay_after(3), Duration::from_millis(1125));
+        assert_eq!(gentle.delay_after(2), Duration::from_millis(500));
+        assert_eq!(gentle.delay_after(3), Duration::from_millis(750));
+        assert_eq!(gentle.delay_after(4), Duration::from_millis(1125));
         // Factor 1 is a fixed interval.
         let flat = PollPolicy::backoff(S(3), 1.0, S(3));
         assert_eq!(flat.delay_after(1), S(3));
@@ -637,12 +658,14 @@ mod tests {
             )
         };
         assert_eq!(decide(1, S(100)), Decision::Sleep(S(1)));
-        assert_eq!(decide(4, S(100)), Decision::Sleep(S(8)));
-        assert_eq!(decide(4, S(5)), Decision::Sleep(S(5)));
+        assert_eq!(decide(2, S(100)), Decision::Sleep(S(1)));
+        assert_eq!(decide(5, S(100)), Decision::Sleep(S(8)));
+        assert_eq!(decide(5, S(5)), Decision::Sleep(S(5)));
+        assert_eq!(decide(5, S(0)), Decision::GiveUp);
         // Errors follow the same schedule; a longer server hint wins.
         let e = Error::from(api(StatusCode::BAD_GATEWAY));
         assert_eq!(
-            p.decide(Poll::Error(&e), 3, S(100), now(), 0.0),
+            p.decide(Poll::Error(&e), 4, S(100), now(), 0.0),
             Decision::Sleep(S(4))
         );
         let mut throttled = api(StatusCode::TOO_MANY_REQUESTS);

@@ -30,9 +30,14 @@ use crate::transport::Response;
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Default time limit of a wait.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The answer window of the last poll, made at the deadline: a wait can end at
-/// most this much after its deadline, and only when the server stalls on
-/// exactly that last poll. Every earlier request is cut off at the deadline.
+/// The answer window of a wait's final poll: when the next poll would come
+/// later than this before the deadline, the final poll is sent this long
+/// before it instead, so that a prompt answer is still seen. Every request,
+/// that one included, is cut off at the deadline: a wait never ends past its
+/// deadline (a server that answers `running` and then stalls yields the
+/// timeout error at the deadline itself). A poll that ends less than this
+/// before the deadline with the task unfinished ends the wait (timeout); a
+/// timeout shorter than this still makes its one poll at once.
 pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 
 /// A client's defaults for every wait (set on its builder).
@@ -70,9 +75,11 @@ impl WaitDefaults {
 ///
 /// Resolves to the completed [`Task`], or:
 /// * [`Error::Task`] when the task failed;
-/// * [`Error::Transport`] with `is_timeout()` when the deadline passed (the
-///   task may still be running: wait again on the same id to resume — the error
-///   carries the id and the last status seen);
+/// * [`Error::Transport`] with `is_timeout()` when the deadline passed, or
+///   when the final poll (sent [`LAST_POLL_BUDGET`] before it) saw the task
+///   unfinished — never later than the deadline (the task may still be
+///   running: wait again on the same id to resume — the error carries the id
+///   and the last status seen);
 /// * [`Error::Cancelled`] when the wait's [cancellation token](Self::cancel_on)
 ///   was cancelled (never a timeout);
 /// * the poll's own error when it is permanent (400, 401, 403, 404,
@@ -612,18 +619,15 @@ impl Poller {
         }
     }
 
-    /// Makes one status request (capped by the deadline) and decides what next.
+    /// Makes one status request (capped by the deadline) and decides what next:
+    /// after a poll ending at `t` whose policy delay gives the next poll at
+    /// `n`, sleep until `n` if that is before the final poll slot
+    /// ([`LAST_POLL_BUDGET`] before the deadline), else until that slot if `t`
+    /// is before it, else give up.
     async fn poll(&mut self) -> Step {
         if let Some(budget) = &self.budget {
-            budget.acquire(self.deadline).await;
+            budget.acquire(self.last_poll_at()).await;
         }
-        // Polls before the deadline are capped by it; the last poll, made at the
-        // deadline, gets a short window to be answered.
-        let budget = if Instant::now() >= self.deadline {
-            LAST_POLL_BUDGET
-        } else {
-            Duration::ZERO
-        };
         let attempt = self.polls + 1;
         // Boxed: the request's state lives on the heap only while it runs, so
         // a sleeping wait stays small (thousands of waits at once).
@@ -631,7 +635,6 @@ impl Poller {
             &self.client,
             &self.task_id,
             Some(self.deadline),
-            budget,
             self.attempt_header.then_some(attempt),
         ))
         .await;
@@ -640,7 +643,9 @@ impl Poller {
             budget.observe(&outcome);
         }
         let now = Instant::now();
-        let time_left = self.deadline.saturating_duration_since(now);
+        // The time left until the final poll slot: zero once it has come, so
+        // that a poll ending then (or later) ends the wait.
+        let time_left = self.last_poll_at().saturating_duration_since(now);
         let decision = {
             let poll = match &outcome {
                 Ok(response) => super::policy::Poll::Task {
@@ -709,6 +714,15 @@ impl Poller {
             (_, Err(error)) => Step::Done(Err(error)),
             (Decision::Abort, Ok(_)) => Step::Done(Err(self.timeout_error(now, None))),
         }
+    }
+
+    /// When the final poll is sent: [`LAST_POLL_BUDGET`] before the deadline
+    /// (the start, for a timeout shorter than that).
+    fn last_poll_at(&self) -> Instant {
+        self.deadline
+            .checked_sub(LAST_POLL_BUDGET)
+            .unwrap_or(self.started)
+            .max(self.started)
     }
 
     fn timeout_error(&self, now: Instant, last_error: Option<Error>) -> Error {

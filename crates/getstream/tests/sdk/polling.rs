@@ -14,6 +14,10 @@ const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
+const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
 fn running_then_completed(server: &Server, id: &str, running: usize) {
     let mut replies = vec![Reply::task(id, "running"); running];
     replies.push(Reply::task(id, "completed"));
@@ -21,7 +25,7 @@ fn running_then_completed(server: &Server, id: &str, running: usize) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn backoff_polls_at_0_1_3_7_15_seconds() {
+async fn backoff_polls_at_0_1_2_4_8_seconds() {
     let server = Server::start().await;
     running_then_completed(&server, "t1", 4);
     let start = Instant::now();
@@ -34,12 +38,12 @@ async fn backoff_polls_at_0_1_3_7_15_seconds() {
     assert_eq!(task.status, TaskStatus::Completed);
     assert_eq!(
         server.arrivals(start),
-        [secs(0), secs(1), secs(3), secs(7), secs(15)]
+        [secs(0), secs(1), secs(2), secs(4), secs(8)]
     );
 }
 
 #[tokio::test(start_paused = true)]
-async fn backoff_stops_growing_at_its_cap_and_the_last_poll_lands_at_the_deadline() {
+async fn backoff_stops_growing_at_its_cap_and_the_final_poll_comes_before_the_deadline() {
     let server = Server::start().await;
     server.task("t1", [Reply::task("t1", "running")]);
     let start = Instant::now();
@@ -51,18 +55,22 @@ async fn backoff_stops_growing_at_its_cap_and_the_last_poll_lands_at_the_deadlin
         .await
         .unwrap_err();
     assert!(e.is_timeout(), "{e}");
+    // Delays 1, 1, 2, 4, then the cap (4 s); the next poll would be at 20 s,
+    // past the deadline, so the final one is sent 100 ms before it.
     assert_eq!(
         server.arrivals(start),
         [
             secs(0),
             secs(1),
-            secs(3),
-            secs(7),
-            secs(11),
-            secs(15),
-            secs(17)
+            secs(2),
+            secs(4),
+            secs(8),
+            secs(12),
+            secs(16),
+            ms(16_900)
         ]
     );
+    assert_eq!(start.elapsed(), ms(16_900));
 }
 
 #[tokio::test(start_paused = true)]
@@ -162,14 +170,15 @@ async fn client_defaults_apply_to_every_wait_and_a_wait_overrides_them() {
         .build()
         .unwrap();
 
-    // The client's policy and timeout: polls at 0, 2, 8, then the deadline (10 s).
+    // The client's policy and timeout: delays 2, 2, 6 s give polls at 0, 2,
+    // 4; the next (10 s) is not before the final poll slot, 9.9 s.
     server.task("t1", [Reply::task("t1", "running")]);
     let start = Instant::now();
     let e = client.wait_for_task("t1").await.unwrap_err();
     assert!(e.is_timeout(), "{e}");
     assert_eq!(
         server.arrivals(start),
-        [secs(0), secs(2), secs(8), secs(10)]
+        [secs(0), secs(2), secs(4), ms(9900)]
     );
 
     // The wait's own interval and timeout win.
@@ -188,7 +197,10 @@ async fn client_defaults_apply_to_every_wait_and_a_wait_overrides_them() {
         .await
         .unwrap_err();
     assert!(e.is_timeout(), "{e}");
-    assert_eq!(server.arrivals(start), [secs(0), secs(1), secs(2), secs(3)]);
+    assert_eq!(
+        server.arrivals(start),
+        [secs(0), secs(1), secs(2), ms(2900)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -210,10 +222,10 @@ async fn server_hints_win_over_the_policy() {
         .policy(PollPolicy::backoff(secs(1), 2.0, secs(60)))
         .await
         .unwrap();
-    // 0; +1 (backoff); +10 (Retry-After beats the backoff's 2 s); +4 (backoff).
+    // 0; +1 (backoff); +10 (Retry-After beats the backoff's 1 s); +2 (backoff).
     assert_eq!(
         server.arrivals(start),
-        [secs(0), secs(1), secs(11), secs(15)]
+        [secs(0), secs(1), secs(11), secs(13)]
     );
 }
 

@@ -235,7 +235,7 @@ async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_retry_after_beyond_the_deadline_is_clamped_to_it() {
+async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
     let server = Server::start().await;
     server.task(
         "t1",
@@ -248,8 +248,9 @@ async fn a_retry_after_beyond_the_deadline_is_clamped_to_it() {
         .timeout(secs(5))
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(5));
-    assert_eq!(server.arrivals(start), [secs(0), secs(5)]);
+    // The final poll is sent 100 ms before the deadline; its 429 ends the wait.
+    assert_eq!(server.arrivals(start), [secs(0), ms(4900)]);
+    assert_eq!(start.elapsed(), ms(4900));
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };
@@ -365,9 +366,13 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
         .timeout(secs(3))
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(3));
-    // First poll at once, then every second; the last one lands at the deadline.
-    assert_eq!(server.arrivals(start), [secs(0), secs(1), secs(2), secs(3)]);
+    // First poll at once, then every second; the final one is sent 100 ms
+    // before the deadline, and its answer ends the wait.
+    assert_eq!(
+        server.arrivals(start),
+        [secs(0), secs(1), secs(2), ms(2900)]
+    );
+    assert_eq!(start.elapsed(), ms(2900));
     assert!(e.is_timeout() && e.is_transport());
     assert_eq!(e.task_id(), Some("t1"));
     let Error::Transport(t) = &e else {
@@ -379,7 +384,7 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
         Some(&TaskStatus::Unknown("Suspended".into()))
     );
     assert_eq!(t.polls(), Some(4));
-    assert_eq!(t.elapsed(), Some(secs(3)));
+    assert_eq!(t.elapsed(), Some(ms(2900)));
     assert!(t.last_error().is_none());
     let text = e.to_string();
     assert!(
@@ -390,7 +395,7 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_last_sleep_is_cut_to_land_on_the_deadline() {
+async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
     let server = Server::start().await;
     server.task("t1", [Reply::task("t1", "running")]);
     let start = Instant::now();
@@ -402,9 +407,9 @@ async fn the_last_sleep_is_cut_to_land_on_the_deadline() {
         .unwrap_err();
     assert_eq!(
         server.arrivals(start),
-        [ms(0), ms(1000), ms(2000), ms(2500)]
+        [ms(0), ms(1000), ms(2000), ms(2400)]
     );
-    assert_eq!(start.elapsed(), ms(2500));
+    assert_eq!(start.elapsed(), ms(2400));
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };
@@ -412,7 +417,7 @@ async fn the_last_sleep_is_cut_to_land_on_the_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_task_finishing_at_the_deadline_is_still_seen() {
+async fn a_task_finishing_by_the_final_poll_is_still_seen() {
     let server = Server::start().await;
     server.task(
         "t1",
@@ -430,7 +435,8 @@ async fn a_task_finishing_at_the_deadline_is_still_seen() {
         .await
         .unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
-    assert_eq!(start.elapsed(), secs(2));
+    assert_eq!(server.arrivals(start), [secs(0), secs(1), ms(1900)]);
+    assert_eq!(start.elapsed(), ms(1900));
 }
 
 #[tokio::test(start_paused = true)]
@@ -469,11 +475,13 @@ async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
         .await
         .unwrap_err();
     assert!(e.is_timeout());
+    // Shorter than LAST_POLL_BUDGET: the one poll is still made at once.
+    assert_eq!(server.arrivals(start), [ms(0)]);
     assert_eq!(start.elapsed(), ms(50));
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_last_poll_at_the_deadline_gets_a_short_answer_window() {
+async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
     let server = Server::start().await;
     server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
     let start = Instant::now();
@@ -483,9 +491,12 @@ async fn the_last_poll_at_the_deadline_gets_a_short_answer_window() {
         .timeout(secs(1))
         .await
         .unwrap_err();
-    assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
-    assert_eq!(start.elapsed(), secs(1) + getstream::LAST_POLL_BUDGET);
+    // The final poll is sent LAST_POLL_BUDGET before the deadline and cut off
+    // at the deadline itself: not a millisecond later.
     assert_eq!(getstream::LAST_POLL_BUDGET, ms(100));
+    assert_eq!(server.arrivals(start), [secs(0), ms(900)]);
+    assert_eq!(start.elapsed(), secs(1));
+    assert!(e.is_timeout(), "{e}");
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };
@@ -493,6 +504,7 @@ async fn the_last_poll_at_the_deadline_gets_a_short_answer_window() {
     assert!(t.last_error().is_some_and(Error::is_timeout));
 
     // Answered within the window: the task is seen.
+    let server = Server::start().await;
     server.task(
         "t2",
         [
@@ -508,7 +520,27 @@ async fn the_last_poll_at_the_deadline_gets_a_short_answer_window() {
         .await
         .unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
-    assert_eq!(start.elapsed(), ms(1040));
+    assert_eq!(server.arrivals(start), [secs(0), ms(900)]);
+    assert_eq!(start.elapsed(), ms(940));
+
+    // Answered too late (150 ms after it was sent): cut off at the deadline.
+    let server = Server::start().await;
+    server.task(
+        "t3",
+        [
+            Reply::task("t3", "running"),
+            Reply::task("t3", "completed").delayed(ms(150)),
+        ],
+    );
+    let start = Instant::now();
+    let e = server
+        .client()
+        .wait_for_task("t3")
+        .timeout(secs(1))
+        .await
+        .unwrap_err();
+    assert!(e.is_timeout(), "{e}");
+    assert_eq!(start.elapsed(), secs(1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -568,7 +600,8 @@ async fn connection_resets_do_not_end_the_wait() {
         .timeout(secs(3))
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(3));
+    // Polls at 0, 1, 2 s and the final one at 2.9 s, each reset at once.
+    assert_eq!(start.elapsed(), ms(2900));
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };
@@ -603,7 +636,8 @@ async fn refused_connections_do_not_end_the_wait() {
         .timeout(secs(2))
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(2));
+    // Polls at 0 and 1 s and the final one at 1.9 s, each refused at once.
+    assert_eq!(start.elapsed(), ms(1900));
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };
@@ -627,8 +661,8 @@ async fn an_absolute_deadline_is_honoured() {
         .await
         .unwrap_err();
     assert!(e.is_timeout());
-    assert_eq!(start.elapsed(), ms(1750));
-    assert_eq!(server.arrivals(start), [ms(0), ms(1000), ms(1750)]);
+    assert_eq!(server.arrivals(start), [ms(0), ms(1000), ms(1650)]);
+    assert_eq!(start.elapsed(), ms(1650));
 
     // A deadline later than the default timeout replaces it…
     let start = Instant::now();
@@ -639,7 +673,7 @@ async fn an_absolute_deadline_is_honoured() {
         .deadline((start + secs(90)).into_std())
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(90));
+    assert_eq!(start.elapsed(), ms(89_900));
     assert!(e.is_timeout());
     // …and with both, the earlier one wins.
     let start = Instant::now();
@@ -650,7 +684,7 @@ async fn an_absolute_deadline_is_honoured() {
         .deadline((start + secs(90)).into_std())
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), secs(1));
+    assert_eq!(start.elapsed(), ms(900));
 }
 
 #[tokio::test(start_paused = true)]
@@ -659,7 +693,8 @@ async fn the_default_timeout_is_60_seconds() {
     server.task("t1", [Reply::task("t1", "running")]);
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
-    assert_eq!(start.elapsed(), secs(60));
+    // Polls every second from 0 to 59 s, then the final one at 59.9 s.
+    assert_eq!(start.elapsed(), ms(59_900));
     let Error::Transport(t) = &e else {
         panic!("{e}")
     };

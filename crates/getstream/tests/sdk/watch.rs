@@ -106,17 +106,23 @@ async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
         .watch()
         .collect()
         .await;
-    // Polls at 0, 1, 3, then the last one at the deadline (5 s) ends the wait.
+    // Polls at 0, 1, 2, 4 s; the next would be at 6 s, past the deadline, so
+    // the final one is sent at 4.9 s and its answer ends the wait.
     let times: Vec<Duration> = events
         .iter()
         .filter_map(seen)
         .map(|(_, elapsed, ..)| elapsed)
         .collect();
-    assert_eq!(times, [secs(0), secs(1), secs(3)]);
+    assert_eq!(times, [secs(0), secs(1), secs(2), secs(4)]);
     let Some(WatchEvent::Finished(Err(e))) = events.into_iter().last() else {
         panic!("no outcome");
     };
     assert!(e.is_timeout(), "{e}");
+    let getstream::Error::Transport(t) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(t.polls(), Some(5));
+    assert_eq!(t.elapsed(), Some(Duration::from_millis(4900)));
 
     let before = server.requests().len();
     let mut events = client.watch_task("");
