@@ -131,8 +131,8 @@
 //! The deadline is a promise: every sleep and every HTTP request is capped by
 //! the time left, so a server that stops answering cannot hold you past it.
 //! The final poll is sent [`LAST_POLL_BUDGET`] (100 ms) before the deadline,
-//! so a prompt answer is still seen; if the server stalls on it, the timeout
-//! error comes at the deadline itself.
+//! so a prompt answer is still seen; the timeout error comes at the deadline
+//! itself — never before it, and never after it, even if the server stalls.
 //! Transient poll errors (connection refused or reset, 5xx, 429) are retried
 //! inside the deadline, honouring `Retry-After` and `X-RateLimit-Reset`;
 //! `.abort_on_error(true)` restores the official SDKs' behaviour of giving up on

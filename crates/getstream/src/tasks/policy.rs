@@ -17,7 +17,8 @@
 //! 4. Every sleep is clamped to the time left until the final poll slot,
 //!    [`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the deadline, so the
 //!    final poll is sent then (and cut off at the deadline); a poll that ends
-//!    at or after that slot, with the task unfinished, gives up (timeout).
+//!    at or after that slot, with the task unfinished, gives up (the loop
+//!    reports the timeout at the deadline itself, not before).
 //!
 //! The base delay of rules 2 and 3 comes from the wait's [`PollPolicy`]: a
 //! fixed interval, or an exponential backoff, optionally jittered. Jitter is

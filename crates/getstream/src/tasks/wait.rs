@@ -35,8 +35,9 @@ pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// before it instead, so that a prompt answer is still seen. Every request,
 /// that one included, is cut off at the deadline: a wait never ends past its
 /// deadline (a server that answers `running` and then stalls yields the
-/// timeout error at the deadline itself). A poll that ends less than this
-/// before the deadline with the task unfinished ends the wait (timeout); a
+/// timeout error at the deadline itself). When a poll that ends less than this
+/// before the deadline sees the task unfinished, no further poll is made and
+/// the timeout error comes at the deadline: never before it, never after. A
 /// timeout shorter than this still makes its one poll at once.
 pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 
@@ -75,11 +76,11 @@ impl WaitDefaults {
 ///
 /// Resolves to the completed [`Task`], or:
 /// * [`Error::Task`] when the task failed;
-/// * [`Error::Transport`] with `is_timeout()` when the deadline passed, or
-///   when the final poll (sent [`LAST_POLL_BUDGET`] before it) saw the task
-///   unfinished — never later than the deadline (the task may still be
-///   running: wait again on the same id to resume — the error carries the id
-///   and the last status seen);
+/// * [`Error::Transport`] with `is_timeout()` at the deadline, when the
+///   final poll (sent [`LAST_POLL_BUDGET`] before it) saw the task unfinished
+///   or got no answer — neither earlier nor later than the deadline (the task
+///   may still be running: wait again on the same id to resume — the error
+///   carries the id and the last status seen);
 /// * [`Error::Cancelled`] when the wait's [cancellation token](Self::cancel_on)
 ///   was cancelled (never a timeout);
 /// * the poll's own error when it is permanent (400, 401, 403, 404,
@@ -708,7 +709,13 @@ impl Poller {
                     next_poll_in: after,
                 }),
             },
-            (Decision::GiveUp, outcome) => Step::Done(Err(self.timeout_error(now, outcome.err()))),
+            (Decision::GiveUp, outcome) => {
+                // The final poll was answered before the deadline: the wait
+                // still lasts its whole time (giving up early would break the
+                // promise the other way), then reports the timeout.
+                tokio::time::sleep_until(self.deadline).await;
+                Step::Done(Err(self.timeout_error(Instant::now(), outcome.err())))
+            }
             // Complete/TaskFailed come only with tasks, and Abort on a task is
             // rewritten above; these arms keep the match total without a panic.
             (_, Err(error)) => Step::Done(Err(error)),
