@@ -383,3 +383,8 @@ pub use tasks::wait::{
 /// ecosystem's vocabulary for cooperative cancellation).
 pub use tokio_util::sync::CancellationToken;
 pub use transport::Response;
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
