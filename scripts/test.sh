@@ -12,7 +12,15 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+# rustdoc's warnings fail through -D warnings; cargo's own (e.g. a doc output
+# collision) only print, so look for them too.
+doc_log=$(mktemp)
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked 2>&1 | tee "$doc_log"
+if grep -q '^warning' "$doc_log"; then
+  echo "cargo doc printed warnings" >&2
+  exit 1
+fi
+rm -f "$doc_log"
 echo "== cargo test"
 cargo test --workspace --locked
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
