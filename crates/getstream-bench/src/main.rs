@@ -1,0 +1,233 @@
+//! `getstream-bench`: measures the `getstream` SDK and the emulator on loopback, side by
+//! side with Stream's official Python SDK, and prints a markdown table.
+//!
+//! Run everything with `scripts/bench.sh` (builds `--release`, sets up the Python
+//! virtualenv, runs `getstream-bench all`). The subcommands other than `all` are the
+//! single measurements that `all` runs in child processes, so that CPU time and memory
+//! are those of one client process only. Not run by CI (it takes minutes).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+
+mod child;
+mod detect;
+mod emu;
+mod load;
+mod measure;
+mod overshoot;
+mod report;
+mod roundtrip;
+mod waits;
+
+/// Errors of the bench: reported, never panicked.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "getstream-bench",
+    about = "Benchmarks of the getstream SDK and emulator (loopback only)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// The emulator to talk to, for the single measurements (same variables as the SDK).
+#[derive(Debug, clap::Args)]
+struct TargetArgs {
+    #[arg(long, env = "STREAM_BASE_URL")]
+    base_url: String,
+    #[arg(long, env = "STREAM_API_KEY")]
+    api_key: String,
+    #[arg(long, env = "STREAM_API_SECRET", hide_env_values = true)]
+    api_secret: String,
+}
+
+impl TargetArgs {
+    fn target(&self) -> emu::Target {
+        emu::Target {
+            base_url: self.base_url.clone(),
+            api_key: self.api_key.clone(),
+            api_secret: self.api_secret.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Everything: starts the emulator (release binary), runs each bench, prints the table.
+    All(report::AllArgs),
+    /// Bench 1, one client: sequential get_task round trips.
+    Roundtrip {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Clients to measure, taking turns (comma-separated).
+        #[arg(long = "impl", value_enum, value_delimiter = ',', required = true)]
+        which: Vec<roundtrip::Impl>,
+        #[arg(long)]
+        task_id: String,
+        #[arg(long, default_value_t = 20_000)]
+        n: u32,
+        #[arg(long, default_value_t = 500)]
+        warmup: u32,
+        /// Turns the clients take (each makes n / chunks calls per turn).
+        #[arg(long, default_value_t = 20)]
+        chunks: u32,
+        /// Run the client on a current-thread runtime instead of a multi-thread one.
+        #[arg(long)]
+        current_thread: bool,
+    },
+    /// Bench 2, ours: concurrent waits on scripted tasks `{prefix}0..{prefix}{n-1}`.
+    Waits {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[arg(long)]
+        prefix: String,
+        #[arg(long, default_value_t = 10_000)]
+        n: u32,
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        stagger: Duration,
+        #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+        /// Count polls and poll errors (an on_poll callback per wait) and report them.
+        #[arg(long)]
+        diagnose: bool,
+    },
+    /// Bench 3, ours: waits with a timeout on a task whose status requests hang.
+    Overshoot {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[arg(long)]
+        task_id: String,
+        #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
+    /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
+    Load {
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        phase: Duration,
+        #[arg(long, default_value_t = 2)]
+        rounds: u32,
+    },
+}
+
+fn async_runtime() -> Result<tokio::runtime::Runtime, BoxError> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn run(cmd: Cmd) -> Result<Value, BoxError> {
+    match cmd {
+        Cmd::All(args) => report::all(args).map(|()| Value::Null),
+        Cmd::Roundtrip {
+            target,
+            which,
+            task_id,
+            n,
+            warmup,
+            chunks,
+            current_thread,
+        } => {
+            let rt = if current_thread {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+            } else {
+                async_runtime()?
+            };
+            rt.block_on(roundtrip::run(
+                &target.target(),
+                &which,
+                &task_id,
+                n,
+                warmup,
+                chunks,
+            ))
+        }
+        Cmd::Waits {
+            target,
+            prefix,
+            n,
+            stagger,
+            timeout,
+            diagnose,
+        } => async_runtime()?.block_on(waits::run(
+            &target.target(),
+            &prefix,
+            n,
+            stagger,
+            timeout,
+            diagnose,
+        )),
+        Cmd::Overshoot {
+            target,
+            task_id,
+            timeout,
+            runs,
+        } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
+        Cmd::Load {
+            connections,
+            phase,
+            rounds,
+        } => load::run(connections, phase, rounds),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let is_all = matches!(cli.command, Cmd::All(_));
+    match run(cli.command) {
+        Ok(value) => {
+            if !is_all {
+                println!("{value}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if is_all {
+                eprintln!("getstream-bench: {e}");
+            } else {
+                println!("{}", serde_json::json!({"error": e.to_string()}));
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command that runs this binary with `args`, against `target`.
+fn self_command(target: &emu::Target, args: &[&str]) -> Result<Command, BoxError> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .args(args)
+        .env("STREAM_BASE_URL", &target.base_url)
+        .env("STREAM_API_KEY", &target.api_key)
+        .env("STREAM_API_SECRET", &target.api_secret);
+    Ok(command)
+}
+
+/// A command that runs `python script args`, against `target`.
+fn python_command(
+    python: &PathBuf,
+    script: PathBuf,
+    target: &emu::Target,
+    args: &[&str],
+) -> Command {
+    let mut command = Command::new(python);
+    command
+        .arg(script)
+        .args(args)
+        .env("STREAM_BASE_URL", &target.base_url)
+        .env("STREAM_API_KEY", &target.api_key)
+        .env("STREAM_API_SECRET", &target.api_secret)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    command
+}

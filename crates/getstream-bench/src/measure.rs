@@ -1,0 +1,83 @@
+//! Process-level measurements of the current process: CPU time (getrusage) and
+//! memory (`/proc/self/status`, Linux).
+
+use std::time::Duration;
+
+use nix::sys::resource::{UsageWho, getrusage};
+
+/// User + system CPU time this process has used so far.
+pub fn cpu_time() -> Duration {
+    match getrusage(UsageWho::RUSAGE_SELF) {
+        Ok(usage) => timeval(usage.user_time()) + timeval(usage.system_time()),
+        Err(_) => Duration::ZERO,
+    }
+}
+
+fn timeval(tv: nix::sys::time::TimeVal) -> Duration {
+    let secs = u64::try_from(tv.tv_sec()).unwrap_or(0);
+    let micros = u64::try_from(tv.tv_usec()).unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_micros(micros)
+}
+
+/// Peak resident set size in KiB (`ru_maxrss`, which Linux reports in KiB).
+pub fn max_rss_kib() -> u64 {
+    getrusage(UsageWho::RUSAGE_SELF)
+        .ok()
+        .and_then(|u| u64::try_from(u.max_rss()).ok())
+        .unwrap_or(0)
+}
+
+/// A `kB` field of `/proc/self/status` (e.g. `VmRSS`, `VmHWM`), in KiB.
+pub fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().trim_end_matches("kB").trim().parse().ok()
+    })
+}
+
+/// Current resident set size in KiB.
+pub fn rss_kib() -> u64 {
+    proc_status_kib("VmRSS").unwrap_or(0)
+}
+
+/// Peak resident set size in KiB: `VmHWM`, or `ru_maxrss` where that is missing.
+pub fn peak_rss_kib() -> u64 {
+    proc_status_kib("VmHWM").unwrap_or_else(max_rss_kib)
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_own_memory_and_cpu() {
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert!(x != 1);
+        assert!(rss_kib() > 0);
+        assert!(peak_rss_kib() >= rss_kib());
+        assert!(max_rss_kib() > 0);
+        assert!(cpu_time() > Duration::ZERO);
+    }
+
+    #[test]
+    fn quantiles_pick_ranks() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 1.0), 5.0);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
+}

@@ -1,0 +1,114 @@
+//! Bench 2: many concurrent `wait_for_task` calls from this process; memory and CPU.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use crate::emu::Target;
+use crate::{BoxError, measure};
+
+/// Waits on the tasks `{prefix}0..{prefix}{n-1}` at once, started in 1000 batches
+/// spread evenly over `stagger` (as a program that starts tasks one after another
+/// would); each wait polls every second for at most `timeout`.
+///
+/// With `diagnose`, each wait also counts its polls and failed polls (an `on_poll`
+/// callback, which costs a little memory) and the slowest wait is reported.
+pub async fn run(
+    target: &Target,
+    prefix: &str,
+    n: u32,
+    stagger: Duration,
+    timeout: Duration,
+    diagnose: bool,
+) -> Result<Value, BoxError> {
+    let polls = Arc::new(AtomicU64::new(0));
+    let poll_errors = Arc::new(Mutex::new(Vec::<String>::new()));
+    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
+        .base_url(&target.base_url)
+        .build()?;
+    // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
+    client.get_task(&format!("{prefix}0")).await?;
+    let baseline_kib = measure::rss_kib();
+    let cpu0 = measure::cpu_time();
+    let t0 = Instant::now();
+
+    let mut set = JoinSet::new();
+    let batch = n.div_ceil(1000).max(1);
+    let batches = n.div_ceil(batch).max(1);
+    let mut future_bytes = 0;
+    let mut started = 0;
+    for b in 0..batches {
+        tokio::time::sleep_until((t0 + stagger * b / batches).into()).await;
+        for _ in 0..batch.min(n - started) {
+            let mut wait = client
+                .wait_for_task(format!("{prefix}{started}"))
+                .timeout(timeout);
+            if diagnose {
+                let (polls, errors) = (polls.clone(), poll_errors.clone());
+                wait = wait.on_poll(move |seen| {
+                    polls.fetch_add(1, Ordering::Relaxed);
+                    if let Some(e) = seen.error() {
+                        let mut errors = errors.lock().unwrap_or_else(|p| p.into_inner());
+                        if errors.len() < 5 {
+                            errors.push(format!(
+                                "{} at {:.3}s: {e}",
+                                seen.task_id(),
+                                seen.elapsed().as_secs_f64()
+                            ));
+                        }
+                    }
+                });
+            }
+            let wait = wait.into_future();
+            future_bytes = std::mem::size_of_val(&*wait);
+            set.spawn(async move {
+                let t = Instant::now();
+                (wait.await, t.elapsed())
+            });
+            started += 1;
+        }
+    }
+    let (mut ok, mut failed) = (0u32, 0u32);
+    let mut first_error = None;
+    let mut slowest = Duration::ZERO;
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((result, took)) => {
+                slowest = slowest.max(took);
+                match result {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        failed += 1;
+                        first_error.get_or_insert_with(|| e.to_string());
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    let wall = t0.elapsed();
+    let cpu = measure::cpu_time().saturating_sub(cpu0);
+    let peak_kib = measure::peak_rss_kib();
+    Ok(json!({
+        "impl": "ours",
+        "n": n,
+        "completed": ok,
+        "failed": failed,
+        "first_error": first_error,
+        "baseline_kib": baseline_kib,
+        "peak_kib": peak_kib,
+        "future_bytes": future_bytes,
+        "slowest_wait_s": slowest.as_secs_f64(),
+        "polls": diagnose.then(|| polls.load(Ordering::Relaxed)),
+        "poll_errors": diagnose.then(|| poll_errors.lock().map(|e| e.clone()).unwrap_or_default()),
+        "per_wait_bytes": (peak_kib.saturating_sub(baseline_kib) as f64) * 1024.0 / f64::from(n),
+        "cpu_s": cpu.as_secs_f64(),
+        "wall_s": wall.as_secs_f64(),
+    }))
+}
