@@ -24,10 +24,8 @@ pub async fn run(
         let t0 = Instant::now();
         let result = client.wait_for_task(task_id).timeout(timeout).await;
         let elapsed = t0.elapsed();
-        if let Err(getstream::Error::Transport(e)) = &result {
-            if e.is_timeout() {
-                timeouts += 1;
-            }
+        if matches!(&result, Err(getstream::Error::Transport(e)) if e.is_timeout()) {
+            timeouts += 1;
         }
         overshoots.push((elapsed.as_secs_f64() - timeout.as_secs_f64()) * 1e3);
     }
