@@ -1,6 +1,7 @@
 //! Handlers of Stream's API: data endpoints, task producers and the task status endpoint.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -15,9 +16,10 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::shapes;
-use crate::state::{EmulatorState, read, write};
+use crate::state::{AppState, EmulatorState, read, write};
 use crate::store::{
-    DeleteMode, DeleteUsersPlan, parse_cid, valid_channel_id, valid_channel_type, valid_user_id,
+    AppData, DeleteMode, DeleteUsersPlan, parse_cid, valid_channel_id, valid_channel_type,
+    valid_user_id,
 };
 use crate::tasks::{JobKind, TaskError, TaskResult};
 
@@ -58,6 +60,21 @@ fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, ApiError> {
         .map_err(|_| ApiError::field(field, format!("must be an RFC 3339 timestamp, got {s:?}")))
 }
 
+/// Checks a list: present and 1..=max items.
+fn check_list<T>(field: &str, items: Option<Vec<T>>, max: usize) -> Result<Vec<T>, ApiError> {
+    let items = items.ok_or_else(|| ApiError::field(field, "is a required field"))?;
+    if items.is_empty() {
+        return Err(ApiError::field(field, "must contain at least 1 item"));
+    }
+    if items.len() > max {
+        return Err(ApiError::field(
+            field,
+            format!("must contain at most {max} items, got {}", items.len()),
+        ));
+    }
+    Ok(items)
+}
+
 /// Checks a list of ids: present, 1..=max, each valid; returns them deduplicated in order.
 fn check_ids(
     field: &str,
@@ -66,16 +83,7 @@ fn check_ids(
     valid: fn(&str) -> bool,
     what: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let ids = ids.ok_or_else(|| ApiError::field(field, "is a required field"))?;
-    if ids.is_empty() {
-        return Err(ApiError::field(field, "must contain at least 1 item"));
-    }
-    if ids.len() > max {
-        return Err(ApiError::field(
-            field,
-            format!("must contain at most {max} items, got {}", ids.len()),
-        ));
-    }
+    let ids = check_list(field, ids, max)?;
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(ids.len());
     for (i, id) in ids.into_iter().enumerate() {
@@ -108,6 +116,36 @@ fn status_map(results: BTreeMap<String, Result<(), String>>) -> Value {
 
 fn task_started(task_id: String) -> Response {
     created(json!({ "task_id": task_id, "duration": duration() }))
+}
+
+/// Checks `user_ids` (1..=max valid user ids), deduplicated in order.
+fn check_user_ids(ids: Option<Vec<String>>, max: usize) -> Result<Vec<String>, ApiError> {
+    check_ids("user_ids", ids, max, valid_user_id, "user id")
+}
+
+/// Checks an optional user id field (e.g. `created_by_id`): when set, a valid user id.
+fn check_optional_user_id(field: &str, id: Option<&str>) -> Result<(), ApiError> {
+    if id.is_some_and(|id| !valid_user_id(id)) {
+        return Err(ApiError::field(field, "is not a valid user id"));
+    }
+    Ok(())
+}
+
+/// Submits a job of `items` items that changes the app's data and reports a per-item status
+/// map as its result; returns the task id.
+fn submit_status_job(
+    state: &EmulatorState,
+    app: &Arc<AppState>,
+    kind: JobKind,
+    items: usize,
+    work: impl FnOnce(&mut AppData) -> BTreeMap<String, Result<(), String>> + Send + 'static,
+) -> String {
+    state.submit_job(
+        app,
+        kind,
+        items,
+        Box::new(move |app| Ok(TaskResult::Json(status_map(work(&mut write(&app.data)))))),
+    )
 }
 
 // ---------------------------------------------------------------- tasks
@@ -670,6 +708,23 @@ fn valid_cid(s: &str) -> bool {
     parse_cid(s).is_some()
 }
 
+/// Applies `delete` to each cid: an error for a channel it did not find.
+fn each_channel(
+    cids: &[String],
+    mut delete: impl FnMut(&str) -> bool,
+) -> BTreeMap<String, Result<(), String>> {
+    cids.iter()
+        .map(|cid| {
+            let r = if delete(cid) {
+                Ok(())
+            } else {
+                Err(format!("channel {cid} does not exist"))
+            };
+            (cid.clone(), r)
+        })
+        .collect()
+}
+
 /// `POST /api/v2/chat/channels/delete`: soft at once, hard in a task.
 pub(crate) async fn delete_channels(
     State(state): State<EmulatorState>,
@@ -684,42 +739,20 @@ pub(crate) async fn delete_channels(
         "channel cid (type:id)",
     )?;
     let hard = req.hard_delete.unwrap_or(false);
-    let mut results = BTreeMap::new();
-    {
+    let soft = {
         let mut data = write(&app.data);
-        for cid in &cids {
-            let r = if data.soft_delete_channel(cid) {
-                Ok(())
-            } else {
-                Err(format!("channel {cid} does not exist"))
-            };
-            results.insert(cid.clone(), r);
-        }
-    }
-    let result = status_map(results);
+        each_channel(&cids, |cid| data.soft_delete_channel(cid))
+    };
+    let result = status_map(soft);
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let items = cids.len();
-    let task_id = state.submit_job(
+    let task_id = submit_status_job(
+        &state,
         &app,
         JobKind::DeleteChannels,
-        items,
-        Box::new(move |app| {
-            let mut data = write(&app.data);
-            let results = cids
-                .iter()
-                .map(|cid| {
-                    let r = if data.hard_delete_channel(cid) {
-                        Ok(())
-                    } else {
-                        Err(format!("channel {cid} does not exist"))
-                    };
-                    (cid.clone(), r)
-                })
-                .collect();
-            Ok(TaskResult::Json(status_map(results)))
-        }),
+        cids.len(),
+        move |data| each_channel(&cids, |cid| data.hard_delete_channel(cid)),
     );
     Ok(created(
         json!({ "task_id": task_id, "result": result, "duration": duration() }),
@@ -805,22 +838,7 @@ pub(crate) async fn export_channels(
     Authed(app): Authed,
     ApiJson(req): ApiJson<ExportChannelsRequest>,
 ) -> Result<Response, ApiError> {
-    let items = req
-        .channels
-        .ok_or_else(|| ApiError::field("channels", "is a required field"))?;
-    if items.is_empty() {
-        return Err(ApiError::field("channels", "must contain at least 1 item"));
-    }
-    if items.len() > MAX_CHANNELS {
-        return Err(ApiError::field(
-            "channels",
-            format!(
-                "must contain at most {MAX_CHANNELS} items, got {}",
-                items.len()
-            ),
-        ));
-    }
-    let specs = items
+    let specs = check_list("channels", req.channels, MAX_CHANNELS)?
         .into_iter()
         .enumerate()
         .map(|(i, item)| check_export_item(i, item))
@@ -923,13 +941,7 @@ pub(crate) async fn export_users(
     Authed(app): Authed,
     ApiJson(req): ApiJson<ExportUsersRequest>,
 ) -> Result<Response, ApiError> {
-    let ids = check_ids(
-        "user_ids",
-        req.user_ids,
-        MAX_EXPORT_USERS,
-        valid_user_id,
-        "user id",
-    )?;
+    let ids = check_user_ids(req.user_ids, MAX_EXPORT_USERS)?;
     let st = state.clone();
     let task_id = state.submit_job(
         &app,
@@ -1004,13 +1016,7 @@ pub(crate) async fn delete_users(
     Authed(app): Authed,
     ApiJson(req): ApiJson<DeleteUsersRequest>,
 ) -> Result<Response, ApiError> {
-    let ids = check_ids(
-        "user_ids",
-        req.user_ids,
-        MAX_USERS,
-        valid_user_id,
-        "user id",
-    )?;
+    let ids = check_user_ids(req.user_ids, MAX_USERS)?;
     let plan = DeleteUsersPlan {
         user: Some(
             mode("user", req.user, &["soft", "pruning", "hard"])?.unwrap_or(DeleteMode::Soft),
@@ -1019,23 +1025,10 @@ pub(crate) async fn delete_users(
         conversations: mode("conversations", req.conversations, &["soft", "hard"])?,
     };
     mode("calls", req.calls, &["soft", "hard"])?;
-    if let Some(owner) = &req.new_channel_owner_id
-        && !valid_user_id(owner)
-    {
-        return Err(ApiError::field(
-            "new_channel_owner_id",
-            "is not a valid user id",
-        ));
-    }
-    let task_id = state.submit_job(
-        &app,
-        JobKind::DeleteUsers,
-        ids.len(),
-        Box::new(move |app| {
-            let results = write(&app.data).delete_users(&ids, plan);
-            Ok(TaskResult::Json(status_map(results)))
-        }),
-    );
+    check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
+    let task_id = submit_status_job(&state, &app, JobKind::DeleteUsers, ids.len(), move |data| {
+        data.delete_users(&ids, plan)
+    });
     Ok(task_started(task_id))
 }
 
@@ -1053,30 +1046,16 @@ pub(crate) async fn deactivate_users(
     Authed(app): Authed,
     ApiJson(req): ApiJson<DeactivateUsersRequest>,
 ) -> Result<Response, ApiError> {
-    let ids = check_ids(
-        "user_ids",
-        req.user_ids,
-        MAX_USERS,
-        valid_user_id,
-        "user id",
-    )?;
-    if req
-        .created_by_id
-        .as_deref()
-        .is_some_and(|c| !valid_user_id(c))
-    {
-        return Err(ApiError::field("created_by_id", "is not a valid user id"));
-    }
+    let ids = check_user_ids(req.user_ids, MAX_USERS)?;
+    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
     let mark_messages = req.mark_messages_deleted.unwrap_or(false);
     let _ = req.mark_channels_deleted;
-    let task_id = state.submit_job(
+    let task_id = submit_status_job(
+        &state,
         &app,
         JobKind::DeactivateUsers,
         ids.len(),
-        Box::new(move |app| {
-            let results = write(&app.data).deactivate_users(&ids, mark_messages);
-            Ok(TaskResult::Json(status_map(results)))
-        }),
+        move |data| data.deactivate_users(&ids, mark_messages),
     );
     Ok(task_started(task_id))
 }
@@ -1095,30 +1074,16 @@ pub(crate) async fn reactivate_users(
     Authed(app): Authed,
     ApiJson(req): ApiJson<ReactivateUsersRequest>,
 ) -> Result<Response, ApiError> {
-    let ids = check_ids(
-        "user_ids",
-        req.user_ids,
-        MAX_USERS,
-        valid_user_id,
-        "user id",
-    )?;
-    if req
-        .created_by_id
-        .as_deref()
-        .is_some_and(|c| !valid_user_id(c))
-    {
-        return Err(ApiError::field("created_by_id", "is not a valid user id"));
-    }
+    let ids = check_user_ids(req.user_ids, MAX_USERS)?;
+    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
     let restore = req.restore_messages.unwrap_or(false);
     let _ = req.restore_channels;
-    let task_id = state.submit_job(
+    let task_id = submit_status_job(
+        &state,
         &app,
         JobKind::ReactivateUsers,
         ids.len(),
-        Box::new(move |app| {
-            let results = write(&app.data).reactivate_users(&ids, restore);
-            Ok(TaskResult::Json(status_map(results)))
-        }),
+        move |data| data.reactivate_users(&ids, restore),
     );
     Ok(task_started(task_id))
 }

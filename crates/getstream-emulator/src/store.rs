@@ -345,28 +345,7 @@ impl AppData {
         ids: &[String],
         mark_messages_deleted: bool,
     ) -> BTreeMap<String, Result<(), String>> {
-        let t = now();
-        let mut out = BTreeMap::new();
-        for id in ids {
-            let Some(u) = self.users.get_mut(id) else {
-                out.insert(id.clone(), Err(format!("user {id} does not exist")));
-                continue;
-            };
-            u.deactivated_at = Some(t);
-            u.updated_at = t;
-            if mark_messages_deleted {
-                for m in self
-                    .channels
-                    .values_mut()
-                    .flat_map(|c| c.messages.iter_mut())
-                    .filter(|m| &m.user_id == id)
-                {
-                    m.deleted_at.get_or_insert(t);
-                }
-            }
-            out.insert(id.clone(), Ok(()));
-        }
-        out
+        self.set_deactivated(ids, true, mark_messages_deleted)
     }
 
     /// Reactivates users (optionally restoring their soft-deleted messages).
@@ -375,6 +354,17 @@ impl AppData {
         ids: &[String],
         restore_messages: bool,
     ) -> BTreeMap<String, Result<(), String>> {
+        self.set_deactivated(ids, false, restore_messages)
+    }
+
+    /// Deactivates (`deactivated`) or reactivates users; with `messages`, also soft-deletes
+    /// (keeping an earlier deletion time) or restores their messages.
+    fn set_deactivated(
+        &mut self,
+        ids: &[String],
+        deactivated: bool,
+        messages: bool,
+    ) -> BTreeMap<String, Result<(), String>> {
         let t = now();
         let mut out = BTreeMap::new();
         for id in ids {
@@ -382,16 +372,20 @@ impl AppData {
                 out.insert(id.clone(), Err(format!("user {id} does not exist")));
                 continue;
             };
-            u.deactivated_at = None;
+            u.deactivated_at = deactivated.then_some(t);
             u.updated_at = t;
-            if restore_messages {
+            if messages {
                 for m in self
                     .channels
                     .values_mut()
                     .flat_map(|c| c.messages.iter_mut())
                     .filter(|m| &m.user_id == id)
                 {
-                    m.deleted_at = None;
+                    m.deleted_at = if deactivated {
+                        Some(m.deleted_at.unwrap_or(t))
+                    } else {
+                        None
+                    };
                 }
             }
             out.insert(id.clone(), Ok(()));
