@@ -154,10 +154,13 @@ pub fn all(args: AllArgs) -> Result<(), BoxError> {
             &polls,
         ],
     )?;
-    put(
-        "rt_ours_mt",
-        child::run_json(cmd, "bench 1 (ours, multi-thread runtime)", cap_rust),
-    );
+    let v = child::run_json(cmd, "bench 1 (ours, multi-thread runtime)", cap_rust).and_then(|v| {
+        v["results"]
+            .get(0)
+            .cloned()
+            .ok_or_else(|| "no result".into())
+    });
+    put("rt_ours_mt", v);
     let v = match py(
         "roundtrip.py",
         &["--task-id", "roundtrip-task", "--n", &polls],
