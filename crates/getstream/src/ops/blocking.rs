@@ -1,20 +1,19 @@
 //! The blocking mirror of the task-starting operations (re-exported from
 //! [`crate::blocking`]).
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::blocking::{Client, WaitForTask};
 use crate::error::Result;
 use crate::models::Task;
 use crate::ops::{
-    DeactivateUsersRequest, DeleteChannelsRequest, DeleteChannelsResult, DeleteUsersRequest,
-    DeleteUsersResult, ExportChannelsRequest, ExportResult, ExportUsersRequest, ItemResult,
-    ReactivateUsersRequest, decode_result,
+    DeactivateUsersRequest, DeleteChannelsRequest, DeleteUsersRequest, DeleteUsersResult,
+    ExportChannelsRequest, ExportResult, ExportUsersRequest, ReactivateUsersRequest, decode_result,
 };
 
 impl Client {
@@ -36,9 +35,7 @@ impl Client {
     ///
     /// When called inside an async runtime (see the [module docs](crate::blocking)).
     pub fn export_users(&self, request: ExportUsersRequest) -> Result<TaskStarted<ExportResult>> {
-        let client = self.async_client().clone();
-        let started = self.run(async move { client.export_users(request).await })?;
-        Ok(TaskStarted::from_async(self, started))
+        self.start(|client| async move { client.export_users(request).await })
     }
 
     /// Deletes users; see [`crate::Client::delete_users`].
@@ -54,9 +51,7 @@ impl Client {
         &self,
         request: DeleteUsersRequest,
     ) -> Result<TaskStarted<DeleteUsersResult>> {
-        let client = self.async_client().clone();
-        let started = self.run(async move { client.delete_users(request).await })?;
-        Ok(TaskStarted::from_async(self, started))
+        self.start(|client| async move { client.delete_users(request).await })
     }
 
     /// Deactivates users; see [`crate::Client::deactivate_users`].
@@ -69,9 +64,7 @@ impl Client {
     ///
     /// When called inside an async runtime (see the [module docs](crate::blocking)).
     pub fn deactivate_users(&self, request: DeactivateUsersRequest) -> Result<TaskStarted<Value>> {
-        let client = self.async_client().clone();
-        let started = self.run(async move { client.deactivate_users(request).await })?;
-        Ok(TaskStarted::from_async(self, started))
+        self.start(|client| async move { client.deactivate_users(request).await })
     }
 
     /// Reactivates users; see [`crate::Client::reactivate_users`].
@@ -84,9 +77,25 @@ impl Client {
     ///
     /// When called inside an async runtime (see the [module docs](crate::blocking)).
     pub fn reactivate_users(&self, request: ReactivateUsersRequest) -> Result<TaskStarted<Value>> {
-        let client = self.async_client().clone();
-        let started = self.run(async move { client.reactivate_users(request).await })?;
-        Ok(TaskStarted::from_async(self, started))
+        self.start(|client| async move { client.reactivate_users(request).await })
+    }
+}
+
+impl Client {
+    /// Runs an async operation that starts a task, and mirrors its answer.
+    fn start<T, F>(&self, op: impl FnOnce(crate::Client) -> F) -> Result<TaskStarted<T>>
+    where
+        T: 'static,
+        F: Future<Output = Result<crate::TaskStarted<T>>> + Send + 'static,
+    {
+        let started = self.run(op(self.async_client().clone()))?;
+        Ok(TaskStarted {
+            task_id: started.task_id,
+            duration: started.duration,
+            extra: started.extra,
+            client: self.clone(),
+            marker: PhantomData,
+        })
     }
 }
 
@@ -136,112 +145,20 @@ impl Chat {
         &self,
         request: ExportChannelsRequest,
     ) -> Result<TaskStarted<ExportResult>> {
-        let chat = self.client.async_client().chat();
-        let started = self
-            .client
-            .run(async move { chat.export_channels(request).await })?;
-        Ok(TaskStarted::from_async(&self.client, started))
+        self.client
+            .start(|client| async move { client.chat().export_channels(request).await })
     }
 }
 
-/// What an operation that starts a task answered; see [`crate::TaskStarted`].
-#[derive(Serialize)]
-#[non_exhaustive]
-pub struct TaskStarted<T> {
-    /// The id of the task that was started.
-    pub task_id: String,
-    /// The server's time for the request.
-    pub duration: String,
-    /// Any other field of the response, as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    handle: TaskHandle<T>,
-}
+task_started!(
+    /// What an operation that starts a task answered; see [`crate::TaskStarted`].
+    Client
+);
 
-impl<T> TaskStarted<T> {
-    fn from_async(client: &Client, started: crate::TaskStarted<T>) -> Self {
-        let handle = TaskHandle {
-            client: client.clone(),
-            inner: started.handle(),
-        };
-        TaskStarted {
-            task_id: started.task_id,
-            duration: started.duration,
-            extra: started.extra,
-            handle,
-        }
-    }
-
-    /// A handle on the started task.
-    pub fn handle(&self) -> TaskHandle<T> {
-        self.handle.clone()
-    }
-
-    /// The handle, consuming the response.
-    pub fn into_handle(self) -> TaskHandle<T> {
-        self.handle
-    }
-}
-
-impl<T> Clone for TaskStarted<T> {
-    fn clone(&self) -> Self {
-        TaskStarted {
-            task_id: self.task_id.clone(),
-            duration: self.duration.clone(),
-            extra: self.extra.clone(),
-            handle: self.handle.clone(),
-        }
-    }
-}
-
-impl<T> fmt::Debug for TaskStarted<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskStarted")
-            .field("task_id", &self.task_id)
-            .field("duration", &self.duration)
-            .field("extra", &self.extra)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What delete channels answered at once; see [`crate::DeleteChannelsResponse`].
-#[derive(Clone, Serialize)]
-#[non_exhaustive]
-pub struct DeleteChannelsResponse {
-    /// The task removing the channels, when the server started one (hard delete).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_id: Option<String>,
-    /// The immediate outcome per cid.
-    pub result: BTreeMap<String, ItemResult>,
-    /// The server's time for the request.
-    pub duration: String,
-    /// Any other field of the response, as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    client: Client,
-}
-
-impl fmt::Debug for DeleteChannelsResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeleteChannelsResponse")
-            .field("task_id", &self.task_id)
-            .field("result", &self.result)
-            .field("duration", &self.duration)
-            .field("extra", &self.extra)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DeleteChannelsResponse {
-    /// A handle on the background task, when one was started (hard delete).
-    pub fn task(&self) -> Option<TaskHandle<DeleteChannelsResult>> {
-        self.task_id
-            .as_ref()
-            .map(|id| TaskHandle::new(&self.client, id.clone()))
-    }
-}
+delete_channels_response!(
+    /// What delete channels answered at once; see [`crate::DeleteChannelsResponse`].
+    Client
+);
 
 /// A blocking typed handle on one task; see [`crate::TaskHandle`].
 pub struct TaskHandle<T> {

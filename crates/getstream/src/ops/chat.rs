@@ -1,7 +1,6 @@
 //! Chat operations: delete channels, export channels.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::ser::{Error as _, SerializeMap};
@@ -11,8 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{
-    DeleteChannelsResult, ExportResult, ItemResult, MAX_CHANNELS, StartedWire, TaskHandle,
-    TaskStarted, lenient_string, post,
+    ExportResult, ItemResult, MAX_CHANNELS, OpRequest, TaskHandle, TaskStarted, check_count,
+    lenient_string, send, start,
 };
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
@@ -51,13 +50,7 @@ impl Chat {
         &self,
         request: DeleteChannelsRequest,
     ) -> Result<DeleteChannelsResponse> {
-        request.validate()?;
-        let wire: DeleteChannelsWire = post(
-            &self.client,
-            &["api", "v2", "chat", "channels", "delete"],
-            &request,
-        )
-        .await?;
+        let wire: DeleteChannelsWire = send(&self.client, &request).await?;
         Ok(DeleteChannelsResponse {
             task_id: wire.task_id.filter(|id| !id.is_empty()),
             result: wire.result,
@@ -82,14 +75,7 @@ impl Chat {
         &self,
         request: ExportChannelsRequest,
     ) -> Result<TaskStarted<ExportResult>> {
-        request.validate()?;
-        let wire: StartedWire = post(
-            &self.client,
-            &["api", "v2", "chat", "export_channels"],
-            &request,
-        )
-        .await?;
-        Ok(wire.into_started(&self.client))
+        start(&self.client, &request).await
     }
 }
 
@@ -117,20 +103,6 @@ fn check_parts(channel_type: &str, id: &str) -> std::result::Result<(), &'static
     }
     if bad(id) {
         return Err("channel id must be non-empty, without spaces");
-    }
-    Ok(())
-}
-
-fn check_count(argument: &str, count: usize, max: usize) -> Result<()> {
-    if count == 0 {
-        return Err(InvalidArgumentError::new(argument, "must not be empty").into());
-    }
-    if count > max {
-        return Err(InvalidArgumentError::new(
-            argument,
-            format!("has {count} entries; at most {max} are allowed"),
-        )
-        .into());
     }
     Ok(())
 }
@@ -175,8 +147,12 @@ impl DeleteChannelsRequest {
     pub fn cids(&self) -> &[String] {
         &self.cids
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for DeleteChannelsRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "chat", "channels", "delete"];
+
+    fn validate(&self) -> Result<()> {
         check_count("cids", self.cids.len(), MAX_CHANNELS)?;
         for cid in &self.cids {
             check_cid("cids", cid)?;
@@ -197,48 +173,14 @@ struct DeleteChannelsWire {
     extra: Map<String, Value>,
 }
 
-/// What delete channels answered at once.
-///
-/// The per-cid [`result`](Self::result) is immediate; a hard delete also
-/// carries a `task_id` ([`task`](Self::task)) for the removal that runs in the
-/// background. Serializes to the fields as sent.
-#[derive(Clone, Serialize)]
-#[non_exhaustive]
-pub struct DeleteChannelsResponse {
-    /// The task removing the channels, when the server started one (hard delete).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_id: Option<String>,
-    /// The immediate outcome per cid.
-    pub result: BTreeMap<String, ItemResult>,
-    /// The server's time for the request.
-    pub duration: String,
-    /// Any other field of the response, as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    client: Client,
-}
-
-impl fmt::Debug for DeleteChannelsResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeleteChannelsResponse")
-            .field("task_id", &self.task_id)
-            .field("result", &self.result)
-            .field("duration", &self.duration)
-            .field("extra", &self.extra)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DeleteChannelsResponse {
-    /// A handle on the background task, when one was started (hard delete); its
-    /// wait resolves to the per-cid [`DeleteChannelsResult`].
-    pub fn task(&self) -> Option<TaskHandle<DeleteChannelsResult>> {
-        self.task_id
-            .as_ref()
-            .map(|id| TaskHandle::new(&self.client, id.clone()))
-    }
-}
+delete_channels_response!(
+    /// What delete channels answered at once.
+    ///
+    /// The per-cid [`result`](Self::result) is immediate; a hard delete also
+    /// carries a `task_id` ([`task`](Self::task)) for the removal that runs in the
+    /// background. Serializes to the fields as sent.
+    Client
+);
 
 // ---- export channels -------------------------------------------------------------
 
@@ -525,8 +467,12 @@ impl ExportChannelsRequest {
     pub fn channels(&self) -> &[ChannelRef] {
         &self.channels
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for ExportChannelsRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "chat", "export_channels"];
+
+    fn validate(&self) -> Result<()> {
         check_count("channels", self.channels.len(), MAX_CHANNELS)?;
         for channel in &self.channels {
             channel.validate()?;

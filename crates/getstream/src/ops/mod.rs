@@ -22,6 +22,8 @@ use crate::models::Task;
 use crate::tasks::wait::WaitForTask;
 use crate::transport::Request;
 
+#[macro_use]
+mod macros;
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 mod chat;
@@ -45,60 +47,14 @@ pub const MAX_EXPORT_USERS: usize = 25;
 /// request.
 pub const MAX_USERS: usize = 100;
 
-/// What an operation that starts a task answered at once: the task's id, and a
-/// [`TaskHandle`] to wait for its typed result `T`.
-///
-/// Serializes to the fields the server sent (`task_id`, `duration`, and any
-/// other field, kept in [`extra`](Self::extra)).
-#[derive(Serialize)]
-#[non_exhaustive]
-pub struct TaskStarted<T> {
-    /// The id of the task that was started.
-    pub task_id: String,
-    /// The server's time for the request, e.g. `"1.2ms"`.
-    pub duration: String,
-    /// Any other field of the response, as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    client: Client,
-    #[serde(skip)]
-    marker: PhantomData<fn() -> T>,
-}
-
-impl<T> Clone for TaskStarted<T> {
-    fn clone(&self) -> Self {
-        TaskStarted {
-            task_id: self.task_id.clone(),
-            duration: self.duration.clone(),
-            extra: self.extra.clone(),
-            client: self.client.clone(),
-            marker: PhantomData,
-        }
-    }
-}
-
-impl<T> fmt::Debug for TaskStarted<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskStarted")
-            .field("task_id", &self.task_id)
-            .field("duration", &self.duration)
-            .field("extra", &self.extra)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> TaskStarted<T> {
-    /// A handle on the started task, to read its status or wait for its result.
-    pub fn handle(&self) -> TaskHandle<T> {
-        TaskHandle::new(&self.client, self.task_id.clone())
-    }
-
-    /// The handle, consuming the response.
-    pub fn into_handle(self) -> TaskHandle<T> {
-        TaskHandle::new(&self.client, self.task_id)
-    }
-}
+task_started!(
+    /// What an operation that starts a task answered at once: the task's id, and a
+    /// [`TaskHandle`] to wait for its typed result `T`.
+    ///
+    /// Serializes to the fields the server sent (`task_id`, `duration`, and any
+    /// other field, kept in [`extra`](Self::extra)).
+    Client
+);
 
 /// The answer of an operation that must start a task, as sent.
 #[derive(Deserialize)]
@@ -122,14 +78,32 @@ impl StartedWire {
     }
 }
 
-/// Sends `body` as JSON to `POST /{segments…}` and decodes the answer as `W`.
-pub(crate) async fn post<W: DeserializeOwned>(
+/// The body of an operation: where it is sent, and the client-side checks it
+/// must pass before it is.
+pub(crate) trait OpRequest: Serialize {
+    /// The path segments of the operation's `POST`.
+    const PATH: &'static [&'static str];
+
+    /// Checks the request against the spec's limits.
+    fn validate(&self) -> Result<()>;
+}
+
+/// Checks `request`, sends it as JSON to `POST /{PATH…}` and decodes the
+/// answer as `W`.
+pub(crate) async fn send<W: DeserializeOwned, R: OpRequest>(
     client: &Client,
-    segments: &[&str],
-    body: &impl Serialize,
+    request: &R,
 ) -> Result<W> {
-    let request = Request::new(Method::POST, segments)?.json(body)?;
+    request.validate()?;
+    let request = Request::new(Method::POST, R::PATH)?.json(request)?;
     Ok(client.transport().send::<W>(request).await?.into_body())
+}
+
+/// [`send`]s an operation that must start a task, and answers with a typed
+/// handle on it.
+pub(crate) async fn start<T>(client: &Client, request: &impl OpRequest) -> Result<TaskStarted<T>> {
+    let wire: StartedWire = send(client, request).await?;
+    Ok(wire.into_started(client))
 }
 
 /// A typed handle on one task: its id, the client to ask with, and the type
@@ -444,18 +418,24 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String
 
 // ---- client-side checks ------------------------------------------------------
 
-/// Collects ids, checking the count and that none is blank.
-pub(crate) fn check_ids(argument: &str, ids: &[String], max: usize) -> Result<()> {
-    if ids.is_empty() {
+/// Checks the number of entries of a list argument: 1 to `max`.
+pub(crate) fn check_count(argument: &str, count: usize, max: usize) -> Result<()> {
+    if count == 0 {
         return Err(InvalidArgumentError::new(argument, "must not be empty").into());
     }
-    if ids.len() > max {
+    if count > max {
         return Err(InvalidArgumentError::new(
             argument,
-            format!("has {} entries; at most {max} are allowed", ids.len()),
+            format!("has {count} entries; at most {max} are allowed"),
         )
         .into());
     }
+    Ok(())
+}
+
+/// Checks a list of ids: 1 to `max` of them, none blank.
+pub(crate) fn check_ids(argument: &str, ids: &[String], max: usize) -> Result<()> {
+    check_count(argument, ids.len(), max)?;
     if let Some(i) = ids.iter().position(|id| id.trim().is_empty()) {
         return Err(
             InvalidArgumentError::new(argument, format!("entry {i} is an empty id")).into(),

@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    DeleteUsersResult, ExportResult, MAX_EXPORT_USERS, MAX_USERS, StartedWire, TaskStarted,
-    check_ids, check_optional_id, post,
+    DeleteUsersResult, ExportResult, MAX_EXPORT_USERS, MAX_USERS, OpRequest, TaskStarted,
+    check_ids, check_optional_id, start,
 };
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
@@ -24,8 +24,7 @@ impl Client {
         &self,
         request: ExportUsersRequest,
     ) -> Result<TaskStarted<ExportResult>> {
-        request.validate()?;
-        start(self, &["api", "v2", "export", "users"], &request).await
+        start(self, &request).await
     }
 
     /// Deletes users: `POST /api/v2/users/delete`. The task's result maps each
@@ -43,8 +42,7 @@ impl Client {
         &self,
         request: DeleteUsersRequest,
     ) -> Result<TaskStarted<DeleteUsersResult>> {
-        request.validate()?;
-        start(self, &["api", "v2", "users", "delete"], &request).await
+        start(self, &request).await
     }
 
     /// Deactivates users: `POST /api/v2/users/deactivate`. The result's shape
@@ -61,8 +59,7 @@ impl Client {
         &self,
         request: DeactivateUsersRequest,
     ) -> Result<TaskStarted<Value>> {
-        request.validate()?;
-        start(self, &["api", "v2", "users", "deactivate"], &request).await
+        start(self, &request).await
     }
 
     /// Reactivates users: `POST /api/v2/users/reactivate`. The result's shape
@@ -75,18 +72,8 @@ impl Client {
         &self,
         request: ReactivateUsersRequest,
     ) -> Result<TaskStarted<Value>> {
-        request.validate()?;
-        start(self, &["api", "v2", "users", "reactivate"], &request).await
+        start(self, &request).await
     }
-}
-
-async fn start<T>(
-    client: &Client,
-    segments: &[&str],
-    body: &impl Serialize,
-) -> Result<TaskStarted<T>> {
-    let wire: StartedWire = post(client, segments, body).await?;
-    Ok(wire.into_started(client))
 }
 
 fn ids(user_ids: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
@@ -120,8 +107,12 @@ impl ExportUsersRequest {
     pub fn user_ids(&self) -> &[String] {
         &self.user_ids
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for ExportUsersRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "export", "users"];
+
+    fn validate(&self) -> Result<()> {
         check_ids("user_ids", &self.user_ids, MAX_EXPORT_USERS)
     }
 }
@@ -227,8 +218,12 @@ impl DeleteUsersRequest {
     pub fn user_ids(&self) -> &[String] {
         &self.user_ids
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for DeleteUsersRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "users", "delete"];
+
+    fn validate(&self) -> Result<()> {
         check_ids("user_ids", &self.user_ids, MAX_USERS)?;
         for (name, mode) in [("conversations", self.conversations), ("calls", self.calls)] {
             if mode == Some(DeleteMode::Pruning) {
@@ -297,8 +292,12 @@ impl DeactivateUsersRequest {
     pub fn user_ids(&self) -> &[String] {
         &self.user_ids
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for DeactivateUsersRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "users", "deactivate"];
+
+    fn validate(&self) -> Result<()> {
         check_ids("user_ids", &self.user_ids, MAX_USERS)?;
         check_optional_id("created_by_id", self.created_by_id.as_deref())
     }
@@ -358,8 +357,12 @@ impl ReactivateUsersRequest {
     pub fn user_ids(&self) -> &[String] {
         &self.user_ids
     }
+}
 
-    pub(crate) fn validate(&self) -> Result<()> {
+impl OpRequest for ReactivateUsersRequest {
+    const PATH: &'static [&'static str] = &["api", "v2", "users", "reactivate"];
+
+    fn validate(&self) -> Result<()> {
         check_ids("user_ids", &self.user_ids, MAX_USERS)?;
         check_optional_id("created_by_id", self.created_by_id.as_deref())
     }

@@ -1,0 +1,105 @@
+//! The answer types that the async operations and their blocking mirror share
+//! field for field: written once here, instantiated in each module with its
+//! own client type (and the `TaskHandle` in scope there).
+
+/// Defines `TaskStarted<T>`, holding a `$client` to build its `TaskHandle<T>`
+/// (the `TaskHandle` in scope where the macro is invoked).
+macro_rules! task_started {
+    ($(#[$doc:meta])* $client:ty) => {
+        $(#[$doc])*
+        #[derive(::serde::Serialize)]
+        #[non_exhaustive]
+        pub struct TaskStarted<T> {
+            /// The id of the task that was started.
+            pub task_id: String,
+            /// The server's time for the request, e.g. `"1.2ms"`.
+            pub duration: String,
+            /// Any other field of the response, as sent.
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            #[serde(skip)]
+            client: $client,
+            #[serde(skip)]
+            marker: ::std::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T> Clone for TaskStarted<T> {
+            fn clone(&self) -> Self {
+                TaskStarted {
+                    task_id: self.task_id.clone(),
+                    duration: self.duration.clone(),
+                    extra: self.extra.clone(),
+                    client: self.client.clone(),
+                    marker: ::std::marker::PhantomData,
+                }
+            }
+        }
+
+        impl<T> ::std::fmt::Debug for TaskStarted<T> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("TaskStarted")
+                    .field("task_id", &self.task_id)
+                    .field("duration", &self.duration)
+                    .field("extra", &self.extra)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl<T> TaskStarted<T> {
+            /// A handle on the started task, to read its status or wait for its result.
+            pub fn handle(&self) -> TaskHandle<T> {
+                TaskHandle::new(&self.client, self.task_id.clone())
+            }
+
+            /// The handle, consuming the response.
+            pub fn into_handle(self) -> TaskHandle<T> {
+                TaskHandle::new(&self.client, self.task_id)
+            }
+        }
+    };
+}
+
+/// Defines `DeleteChannelsResponse`, holding a `$client` to build the
+/// `TaskHandle` of a hard delete's task.
+macro_rules! delete_channels_response {
+    ($(#[$doc:meta])* $client:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, ::serde::Serialize)]
+        #[non_exhaustive]
+        pub struct DeleteChannelsResponse {
+            /// The task removing the channels, when the server started one (hard delete).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub task_id: Option<String>,
+            /// The immediate outcome per cid.
+            pub result: ::std::collections::BTreeMap<String, $crate::ItemResult>,
+            /// The server's time for the request.
+            pub duration: String,
+            /// Any other field of the response, as sent.
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            #[serde(skip)]
+            client: $client,
+        }
+
+        impl ::std::fmt::Debug for DeleteChannelsResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("DeleteChannelsResponse")
+                    .field("task_id", &self.task_id)
+                    .field("result", &self.result)
+                    .field("duration", &self.duration)
+                    .field("extra", &self.extra)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl DeleteChannelsResponse {
+            /// A handle on the background task, when one was started (hard delete); its
+            /// wait resolves to the per-cid [`DeleteChannelsResult`](crate::DeleteChannelsResult).
+            pub fn task(&self) -> Option<TaskHandle<$crate::DeleteChannelsResult>> {
+                self.task_id
+                    .as_ref()
+                    .map(|id| TaskHandle::new(&self.client, id.clone()))
+            }
+        }
+    };
+}
