@@ -46,8 +46,9 @@ pub enum Error {
     /// A success response whose body could not be decoded.
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    /// The caller cancelled the operation (reserved for cancellation support;
-    /// never reported as a timeout).
+    /// The caller cancelled the operation: the cancellation token of a wait
+    /// ([`WaitForTask::cancel_on`](crate::WaitForTask::cancel_on)) fired.
+    /// Never reported as a timeout.
     #[error(transparent)]
     Cancelled(#[from] CancelledError),
 }
@@ -858,7 +859,8 @@ impl StdError for DecodeError {
     }
 }
 
-/// The caller cancelled the operation.
+/// The caller cancelled the operation (e.g. a wait's cancellation token
+/// fired); the task itself may still be running on the server.
 #[derive(Debug, Clone)]
 pub struct CancelledError {
     task_id: Option<String>,
