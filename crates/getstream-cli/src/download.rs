@@ -31,6 +31,11 @@ pub fn check_target(path: &Path) -> Result<(), CliError> {
 }
 
 /// Downloads `url` into `path`; returns the number of bytes written.
+///
+/// A regular file (or a new one) is written to `FILE.partial` and renamed over FILE when
+/// complete; a symlink is followed, so the file it points to is replaced, not the link. What
+/// is not a regular file (`/dev/stdout`, a named pipe, a device) is written to directly:
+/// renaming over it would replace the device or pipe itself.
 pub async fn download(url: &str, path: &Path) -> Result<u64, DownloadError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -47,31 +52,88 @@ pub async fn download(url: &str, path: &Path) -> Result<u64, DownloadError> {
             status: response.status().as_u16(),
         });
     }
-    let partial = partial_path(path);
     let write_err = |source| DownloadError::Write {
         path: path.to_owned(),
         source,
     };
-    let mut file = tokio::fs::File::create(&partial).await.map_err(write_err)?;
-    let mut written = 0u64;
-    let outcome = async {
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| DownloadError::Transport(e.without_url()))?
-        {
-            file.write_all(&chunk).await.map_err(write_err)?;
-            written += chunk.len() as u64;
+    let (mut file, partial) = match Target::of(path) {
+        Target::Direct => {
+            let file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .await
+                .map_err(write_err)?;
+            (file, None)
         }
-        file.flush().await.map_err(write_err)?;
+        Target::Replace(dest) => {
+            let partial = PartialFile {
+                path: partial_path(&dest),
+                dest,
+                keep: false,
+            };
+            let file = tokio::fs::File::create(&partial.path)
+                .await
+                .map_err(write_err)?;
+            (file, Some(partial))
+        }
+    };
+    let mut written = 0u64;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| DownloadError::Transport(e.without_url()))?
+    {
+        file.write_all(&chunk).await.map_err(write_err)?;
+        written += chunk.len() as u64;
+    }
+    file.flush().await.map_err(write_err)?;
+    if let Some(mut partial) = partial {
         file.sync_all().await.map_err(write_err)?;
-        tokio::fs::rename(&partial, path).await.map_err(write_err)
+        drop(file);
+        tokio::fs::rename(&partial.path, &partial.dest)
+            .await
+            .map_err(write_err)?;
+        partial.keep = true;
     }
-    .await;
-    if outcome.is_err() {
-        let _ = tokio::fs::remove_file(&partial).await;
+    Ok(written)
+}
+
+/// How a download reaches FILE.
+enum Target {
+    /// Not a regular file (a device, a pipe, `/dev/stdout`): written in place.
+    Direct,
+    /// A regular file, new or existing, at this path (symlinks resolved): written beside it
+    /// and renamed over it.
+    Replace(PathBuf),
+}
+
+impl Target {
+    fn of(path: &Path) -> Target {
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => Target::Direct,
+            Ok(_) => Target::Replace(std::fs::canonicalize(path).unwrap_or_else(|_| path.into())),
+            Err(_) => Target::Replace(path.to_owned()),
+        }
     }
-    outcome.map(|()| written)
+}
+
+/// `FILE.partial`, removed when dropped unless kept: an error, or Ctrl-C in the middle of a
+/// download, never leaves a half file behind.
+struct PartialFile {
+    /// `FILE.partial`.
+    path: PathBuf,
+    /// FILE, where it goes when complete.
+    dest: PathBuf,
+    /// Renamed into place: nothing to remove.
+    keep: bool,
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 fn partial_path(path: &Path) -> PathBuf {
@@ -113,5 +175,101 @@ mod tests {
         assert!(check_target(dir.path()).is_err());
         assert!(check_target(&dir.path().join("nope/file.json")).is_err());
         assert!(check_target(Path::new("relative.json")).is_ok());
+    }
+
+    /// Serves one HTTP response on loopback: the headers announce `len` bytes, `body` is sent,
+    /// then the connection stays open (so a short `body` stalls the download).
+    async fn serve(len: usize, body: &'static [u8]) -> String {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/export.json", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client hung up before its request ended");
+                request.extend_from_slice(&buf[..n]);
+            }
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {len}\r\n\r\n");
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(body).await.unwrap();
+            socket.flush().await.unwrap();
+            std::future::pending::<()>().await;
+        });
+        url
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_symlink_is_followed_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let url = serve(12, b"{\"new\":true}").await;
+        assert_eq!(download(&url, &link).await.unwrap(), 12);
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link was replaced by a file"
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "{\"new\":true}");
+        assert!(!dir.path().join("real.json.partial").exists());
+        assert!(!dir.path().join("link.json.partial").exists());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_named_pipe_is_written_into_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let url = serve(5, b"hello").await;
+        assert_eq!(download(&url, &fifo).await.unwrap(), 5);
+        // (Checked before joining the reader, which a replaced pipe would leave blocked.)
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+        assert_eq!(reader.join().unwrap(), "hello");
+        assert!(!dir.path().join("pipe.partial").exists());
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_download_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("export.json");
+        let partial = dir.path().join("export.json.partial");
+        let url = serve(1000, b"{\"channels\": [").await;
+        let fetch = tokio::spawn({
+            let file = file.clone();
+            async move { download(&url, &file).await }
+        });
+        // The download is under way once its partial file exists (it then stalls).
+        let mut started = false;
+        for _ in 0..500 {
+            if partial.exists() {
+                started = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(started, "the download never started");
+        fetch.abort(); // what Ctrl-C does: the future is dropped
+        assert!(fetch.await.unwrap_err().is_cancelled());
+        assert!(!partial.exists(), "a half file was left behind");
+        assert!(!file.exists());
     }
 }
