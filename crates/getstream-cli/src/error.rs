@@ -36,7 +36,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// The job completed but some of its items failed.
-    #[error("{failed} of {total} items failed{} (see the per-item lines)", .task_id.as_ref().map(|id| format!(" in task {id}")).unwrap_or_default())]
+    #[error("{failed} of {total} items failed{} (see the per-item results)", .task_id.as_ref().map(|id| format!(" in task {id}")).unwrap_or_default())]
     ItemsFailed {
         /// The task, when the job ran as one.
         task_id: Option<String>,

@@ -43,7 +43,11 @@ pub fn task_lines(task: &Task) -> Vec<String> {
         lines.push(format!("error_type: {}", e.error_type));
         lines.push(format!("description: {}", e.description));
         if let Some(s) = &e.stacktrace {
-            lines.push(format!("stack_trace: {}", s.replace('\n', "\n  ")));
+            // Continuation lines line up under the first one.
+            lines.push(format!(
+                "stack_trace: {}",
+                s.trim_end().replace('\n', "\n             ")
+            ));
         }
         if let Some(v) = &e.version {
             lines.push(format!("version:    {v}"));
@@ -98,5 +102,21 @@ mod tests {
             result_lines(&json!({"url": "http://x"})),
             vec!["url:        http://x"]
         );
+    }
+
+    #[test]
+    fn a_multi_line_stack_trace_lines_up() {
+        let task: Task = serde_json::from_value(json!({
+            "task_id": "t1",
+            "status": "failed",
+            "error": {"type": "Boom", "description": "it broke", "stacktrace": "at a\nat b\n"}
+        }))
+        .unwrap();
+        let text = task_lines(&task).join("\n");
+        assert!(
+            text.contains("stack_trace: at a\n             at b"),
+            "{text}"
+        );
+        assert!(!text.ends_with('\n'), "{text:?}");
     }
 }
