@@ -100,6 +100,8 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         no_wait: false,
         wait: wait.clone(),
     };
+    // The commands shown poll as the demo does (faster than the 1 s default, to be watched).
+    let poll = format!(" --interval {}", humantime::format_duration(wait.interval));
 
     // 1. Export channels and download the file.
     let step = "1. Export two channels and download the file";
@@ -107,7 +109,9 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     let file = args.download.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("getstream-demo-{}.json", std::process::id()))
     });
-    ctx.command("export channels messaging:seed-1 messaging:seed-2 --download FILE")?;
+    ctx.command(&format!(
+        "export channels messaging:seed-1 messaging:seed-2 --download FILE{poll}"
+    ))?;
     let task = export::channels(
         ctx,
         &client,
@@ -137,7 +141,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ctx.line(format!(
         "before:     messaging:seed-3 exists with {MESSAGES} messages"
     ))?;
-    ctx.command("channels delete messaging:seed-3 --hard")?;
+    ctx.command(&format!("channels delete messaging:seed-3 --hard{poll}"))?;
     channels::delete(
         ctx,
         &client,
@@ -156,7 +160,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     // 3. Export and delete users.
     let step = "3. Export two users, then delete them";
     heading(ctx, step)?;
-    ctx.command("export users user-1 user-2")?;
+    ctx.command(&format!("export users user-1 user-2{poll}"))?;
     let task = export::users(
         ctx,
         &client,
@@ -173,7 +177,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         task.as_ref().and_then(export::export_url).is_some(),
         "the user export has no download url",
     )?;
-    ctx.command("users delete user-1 user-2 --hard")?;
+    ctx.command(&format!("users delete user-1 user-2 --hard{poll}"))?;
     users::delete(
         ctx,
         &client,
@@ -208,7 +212,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         )
         .map_err(|e| fail(step, &e))?;
     ctx.line("(the emulator is told to fail the next channel export)")?;
-    ctx.command("export channels messaging:seed-4")?;
+    ctx.command(&format!("export channels messaging:seed-4{poll}"))?;
     let outcome = export::channels(
         ctx,
         &client,
@@ -268,7 +272,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         humantime::format_duration(running)
     ))?;
     ctx.command(&format!(
-        "tasks wait {id} --timeout {}",
+        "tasks wait {id} --timeout {}{poll}",
         humantime::format_duration(short)
     ))?;
     let short_wait = WaitArgs {
@@ -296,7 +300,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ctx.line(format!(
         "exit code:   3; resume with: getstream tasks wait {id}"
     ))?;
-    ctx.command(&format!("tasks wait {id}"))?;
+    ctx.command(&format!("tasks wait {id}{poll}"))?;
     let task = progress::wait(ctx, &client, &id, &wait, "wait")
         .await
         .map_err(|e| fail(step, &e))?;

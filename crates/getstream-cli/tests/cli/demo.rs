@@ -10,6 +10,8 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
     out.assert_code(0);
     for line in [
         "== 1. Export two channels and download the file",
+        // The commands shown poll as the demo does.
+        "$ getstream export channels messaging:seed-1 messaging:seed-2 --download FILE --interval 100ms",
         "it holds:   2 channels, 24 messages",
         "== 2. Hard-delete a channel",
         "after:      messaging:seed-3 is gone, with its messages",
