@@ -591,7 +591,7 @@ fn render(r: &Value, args: &AllArgs) -> String {
     }
     let _ = writeln!(
         s,
-        "\nSetup: emulator = release binary in its own process (`--instant --no-rate-limits --admin`), loopback only. \
+        "\nSetup: emulator = release binary in its own process (`--instant --no-rate-limits --default-rate-limit 1000000000 --admin`), loopback only. \
          Bench 1: {} warm-up calls first, then the three Rust clients take turns in 20 chunks in one process (CPU = getrusage delta per chunk); the Rust clients on a current-thread tokio runtime (like the SDK's blocking client; Python is single-threaded too) unless said otherwise; CPU = getrusage(RUSAGE_SELF) of the client process; the bare clients read the body without decoding it. \
          Bench 2: scripted tasks `running` for {} s after creation, then `completed`; waits poll every 1 s (both SDKs' default), started in 1000 equal batches spread over {} s; \
          baseline = VmRSS after building the client and one request, peak = VmHWM. \
