@@ -91,6 +91,12 @@ pub enum DownloadError {
     /// No (complete) answer from the file server.
     #[error("downloading the export file failed")]
     Transport(#[source] reqwest::Error),
+    /// The export task completed without a download url (not what Stream answers).
+    #[error("task {task_id} completed without a download url; nothing to download")]
+    NoUrl {
+        /// The completed task.
+        task_id: String,
+    },
     /// The file could not be written.
     #[error("could not write {}", .path.display())]
     Write {
@@ -109,7 +115,9 @@ impl CliError {
             CliError::Sdk(e) => sdk_exit_code(e),
             CliError::Usage(_) => exit::USAGE,
             CliError::ItemsFailed { .. } => exit::FAILED,
-            CliError::Download(DownloadError::Status { .. }) => exit::API,
+            CliError::Download(DownloadError::Status { .. } | DownloadError::NoUrl { .. }) => {
+                exit::API
+            }
             CliError::Download(DownloadError::Transport(_)) => exit::TRANSPORT,
             CliError::Download(DownloadError::Write { .. }) => exit::FAILED,
             CliError::Cancelled { .. } => exit::CANCELLED,
@@ -171,6 +179,7 @@ impl CliError {
                 match d {
                     DownloadError::Status { status } => v["status_code"] = json!(status),
                     DownloadError::Write { path, .. } => v["path"] = json!(path),
+                    DownloadError::NoUrl { task_id } => v["task_id"] = json!(task_id),
                     DownloadError::Transport(_) => {}
                 }
                 v

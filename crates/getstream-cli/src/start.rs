@@ -10,8 +10,27 @@ use crate::output::Ctx;
 use crate::{progress, render};
 
 /// Follows a started task. `started` is the server's immediate answer (printed as JSON with
-/// `--no-wait --json`). Returns `None` with `--no-wait`.
+/// `--no-wait --json`). Returns `None` with `--no-wait`; with `--json`, prints the finished
+/// task.
 pub async fn follow(
+    ctx: &Ctx,
+    client: &Client,
+    task_id: &str,
+    started: &impl Serialize,
+    args: &StartArgs,
+    what: &str,
+) -> Result<Option<Task>, CliError> {
+    let task = follow_unprinted(ctx, client, task_id, started, args, what).await?;
+    if let Some(task) = &task {
+        print_json(ctx, task)?;
+    }
+    Ok(task)
+}
+
+/// [`follow`], but the finished task is left for the caller to print with [`print_json`]
+/// once it has done the rest of its work (a download), so that `--json` prints one
+/// document: the task, or the error.
+pub async fn follow_unprinted(
     ctx: &Ctx,
     client: &Client,
     task_id: &str,
@@ -29,8 +48,12 @@ pub async fn follow(
         return Ok(None);
     }
     let task = progress::wait(ctx, client, task_id, &args.wait, what).await?;
-    ctx.json(&serde_json::to_value(&task).unwrap_or_default())?;
     Ok(Some(task))
+}
+
+/// With `--json`, prints the finished task on stdout.
+pub fn print_json(ctx: &Ctx, task: &Task) -> Result<(), CliError> {
+    ctx.json(&serde_json::to_value(task).unwrap_or_default())
 }
 
 /// Prints the per-item outcome of a finished job (`id: status`) and fails with exit 1 when

@@ -9,7 +9,7 @@ use getstream::{Client, ExportChannelsRequest, ExportUsersRequest, Task};
 
 use crate::cli::{Connection, StartArgs, parse_time};
 use crate::download::{check_target, download, human_size};
-use crate::error::CliError;
+use crate::error::{CliError, DownloadError};
 use crate::output::Ctx;
 use crate::start;
 
@@ -96,7 +96,7 @@ pub async fn channels(
         request = request.messages_until(until);
     }
     let started = client.chat().export_channels(request).await?;
-    let task = start::follow(
+    let task = start::follow_unprinted(
         ctx,
         client,
         &started.task_id,
@@ -116,7 +116,7 @@ pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option
     let started = client
         .export_users(ExportUsersRequest::new(&args.ids))
         .await?;
-    let task = start::follow(
+    let task = start::follow_unprinted(
         ctx,
         client,
         &started.task_id,
@@ -146,10 +146,10 @@ async fn finish(
     }
     if let Some(path) = target {
         let Some(url) = url else {
-            return Err(CliError::Usage(format!(
-                "task {} completed without a download url; nothing to download",
-                task.task_id
-            )));
+            return Err(DownloadError::NoUrl {
+                task_id: task.task_id.clone(),
+            }
+            .into());
         };
         let bytes = download(&url, path).await?;
         ctx.line(format!(
@@ -158,6 +158,8 @@ async fn finish(
             path.display()
         ))?;
     }
+    // With --json, the task once everything went well (else the error, printed by main).
+    start::print_json(ctx, &task)?;
     Ok(Some(task))
 }
 

@@ -1,8 +1,8 @@
 //! The task-starting commands: channels delete, export channels|users, users
 //! delete|deactivate|reactivate; waiting by default, `--no-wait`, `--download`, `--json`.
 
-use getstream_emulator::{JobKind, TaskError};
-use serde_json::Value;
+use getstream_emulator::{Fault, JobKind, TaskError};
+use serde_json::{Value, json};
 
 use super::support::{emulator, run};
 
@@ -291,4 +291,43 @@ async fn items_that_fail_in_a_completed_job_exit_1_with_the_task_printed() {
     human.assert_code(1);
     assert!(human.stdout.contains("ghost: error ("), "{human:?}");
     assert!(human.stdout.contains("user-2: ok"), "{human:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_download_with_json_prints_one_document_the_error() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.json");
+    let path = file.to_str().unwrap();
+    let export = ["--json", "export", "channels", "messaging:seed-1"];
+
+    // The file server answers 500: exit 4, and stdout is the error alone.
+    emu.state()
+        .add_fault(Fault::respond("GET /_emulator/exports/{file}", 500));
+    let out = run(&emu, export.iter().copied().chain(["--download", path])).await;
+    out.assert_code(4);
+    let e = &out.json()["error"];
+    assert_eq!(e["kind"], "download", "{out:?}");
+    assert_eq!(e["status_code"], 500);
+    assert!(!file.exists());
+
+    // A completed export without a url is the server's fault too (exit 4), not a usage error.
+    emu.state().add_fault(
+        Fault::respond("GET /api/v2/tasks/{id}", 200)
+            .json_body(json!({"task_id": "t-no-url", "status": "completed"}))
+            .times(0),
+    );
+    let out = run(&emu, export.iter().copied().chain(["--download", path])).await;
+    out.assert_code(4);
+    let e = &out.json()["error"];
+    assert_eq!(e["kind"], "download", "{out:?}");
+    assert_eq!(e["task_id"], "t-no-url");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("without a download url"),
+        "{out:?}"
+    );
+    assert!(!file.exists());
 }
