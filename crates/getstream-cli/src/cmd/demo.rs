@@ -43,6 +43,10 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<(), CliError> {
         json: false,
         ..ctx.clone()
     };
+    // A bad --download is a usage error, found before anything starts.
+    if let Some(path) = &args.download {
+        crate::download::check_target(path)?;
+    }
     let pace = if args.instant {
         Pace::instant()
     } else {

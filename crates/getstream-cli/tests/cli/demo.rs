@@ -39,3 +39,18 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_download_path_is_a_usage_error_before_the_story_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_bare([
+        "demo",
+        "--instant",
+        "--download",
+        dir.path().to_str().unwrap(),
+    ])
+    .await;
+    out.assert_code(2);
+    assert!(out.stderr.contains("is a directory"), "{out:?}");
+    assert!(!out.stdout.contains("== 1."), "nothing ran: {out:?}");
+}
