@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use getstream::{Client, Polled, Task, WatchEvent};
+use getstream::{Client, Polled, Task, TaskStatus, WatchEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::WaitArgs;
@@ -58,12 +58,20 @@ pub async fn wait(
         let how = match &outcome {
             Ok(_) => "✔ completed".to_owned(),
             Err(e) if e.is_task() => "✘ failed".to_owned(),
-            Err(e) if e.is_timeout() => "⌛ still running when we gave up".to_owned(),
+            Err(getstream::Error::Transport(e)) if e.is_wait_timeout() => gave_up(e.last_status()),
             Err(_) => "✘ could not be followed".to_owned(),
         };
         eprintln!("{what}: task {task_id} {how} after {elapsed}, {polls} poll{plural}");
     }
     outcome
+}
+
+/// How a wait that timed out ended, as far as we know: the last status seen, if any.
+fn gave_up(last_status: Option<&TaskStatus>) -> String {
+    match last_status {
+        Some(status) => format!("⌛ still {status} when we gave up"),
+        None => "⌛ no status seen (every poll failed) when we gave up".to_owned(),
+    }
 }
 
 fn spinner(what: &str, task_id: &str) -> ProgressBar {
@@ -79,7 +87,7 @@ fn spinner(what: &str, task_id: &str) -> ProgressBar {
 fn describe(what: &str, seen: &Polled) -> String {
     let status = match (seen.status(), seen.error()) {
         (Some(status), _) => status.to_string(),
-        (None, Some(e)) => format!("no answer ({e}), retrying"),
+        (None, Some(e)) => format!("poll failed ({e}), retrying"),
         (None, None) => "…".to_owned(),
     };
     let plural = if seen.poll() == 1 { "" } else { "s" };
@@ -92,4 +100,24 @@ fn describe(what: &str, seen: &Polled) -> String {
 
 fn round_ms(d: Duration) -> Duration {
     Duration::from_millis(d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_out_wait_says_only_what_it_saw() {
+        assert_eq!(
+            gave_up(Some(&TaskStatus::Pending)),
+            "⌛ still pending when we gave up"
+        );
+        assert_eq!(
+            gave_up(Some(&TaskStatus::Running)),
+            "⌛ still running when we gave up"
+        );
+        let unseen = gave_up(None);
+        assert!(!unseen.contains("running"), "{unseen}");
+        assert!(unseen.contains("no status seen"), "{unseen}");
+    }
 }
