@@ -98,9 +98,17 @@ impl RateLimiter {
         if allowed {
             window.count = window.count.saturating_add(1);
         }
+        // With limits off nothing is ever refused, so the window is never
+        // reported as spent either (a client that honours
+        // `X-RateLimit-Remaining: 0` would otherwise slow down for nothing).
+        let remaining = if self.limits.enabled {
+            limit.saturating_sub(window.count)
+        } else {
+            limit
+        };
         Decision {
             limit,
-            remaining: limit.saturating_sub(window.count),
+            remaining,
             reset_in: (window.start + WINDOW).saturating_duration_since(now),
             allowed,
         }
@@ -169,7 +177,9 @@ mod tests {
     async fn disabled_never_refuses() {
         let rl = RateLimiter::new(RateLimits::disabled().with_endpoint("GET /x", 1));
         for _ in 0..5 {
-            assert!(rl.check("app", "GET /x").allowed);
+            let d = rl.check("app", "GET /x");
+            assert!(d.allowed);
+            assert_eq!(d.remaining, 1, "a window that never refuses is never spent");
         }
     }
 }

@@ -604,7 +604,10 @@ impl Poller {
             if let Some(until) = sleep_until {
                 tokio::time::sleep_until(until).await;
             }
-            self.poll().await
+            // Boxed: the poll's state (the request, the final wait) lives on
+            // the heap only while it runs, so a sleeping wait stays small
+            // (thousands of waits at once).
+            Box::pin(self.poll()).await
         }
         .instrument(span);
         match cancel {
@@ -630,14 +633,12 @@ impl Poller {
             budget.acquire(self.last_poll_at()).await;
         }
         let attempt = self.polls + 1;
-        // Boxed: the request's state lives on the heap only while it runs, so
-        // a sleeping wait stays small (thousands of waits at once).
-        let outcome = Box::pin(fetch(
+        let outcome = fetch(
             &self.client,
             &self.task_id,
             Some(self.deadline),
             self.attempt_header.then_some(attempt),
-        ))
+        )
         .await;
         self.polls = attempt;
         if let Some(budget) = &self.budget {
