@@ -137,6 +137,13 @@ fn fault_from_request(r: FaultRequest) -> Result<Fault, ApiError> {
             }
             match r.retry_after {
                 None | Some(Value::Null) => {}
+                // A value that cannot be a header would be dropped silently when the fault fires.
+                Some(Value::String(s)) if axum::http::HeaderValue::from_str(&s).is_err() => {
+                    return Err(ApiError::field(
+                        "retry_after",
+                        "must be seconds or an HTTP date (no control characters)",
+                    ));
+                }
                 Some(Value::String(s)) => f = f.retry_after(s),
                 Some(Value::Number(n)) => f = f.retry_after(n.to_string()),
                 Some(_) => {

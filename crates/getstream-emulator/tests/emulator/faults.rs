@@ -243,6 +243,17 @@ async fn admin_api_controls_everything() {
     assert!(body["exception_fields"].get("action").is_some());
     let (s, _) = http.post("/_emulator/faults", json!({"status": 500})).await;
     assert_eq!(s, 400);
+    let (s, body) = http
+        .post(
+            "/_emulator/faults",
+            json!({"route": "GET /api/v2/tasks/{id}", "status": 503, "retry_after": "1\r\nX-Injected: 1"}),
+        )
+        .await;
+    assert_eq!(
+        s, 400,
+        "a Retry-After that cannot be a header is refused: {body}"
+    );
+    assert!(body["exception_fields"].get("retry_after").is_some());
     let (s, _) = http
         .post("/_emulator/job-failures", json!({"job": "nope"}))
         .await;
