@@ -40,10 +40,25 @@ impl Client {
     }
 }
 
+/// The longest task id sent (in bytes).
+const MAX_TASK_ID_LEN: usize = 4096;
+
 /// Rejects ids that cannot be a task id, before any request.
 pub(crate) fn validate_task_id(task_id: &str) -> Result<()> {
     if task_id.trim().is_empty() {
         return Err(InvalidArgumentError::new("task_id", "must not be empty").into());
+    }
+    // Stream's ids are UUIDs; a far longer one cannot be a task id, and past 64 KiB the URL
+    // itself cannot be built (which would surface as an "unknown" transport error).
+    if task_id.len() > MAX_TASK_ID_LEN {
+        return Err(InvalidArgumentError::new(
+            "task_id",
+            format!(
+                "is {} bytes long; at most {MAX_TASK_ID_LEN} are allowed",
+                task_id.len()
+            ),
+        )
+        .into());
     }
     if task_id == "." || task_id == ".." {
         return Err(InvalidArgumentError::new(

@@ -129,9 +129,10 @@ async fn a_base_url_path_prefix_is_kept() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn empty_and_dot_ids_are_argument_errors_before_any_request() {
+async fn empty_dot_and_huge_ids_are_argument_errors_before_any_request() {
     let server = Server::start().await;
-    for id in ["", "   ", ".", ".."] {
+    let huge = "a".repeat(100_000);
+    for id in ["", "   ", ".", "..", &huge] {
         let e = server.client().get_task(id).await.unwrap_err();
         assert!(e.is_invalid_argument(), "{id:?}: {e}");
         assert!(e.to_string().contains("task_id"), "{e}");
