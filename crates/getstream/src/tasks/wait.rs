@@ -410,14 +410,18 @@ impl<T> WaitForTask<T> {
         };
         Ok((poller, self.decode))
     }
+}
 
-    /// Runs the wait to its end.
-    async fn run(self) -> Result<T> {
-        let (mut poller, decode) = self.into_poller()?;
+/// Polls until the wait is over, then decodes its outcome. (A plain `fn`
+/// returning an `async move` block that uses `poller` in place: an `async fn`
+/// would keep its argument twice, as the argument and as the moved local.)
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+fn run_poller<T>(mut poller: Poller, decode: Decode<T>) -> impl Future<Output = Result<T>> {
+    async move {
         let mut sleep = None;
         loop {
             match poller.advance(sleep.take()).await {
-                Step::Done(result) => return decode(result?),
+                Step::Done(result) => return decode((*result)?),
                 Step::Sleep { until, .. } => sleep = Some(until),
             }
         }
@@ -433,8 +437,13 @@ impl<T: Send + 'static> IntoFuture for WaitForTask<T> {
     type Output = Result<T>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
 
+    /// Builds the poller before the future, so that the future does not
+    /// also keep the builder's fields (a sleeping wait stays small).
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+        match self.into_poller() {
+            Ok((poller, decode)) => Box::pin(run_poller(poller, decode)),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
     }
 }
 
@@ -442,8 +451,9 @@ impl<T: Send + 'static> IntoFuture for WaitForTask<T> {
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // a short-lived return value, never stored
 pub(crate) enum Step {
-    /// The wait is over.
-    Done(Result<Task>),
+    /// The wait is over (boxed: a `Task` is large, and a `Step` slot is part
+    /// of every sleeping wait's state).
+    Done(Box<Result<Task>>),
     /// Sleep until this instant, then poll again.
     Sleep {
         until: Instant,
@@ -598,29 +608,37 @@ impl Poller {
     /// Sleeps until `sleep_until` (if any), polls once, and decides what next;
     /// a cancelled token turns any of it into `Step::Done(Err(Cancelled))`.
     pub(crate) async fn advance(&mut self, sleep_until: Option<Instant>) -> Step {
-        let cancel = self.cancel.clone();
         let span = self.span.clone();
-        let work = async {
-            if let Some(until) = sleep_until {
-                tokio::time::sleep_until(until).await;
-            }
-            // Boxed: the poll's state (the request, the final wait) lives on
-            // the heap only while it runs, so a sleeping wait stays small
-            // (thousands of waits at once).
-            Box::pin(self.poll()).await
-        }
-        .instrument(span);
-        match cancel {
-            None => work.await,
-            Some(token) => match token.run_until_cancelled(work).await {
+        // The work future is built inside each arm, never held in a local: a
+        // local moved into an awaited future keeps its own slot in this
+        // future's state, doubling what every sleeping wait holds.
+        match self.cancel.clone() {
+            None => self.sleep_then_poll(sleep_until).instrument(span).await,
+            Some(token) => match token
+                .run_until_cancelled(self.sleep_then_poll(sleep_until).instrument(span))
+                .await
+            {
                 Some(step) => step,
                 None => {
                     let _entered = self.span.enter();
                     tracing::debug!(polls = self.polls, "wait cancelled");
-                    Step::Done(Err(CancelledError::new(Some(self.task_id.clone())).into()))
+                    Step::Done(Box::new(Err(CancelledError::new(Some(
+                        self.task_id.clone(),
+                    ))
+                    .into())))
                 }
             },
         }
+    }
+
+    async fn sleep_then_poll(&mut self, sleep_until: Option<Instant>) -> Step {
+        if let Some(until) = sleep_until {
+            tokio::time::sleep_until(until).await;
+        }
+        // Boxed: the poll's state (the request, the final wait) lives on the
+        // heap only while it runs, so a sleeping wait stays small (thousands
+        // of waits at once).
+        Box::pin(self.poll()).await
     }
 
     /// Makes one status request (capped by the deadline) and decides what next:
@@ -695,10 +713,10 @@ impl Poller {
             });
         }
         match (decision, outcome) {
-            (Decision::Complete, Ok(response)) => Step::Done(Ok(response.into_body())),
-            (Decision::TaskFailed, Ok(response)) => {
-                Step::Done(Err(TaskError::from_task(response.into_body()).into()))
-            }
+            (Decision::Complete, Ok(response)) => Step::Done(Box::new(Ok(response.into_body()))),
+            (Decision::TaskFailed, Ok(response)) => Step::Done(Box::new(Err(
+                TaskError::from_task(response.into_body()).into(),
+            ))),
             (Decision::Sleep(after), outcome) => Step::Sleep {
                 until: now + after,
                 seen: Box::new(Polled {
@@ -715,12 +733,14 @@ impl Poller {
                 // still lasts its whole time (giving up early would break the
                 // promise the other way), then reports the timeout.
                 tokio::time::sleep_until(self.deadline).await;
-                Step::Done(Err(self.timeout_error(Instant::now(), outcome.err())))
+                Step::Done(Box::new(Err(
+                    self.timeout_error(Instant::now(), outcome.err())
+                )))
             }
             // Complete/TaskFailed come only with tasks, and Abort on a task is
             // rewritten above; these arms keep the match total without a panic.
-            (_, Err(error)) => Step::Done(Err(error)),
-            (Decision::Abort, Ok(_)) => Step::Done(Err(self.timeout_error(now, None))),
+            (_, Err(error)) => Step::Done(Box::new(Err(error))),
+            (Decision::Abort, Ok(_)) => Step::Done(Box::new(Err(self.timeout_error(now, None)))),
         }
     }
 
@@ -842,7 +862,7 @@ impl<T> futures::Stream for WatchTask<T> {
                         return Poll::Ready(Some(WatchEvent::Polled(*seen)));
                     }
                     Poll::Ready((_, Step::Done(result))) => {
-                        return Poll::Ready(Some(WatchEvent::Finished(result.and_then(decode))));
+                        return Poll::Ready(Some(WatchEvent::Finished((*result).and_then(decode))));
                     }
                 },
             }
