@@ -32,9 +32,65 @@ pub struct Cli {
     /// Print the final task (or the error, with all its fields) as JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Credentials and endpoint given before the command
+    /// (`getstream --api-key K tasks get ID`); the same flags after the command group win.
+    #[command(flatten)]
+    pub conn: RootConnection,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The command, with connection flags given before it filled into its own where it
+    /// has none (the environment counts as given, at either place).
+    pub fn into_command(self) -> Command {
+        let mut command = self.command;
+        let conn = match &mut command {
+            Command::Tasks(cmd) => Some(&mut cmd.conn),
+            Command::Channels(cmd) => Some(&mut cmd.conn),
+            Command::Export(cmd) => Some(&mut cmd.conn),
+            Command::Users(cmd) => Some(&mut cmd.conn),
+            Command::Emulator(_) | Command::Demo(_) => None,
+        };
+        if let Some(conn) = conn {
+            let root = self.conn;
+            conn.api_key = conn.api_key.take().or(root.api_key);
+            conn.api_secret = conn.api_secret.take().or(root.api_secret);
+            conn.base_url = conn.base_url.take().or(root.base_url);
+        }
+        command
+    }
+}
+
+/// The connection flags as accepted before the command (not propagated: the `emulator`
+/// subcommand has its own `--api-key`/`--api-secret`, for the credentials it serves).
+#[derive(Debug, Clone, Args)]
+pub struct RootConnection {
+    /// API key [env: STREAM_API_KEY]
+    #[arg(
+        long = "api-key",
+        id = "root_api_key",
+        env = "STREAM_API_KEY",
+        hide_env = true
+    )]
+    pub api_key: Option<String>,
+    /// API secret; prefer the environment variable (never printed) [env: STREAM_API_SECRET]
+    #[arg(
+        long = "api-secret",
+        id = "root_api_secret",
+        env = "STREAM_API_SECRET",
+        hide_env = true
+    )]
+    pub api_secret: Option<Secret>,
+    /// Base URL of the API (default: https://chat.stream-io-api.com) [env: STREAM_BASE_URL]
+    #[arg(
+        long = "base-url",
+        id = "root_base_url",
+        env = "STREAM_BASE_URL",
+        hide_env = true
+    )]
+    pub base_url: Option<String>,
 }
 
 /// The subcommands.

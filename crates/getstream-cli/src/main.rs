@@ -40,8 +40,9 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(exit::USAGE));
         }
     };
-    init_logging(&cli.command);
     let ctx = Ctx::new(cli.json);
+    let command = cli.into_command();
+    init_logging(&command);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILED);
         }
     };
-    let outcome = runtime.block_on(run(&ctx, cli.command));
+    let outcome = runtime.block_on(run(&ctx, command));
     match outcome {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

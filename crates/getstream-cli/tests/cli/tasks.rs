@@ -287,3 +287,64 @@ async fn usage_errors_exit_2() {
     help.assert_code(0);
     assert!(help.stdout.contains("Exit codes:"), "{help:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_flags_work_before_the_command_and_after_it_they_win() {
+    let emu = emulator().await;
+    let id = emu
+        .state()
+        .script_task(
+            emu.api_key(),
+            ScriptedTask::new().step("completed", Duration::ZERO),
+        )
+        .unwrap();
+    let (key, secret, url) = (emu.api_key(), emu.api_secret(), &emu.base_url());
+    // Before the command group, as many users type them.
+    let before = run_bare([
+        "--api-key",
+        key,
+        "--api-secret",
+        secret,
+        "--base-url",
+        url,
+        "tasks",
+        "get",
+        &id,
+    ])
+    .await;
+    before.assert_code(0);
+    assert!(before.stdout.contains("completed"), "{before:?}");
+    // After the group, the same flags win over those before it: a wrong key
+    // before, the right one after, succeeds; the other way round is refused.
+    let after_wins = run_bare([
+        "--api-key",
+        "wrong-key",
+        "--api-secret",
+        secret,
+        "--base-url",
+        url,
+        "tasks",
+        "--api-key",
+        key,
+        "get",
+        &id,
+    ])
+    .await;
+    after_wins.assert_code(0);
+    let wrong_after = run_bare([
+        "--api-key",
+        key,
+        "--api-secret",
+        secret,
+        "--base-url",
+        url,
+        "tasks",
+        "--api-key",
+        "wrong-key",
+        "get",
+        &id,
+    ])
+    .await;
+    wrong_after.assert_code(4);
+    assert!(!wrong_after.stderr.contains(secret), "{wrong_after:?}");
+}
