@@ -1,6 +1,7 @@
 //! The admin API under `/_emulator/` (faults, scripted tasks, job failures, reset, seed, state).
 //! See the crate docs and `docs/admin-api.md` for the routes and bodies.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use axum::Json;
@@ -258,7 +259,7 @@ pub(crate) async fn script_task(
     ApiJson(req): ApiJson<ScriptRequest>,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let key = app_key(&state, api_key_of(&uri), req.api_key)?;
+    let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), req.api_key)?;
     if req.steps.len() > 1000 {
         return Err(ApiError::field("steps", "must contain at most 1000 steps"));
     }
@@ -304,7 +305,7 @@ pub(crate) async fn fail_jobs(
     ApiJson(req): ApiJson<JobFailureRequest>,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let key = app_key(&state, api_key_of(&uri), req.api_key)?;
+    let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), req.api_key)?;
     let kind: JobKind = req
         .job
         .parse()
@@ -344,7 +345,7 @@ pub(crate) async fn seed(
     ApiJson(req): ApiJson<SeedRequest>,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let key = app_key(&state, api_key_of(&uri), req.api_key)?;
+    let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), req.api_key)?;
     for (name, n) in [
         ("users", req.users),
         ("channels", req.channels),
@@ -378,7 +379,7 @@ pub(crate) async fn snapshot(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let key = app_key(&state, api_key_of(&uri), None)?;
+    let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), None)?;
     let snap = state.snapshot(&key).map_err(state_err)?;
     Ok(ok(snap))
 }
@@ -389,7 +390,7 @@ pub(crate) async fn token(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let key = app_key(&state, api_key_of(&uri), None)?;
+    let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), None)?;
     let secret = state
         .app(&key)
         .map(|a| a.creds.secret().to_owned())

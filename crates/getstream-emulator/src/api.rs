@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -14,14 +14,14 @@ use time::PrimitiveDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 
 use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, RequestHost};
 use crate::shapes;
 use crate::state::{AppState, EmulatorState, read, write};
 use crate::store::{
     AppData, DeleteMode, DeleteUsersPlan, parse_cid, valid_channel_id, valid_channel_type,
     valid_user_id,
 };
-use crate::tasks::{JobKind, TaskError, TaskResult};
+use crate::tasks::{JobKind, Stamps, TaskError, TaskResult};
 
 /// Most channels per delete/export request.
 pub const MAX_CHANNELS: usize = 100;
@@ -38,15 +38,13 @@ fn created(body: Value) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
-fn host(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
+/// The request's `Host`, when it is a plain host name or address (it goes into export URLs).
+fn host(header: Option<&HeaderValue>) -> Option<&str> {
+    header.and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    })
 }
 
 /// Parses an RFC 3339 / ISO 8601 timestamp; one without an offset (Python's naive
@@ -155,37 +153,44 @@ pub(crate) async fn get_task(
     State(state): State<EmulatorState>,
     Authed(app): Authed,
     ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let base = || state.export_base(host(&headers));
-    app.task_json(&id, &base, duration())
-        .map(Json)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "GetTask failed with error: \"Can't find task with id {id}\""
-            ))
-        })
+    RequestHost(host_header): RequestHost,
+) -> Result<Response, ApiError> {
+    task_response(&state, &app, &id, host_header.as_ref(), Stamps::UnixNanos)
 }
 
 /// `GET /tasks/{id}`: the legacy v1 path, with RFC 3339 timestamps (as the v1 API sent them).
 pub(crate) async fn get_task_v1(
-    state: State<EmulatorState>,
-    authed: Authed,
-    id: ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let Json(mut task) = get_task(state, authed, id, headers).await?;
-    for field in ["created_at", "updated_at"] {
-        if let Some(ns) = task[field].as_u64() {
-            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok());
-            if let Some(t) = t {
-                task[field] = Value::String(t);
-            }
-        }
-    }
-    Ok(Json(task))
+    State(state): State<EmulatorState>,
+    Authed(app): Authed,
+    ApiPath(id): ApiPath<String>,
+    RequestHost(host_header): RequestHost,
+) -> Result<Response, ApiError> {
+    task_response(&state, &app, &id, host_header.as_ref(), Stamps::Rfc3339)
+}
+
+/// A task's status as a JSON response, serialized straight from the task record.
+fn task_response(
+    state: &EmulatorState,
+    app: &AppState,
+    id: &str,
+    host_header: Option<&HeaderValue>,
+    stamps: Stamps,
+) -> Result<Response, ApiError> {
+    let base = || state.export_base(host(host_header));
+    let body = app
+        .render_task(id, &base, &duration(), stamps)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "GetTask failed with error: \"Can't find task with id {id}\""
+            ))
+        })?
+        .map_err(|e| ApiError::internal(format!("could not serialize the task: {e}")))?;
+    let mut response = Response::new(axum::body::Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 /// `GET /_emulator/exports/{token}.json`: the export file, no API auth (the token is the key).

@@ -17,6 +17,14 @@ pub(crate) async fn with_request_clock<F: Future>(fut: F) -> F::Output {
     REQUEST_START.scope(Instant::now(), fut).await
 }
 
+/// Runs `fut` with the request clock started at `start`.
+pub(crate) fn clocked<F: Future>(
+    start: Instant,
+    fut: F,
+) -> tokio::task::futures::TaskLocalFuture<Instant, F> {
+    REQUEST_START.scope(start, fut)
+}
+
 /// The server time spent on the current request so far, formatted as Stream does (`"1.23ms"`).
 pub(crate) fn duration() -> String {
     let elapsed = REQUEST_START

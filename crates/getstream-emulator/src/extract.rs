@@ -1,11 +1,13 @@
 //! Extractors whose rejections are Stream's error envelope: JSON bodies, path parameters,
 //! and server-side authentication.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
@@ -78,6 +80,19 @@ where
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| ApiQuery(q.0))
             .map_err(|e| ApiError::input(format!("invalid query: {}", e.body_text())))
+    }
+}
+
+/// The request's `Host` header, if any (a cheap reference-counted copy; the full header map is
+/// not cloned).
+#[derive(Debug)]
+pub(crate) struct RequestHost(pub Option<HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestHost {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(header::HOST).cloned()))
     }
 }
 

@@ -1,15 +1,16 @@
 //! Fault injection: make the next responses of a route fail, stall, hang or drop the connection.
 
+use std::convert::Infallible;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tower::{Service, ServiceExt};
 
 use crate::error::ApiError;
 use crate::state::{EmulatorState, lock};
@@ -258,24 +259,24 @@ fn respond(status: u16, body: Option<FaultBody>, retry_after: Option<String>) ->
     response
 }
 
-/// The fault-injection middleware (a route layer, so the route template is known).
-pub(crate) async fn middleware(
-    State(state): State<EmulatorState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let fault = {
-        let template = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str);
-        state
-            .faults_registry()
-            .take(req.method().as_str(), template, req.uri().path())
-    };
-    let Some(fault) = fault else {
-        return next.run(req).await;
-    };
+/// Takes one use of the first active fault matching `req` (its method, route template and
+/// path), if any.
+pub(crate) fn take_for(state: &EmulatorState, req: &Request) -> Option<Fault> {
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    state
+        .faults_registry()
+        .take(req.method().as_str(), template, req.uri().path())
+}
+
+/// Acts out `fault` (taken for `req` by [`take_for`]); `inner` serves the request when the
+/// fault passes it through.
+pub(crate) async fn act<S>(state: EmulatorState, fault: Fault, inner: S, req: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     tracing::debug!(method = %req.method(), path = %req.uri().path(), action = ?fault.action, "injecting fault");
     let shutdown = state.shutdown_token().clone();
     if !fault.delay.is_zero() {
@@ -285,7 +286,10 @@ pub(crate) async fn middleware(
         }
     }
     match fault.action {
-        FaultAction::PassThrough => next.run(req).await,
+        FaultAction::PassThrough => match inner.oneshot(req).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        },
         FaultAction::Respond {
             status,
             body,

@@ -127,6 +127,7 @@ mod extract;
 mod faults;
 mod ratelimit;
 mod shapes;
+mod stack;
 mod state;
 mod store;
 mod tasks;
@@ -137,7 +138,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::task::JoinHandle;
@@ -169,41 +169,46 @@ mod extract_public {
     }
 }
 
-/// Starts the request clock (for `duration`) and logs the request (never its headers or query).
-async fn request_clock(req: Request, next: Next) -> Response {
-    if !tracing::enabled!(tracing::Level::DEBUG) {
-        return error::with_request_clock(next.run(req)).await;
-    }
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+/// Answers a request no route layer sees (no route, or a method the route lacks) with the
+/// error `make` builds, inside the request clock; logs it and adds the rate-limit headers.
+async fn fallback(
+    state: EmulatorState,
+    req: Request,
+    make: impl FnOnce(&Request) -> ApiError + Send,
+) -> Response {
+    let log = stack::RequestLog::start(&req);
     error::with_request_clock(async move {
-        let response = next.run(req).await;
-        tracing::debug!(%method, %path, status = response.status().as_u16(), duration = %error::duration(), "request");
+        let response = with_limit_headers(&state, &req, make(&req).into_response());
+        log.finish(&response);
         response
     })
     .await
 }
 
 async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
-    let err = ApiError::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.uri().path()
-    ));
-    with_limit_headers(&state, &req, err.into_response())
+    fallback(state, req, |req| {
+        ApiError::not_found(format!(
+            "no route for {} {}",
+            req.method(),
+            req.uri().path()
+        ))
+    })
+    .await
 }
 
 async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
-    let err = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        codes::INPUT,
-        format!(
-            "method {} is not allowed on {}",
-            req.method(),
-            req.uri().path()
-        ),
-    );
-    with_limit_headers(&state, &req, err.into_response())
+    fallback(state, req, |req| {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::INPUT,
+            format!(
+                "method {} is not allowed on {}",
+                req.method(),
+                req.uri().path()
+            ),
+        )
+    })
+    .await
 }
 
 fn with_limit_headers(state: &EmulatorState, req: &Request, mut response: Response) -> Response {
@@ -270,18 +275,15 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/_emulator/seed", post(admin::seed))
         .route("/_emulator/state", get(admin::snapshot))
         .route("/_emulator/token", get(admin::token))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults::middleware,
-        ))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::middleware,
+        // One route layer does the per-request work (clock, log, rate limit, faults; see
+        // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
+        // would be cloned whole on every request.
+        .route_layer((
+            stack::GuardLayer::new(state.clone()),
+            DefaultBodyLimit::max(body_limit),
         ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn(request_clock))
         .with_state(state)
 }
 

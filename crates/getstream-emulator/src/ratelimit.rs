@@ -1,12 +1,13 @@
 //! One-minute rate-limit windows per app and endpoint, and the `X-RateLimit-*` headers.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
@@ -34,7 +35,36 @@ pub(crate) struct Decision {
     allowed: bool,
 }
 
+/// The cached `X-RateLimit-*` headers, slot by slot.
+const LIMIT: usize = 0;
+const RESET: usize = 1;
+
+thread_local! {
+    /// The last value written to `X-RateLimit-Limit` and `X-RateLimit-Reset` by this
+    /// thread, and its header value: the same numbers repeat request after request, and a
+    /// cached value is a reference-count increment where a fresh one is a formatted
+    /// allocation.
+    static LAST_HEADERS: RefCell<[Option<(u64, HeaderValue)>; 2]> = const { RefCell::new([None, None]) };
+}
+
+/// `n` as a header value, from the slot's cache when it repeats.
+fn number_header(slot: usize, n: u64) -> HeaderValue {
+    LAST_HEADERS.with_borrow_mut(|cache| match &cache[slot] {
+        Some((last, value)) if *last == n => value.clone(),
+        _ => {
+            let value = HeaderValue::from(n);
+            cache[slot] = Some((n, value.clone()));
+            value
+        }
+    })
+}
+
 impl Decision {
+    /// Whether the request may go on.
+    pub(crate) fn allowed(&self) -> bool {
+        self.allowed
+    }
+
     fn reset_unix(&self) -> u64 {
         let end = SystemTime::now() + self.reset_in;
         let d = end.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -47,17 +77,31 @@ impl Decision {
     }
 
     pub(crate) fn apply(&self, headers: &mut HeaderMap) {
-        headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
-        headers.insert("x-ratelimit-remaining", HeaderValue::from(self.remaining));
-        headers.insert("x-ratelimit-reset", HeaderValue::from(self.reset_unix()));
+        let limit = number_header(LIMIT, u64::from(self.limit));
+        // A window that is not counted down (limits off, or a fresh one) reports the limit.
+        let remaining = if self.remaining == self.limit {
+            limit.clone()
+        } else {
+            HeaderValue::from(self.remaining)
+        };
+        headers.insert("x-ratelimit-limit", limit);
+        headers.insert("x-ratelimit-remaining", remaining);
+        headers.insert("x-ratelimit-reset", number_header(RESET, self.reset_unix()));
     }
+}
+
+/// The windows of every app, and a buffer for building endpoint keys without allocating.
+#[derive(Debug, Default)]
+struct Windows {
+    by_app: HashMap<String, HashMap<String, Window>>,
+    endpoint: String,
 }
 
 /// Counters for every (app, endpoint) pair.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     limits: RateLimits,
-    windows: Mutex<HashMap<String, HashMap<String, Window>>>,
+    windows: Mutex<Windows>,
 }
 
 impl RateLimiter {
@@ -69,14 +113,34 @@ impl RateLimiter {
     }
 
     pub fn reset(&self) {
-        lock(&self.windows).clear();
+        lock(&self.windows).by_app.clear();
     }
 
     /// Counts a request of `app` to `endpoint` (`"METHOD /template"`).
     pub fn check(&self, app: &str, endpoint: &str) -> Decision {
+        let mut windows = lock(&self.windows);
+        self.count(&mut windows.by_app, app, endpoint)
+    }
+
+    /// Counts a request of `app` to the endpoint `"{method} {template}"`.
+    pub fn check_route(&self, app: &str, method: &str, template: &str) -> Decision {
+        let mut windows = lock(&self.windows);
+        let Windows { by_app, endpoint } = &mut *windows;
+        endpoint.clear();
+        endpoint.push_str(method);
+        endpoint.push(' ');
+        endpoint.push_str(template);
+        self.count(by_app, app, endpoint)
+    }
+
+    fn count(
+        &self,
+        all: &mut HashMap<String, HashMap<String, Window>>,
+        app: &str,
+        endpoint: &str,
+    ) -> Decision {
         let limit = self.limits.limit_for(endpoint);
         let now = Instant::now();
-        let mut all = lock(&self.windows);
         let per_app = match all.get_mut(app) {
             Some(m) => m,
             None => all.entry(app.to_owned()).or_default(),
@@ -115,39 +179,48 @@ impl RateLimiter {
     }
 }
 
-/// The `api_key` query parameter of a request, if present.
-pub(crate) fn api_key_of(uri: &axum::http::Uri) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Q {
-        api_key: Option<String>,
+/// The `api_key` query parameter of a request, if present exactly once (decoded as a form
+/// value; borrowed from the URI when it needs no decoding).
+pub(crate) fn api_key_of(uri: &axum::http::Uri) -> Option<Cow<'_, str>> {
+    let mut found = None;
+    for (name, value) in form_urlencoded::parse(uri.query()?.as_bytes()) {
+        if name == "api_key" {
+            if found.is_some() {
+                // A repeated `api_key` is ambiguous: none is taken.
+                return None;
+            }
+            found = Some(value);
+        }
     }
-    axum::extract::Query::<Q>::try_from_uri(uri)
-        .ok()
-        .and_then(|q| q.0.api_key)
+    found
 }
 
-/// Counts the request, refuses it with 429 past the limit, and adds the headers to the response.
-pub(crate) async fn middleware(
-    State(state): State<EmulatorState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let endpoint = match req.extensions().get::<MatchedPath>() {
+/// Counts a request routed to a matched route (its endpoint is `"METHOD /template"`) for the
+/// app its `api_key` names.
+pub(crate) fn check_request(state: &EmulatorState, req: &Request) -> Decision {
+    let key = api_key_of(req.uri()).filter(|k| state.app(k).is_some());
+    let app = key.as_deref().unwrap_or(ANONYMOUS);
+    let template = match req.extensions().get::<MatchedPath>() {
+        Some(p) => p.as_str(),
+        None => req.uri().path(),
+    };
+    state
+        .limiter()
+        .check_route(app, req.method().as_str(), template)
+}
+
+/// The 429 answer of a refused request (`endpoint` is for the log).
+pub(crate) fn refusal(decision: &Decision, endpoint: &str) -> Response {
+    tracing::debug!(%endpoint, "rate limited");
+    ApiError::rate_limited(decision.retry_after_secs()).into_response()
+}
+
+/// The endpoint of a request, as the rate limiter names it (for logs).
+pub(crate) fn endpoint_of(req: &Request) -> String {
+    match req.extensions().get::<MatchedPath>() {
         Some(p) => format!("{} {}", req.method(), p.as_str()),
         None => format!("{} {}", req.method(), req.uri().path()),
-    };
-    let key = api_key_of(req.uri()).filter(|k| state.app(k).is_some());
-    let decision = state
-        .limiter()
-        .check(key.as_deref().unwrap_or(ANONYMOUS), &endpoint);
-    let mut response = if decision.allowed {
-        next.run(req).await
-    } else {
-        tracing::debug!(%endpoint, "rate limited");
-        ApiError::rate_limited(decision.retry_after_secs()).into_response()
-    };
-    decision.apply(response.headers_mut());
-    response
+    }
 }
 
 #[cfg(test)]
@@ -181,5 +254,75 @@ mod tests {
             assert!(d.allowed);
             assert_eq!(d.remaining, 1, "a window that never refuses is never spent");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_route_counts_in_the_window_of_its_endpoint_name() {
+        let rl = RateLimiter::new(RateLimits::default().with_endpoint("GET /x/{id}", 3));
+        assert_eq!(rl.check_route("app", "GET", "/x/{id}").remaining, 2);
+        assert_eq!(rl.check("app", "GET /x/{id}").remaining, 1);
+        // The endpoint buffer is rebuilt per call: another route is another window.
+        let other = rl.check_route("app", "POST", "/x/{id}");
+        assert_eq!((other.limit, other.remaining), (10_000, 9_999));
+        assert_eq!(rl.check_route("app", "GET", "/x/{id}").remaining, 0);
+    }
+
+    fn header_values(d: &Decision) -> [String; 3] {
+        let mut headers = HeaderMap::new();
+        d.apply(&mut headers);
+        [
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ]
+        .map(|h| headers[h].to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn cached_header_values_follow_the_numbers() {
+        let decision = |limit, remaining, reset_in| Decision {
+            limit,
+            remaining,
+            reset_in: Duration::from_secs(reset_in),
+            allowed: true,
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let [limit, remaining, reset] = header_values(&decision(10, 10, 30));
+        assert_eq!((limit.as_str(), remaining.as_str()), ("10", "10"));
+        let reset: u64 = reset.parse().unwrap();
+        assert!((now + 30..=now + 32).contains(&reset), "{reset} vs {now}");
+        let [limit, remaining, _] = header_values(&decision(10, 4, 30));
+        assert_eq!((limit.as_str(), remaining.as_str()), ("10", "4"));
+        let [limit, remaining, reset] = header_values(&decision(60, 60, 3000));
+        assert_eq!((limit.as_str(), remaining.as_str()), ("60", "60"));
+        let reset: u64 = reset.parse().unwrap();
+        assert!(
+            (now + 3000..=now + 3002).contains(&reset),
+            "{reset} vs {now}"
+        );
+    }
+
+    fn key(pq: &str) -> Option<Cow<'static, str>> {
+        let uri: axum::http::Uri = pq.parse().unwrap();
+        api_key_of(&uri).map(|k| Cow::Owned(k.into_owned()))
+    }
+
+    #[test]
+    fn api_key_is_the_one_form_decoded_query_value() {
+        let uri: axum::http::Uri = "/t?x=1&api_key=abc".parse().unwrap();
+        assert!(matches!(api_key_of(&uri), Some(Cow::Borrowed("abc"))));
+        assert_eq!(key("/t?api_key=a+b%21").as_deref(), Some("a b!"));
+        assert_eq!(key("/t?api%5Fkey=k").as_deref(), Some("k"));
+        assert_eq!(key("/t?api_key=").as_deref(), Some(""));
+        assert_eq!(
+            key("/t?api_key=a&api_key=a"),
+            None,
+            "a repeated key is ambiguous"
+        );
+        assert_eq!(key("/t?apikey=a"), None);
+        assert_eq!(key("/t"), None);
     }
 }

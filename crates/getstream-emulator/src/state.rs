@@ -12,7 +12,7 @@ use crate::faults::{Fault, Faults};
 use crate::ratelimit::RateLimiter;
 use crate::shapes;
 use crate::store::AppData;
-use crate::tasks::{JobKind, Jobs, ScriptedTask, TaskError, TaskRecord, Work};
+use crate::tasks::{JobKind, Jobs, ScriptedTask, Stamps, TaskError, TaskRecord, Work};
 
 /// The error of a library call on the state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,16 +135,17 @@ impl AppState {
         }
     }
 
-    /// Renders a task, or `None` when unknown.
-    pub fn task_json(
+    /// Renders a task's response body, or `None` when unknown.
+    pub fn render_task(
         &self,
         id: &str,
         export_base: &dyn Fn() -> String,
-        duration: String,
-    ) -> Option<Value> {
+        duration: &str,
+        stamps: Stamps,
+    ) -> Option<serde_json::Result<Vec<u8>>> {
         read(&self.tasks)
             .get(id)
-            .map(|t| t.to_json(id, export_base, duration))
+            .map(|t| t.render(id, export_base, duration, stamps))
     }
 
     pub fn take_injected_failure(&self, kind: JobKind) -> Option<TaskError> {

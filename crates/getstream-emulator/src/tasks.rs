@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -258,14 +258,18 @@ impl TaskRecord {
         rec
     }
 
-    /// The task response body. `export_base` gives the base URL of export links (only called
-    /// for exports).
-    pub fn to_json(
+    /// The task response body, serialized. `export_base` gives the base URL of export links
+    /// (only called for exports); `stamps` picks how `created_at`/`updated_at` are written.
+    ///
+    /// The body is serialized straight from borrowed fields (no `serde_json::Value` is built),
+    /// with its keys in the order a `Value` object would give them (sorted).
+    pub fn render(
         &self,
         task_id: &str,
         export_base: &dyn Fn() -> String,
-        duration: String,
-    ) -> Value {
+        duration: &str,
+        stamps: Stamps,
+    ) -> serde_json::Result<Vec<u8>> {
         let (status, updated_at, result, error) = match &self.script {
             Some(script) => {
                 let elapsed = script.started.elapsed();
@@ -279,52 +283,136 @@ impl TaskRecord {
                     }
                     start += step.duration;
                 }
-                let updated =
-                    self.created_at_ns + u64::try_from(start.as_nanos()).unwrap_or(u64::MAX);
+                let updated = self
+                    .created_at_ns
+                    .saturating_add(u64::try_from(start.as_nanos()).unwrap_or(u64::MAX));
                 let (result, error) = if idx == last {
                     (
-                        script.result.clone(),
-                        script.error.as_ref().map(|e| json!(e)),
+                        script.result.as_ref().map(ResultBody::Json),
+                        script.error.as_ref(),
                     )
                 } else {
                     (None, None)
                 };
-                (
-                    Value::String(script.steps[idx].status.clone()),
-                    updated,
-                    result,
-                    error,
-                )
+                (script.steps[idx].status.as_str(), updated, result, error)
             }
             None => (
-                Value::String(self.status.to_owned()),
+                self.status,
                 self.updated_at_ns,
                 self.result.as_ref().map(|r| match r {
-                    TaskResult::Json(v) => v.clone(),
-                    TaskResult::Export { token } => {
-                        json!({ "url": format!("{}/_emulator/exports/{token}.json", export_base()) })
-                    }
+                    TaskResult::Json(v) => ResultBody::Json(v),
+                    TaskResult::Export { token } => ResultBody::Export {
+                        url: format!("{}/_emulator/exports/{token}.json", export_base()),
+                    },
                 }),
-                self.error.as_ref().map(|e| json!(e)),
+                self.error.as_ref(),
             ),
         };
-        let mut out = json!({
-            "task_id": task_id,
-            "status": status,
-            "created_at": self.created_at_ns,
-            "updated_at": updated_at,
-            "duration": duration,
-        });
-        if let Value::Object(o) = &mut out {
-            if let Some(r) = result {
-                o.insert("result".into(), r);
-            }
-            if let Some(e) = error {
-                o.insert("error".into(), e);
-            }
-        }
-        out
+        let body = TaskBody {
+            created_at: stamps.stamp(self.created_at_ns),
+            duration,
+            error: error.map(ErrorBody::new),
+            result,
+            status,
+            task_id,
+            updated_at: stamps.stamp(updated_at),
+        };
+        let mut out = Vec::with_capacity(256);
+        serde_json::to_writer(&mut out, &body)?;
+        Ok(out)
     }
+
+    /// The task response body as a JSON value (tests).
+    #[cfg(test)]
+    pub fn to_json(&self, task_id: &str, export_base: &dyn Fn() -> String) -> Value {
+        let bytes = self
+            .render(task_id, export_base, "0.00ms", Stamps::UnixNanos)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+/// How a task response writes `created_at` and `updated_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamps {
+    /// Unix nanoseconds, an integer (the v2 API).
+    UnixNanos,
+    /// An RFC 3339 string (the legacy v1 API).
+    Rfc3339,
+}
+
+impl Stamps {
+    fn stamp(self, ns: u64) -> Stamp {
+        match self {
+            Stamps::UnixNanos => Stamp::Nanos(ns),
+            Stamps::Rfc3339 => time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ns))
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .map_or(Stamp::Nanos(ns), Stamp::Text),
+        }
+    }
+}
+
+/// One timestamp of a task response.
+enum Stamp {
+    Nanos(u64),
+    Text(String),
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Stamp::Nanos(ns) => s.serialize_u64(*ns),
+            Stamp::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// The `result` of a task response.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultBody<'a> {
+    Json(&'a Value),
+    Export { url: String },
+}
+
+/// The `error` of a task response: [`TaskError`]'s fields, keys sorted.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    description: &'a str,
+    stacktrace: &'a str,
+    #[serde(rename = "type")]
+    error_type: &'a str,
+    version: &'a str,
+}
+
+impl<'a> ErrorBody<'a> {
+    fn new(e: &'a TaskError) -> Self {
+        Self {
+            description: &e.description,
+            stacktrace: &e.stacktrace,
+            error_type: &e.error_type,
+            version: &e.version,
+        }
+    }
+}
+
+/// A task response; the fields are in sorted order, as the `Value` object this replaced
+/// serialized them.
+#[derive(Serialize)]
+struct TaskBody<'a> {
+    created_at: Stamp,
+    duration: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<ResultBody<'a>>,
+    status: &'a str,
+    task_id: &'a str,
+    updated_at: Stamp,
 }
 
 /// The work of a job, run on a worker once its running time has passed. Holds app locks
@@ -398,6 +486,7 @@ impl Jobs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn job_kind_round_trips() {
@@ -416,23 +505,93 @@ mod tests {
                 .step("completed", Duration::ZERO)
                 .result(json!({"ok": true})),
         );
-        let status =
-            |rec: &TaskRecord| rec.to_json("t", &String::new, String::new())["status"].clone();
+        let status = |rec: &TaskRecord| rec.to_json("t", &String::new)["status"].clone();
         assert_eq!(status(&rec), "pending");
         tokio::time::advance(Duration::from_millis(1500)).await;
         assert_eq!(status(&rec), "running");
-        assert!(
-            rec.to_json("t", &String::new, String::new())
-                .get("result")
-                .is_none()
-        );
+        assert!(rec.to_json("t", &String::new).get("result").is_none());
         tokio::time::advance(Duration::from_secs(2)).await;
-        let j = rec.to_json("t", &String::new, String::new());
+        let j = rec.to_json("t", &String::new);
         assert_eq!(j["status"], "completed");
         assert_eq!(j["result"], json!({"ok": true}));
         assert_eq!(
             j["updated_at"].as_u64().unwrap() - j["created_at"].as_u64().unwrap(),
             3_000_000_000
         );
+    }
+
+    /// The body as the `serde_json::Value` object the renderer replaced would have built.
+    fn as_value_object(
+        rec: &TaskRecord,
+        id: &str,
+        status: &str,
+        result: Option<Value>,
+        error: Option<&TaskError>,
+    ) -> Value {
+        let mut out = json!({
+            "task_id": id,
+            "status": status,
+            "created_at": rec.created_at_ns,
+            "updated_at": rec.updated_at_ns,
+            "duration": "1.25ms",
+        });
+        if let Some(r) = result {
+            out["result"] = r;
+        }
+        if let Some(e) = error {
+            out["error"] = json!(e);
+        }
+        out
+    }
+
+    #[test]
+    fn rendered_bodies_match_the_value_object_byte_for_byte() {
+        let base = || "http://h:1".to_owned();
+        let mut rec = TaskRecord::pending();
+        let render = |rec: &TaskRecord| {
+            String::from_utf8(
+                rec.render("t-1", &base, "1.25ms", Stamps::UnixNanos)
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        let expected = as_value_object(&rec, "t-1", "pending", None, None);
+        assert_eq!(render(&rec), expected.to_string());
+
+        rec.status = "completed";
+        let result = json!({"z": [1, 2.5, null], "a": {"status": "ok"}, "s": "q\"uote"});
+        rec.result = Some(TaskResult::Json(result.clone()));
+        let expected = as_value_object(&rec, "t-1", "completed", Some(result), None);
+        assert_eq!(render(&rec), expected.to_string());
+
+        rec.result = Some(TaskResult::Export {
+            token: "tok".into(),
+        });
+        let url = json!({"url": "http://h:1/_emulator/exports/tok.json"});
+        let expected = as_value_object(&rec, "t-1", "completed", Some(url), None);
+        assert_eq!(render(&rec), expected.to_string());
+
+        rec.status = "failed";
+        rec.result = None;
+        let error = TaskError::new("ExportError", "disk \"full\"\n");
+        rec.error = Some(error.clone());
+        let expected = as_value_object(&rec, "t-1", "failed", None, Some(&error));
+        assert_eq!(render(&rec), expected.to_string());
+    }
+
+    #[test]
+    fn v1_stamps_are_rfc3339_strings() {
+        let mut rec = TaskRecord::pending();
+        rec.created_at_ns = 1_700_000_000_123_456_789;
+        rec.updated_at_ns = 1_700_000_001_000_000_000;
+        let bytes = rec
+            .render("t", &String::new, "0.01ms", Stamps::Rfc3339)
+            .unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["created_at"], "2023-11-14T22:13:20.123456789Z");
+        assert_eq!(v["updated_at"], "2023-11-14T22:13:21Z");
+        assert_eq!(v["duration"], "0.01ms");
+        let v2 = rec.to_json("t", &String::new);
+        assert_eq!(v2["created_at"], 1_700_000_000_123_456_789_u64);
     }
 }
