@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
@@ -34,6 +34,11 @@ pub(crate) struct Decision {
     reset_in: Duration,
     allowed: bool,
 }
+
+/// The header names, built once (a `&str` name is parsed on every insert).
+const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// The cached `X-RateLimit-*` headers, slot by slot.
 const LIMIT: usize = 0;
@@ -84,9 +89,9 @@ impl Decision {
         } else {
             HeaderValue::from(self.remaining)
         };
-        headers.insert("x-ratelimit-limit", limit);
-        headers.insert("x-ratelimit-remaining", remaining);
-        headers.insert("x-ratelimit-reset", number_header(RESET, self.reset_unix()));
+        headers.insert(X_RATELIMIT_LIMIT, limit);
+        headers.insert(X_RATELIMIT_REMAINING, remaining);
+        headers.insert(X_RATELIMIT_RESET, number_header(RESET, self.reset_unix()));
     }
 }
 
