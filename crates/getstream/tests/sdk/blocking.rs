@@ -5,32 +5,9 @@ use std::time::{Duration, Instant};
 
 use getstream::{Error, TaskStatus, blocking};
 
-use super::support::{API_KEY, API_SECRET, Reply, Server};
-
-/// Starts a scripted server on its own runtime thread.
-fn server(script: impl FnOnce(&Server) + Send + 'static) -> Server {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let server = Server::start().await;
-            script(&server);
-            tx.send(server).unwrap();
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn client(server: &Server) -> blocking::Client {
-    blocking::Client::builder(API_KEY, API_SECRET)
-        .base_url(&server.url)
-        .build()
-        .unwrap()
-}
+use super::support::{
+    API_KEY, API_SECRET, Reply, blocking_client as client, server_on_own_thread as server,
+};
 
 #[test]
 fn waits_through_statuses_and_a_transient_error() {

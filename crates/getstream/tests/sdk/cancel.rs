@@ -204,34 +204,8 @@ async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
 #[cfg(feature = "blocking")]
 mod blocking {
     use super::*;
-    use getstream::blocking;
 
-    use super::super::support::{API_KEY, API_SECRET};
-
-    /// A scripted server on a runtime thread of its own (real time).
-    fn server(script: impl FnOnce(&Server) + Send + 'static) -> Server {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let server = Server::start().await;
-                script(&server);
-                tx.send(server).unwrap();
-                std::future::pending::<()>().await;
-            });
-        });
-        rx.recv().unwrap()
-    }
-
-    fn client(server: &Server) -> blocking::Client {
-        blocking::Client::builder(API_KEY, API_SECRET)
-            .base_url(&server.url)
-            .build()
-            .unwrap()
-    }
+    use super::super::support::{blocking_client as client, server_on_own_thread as server};
 
     #[test]
     fn a_token_cancelled_from_another_thread_ends_a_blocking_wait() {

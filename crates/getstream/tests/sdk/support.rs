@@ -284,3 +284,32 @@ pub fn builder(url: &str) -> getstream::ClientBuilder {
 pub fn client_at(url: &str) -> getstream::Client {
     builder(url).build().unwrap()
 }
+
+/// Starts a scripted server on a runtime thread of its own (real time), for the
+/// blocking client's tests.
+#[cfg(feature = "blocking")]
+pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let server = Server::start().await;
+            script(&server);
+            tx.send(server).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// A blocking client of `server`, with the test credentials.
+#[cfg(feature = "blocking")]
+pub fn blocking_client(server: &Server) -> getstream::blocking::Client {
+    getstream::blocking::Client::builder(API_KEY, API_SECRET)
+        .base_url(&server.url)
+        .build()
+        .unwrap()
+}
