@@ -5,18 +5,15 @@ use std::time::Duration;
 
 use getstream_emulator::{Fault, ScriptedTask};
 
-use super::support::{BIN, emulator};
+use super::support::{BIN, emulator, script};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_while_waiting_exits_130_and_says_how_to_resume() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new().step("running", Duration::from_secs(3600)),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new().step("running", Duration::from_secs(3600)),
+    );
     // A pass-through fault on the first poll tells us when the wait is under way.
     emu.state()
         .add_fault(Fault::delay("GET /api/v2/tasks/{id}", Duration::ZERO).times(1));
@@ -63,13 +60,10 @@ async fn ctrl_c_while_waiting_exits_130_and_says_how_to_resume() {
 async fn a_closed_stdout_pipe_is_not_an_error() {
     // `getstream tasks get ID | head -c 0`: the reader is gone before anything is written.
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new().step("running", Duration::from_secs(3600)),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new().step("running", Duration::from_secs(3600)),
+    );
     let mut child = tokio::process::Command::new(BIN)
         .args(["tasks", "get", &id])
         .env("STREAM_API_KEY", emu.api_key())

@@ -105,3 +105,11 @@ pub fn closed_port_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// Scripts a task on `emulator`'s default app and returns its id.
+pub fn script(emulator: &EmulatorHandle, task: getstream_emulator::ScriptedTask) -> String {
+    emulator
+        .state()
+        .script_task(emulator.api_key(), task)
+        .expect("the emulator scripts the task")
+}

@@ -5,21 +5,18 @@ use std::time::Duration;
 use getstream_emulator::{ScriptedTask, TaskError};
 use serde_json::json;
 
-use super::support::{closed_port_url, emulator, run, run_bare};
+use super::support::{closed_port_url, emulator, run, run_bare, script};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_on_a_completed_task_exits_0_and_prints_it() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new()
-                .step("running", Duration::from_millis(300))
-                .step("completed", Duration::ZERO)
-                .result(json!({"url": "http://example.invalid/file.json"})),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new()
+            .step("running", Duration::from_millis(300))
+            .step("completed", Duration::ZERO)
+            .result(json!({"url": "http://example.invalid/file.json"})),
+    );
     let human = run(&emu, ["tasks", "wait", &id, "--interval", "100ms"]).await;
     human.assert_code(0);
     assert!(
@@ -50,13 +47,10 @@ async fn wait_on_a_completed_task_exits_0_and_prints_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tasks_get_shows_a_running_task_and_exits_0() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new().step("running", Duration::from_secs(3600)),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new().step("running", Duration::from_secs(3600)),
+    );
     let out = run(&emu, ["tasks", "get", &id, "--json"]).await;
     out.assert_code(0);
     assert_eq!(out.json()["status"], "running");
@@ -68,19 +62,16 @@ async fn tasks_get_shows_a_running_task_and_exits_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_task_exits_1_with_every_field_of_its_error() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new()
-                .step("failed", Duration::ZERO)
-                .error(TaskError {
-                    stacktrace: "at delete.go:42".into(),
-                    version: "v5.1.0".into(),
-                    ..TaskError::new("HardDeleteError", "channel is locked")
-                }),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new()
+            .step("failed", Duration::ZERO)
+            .error(TaskError {
+                stacktrace: "at delete.go:42".into(),
+                version: "v5.1.0".into(),
+                ..TaskError::new("HardDeleteError", "channel is locked")
+            }),
+    );
     let out = run(&emu, ["tasks", "wait", &id, "--json"]).await;
     out.assert_code(1);
     let v = out.json();
@@ -117,13 +108,10 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_that_times_out_exits_3_and_says_how_to_resume() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new().step("running", Duration::from_secs(3600)),
-        )
-        .unwrap();
+    let id = script(
+        &emu,
+        ScriptedTask::new().step("running", Duration::from_secs(3600)),
+    );
     let out = run(
         &emu,
         [
@@ -291,13 +279,7 @@ async fn usage_errors_exit_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_flags_work_before_the_command_and_after_it_they_win() {
     let emu = emulator().await;
-    let id = emu
-        .state()
-        .script_task(
-            emu.api_key(),
-            ScriptedTask::new().step("completed", Duration::ZERO),
-        )
-        .unwrap();
+    let id = script(&emu, ScriptedTask::new().step("completed", Duration::ZERO));
     let (key, secret, url) = (emu.api_key(), emu.api_secret(), &emu.base_url());
     // Before the command group, as many users type them.
     let before = run_bare([
