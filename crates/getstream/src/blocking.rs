@@ -232,6 +232,21 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::token_ttl`]. Default: 1 hour.
+    pub fn token_ttl(self, ttl: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.token_ttl(ttl),
+        }
+    }
+
+    /// **Dangerous**; see [`crate::ClientBuilder::allow_insecure_http`].
+    /// Default: `false` (`http://` only to this machine).
+    pub fn allow_insecure_http(self, allow: bool) -> Self {
+        ClientBuilder {
+            inner: self.inner.allow_insecure_http(allow),
+        }
+    }
+
     /// Builds the client and starts its runtime thread.
     ///
     /// # Errors

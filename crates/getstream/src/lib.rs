@@ -355,6 +355,8 @@ mod client;
 mod error;
 mod models;
 mod ops;
+mod request_id;
+mod rfc3339;
 mod tasks;
 mod tls;
 mod transport;

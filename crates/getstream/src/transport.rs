@@ -285,7 +285,7 @@ impl Transport {
         let request_id = request
             .request_id
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(crate::request_id::new_v4);
         let mut builder = self
             .http
             .request(request.method.clone(), url)
