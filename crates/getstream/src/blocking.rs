@@ -463,10 +463,13 @@ impl<T> WaitForTask<T> {
             loop {
                 // The iterator was dropped: stop at once (dropping the stream
                 // cancels the wait, and the request in flight with it).
-                let next = tokio::select! {
-                    biased;
-                    () = events.closed() => return,
-                    next = AssertUnwindSafe(stream.next()).catch_unwind() => next,
+                // `select` polls its first future first (biased), without
+                // tokio's macros feature.
+                let closed = std::pin::pin!(events.closed());
+                let polled = std::pin::pin!(AssertUnwindSafe(stream.next()).catch_unwind());
+                let next = match futures::future::select(closed, polled).await {
+                    futures::future::Either::Left(((), _)) => return,
+                    futures::future::Either::Right((next, _)) => next,
                 };
                 let (item, last) = match next {
                     Ok(Some(event)) => {

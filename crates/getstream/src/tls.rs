@@ -57,3 +57,34 @@ fn check_crypto_provider() -> Result<(), InvalidArgumentError> {
 fn check_crypto_provider() -> Result<(), InvalidArgumentError> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_needs_a_tls_feature_and_http_does_not() {
+        let https = crate::Client::builder("k", "s").build();
+        let http = crate::Client::builder("k", "s")
+            .base_url("http://127.0.0.1:1")
+            .build();
+        if cfg!(all(
+            feature = "rustls-no-provider",
+            not(feature = "rustls"),
+            not(feature = "native-tls"),
+            not(feature = "native-tls-vendored")
+        )) && check_crypto_provider().is_err()
+        {
+            for result in [https, http] {
+                let e = result.unwrap_err();
+                assert!(e.to_string().contains("`tls`"), "{e}");
+            }
+            return;
+        }
+        assert!(http.is_ok());
+        assert_eq!(https.is_ok(), HAS_TLS);
+        if let Err(e) = https {
+            assert!(e.to_string().contains("without a TLS feature"), "{e}");
+        }
+    }
+}

@@ -281,7 +281,7 @@ impl Transport {
         authorization: HeaderValue,
     ) -> Result<Response<T>> {
         let what = request.describe();
-        let url = self.url(&request)?;
+        let url = self.url(request)?;
         let request_id = request
             .request_id
             .clone()
