@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use getstream_emulator::{Fault, JobKind, ScriptedTask, TaskError};
+use getstream_emulator::{Fault, JobKind, ScriptedTask, TaskFailure};
 use serde_json::json;
 
 use crate::common::*;
@@ -127,7 +127,7 @@ async fn scripted_tasks_follow_their_script() {
                 .step("waiting", Duration::from_secs(1))
                 .step("running", Duration::from_secs(1))
                 .step("failed", Duration::ZERO)
-                .error(TaskError::new("HardDeleteError", "boom")),
+                .error(TaskFailure::new("HardDeleteError", "boom")),
         )
         .unwrap();
     assert_eq!(id, "scripted-1");
@@ -161,7 +161,7 @@ async fn injected_job_failures_fail_the_next_job_of_that_kind() {
             KEY,
             JobKind::ExportUsers,
             1,
-            TaskError::new("S3Error", "bucket gone"),
+            TaskFailure::new("S3Error", "bucket gone"),
         )
         .unwrap();
     let (_, a) = http
