@@ -12,48 +12,6 @@ use crate::handlers::{admin, channels, exports, tasks, user_jobs, users};
 use crate::stack;
 use crate::state::EmulatorState;
 
-/// Answers a request no route layer sees (no route, or a method the route lacks) with the
-/// error `make` builds, inside the request clock; logs it and adds the rate-limit headers.
-async fn fallback(
-    state: EmulatorState,
-    req: Request,
-    make: impl FnOnce(&Request) -> ApiError + Send,
-) -> Response {
-    let log = stack::RequestLog::start(&req);
-    error::with_request_clock(async move {
-        let response = stack::with_limit_headers(&state, &req, make(&req).into_response());
-        log.finish(&response);
-        response
-    })
-    .await
-}
-
-async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
-    fallback(state, req, |req| {
-        ApiError::not_found(format!(
-            "no route for {} {}",
-            req.method(),
-            req.uri().path()
-        ))
-    })
-    .await
-}
-
-async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
-    fallback(state, req, |req| {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            codes::INPUT,
-            format!(
-                "method {} is not allowed on {}",
-                req.method(),
-                req.uri().path()
-            ),
-        )
-    })
-    .await
-}
-
 /// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
 ///
 /// Jobs started by requests run on the runtime that serves them.
@@ -132,4 +90,46 @@ pub fn app(state: EmulatorState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// Answers a request no route layer sees (no route, or a method the route lacks) with the
+/// error `make` builds, inside the request clock; logs it and adds the rate-limit headers.
+async fn fallback(
+    state: EmulatorState,
+    req: Request,
+    make: impl FnOnce(&Request) -> ApiError + Send,
+) -> Response {
+    let log = stack::RequestLog::start(&req);
+    error::with_request_clock(async move {
+        let response = stack::with_limit_headers(&state, &req, make(&req).into_response());
+        log.finish(&response);
+        response
+    })
+    .await
+}
+
+async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
+    fallback(state, req, |req| {
+        ApiError::not_found(format!(
+            "no route for {} {}",
+            req.method(),
+            req.uri().path()
+        ))
+    })
+    .await
+}
+
+async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
+    fallback(state, req, |req| {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::INPUT,
+            format!(
+                "method {} is not allowed on {}",
+                req.method(),
+                req.uri().path()
+            ),
+        )
+    })
+    .await
 }

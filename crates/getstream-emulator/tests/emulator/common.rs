@@ -206,6 +206,14 @@ impl Http {
         panic!("task {id} never finished; seen {seen:?}");
     }
 
+    /// Starts a task with `POST path` (asserting the `201`) and waits until it is terminal;
+    /// returns it and the statuses seen, as [`Http::wait`] does.
+    pub async fn run_task(&self, path: &str, body: Value) -> (Value, Vec<String>) {
+        let (s, started) = self.post(path, body).await;
+        assert_eq!(s, 201, "{started}");
+        self.wait(started["task_id"].as_str().unwrap()).await
+    }
+
     pub async fn upsert_users(&self, ids: &[&str]) {
         let users: serde_json::Map<String, Value> = ids
             .iter()

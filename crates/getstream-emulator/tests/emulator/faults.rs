@@ -164,16 +164,14 @@ async fn injected_job_failures_fail_the_next_job_of_that_kind() {
             TaskFailure::new("S3Error", "bucket gone"),
         )
         .unwrap();
-    let (_, a) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ann"]}))
         .await;
-    let (t, _) = http.wait(a["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "failed");
     assert_eq!(t["error"]["type"], "S3Error");
-    let (_, b) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ann"]}))
         .await;
-    let (t, _) = http.wait(b["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed");
     handle.shutdown().await;
 }
@@ -277,13 +275,12 @@ async fn admin_api_controls_everything() {
         )
         .await;
     assert_eq!(s, 200);
-    let (_, ex) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"cid": "messaging:seed-1"}]}),
         )
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["error"]["type"], "X");
     // Reset forgets everything.
     let (s, _) = http.post("/_emulator/reset", json!({})).await;
