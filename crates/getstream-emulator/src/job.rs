@@ -1,4 +1,4 @@
-//! The public job types: the kinds of job, the failure a job ends with, and a job's work.
+//! The job types: the kinds of job, the failure a job ends with, and the result it leaves.
 
 use std::fmt;
 use std::str::FromStr;

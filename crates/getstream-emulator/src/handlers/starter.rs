@@ -32,15 +32,10 @@ pub(crate) struct JobStarter {
 impl FromRequestParts<EmulatorState> for JobStarter {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &EmulatorState,
-    ) -> Result<Self, Self::Rejection> {
-        let Authed(app) = Authed::from_request_parts(parts, state).await?;
-        Ok(Self {
-            state: state.clone(),
-            app,
-        })
+    async fn from_request_parts(parts: &mut Parts, s: &EmulatorState) -> Result<Self, ApiError> {
+        let Authed(app) = Authed::from_request_parts(parts, s).await?;
+        let state = s.clone();
+        Ok(Self { state, app })
     }
 }
 

@@ -19,24 +19,25 @@ fn host(header: Option<&HeaderValue>) -> Option<&str> {
     })
 }
 
+/// What a task read takes from its request, extracted in this order: the state, the
+/// authenticated app, the task id and the `Host` header.
+type TaskRead = (State<EmulatorState>, Authed, ApiPath<String>, RequestHost);
+
 /// `GET /api/v2/tasks/{id}`.
-pub(crate) async fn get_task(
-    State(state): State<EmulatorState>,
-    Authed(app): Authed,
-    ApiPath(id): ApiPath<String>,
-    RequestHost(host_header): RequestHost,
-) -> Result<Response, ApiError> {
-    task_response(&state, &app, &id, host_header.as_ref(), Stamps::UnixNanos)
+pub(crate) async fn get_task(read: TaskRead) -> Result<Response, ApiError> {
+    answer(read, Stamps::UnixNanos)
 }
 
 /// `GET /tasks/{id}`: the legacy v1 path, with RFC 3339 timestamps (as the v1 API sent them).
-pub(crate) async fn get_task_v1(
-    State(state): State<EmulatorState>,
-    Authed(app): Authed,
-    ApiPath(id): ApiPath<String>,
-    RequestHost(host_header): RequestHost,
+pub(crate) async fn get_task_v1(read: TaskRead) -> Result<Response, ApiError> {
+    answer(read, Stamps::Rfc3339)
+}
+
+fn answer(
+    (State(state), Authed(app), ApiPath(id), RequestHost(host_header)): TaskRead,
+    stamps: Stamps,
 ) -> Result<Response, ApiError> {
-    task_response(&state, &app, &id, host_header.as_ref(), Stamps::Rfc3339)
+    task_response(&state, &app, &id, host_header.as_ref(), stamps)
 }
 
 /// A task's status as a JSON response, serialized straight from the task record.

@@ -9,12 +9,12 @@ use crate::common::*;
 
 #[tokio::test(start_paused = true)]
 async fn respond_faults_fail_the_next_n_then_stop() {
-    let (handle, http) = start(config()).await;
-    handle.state().add_fault(
+    let (handle, http) = start_with_fault(
         Fault::respond("GET /api/v2/tasks/{id}", 503)
             .times(2)
             .retry_after("3"),
-    );
+    )
+    .await;
     for _ in 0..2 {
         let (s, h, body) = http
             .send(reqwest::Method::GET, "/api/v2/tasks/x", None)
@@ -33,10 +33,10 @@ async fn respond_faults_fail_the_next_n_then_stop() {
 
 #[tokio::test(start_paused = true)]
 async fn html_bodies_and_concrete_paths() {
-    let (handle, http) = start(config()).await;
-    handle.state().add_fault(
+    let (handle, http) = start_with_fault(
         Fault::respond("/api/v2/tasks/only-this", 502).text_body("<html>bad gateway</html>"),
-    );
+    )
+    .await;
     let (s, body) = http.get("/api/v2/tasks/other").await;
     assert_eq!(s, 404, "{body}");
     let resp = http
@@ -58,10 +58,7 @@ async fn html_bodies_and_concrete_paths() {
 
 #[tokio::test(start_paused = true)]
 async fn dropped_connections_give_no_response() {
-    let (handle, http) = start(config()).await;
-    handle
-        .state()
-        .add_fault(Fault::drop_connection("GET /api/v2/tasks/{id}"));
+    let (handle, http) = start_with_fault(Fault::drop_connection("GET /api/v2/tasks/{id}")).await;
     let err = http
         .send(reqwest::Method::GET, "/api/v2/tasks/x", None)
         .await
@@ -75,10 +72,7 @@ async fn dropped_connections_give_no_response() {
 
 #[tokio::test(start_paused = true)]
 async fn hangs_last_until_the_client_gives_up_and_delays_are_exact() {
-    let (handle, http) = start(config()).await;
-    handle
-        .state()
-        .add_fault(Fault::hang("GET /api/v2/tasks/{id}"));
+    let (handle, http) = start_with_fault(Fault::hang("GET /api/v2/tasks/{id}")).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
