@@ -13,7 +13,7 @@ use getstream::{
 };
 use getstream_emulator::{
     Emulator, EmulatorConfig, EmulatorHandle, JobKind, Pace, ScriptedTask, SeedSpec,
-    TaskError as InjectedError,
+    TaskFailure as InjectedError,
 };
 use serde_json::{Value, json};
 

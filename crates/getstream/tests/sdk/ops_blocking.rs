@@ -8,7 +8,7 @@ use getstream::{
     ExportChannelsRequest, ExportUsersRequest, ReactivateUsersRequest, blocking,
 };
 use getstream_emulator::{
-    Emulator, EmulatorConfig, EmulatorState, JobKind, Pace, SeedSpec, TaskError as InjectedError,
+    Emulator, EmulatorConfig, EmulatorState, JobKind, Pace, SeedSpec, TaskFailure as InjectedError,
 };
 use serde_json::Value;
 
