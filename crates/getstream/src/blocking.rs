@@ -386,10 +386,7 @@ impl<T> WaitForTask<T> {
     /// Calls `callback` after every poll; see [`crate::WaitForTask::on_poll`].
     /// It runs on the client's runtime thread; a panic in it is resumed in the
     /// thread that called [`send`](Self::send).
-    pub fn on_poll(
-        self,
-        callback: impl Fn(&crate::Observation<'_>) + Send + Sync + 'static,
-    ) -> Self {
+    pub fn on_poll(self, callback: impl Fn(&crate::Polled) + Send + Sync + 'static) -> Self {
         WaitForTask {
             inner: self.inner.on_poll(callback),
             ..self

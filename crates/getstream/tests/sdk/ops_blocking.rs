@@ -91,7 +91,7 @@ fn hard_delete_channels() {
         .unwrap();
     assert!(response.result["messaging:seed-1"].is_ok());
     let handle = response.task().unwrap();
-    assert_eq!(Some(handle.id()), response.task_id.as_deref());
+    assert_eq!(Some(handle.task_id()), response.task_id.as_deref());
     let result = handle.wait().interval(FAST).send().unwrap();
     assert!(result.get("messaging:seed-1").unwrap().is_ok());
     assert!(!emu.has_channel("messaging:seed-1"));
@@ -107,7 +107,7 @@ fn export_channels() {
         .export_channels(ExportChannelsRequest::new(["messaging:seed-2"]))
         .unwrap();
     let handle = started.handle();
-    assert_eq!(handle.id(), started.task_id);
+    assert_eq!(handle.task_id(), started.task_id);
     let export = handle.wait().interval(FAST).send().unwrap();
     assert!(export.url.contains("/_emulator/exports/"), "{}", export.url);
     let task = handle.get().unwrap();

@@ -24,7 +24,8 @@ fn seen(event: &WatchEvent) -> Option<Seen> {
             p.error()
                 .and_then(getstream::Error::status_code)
                 .map(|s| s.as_u16()),
-            p.next_poll_in(),
+            p.next_poll_in()
+                .expect("a watched poll always has a next one"),
         )),
         WatchEvent::Finished(_) => None,
     }
