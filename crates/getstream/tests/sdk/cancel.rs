@@ -4,20 +4,11 @@
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use getstream::{CancellationToken, TaskStatus};
 use tokio::time::Instant;
 
-use super::support::{Reply, Server, client_at};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use crate::support::{Reply, Server, client_at, ms, secs};
 
 /// A server whose every request hangs; counts requests received and requests
 /// whose connection the client closed (the handler future dropped).
@@ -205,7 +196,7 @@ async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
 mod blocking {
     use super::*;
 
-    use super::super::support::{blocking_client as client, server_on_own_thread as server};
+    use crate::support::{blocking_client as client, server_on_own_thread as server};
 
     #[test]
     fn a_token_cancelled_from_another_thread_ends_a_blocking_wait() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use getstream::{Client, Error};
 use serde_json::json;
 
-use super::support::{
+use crate::support::{
     API_KEY, API_SECRET, Reply, Server, builder, chain, client_at, dropping_server,
 };
 
@@ -82,7 +82,7 @@ fn from_env_reads_the_three_variables() {
     for (vars, expected) in cases {
         let mut command = std::process::Command::new(std::env::current_exe().unwrap());
         command
-            .args(["--exact", "sdk::client::from_env_child", "--test-threads=1"])
+            .args(["--exact", "client::from_env_child", "--test-threads=1"])
             .env_remove("STREAM_API_KEY")
             .env_remove("STREAM_API_SECRET")
             .env_remove("STREAM_BASE_URL")

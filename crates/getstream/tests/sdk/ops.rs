@@ -17,7 +17,7 @@ use getstream_emulator::{
 };
 use serde_json::{Value, json};
 
-use super::support::{Reply, Server};
+use crate::support::{Reply, Server};
 
 /// An emulator with `messaging:seed-1..3` (members `user-i`, `user-i+1`), users
 /// `user-1..4`, ten messages per channel; its visible default pace.

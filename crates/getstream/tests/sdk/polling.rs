@@ -8,15 +8,7 @@ use std::time::Duration;
 use getstream::{POLL_ATTEMPT_HEADER, PollPolicy, TaskStatus};
 use tokio::time::Instant;
 
-use super::support::{API_SECRET, Reply, Server, builder};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-const fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use crate::support::{API_SECRET, Reply, Server, builder, ms, secs};
 
 fn running_then_completed(server: &Server, id: &str, running: usize) {
     let mut replies = vec![Reply::task(id, "running"); running];

@@ -7,15 +7,9 @@ use getstream::{Error, TaskStatus};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::support::{Reply, Server, builder, client_at, dropping_server, refusing_url};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use crate::support::{
+    Reply, Server, TestClock, builder, client_at, dropping_server, ms, refusing_url, secs,
+};
 
 #[tokio::test(start_paused = true)]
 async fn completed_on_the_first_poll() {
@@ -206,14 +200,8 @@ async fn a_429_with_retry_after_delays_the_next_poll() {
 #[tokio::test(start_paused = true)]
 async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
     let server = Server::start().await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    // Unix seconds: the reset is between 9 and 10 s from now on the wall
-    // clock (the policy reads the wall clock, which moves on while the paused
-    // tokio clock does not; the margin keeps a slow machine from flaking).
-    let reset = (now + 10).to_string();
+    // Unix seconds, on the client's test clock: the reset is 10 s away.
+    let reset = TestClock::unix_secs(secs(10)).to_string();
     server.task(
         "t1",
         [
@@ -226,12 +214,7 @@ async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
     );
     let start = Instant::now();
     server.client().wait_for_task("t1").await.unwrap();
-    let arrivals = server.arrivals(start);
-    assert_eq!(arrivals.len(), 2);
-    assert!(
-        arrivals[1] >= secs(7) && arrivals[1] <= secs(10),
-        "{arrivals:?}"
-    );
+    assert_eq!(server.arrivals(start), [secs(0), secs(10)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -268,26 +251,21 @@ async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
 #[tokio::test(start_paused = true)]
 async fn a_spent_window_on_a_success_waits_for_the_reset() {
     let server = Server::start().await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     server.task(
         "t1",
         [
             Reply::task("t1", "running")
                 .header("x-ratelimit-remaining", "0")
-                .header("x-ratelimit-reset", &(now + 5).to_string()),
+                .header(
+                    "x-ratelimit-reset",
+                    &TestClock::unix_secs(secs(5)).to_string(),
+                ),
             Reply::task("t1", "completed"),
         ],
     );
     let start = Instant::now();
     server.client().wait_for_task("t1").await.unwrap();
-    let arrivals = server.arrivals(start);
-    assert!(
-        arrivals[1] >= secs(4) && arrivals[1] <= secs(5),
-        "{arrivals:?}"
-    );
+    assert_eq!(server.arrivals(start), [secs(0), secs(5)]);
 }
 
 #[tokio::test(start_paused = true)]

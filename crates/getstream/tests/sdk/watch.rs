@@ -6,11 +6,7 @@ use futures::StreamExt;
 use getstream::{CancellationToken, PollPolicy, TaskStatus, WatchEvent};
 use tokio::time::Instant;
 
-use super::support::{Reply, Server};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
+use crate::support::{Reply, Server, secs};
 
 /// (poll, elapsed, status, error status code, next poll in) of a `Polled`.
 type Seen = (u32, Duration, Option<String>, Option<u16>, Duration);
@@ -231,7 +227,7 @@ async fn typed_waits_watch_and_batch_with_the_same_knobs() {
 mod blocking {
     use super::*;
 
-    use super::super::support::{blocking_client as client, server_on_own_thread as server};
+    use crate::support::{blocking_client as client, server_on_own_thread as server};
 
     #[test]
     fn the_blocking_watch_is_an_iterator_ending_with_the_outcome() {
