@@ -137,6 +137,7 @@ struct Script {
     per_path: HashMap<String, usize>,
     in_flight: usize,
     max_in_flight: usize,
+    abandoned: usize,
 }
 
 #[derive(Clone)]
@@ -155,6 +156,7 @@ impl Server {
             per_path: HashMap::new(),
             in_flight: 0,
             max_in_flight: 0,
+            abandoned: 0,
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -190,6 +192,12 @@ impl Server {
     /// their reply's delay).
     pub fn max_in_flight(&self) -> usize {
         self.script.lock().unwrap().max_in_flight
+    }
+
+    /// How many requests the client abandoned before their reply (closed
+    /// the connection, e.g. a hanging request of a dropped wait).
+    pub fn abandoned(&self) -> usize {
+        self.script.lock().unwrap().abandoned
     }
 
     /// Replies for `/api/v2/tasks/{id}`.
@@ -245,16 +253,29 @@ async fn handle(
         script.max_in_flight = script.max_in_flight.max(script.in_flight);
         reply
     };
-    // Counted out on drop: a request the client abandons leaves too.
-    let _in_flight = InFlight(script);
-    respond(reply).await
+    // Counted out on drop: a request the client abandons (the handler future
+    // dropped with its connection) leaves too, and is counted as abandoned.
+    let mut in_flight = InFlight {
+        script,
+        answered: false,
+    };
+    let response = respond(reply).await;
+    in_flight.answered = true;
+    response
 }
 
-struct InFlight(Arc<Mutex<Script>>);
+struct InFlight {
+    script: Arc<Mutex<Script>>,
+    answered: bool,
+}
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).in_flight -= 1;
+        let mut script = self.script.lock().unwrap_or_else(|p| p.into_inner());
+        script.in_flight -= 1;
+        if !self.answered {
+            script.abandoned += 1;
+        }
     }
 }
 
