@@ -45,8 +45,7 @@ async fn dropping_the_wait_closes_the_request_in_flight_and_sends_no_more() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_cancels_a_sleeping_wait_at_once_and_it_is_not_a_timeout() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let token = CancellationToken::new();
     let start = Instant::now();
     let wait = tokio::spawn(
@@ -93,8 +92,7 @@ async fn a_token_cuts_a_hanging_request_short() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_cancelled_before_the_wait_starts_makes_no_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let token = CancellationToken::new();
     token.cancel();
     let e = server
@@ -109,11 +107,11 @@ async fn a_token_cancelled_before_the_wait_starts_makes_no_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    );
+    )
+    .await;
     let token = CancellationToken::new();
     let task = server
         .client()
@@ -127,8 +125,7 @@ async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "export-42",
         [
             Reply::task("export-42", "waiting"),
@@ -137,7 +134,8 @@ async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
             Reply::task("export-42", "running"),
             Reply::task("export-42", "completed"),
         ],
-    );
+    )
+    .await;
     let client = server.client();
     let e = client
         .wait_for_task("export-42")

@@ -129,14 +129,13 @@ async fn the_secret_and_the_token_never_show() {
         })
         .clone();
 
-    let server = Server::start().await;
-    server.task(
-        "failed",
-        [
-            Reply::task("failed", "failed")
-                .with(json!({"error": {"type": "x", "description": "y"}})),
-        ],
-    );
+    let server =
+        Server::with_task(
+            "failed",
+            [Reply::task("failed", "failed")
+                .with(json!({"error": {"type": "x", "description": "y"}}))],
+        )
+        .await;
     server.task(
         "missing",
         [Reply::api_error(404, 16, "Can't find task with id missing")],

@@ -36,8 +36,7 @@ async fn backoff_polls_at_0_1_2_4_8_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn backoff_stops_growing_at_its_cap_and_the_final_poll_comes_before_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let e = server
         .client()
@@ -125,8 +124,7 @@ async fn seeded_jitter_gives_the_same_poll_times_every_run() {
 
 #[tokio::test(start_paused = true)]
 async fn invalid_policies_fail_before_any_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let client = server.client();
     for policy in [
         PollPolicy::fixed(Duration::ZERO),
@@ -197,8 +195,7 @@ async fn client_defaults_apply_to_every_wait_and_a_wait_overrides_them() {
 
 #[tokio::test(start_paused = true)]
 async fn server_hints_win_over_the_policy() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
@@ -206,7 +203,8 @@ async fn server_hints_win_over_the_policy() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     server
         .client()
@@ -233,15 +231,15 @@ async fn the_poll_attempt_header_is_off_by_default_and_counts_polls_when_on() {
             .all(|r| !r.headers.contains_key(POLL_ATTEMPT_HEADER))
     );
 
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
             Reply::api_error(503, -1, "busy"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let client = builder(&server.url)
         .poll_attempt_header(true)
         .build()
@@ -275,15 +273,15 @@ impl std::io::Write for Captured {
 
 #[tokio::test(start_paused = true)]
 async fn tracing_has_a_span_per_wait_and_an_event_per_poll_without_secrets() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t-traced",
         [
             Reply::task("t-traced", "running"),
             Reply::api_error(503, -1, "busy"),
             Reply::task("t-traced", "completed"),
         ],
-    );
+    )
+    .await;
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -200,6 +200,23 @@ impl Server {
         self.script.lock().unwrap().abandoned
     }
 
+    /// A server with `replies` scripted for task `id`.
+    pub async fn with_task(id: &str, replies: impl IntoIterator<Item = Reply>) -> Server {
+        let server = Server::start().await;
+        server.task(id, replies);
+        server
+    }
+
+    /// Waits on task `id` with [`client`](Self::client) and `timeout`, expecting
+    /// the wait to fail: its error.
+    pub async fn wait_error(&self, id: &str, timeout: Duration) -> getstream::Error {
+        self.client()
+            .wait_for_task(id)
+            .timeout(timeout)
+            .await
+            .unwrap_err()
+    }
+
     /// Replies for `/api/v2/tasks/{id}`.
     pub fn task(&self, id: &str, replies: impl IntoIterator<Item = Reply>) {
         self.script(&format!("/api/v2/tasks/{id}"), replies);

@@ -13,12 +13,12 @@ use crate::support::{
 
 #[tokio::test(start_paused = true)]
 async fn completed_on_the_first_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "completed")
             .with(json!({"result": {"url": "https://example.invalid/e.json"}}))],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -32,15 +32,15 @@ async fn completed_on_the_first_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn waiting_then_running_then_completed_polls_every_interval() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "waiting"),
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -50,11 +50,11 @@ async fn waiting_then_running_then_completed_polls_every_interval() {
 
 #[tokio::test(start_paused = true)]
 async fn statuses_match_case_insensitively() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "Running"), Reply::task("t1", "COMPLETED")],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -63,15 +63,15 @@ async fn statuses_match_case_insensitively() {
 
 #[tokio::test(start_paused = true)]
 async fn a_custom_interval_is_used() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     server
         .client()
@@ -84,8 +84,7 @@ async fn a_custom_interval_is_used() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_task_carries_every_field() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
@@ -96,7 +95,8 @@ async fn failed_task_carries_every_field() {
                 "version": "v5.12.3",
             }, "result": {"messaging:general": {"status": "error"}}})),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), secs(1));
@@ -120,8 +120,7 @@ async fn failed_task_carries_every_field() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_task_without_error_object() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "failed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "failed")]).await;
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     let Error::Task(t) = &e else { panic!("{e}") };
     assert_eq!(t.error_type(), "unknown");
@@ -131,14 +130,14 @@ async fn failed_task_without_error_object() {
 
 #[tokio::test(start_paused = true)]
 async fn a_500_then_completed_succeeds() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(500, -1, "internal error"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -183,14 +182,14 @@ async fn an_html_502_is_retried_and_reported_cleanly() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_with_retry_after_delays_the_next_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(429, 9, "Too many requests").header("retry-after", "2"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -219,18 +218,13 @@ async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
 
 #[tokio::test(start_paused = true)]
 async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::api_error(429, 9, "Too many requests").header("retry-after", "30")],
-    );
+    )
+    .await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(5))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(5)).await;
     // The final poll is sent 100 ms before the deadline; after its 429 the
     // wait gives up at the deadline.
     assert_eq!(server.arrivals(start), [secs(0), ms(4900)]);
@@ -250,8 +244,7 @@ async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn a_spent_window_on_a_success_waits_for_the_reset() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running")
@@ -262,7 +255,8 @@ async fn a_spent_window_on_a_success_waits_for_the_reset() {
                 ),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(server.arrivals(start), [secs(0), secs(5)]);
@@ -270,14 +264,14 @@ async fn a_spent_window_on_a_success_waits_for_the_reset() {
 
 #[tokio::test(start_paused = true)]
 async fn a_401_ends_the_wait_after_exactly_one_request() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(401, 5, "invalid signature"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::ZERO);
@@ -336,15 +330,9 @@ async fn a_malformed_200_ends_the_wait_with_a_decode_error() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unknown_status_keeps_polling_until_the_timeout() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "Suspended")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "Suspended")]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(3))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(3)).await;
     // First poll at once, then every second; the final one is sent 100 ms
     // before the deadline; the wait gives up at the deadline itself.
     assert_eq!(
@@ -375,15 +363,9 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(2500))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(2500)).await;
     assert_eq!(
         server.arrivals(start),
         [ms(0), ms(1000), ms(2000), ms(2400)]
@@ -397,15 +379,15 @@ async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_task_finishing_by_the_final_poll_is_still_seen() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server
         .client()
@@ -420,15 +402,9 @@ async fn a_task_finishing_by_the_final_poll_is_still_seen() {
 
 #[tokio::test(start_paused = true)]
 async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(2))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(2)).await;
     // Not the 30 s request timeout: the request itself is capped by the deadline.
     assert_eq!(start.elapsed(), secs(2));
     let Error::Transport(t) = &e else {
@@ -444,15 +420,9 @@ async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(50))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(50)).await;
     assert!(e.is_timeout());
     // Shorter than LAST_POLL_BUDGET: the one poll is still made at once.
     assert_eq!(server.arrivals(start), [ms(0)]);
@@ -461,15 +431,9 @@ async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running"), Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(1))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(1)).await;
     // The final poll is sent LAST_POLL_BUDGET before the deadline and cut off
     // at the deadline itself: not a millisecond later.
     assert_eq!(getstream::LAST_POLL_BUDGET, ms(100));
@@ -483,14 +447,14 @@ async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
     assert!(t.last_error().is_some_and(Error::is_timeout));
 
     // Answered within the window: the task is seen.
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t2",
         [
             Reply::task("t2", "running"),
             Reply::task("t2", "completed").delayed(ms(40)),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server
         .client()
@@ -503,36 +467,25 @@ async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
     assert_eq!(start.elapsed(), ms(940));
 
     // Answered too late (150 ms after it was sent): cut off at the deadline.
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t3",
         [
             Reply::task("t3", "running"),
             Reply::task("t3", "completed").delayed(ms(150)),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t3")
-        .timeout(secs(1))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t3", secs(1)).await;
     assert!(e.is_timeout(), "{e}");
     assert_eq!(start.elapsed(), secs(1));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running"), Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(1500))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(1500)).await;
     assert_eq!(start.elapsed(), ms(1500));
     let Error::Transport(t) = &e else {
         panic!("{e}")
@@ -545,8 +498,7 @@ async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_request_cut_off_by_its_own_timeout_is_retried() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang(), Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::hang(), Reply::task("t1", "completed")]).await;
     let client = builder(&server.url).timeout(secs(3)).build().unwrap();
     let start = Instant::now();
     let task = client.wait_for_task("t1").timeout(secs(10)).await.unwrap();
@@ -557,8 +509,7 @@ async fn a_request_cut_off_by_its_own_timeout_is_retried() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_answer_within_the_deadline_is_waited_for() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed").delayed(ms(1500))]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed").delayed(ms(1500))]).await;
     let start = Instant::now();
     server
         .client()
@@ -631,8 +582,7 @@ async fn refused_connections_do_not_end_the_wait() {
 
 #[tokio::test(start_paused = true)]
 async fn an_absolute_deadline_is_honoured() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let deadline = (start + ms(1750)).into_std();
     let e = server
@@ -670,8 +620,7 @@ async fn an_absolute_deadline_is_honoured() {
 
 #[tokio::test(start_paused = true)]
 async fn the_default_timeout_is_60_seconds() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     // Polls every second from 0 to 59 s, then the final one at 59.9 s; the
@@ -685,8 +634,7 @@ async fn the_default_timeout_is_60_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn invalid_knobs_are_argument_errors_before_any_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let client = server.client();
     let past = Instant::now().into_std();
     tokio::time::advance(ms(1)).await;
@@ -714,15 +662,15 @@ async fn invalid_knobs_are_argument_errors_before_any_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_can_be_resumed_on_the_same_id() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let client = server.client();
     let e = client
         .wait_for_task("t1")
@@ -736,8 +684,7 @@ async fn a_wait_can_be_resumed_on_the_same_id() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_future_stops_polling() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let wait = server.client().wait_for_task("t1").into_future();
     assert!(tokio::time::timeout(ms(2500), wait).await.is_err());
@@ -749,8 +696,7 @@ use std::future::IntoFuture;
 
 #[tokio::test(start_paused = true)]
 async fn on_poll_reports_every_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "waiting"),
@@ -758,7 +704,8 @@ async fn on_poll_reports_every_poll() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     let task = server
@@ -792,11 +739,11 @@ async fn on_poll_reports_every_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn huge_timeouts_do_not_overflow_the_clock() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    );
+    )
+    .await;
     let client = builder(&server.url)
         .timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)

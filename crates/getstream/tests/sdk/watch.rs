@@ -29,8 +29,7 @@ fn seen(event: &WatchEvent) -> Option<Seen> {
 
 #[tokio::test(start_paused = true)]
 async fn yields_each_poll_then_the_outcome_then_ends() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "waiting"),
@@ -38,7 +37,8 @@ async fn yields_each_poll_then_the_outcome_then_ends() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let mut events = server.client().watch_task("t1");
     let mut polled = Vec::new();
@@ -76,8 +76,7 @@ async fn yields_each_poll_then_the_outcome_then_ends() {
 
 #[tokio::test(start_paused = true)]
 async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "bad",
         [
             Reply::task("bad", "running"),
@@ -85,7 +84,8 @@ async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
                 "error": {"type": "export_error", "description": "disk full"}
             })),
         ],
-    );
+    )
+    .await;
     server.task("slow", [Reply::task("slow", "running")]);
     let client = server.client();
 
@@ -131,8 +131,7 @@ async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let mut events = server.client().watch_task("t1");
     assert!(matches!(events.next().await, Some(WatchEvent::Polled(_))));
@@ -141,8 +140,7 @@ async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
     tokio::time::sleep(secs(30)).await;
     assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
 
-    let server = Server::start().await;
-    server.task("t2", [Reply::task("t2", "running")]);
+    let server = Server::with_task("t2", [Reply::task("t2", "running")]).await;
     let token = CancellationToken::new();
     let start = Instant::now();
     let mut events = server
