@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::support::{
     API_KEY, API_SECRET, Reply, Server, WALL_START, builder, client_at, dropping_server,
-    refusing_url,
+    refusing_url, transport_error,
 };
 
 #[tokio::test(start_paused = true)]
@@ -295,9 +295,7 @@ async fn a_dropped_connection_is_a_connection_reset() {
     let url = dropping_server().await;
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset", "{e}");
     assert!(!t.is_timeout() && e.is_retryable());
 }
@@ -307,9 +305,7 @@ async fn a_refused_connection_is_a_connection_error() {
     let url = refusing_url().await;
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset", "{e}");
     assert!(t.is_connect() && e.is_retryable());
 }
@@ -325,9 +321,7 @@ async fn a_hung_server_is_cut_off_by_the_request_timeout() {
     let e = client.get_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), std::time::Duration::from_secs(5));
     assert!(e.is_timeout() && e.is_retryable(), "{e}");
-    let Error::Transport(t) = &e else {
-        unreachable!()
-    };
+    let t = transport_error(&e);
     assert!(!t.is_wait_timeout());
 }
 
@@ -337,9 +331,7 @@ async fn https_to_a_plain_http_server_is_a_tls_handshake_failure() {
     let url = server.url.replace("http://", "https://");
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "tls_handshake_failed", "{e}");
     assert!(t.is_connect() && !e.is_retryable());
     // A wait ends at once on it: a TLS failure is configuration, not a blip.

@@ -362,6 +362,14 @@ pub async fn refusing_url() -> String {
     url
 }
 
+/// The transport error inside `error` (a test failure if it is another kind).
+pub fn transport_error(error: &getstream::Error) -> &getstream::TransportError {
+    match error {
+        getstream::Error::Transport(t) => t,
+        other => panic!("not a transport error: {other}"),
+    }
+}
+
 /// Every message of an error's cause chain, one per line.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut out = format!("{error}\n{error:?}");

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use crate::support::{
     Reply, Server, TestClock, builder, client_at, dropping_server, ms, refusing_url, secs,
+    transport_error,
 };
 
 #[tokio::test(start_paused = true)]
@@ -229,9 +230,7 @@ async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
     // wait gives up at the deadline.
     assert_eq!(server.arrivals(start), [secs(0), ms(4900)]);
     assert_eq!(start.elapsed(), secs(5));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_wait_timeout());
     assert_eq!(
         t.last_error()
@@ -342,9 +341,7 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
     assert_eq!(start.elapsed(), secs(3));
     assert!(e.is_timeout() && e.is_transport());
     assert_eq!(e.task_id(), Some("t1"));
-    let Error::Transport(t) = &e else {
-        unreachable!()
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "timeout");
     assert_eq!(
         t.last_status(),
@@ -371,9 +368,7 @@ async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
         [ms(0), ms(1000), ms(2000), ms(2400)]
     );
     assert_eq!(start.elapsed(), ms(2500));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.last_status(), Some(&TaskStatus::Running));
 }
 
@@ -407,9 +402,7 @@ async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
     let e = server.wait_error("t1", secs(2)).await;
     // Not the 30 s request timeout: the request itself is capped by the deadline.
     assert_eq!(start.elapsed(), secs(2));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_timeout() && t.is_wait_timeout());
     assert_eq!(t.polls(), Some(1));
     assert_eq!(t.last_status(), None);
@@ -440,9 +433,7 @@ async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
     assert_eq!(server.arrivals(start), [secs(0), ms(900)]);
     assert_eq!(start.elapsed(), secs(1));
     assert!(e.is_timeout(), "{e}");
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(2));
     assert!(t.last_error().is_some_and(Error::is_timeout));
 
@@ -487,9 +478,7 @@ async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
     let start = Instant::now();
     let e = server.wait_error("t1", ms(1500)).await;
     assert_eq!(start.elapsed(), ms(1500));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(
         (t.polls(), t.last_status()),
         (Some(2), Some(&TaskStatus::Running))
@@ -533,15 +522,11 @@ async fn connection_resets_do_not_end_the_wait() {
     // Polls at 0, 1, 2 s and the final one at 2.9 s, each reset at once; the
     // wait gives up at the deadline.
     assert_eq!(start.elapsed(), secs(3));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_wait_timeout());
     assert_eq!(t.polls(), Some(4));
     let last = t.last_error().unwrap();
-    let Error::Transport(reset) = last else {
-        panic!("{last}")
-    };
+    let reset = transport_error(&last);
     assert_eq!(reset.error_type(), "connection_reset", "{reset}");
 
     // The official behaviour: the first reset ends the wait.
@@ -550,9 +535,7 @@ async fn connection_resets_do_not_end_the_wait() {
         .abort_on_error(true)
         .await
         .unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset");
     assert!(!t.is_wait_timeout());
 }
@@ -570,9 +553,7 @@ async fn refused_connections_do_not_end_the_wait() {
     // Polls at 0 and 1 s and the final one at 1.9 s, each refused at once;
     // the wait gives up at the deadline.
     assert_eq!(start.elapsed(), secs(2));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(3));
     let Some(Error::Transport(refused)) = t.last_error() else {
         panic!("{e}")
@@ -626,9 +607,7 @@ async fn the_default_timeout_is_60_seconds() {
     // Polls every second from 0 to 59 s, then the final one at 59.9 s; the
     // timeout comes at 60 s.
     assert_eq!(start.elapsed(), secs(60));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(61));
 }
 
