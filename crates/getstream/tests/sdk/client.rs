@@ -1,14 +1,12 @@
 //! Client construction, configuration from the environment, and secret redaction.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use getstream::{Client, Error};
 use serde_json::json;
 
 use crate::support::{
-    API_KEY, API_SECRET, Reply, Server, builder, chain, client_at, dropping_server,
+    API_KEY, API_SECRET, Captured, Reply, Server, builder, chain, client_at, dropping_server,
 };
 
 #[test]
@@ -94,20 +92,6 @@ fn from_env_reads_the_three_variables() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{expected}: {stdout}");
         assert!(stdout.contains("1 passed"), "{stdout}");
-    }
-}
-
-/// A `tracing` writer that keeps everything logged.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

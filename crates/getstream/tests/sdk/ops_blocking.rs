@@ -12,6 +12,8 @@ use getstream_emulator::{
 };
 use serde_json::Value;
 
+use crate::support::on_own_thread;
+
 struct Running {
     state: EmulatorState,
     key: String,
@@ -44,34 +46,26 @@ impl Running {
 /// A seeded emulator (users `user-1..4`, channels `messaging:seed-1..3`) on
 /// its own runtime thread, and a blocking client for it.
 fn emulator() -> Running {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+    let (state, key, secret, url) = on_own_thread(|| async {
+        let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant()))
+            .await
             .unwrap();
-        runtime.block_on(async move {
-            let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant()))
-                .await
-                .unwrap();
-            let seed = SeedSpec {
-                users: 4,
-                channels: 3,
-                messages: 5,
-            };
-            emulator.state().seed(emulator.api_key(), seed).unwrap();
-            tx.send((
-                emulator.state().clone(),
-                emulator.api_key().to_owned(),
-                emulator.api_secret().to_owned(),
-                emulator.base_url(),
-            ))
-            .unwrap();
-            std::future::pending::<()>().await;
-            drop(emulator);
-        });
+        let seed = SeedSpec {
+            users: 4,
+            channels: 3,
+            messages: 5,
+        };
+        emulator.state().seed(emulator.api_key(), seed).unwrap();
+        let running = (
+            emulator.state().clone(),
+            emulator.api_key().to_owned(),
+            emulator.api_secret().to_owned(),
+            emulator.base_url(),
+        );
+        // The emulator keeps serving on that thread's runtime.
+        std::mem::forget(emulator);
+        running
     });
-    let (state, key, secret, url) = rx.recv().unwrap();
     let client = blocking::Client::builder(&key, secret)
         .base_url(url)
         .build()

@@ -2,13 +2,12 @@
 //! and long-running policies, reproducible jitter, client-level defaults,
 //! server hints over the policy, the poll-attempt header, and tracing.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use getstream::{POLL_ATTEMPT_HEADER, PollPolicy, TaskStatus};
 use tokio::time::Instant;
 
-use crate::support::{API_SECRET, Reply, Server, builder, ms, secs};
+use crate::support::{API_SECRET, Captured, Reply, Server, builder, ms, secs};
 
 fn running_then_completed(server: &Server, id: &str, running: usize) {
     let mut replies = vec![Reply::task(id, "running"); running];
@@ -255,20 +254,6 @@ async fn the_poll_attempt_header_is_off_by_default_and_counts_polls_when_on() {
     client.get_task("t1").await.unwrap();
     let last = server.requests().pop().unwrap();
     assert!(!last.headers.contains_key(POLL_ATTEMPT_HEADER));
-}
-
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(start_paused = true)]

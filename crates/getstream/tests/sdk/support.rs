@@ -430,10 +430,17 @@ pub fn client_at(url: &str) -> getstream::Client {
     builder(url).build().unwrap()
 }
 
-/// Starts a scripted server on a runtime thread of its own (real time), for the
-/// blocking client's tests.
+/// Runs `start` on a runtime thread of its own (real time) and returns what it
+/// gives; the runtime then keeps running what `start` spawned (servers) until
+/// the test binary exits. Keeps the value alive there with a clone: `start`
+/// hands back what the test needs.
 #[cfg(feature = "blocking")]
-pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+pub fn on_own_thread<T, F, Fut>(start: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -441,13 +448,36 @@ pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Se
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let server = Server::start().await;
-            script(&server);
-            tx.send(server).unwrap();
+            tx.send(start().await).unwrap();
             std::future::pending::<()>().await;
         });
     });
     rx.recv().unwrap()
+}
+
+/// Starts a scripted server on a runtime thread of its own (real time), for the
+/// blocking client's tests.
+#[cfg(feature = "blocking")]
+pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+    on_own_thread(|| async move {
+        let server = Server::start().await;
+        script(&server);
+        server
+    })
+}
+
+/// A `tracing` writer that keeps everything logged.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A blocking client of `server`, with the test credentials.

@@ -526,7 +526,7 @@ async fn connection_resets_do_not_end_the_wait() {
     assert!(t.is_wait_timeout());
     assert_eq!(t.polls(), Some(4));
     let last = t.last_error().unwrap();
-    let reset = transport_error(&last);
+    let reset = transport_error(last);
     assert_eq!(reset.error_type(), "connection_reset", "{reset}");
 
     // The official behaviour: the first reset ends the wait.
