@@ -107,11 +107,7 @@ async fn a_token_cancelled_before_the_wait_starts_makes_no_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
-    let server = Server::with_task(
-        "t1",
-        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["running", "completed"]).await;
     let token = CancellationToken::new();
     let task = server
         .client()
@@ -125,15 +121,9 @@ async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
-    let server = Server::with_task(
+    let server = Server::with_statuses(
         "export-42",
-        [
-            Reply::task("export-42", "waiting"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "completed"),
-        ],
+        &["waiting", "running", "running", "running", "completed"],
     )
     .await;
     let client = server.client();

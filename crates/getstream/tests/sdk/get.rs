@@ -62,15 +62,7 @@ async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
 
 #[tokio::test(start_paused = true)]
 async fn one_connection_is_reused_across_polls_and_clones() {
-    let server = Server::with_task(
-        "t1",
-        [
-            Reply::task("t1", "waiting"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["waiting", "running", "completed"]).await;
     let client = server.client();
     client.wait_for_task("t1").await.unwrap();
     client.clone().get_task("t1").await.unwrap();

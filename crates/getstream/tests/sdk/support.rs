@@ -207,6 +207,12 @@ impl Server {
         server
     }
 
+    /// A server where task `id` goes through `statuses`, one per poll (the
+    /// last one repeats).
+    pub async fn with_statuses(id: &str, statuses: &[&str]) -> Server {
+        Server::with_task(id, statuses.iter().map(|s| Reply::task(id, s))).await
+    }
+
     /// Waits on task `id` with [`client`](Self::client) and `timeout`, expecting
     /// the wait to fail: its error.
     pub async fn wait_error(&self, id: &str, timeout: Duration) -> getstream::Error {

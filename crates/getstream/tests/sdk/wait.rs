@@ -33,15 +33,7 @@ async fn completed_on_the_first_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn waiting_then_running_then_completed_polls_every_interval() {
-    let server = Server::with_task(
-        "t1",
-        [
-            Reply::task("t1", "waiting"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["waiting", "running", "completed"]).await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -51,11 +43,7 @@ async fn waiting_then_running_then_completed_polls_every_interval() {
 
 #[tokio::test(start_paused = true)]
 async fn statuses_match_case_insensitively() {
-    let server = Server::with_task(
-        "t1",
-        [Reply::task("t1", "Running"), Reply::task("t1", "COMPLETED")],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["Running", "COMPLETED"]).await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -64,15 +52,7 @@ async fn statuses_match_case_insensitively() {
 
 #[tokio::test(start_paused = true)]
 async fn a_custom_interval_is_used() {
-    let server = Server::with_task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let start = Instant::now();
     server
         .client()
@@ -374,15 +354,7 @@ async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_task_finishing_by_the_final_poll_is_still_seen() {
-    let server = Server::with_task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let start = Instant::now();
     let task = server
         .client()
@@ -641,15 +613,7 @@ async fn invalid_knobs_are_argument_errors_before_any_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_can_be_resumed_on_the_same_id() {
-    let server = Server::with_task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let client = server.client();
     let e = client
         .wait_for_task("t1")
@@ -718,11 +682,7 @@ async fn on_poll_reports_every_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn huge_timeouts_do_not_overflow_the_clock() {
-    let server = Server::with_task(
-        "t1",
-        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    )
-    .await;
+    let server = Server::with_statuses("t1", &["running", "completed"]).await;
     let client = builder(&server.url)
         .timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)
