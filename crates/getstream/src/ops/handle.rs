@@ -16,7 +16,7 @@ use crate::tasks::builder::WaitForTask;
 /// `T` its completed result decodes into.
 ///
 /// Cheap to clone. Build one from an operation's answer
-/// ([`TaskStarted::handle`], [`DeleteChannelsResponse::task`]) or, to resume a
+/// ([`TaskStarted::handle`](crate::TaskStarted::handle), [`DeleteChannelsResponse::task`](crate::DeleteChannelsResponse::task)) or, to resume a
 /// wait on a task started earlier, from a stored id with [`TaskHandle::new`].
 pub struct TaskHandle<T> {
     client: Client,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 #[non_exhaustive]
 pub struct ExportResult {
     /// A link to the exported file. Stream's links expire after 24 hours; each
-    /// status request ([`TaskHandle::get`]) issues a fresh one.
+    /// status request ([`TaskHandle::get`](crate::TaskHandle::get)) issues a fresh one.
     pub url: String,
     /// Any other field of the result, as sent.
     #[serde(flatten)]
