@@ -373,13 +373,11 @@ pub use ops::{
     ExportFormat, ExportResult, ExportUsersRequest, ItemResult, ItemStatus, MAX_CHANNELS,
     MAX_EXPORT_USERS, MAX_USERS, ReactivateUsersRequest, TaskHandle, TaskStarted,
 };
-pub use tasks::builder::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, WaitForTask,
-};
+pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::PollPolicy;
-pub use tasks::poller::Polled;
+pub use tasks::poller::{LAST_POLL_BUDGET, Polled};
 pub use tasks::watch::{WatchEvent, WatchTask};
 pub use time::{SystemTimeSource, TimeSource};
 /// The cancellation token of [`WaitForTask::cancel_on`] (tokio-util's, the

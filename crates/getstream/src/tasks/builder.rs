@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::budget::Budget;
 use super::get::validate_task_id;
 use super::policy::{Policy, PollPolicy};
-use super::poller::{Polled, Poller, run_poller};
+use super::poller::{Decode, OnPoll, Polled, Poller, run_poller};
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
@@ -27,16 +27,6 @@ use crate::time::far_future;
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Default time limit of a wait.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-/// The answer window of a wait's final poll: when the next poll would come
-/// later than this before the deadline, the final poll is sent this long
-/// before it instead, so that a prompt answer is still seen. Every request,
-/// that one included, is cut off at the deadline: a wait never ends past its
-/// deadline (a server that answers `running` and then stalls yields the
-/// timeout error at the deadline itself). When a poll that ends less than this
-/// before the deadline sees the task unfinished, no further poll is made and
-/// the timeout error comes at the deadline: never before it, never after. A
-/// timeout shorter than this still makes its one poll at once.
-pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 
 /// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
 /// builder methods, then `.await` it.
@@ -44,7 +34,7 @@ pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
 /// Resolves to the completed [`Task`], or:
 /// * [`Error::Task`](crate::Error::Task) when the task failed;
 /// * [`Error::Transport`](crate::Error::Transport) with `is_timeout()` at the deadline, when the
-///   final poll (sent [`LAST_POLL_BUDGET`] before it) saw the task unfinished
+///   final poll (sent [`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before it) saw the task unfinished
 ///   or got no answer — neither earlier nor later than the deadline (the task
 ///   may still be running: wait again on the same id to resume — the error
 ///   carries the id and the last status seen);
@@ -93,12 +83,6 @@ impl<T> Clone for WaitForTask<T> {
         }
     }
 }
-
-/// The [`on_poll`](WaitForTask::on_poll) callback.
-pub(crate) type OnPoll = Arc<dyn Fn(&Polled) + Send + Sync + 'static>;
-
-/// Turns a completed task into a wait's output.
-pub(crate) type Decode<T> = fn(Task) -> Result<T>;
 
 impl<T> std::fmt::Debug for WaitForTask<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

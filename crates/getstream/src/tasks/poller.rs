@@ -15,13 +15,29 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::budget::Budget;
-use super::builder::{Decode, LAST_POLL_BUDGET, OnPoll};
 use super::get::fetch;
 use super::policy::{ErrorDecision, Next, Policy, TaskDecision};
 use crate::client::Client;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
 use crate::models::{Task, TaskStatus};
 use crate::transport::Response;
+
+/// The answer window of a wait's final poll: when the next poll would come
+/// later than this before the deadline, the final poll is sent this long
+/// before it instead, so that a prompt answer is still seen. Every request,
+/// that one included, is cut off at the deadline: a wait never ends past its
+/// deadline (a server that answers `running` and then stalls yields the
+/// timeout error at the deadline itself). When a poll that ends less than this
+/// before the deadline sees the task unfinished, no further poll is made and
+/// the timeout error comes at the deadline: never before it, never after. A
+/// timeout shorter than this still makes its one poll at once.
+pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
+
+/// The [`on_poll`](super::builder::WaitForTask::on_poll) callback.
+pub(crate) type OnPoll = Arc<dyn Fn(&Polled) + Send + Sync + 'static>;
+
+/// Turns a completed task into a wait's output.
+pub(crate) type Decode<T> = fn(Task) -> Result<T>;
 
 /// What a poll's answer means for the wait.
 #[derive(Debug, Clone, Copy)]

@@ -7,7 +7,8 @@ use std::pin::Pin;
 
 use tokio::time::Instant;
 
-use super::builder::{Decode, WaitForTask};
+use super::builder::WaitForTask;
+use super::poller::Decode;
 use super::poller::{Polled, Poller, Step};
 use crate::client::Client;
 use crate::error::Result;
