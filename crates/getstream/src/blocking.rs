@@ -211,6 +211,13 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::time_source`]. Default: the system clock.
+    pub fn time_source(self, source: impl crate::TimeSource + 'static) -> Self {
+        ClientBuilder {
+            inner: self.inner.time_source(source),
+        }
+    }
+
     /// See [`crate::ClientBuilder::wait_timeout`]. Default: 60 s.
     pub fn wait_timeout(self, timeout: Duration) -> Self {
         ClientBuilder {
