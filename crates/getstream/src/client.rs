@@ -4,12 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::clock::WallClock;
 use crate::auth::tokens::ServerTokens;
 use crate::auth::{Secret, plain_http};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
-use crate::tasks::wait::WaitDefaults;
+use crate::time::{Clock, TimeSource};
 use crate::transport::Transport;
 
 /// Stream's production API host.
@@ -90,6 +90,11 @@ impl Client {
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
     }
+
+    /// The client's wall clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        self.inner.clock()
+    }
 }
 
 /// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
@@ -106,7 +111,7 @@ pub struct ClientBuilder {
     wait_defaults: WaitDefaults,
     token_ttl: Duration,
     allow_insecure_http: bool,
-    wall_clock: WallClock,
+    clock: Clock,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -121,6 +126,7 @@ impl fmt::Debug for ClientBuilder {
             .field("wait_defaults", &self.wait_defaults)
             .field("token_ttl", &self.token_ttl)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -137,7 +143,7 @@ impl ClientBuilder {
             wait_defaults: WaitDefaults::default(),
             token_ttl: DEFAULT_TOKEN_TTL,
             allow_insecure_http: false,
-            wall_clock: WallClock::default(),
+            clock: Clock::default(),
         }
     }
 
@@ -256,10 +262,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Reads token times from `clock` instead of the system clock (tests).
-    #[cfg(test)]
-    pub(crate) fn wall_clock(mut self, clock: WallClock) -> Self {
-        self.wall_clock = clock;
+    /// Where the client reads the wall-clock time (for `X-RateLimit-Reset`,
+    /// `Retry-After` dates and its tokens' `iat` and `exp`). Default:
+    /// [`SystemTimeSource`](crate::SystemTimeSource). Tests set a clock they
+    /// control; see [`TimeSource`].
+    pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.clock = Clock::new(Arc::new(source));
         self
     }
 
@@ -298,7 +306,7 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
-        let tokens = ServerTokens::new(self.api_secret, self.token_ttl, self.wall_clock)?;
+        let tokens = ServerTokens::new(self.api_secret, self.token_ttl, self.clock.clone())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             // Clamped so that "practically forever" cannot overflow a timer.
@@ -311,11 +319,48 @@ impl ClientBuilder {
                     Some(Box::new(e.without_url())),
                 )
             })?;
-        let transport = Transport::new(http, base_url, self.api_key, tokens, self.timeout);
+        let transport = Transport::new(
+            http,
+            base_url,
+            self.api_key,
+            tokens,
+            self.timeout,
+            self.clock,
+        );
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
         })
+    }
+}
+
+/// A client's defaults for every wait (set on its builder).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct WaitDefaults {
+    pub(crate) policy: PollPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) poll_attempt_header: bool,
+}
+
+impl Default for WaitDefaults {
+    fn default() -> Self {
+        WaitDefaults {
+            policy: PollPolicy::default(),
+            timeout: DEFAULT_WAIT_TIMEOUT,
+            poll_attempt_header: false,
+        }
+    }
+}
+
+impl WaitDefaults {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.policy.validate()?;
+        if self.timeout.is_zero() {
+            return Err(
+                InvalidArgumentError::new("wait_timeout", "must be greater than zero").into(),
+            );
+        }
+        Ok(())
     }
 }
 

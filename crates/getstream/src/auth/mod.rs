@@ -14,7 +14,6 @@ use std::fmt;
 
 use zeroize::Zeroize;
 
-pub(crate) mod clock;
 pub(crate) mod jwt;
 pub(crate) mod plain_http;
 pub(crate) mod tokens;

@@ -5,14 +5,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::clock::WallClock;
+use super::tokens::tests::SetClock;
 use crate::{Client, Error};
 
 const SECRET: &str = "refresh-test-secret";
@@ -88,12 +88,9 @@ async fn start(ttl: Option<Duration>) -> Scripted {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let read = now.clone();
     let mut builder = Client::builder("key", SECRET)
         .base_url(url)
-        .wall_clock(WallClock::from_fn(move || {
-            UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst))
-        }));
+        .time_source(SetClock(now.clone()));
     if let Some(ttl) = ttl {
         builder = builder.token_ttl(ttl);
     }
@@ -183,4 +180,33 @@ async fn only_one_resend_and_only_for_an_expired_token() {
     let e = s.client.get_task("t1").await.unwrap_err();
     assert_eq!(e.status_code().map(|s| s.as_u16()), Some(401));
     assert_eq!(s.tokens().len(), 1);
+}
+
+#[tokio::test]
+async fn the_emulator_accepts_our_tokens_and_refuses_expired_ones() {
+    use getstream_emulator::{Emulator, EmulatorConfig};
+    let emulator = Emulator::start(EmulatorConfig::new()).await.unwrap();
+    let client = |builder: crate::ClientBuilder| builder.base_url(emulator.base_url()).build();
+    let fresh = client(Client::builder(emulator.api_key(), emulator.api_secret())).unwrap();
+    let e = fresh.get_task("no-such-task").await.unwrap_err();
+    assert_eq!(e.status_code().map(|s| s.as_u16()), Some(404), "{e}");
+
+    // A client whose clock runs two hours behind signs tokens that expired
+    // an hour ago by the emulator's clock: refused (401, code 40), once
+    // more after the renewal, then the error is returned.
+    let behind = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 2 * 3600;
+    let stale = client(
+        Client::builder(emulator.api_key(), emulator.api_secret())
+            .time_source(SetClock(Arc::new(AtomicU64::new(behind)))),
+    )
+    .unwrap();
+    let Error::Api(e) = stale.get_task("no-such-task").await.unwrap_err() else {
+        panic!("expected an API error")
+    };
+    assert_eq!((e.status_code().as_u16(), e.code()), (401, 40), "{e}");
+    emulator.shutdown().await;
 }

@@ -14,15 +14,15 @@
 //! [`ServerTokens::renew`] and resends the request once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use http::HeaderValue;
 
 use super::Secret;
-use super::clock::WallClock;
 use super::jwt::{TokenTimes, server_token};
 use crate::error::InvalidArgumentError;
+use crate::time::Clock;
 
 /// Stream's error code for "JWTAuth error: token has expired" (with HTTP 401).
 pub(crate) const TOKEN_EXPIRED_CODE: i64 = 40;
@@ -55,7 +55,7 @@ pub(crate) struct TokenId(u64);
 pub(crate) struct ServerTokens {
     secret: Secret,
     ttl: u64,
-    clock: WallClock,
+    clock: Clock,
     current: ArcSwap<Minted>,
 }
 
@@ -74,7 +74,7 @@ impl ServerTokens {
     pub(crate) fn new(
         secret: Secret,
         ttl: Duration,
-        clock: WallClock,
+        clock: Clock,
     ) -> Result<ServerTokens, InvalidArgumentError> {
         if ttl < MIN_TOKEN_TTL {
             return Err(InvalidArgumentError::new(
@@ -86,7 +86,7 @@ impl ServerTokens {
             ));
         }
         let ttl = ttl.as_secs();
-        let first = mint(&secret, ttl, clock.unix_secs(), 1)?;
+        let first = mint(&secret, ttl, unix_secs(&clock), 1)?;
         Ok(ServerTokens {
             secret,
             ttl,
@@ -98,7 +98,7 @@ impl ServerTokens {
     /// The `Authorization` value for a request about to leave, and which
     /// token it is.
     pub(crate) fn authorization(&self) -> Result<(HeaderValue, TokenId), InvalidArgumentError> {
-        let now = self.clock.unix_secs();
+        let now = unix_secs(&self.clock);
         let current = self.current.load();
         // A clock set back before `iat` also re-mints: the server could
         // refuse a token issued "in the future".
@@ -115,7 +115,7 @@ impl ServerTokens {
         if current.generation != sent.0 {
             return header(&current).map(|(value, _)| value);
         }
-        let now = self.clock.unix_secs();
+        let now = unix_secs(&self.clock);
         self.replace(now, current.generation)
             .map(|(value, _)| value)
     }
@@ -135,6 +135,14 @@ impl ServerTokens {
         self.current.store(fresh);
         result
     }
+}
+
+/// Whole seconds since the Unix epoch (0 for a clock set before 1970).
+fn unix_secs(clock: &Clock) -> u64 {
+    clock
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn mint(
@@ -167,20 +175,26 @@ fn header(minted: &Minted) -> Result<(HeaderValue, TokenId), InvalidArgumentErro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::time::SystemTime;
 
     const T0: u64 = 1_700_000_000;
 
-    fn clock() -> (Arc<AtomicU64>, WallClock) {
+    /// A wall clock at whole seconds the test sets.
+    #[derive(Debug)]
+    pub(crate) struct SetClock(pub(crate) Arc<AtomicU64>);
+
+    impl crate::TimeSource for SetClock {
+        fn now(&self) -> SystemTime {
+            UNIX_EPOCH + Duration::from_secs(self.0.load(Ordering::SeqCst))
+        }
+    }
+
+    fn clock() -> (Arc<AtomicU64>, Clock) {
         let now = Arc::new(AtomicU64::new(T0));
-        let read = now.clone();
-        let clock = WallClock::from_fn(move || {
-            UNIX_EPOCH + Duration::from_secs(read.load(Ordering::SeqCst))
-        });
-        (now, clock)
+        (now.clone(), Clock::new(Arc::new(SetClock(now))))
     }
 
     fn claims(value: &HeaderValue) -> serde_json::Value {
@@ -257,17 +271,13 @@ mod tests {
         let e = ServerTokens::new(
             Secret::new("topsecret"),
             Duration::from_secs(59),
-            WallClock::default(),
+            Clock::default(),
         )
         .unwrap_err();
         assert_eq!(e.argument(), "token_ttl");
         // The system clock is read by default.
-        let tokens = ServerTokens::new(
-            Secret::new("topsecret"),
-            MIN_TOKEN_TTL,
-            WallClock::default(),
-        )
-        .unwrap();
+        let tokens =
+            ServerTokens::new(Secret::new("topsecret"), MIN_TOKEN_TTL, Clock::default()).unwrap();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
