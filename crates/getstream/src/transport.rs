@@ -21,9 +21,10 @@
 //! * `Transport::send::<T: DeserializeOwned>(&self, Request) -> Result<Response<T>>`.
 //!
 //! Every request carries the `api_key` query parameter, `Authorization: <jwt>`
-//! (no `Bearer`), `stream-auth-type: jwt`, `X-Stream-Client:
-//! getstream-rust-<version>` and an `x-client-request-id` (a fresh UUID unless
-//! the request sets one).
+//! (no `Bearer`; the client's current server token, see `auth::tokens`),
+//! `stream-auth-type: jwt`, `X-Stream-Client: getstream-rust-<version>` and an
+//! `x-client-request-id` (a fresh UUID unless the request sets one). A 401
+//! with code 40 (token expired) renews the token and resends the request once.
 //!
 //! # Time limits
 //!
