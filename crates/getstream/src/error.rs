@@ -854,7 +854,10 @@ mod tests {
         assert_eq!(e.to_string(), shown);
         assert_eq!(e.source().unwrap().to_string(), source);
         let e = Error::from(InvalidArgumentError::new("task_id", "must not be empty"));
-        assert_eq!(e.to_string(), "invalid argument `task_id`: must not be empty");
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `task_id`: must not be empty"
+        );
         assert!(e.source().is_none());
     }
 
