@@ -65,7 +65,9 @@ fi
 
 # ---- 1b. PyJWT (the SDK's JWT library) verifies the tokens our Rust SDK signs ----------
 say "PyJWT verifies a token signed by the Rust SDK"
-PYJWT_PYTHON="$VENV/bin/python" cargo test --quiet -p getstream --lib --locked \
+# (absolute: cargo runs the test from the crate's directory)
+case "$VENV" in /*) VENV_ABS="$VENV" ;; *) VENV_ABS="$PWD/$VENV" ;; esac
+PYJWT_PYTHON="$VENV_ABS/bin/python" cargo test --quiet -p getstream --lib --locked \
   auth::jwt::tests::pyjwt_verifies_our_token -- --ignored --exact >&2
 
 # ---- 2. the emulator ----------------------------------------------------------------
