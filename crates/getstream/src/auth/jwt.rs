@@ -131,11 +131,11 @@ mod tests {
         use std::io::Write as _;
         let python =
             std::env::var("PYJWT_PYTHON").expect("set PYJWT_PYTHON to a python with PyJWT");
-        let token = server_token(&Secret::new("s3cr3t-value"), TIMES).unwrap();
+        let token = server_token(&Secret::new("s3cr3t-value-of-at-least-32-bytes"), TIMES).unwrap();
         let script = "import jwt, json, sys\n\
             token = sys.stdin.read().strip()\n\
-            claims = jwt.decode(token, 's3cr3t-value', algorithms=['HS256'], options={'verify_exp': False})\n\
-            try:\n    jwt.decode(token, 'another-secret', algorithms=['HS256'], options={'verify_exp': False})\n    sys.exit('verified with another secret')\n\
+            claims = jwt.decode(token, 's3cr3t-value-of-at-least-32-bytes', algorithms=['HS256'], options={'verify_exp': False})\n\
+            try:\n    jwt.decode(token, 'another-secret-of-at-least-32-bytes', algorithms=['HS256'], options={'verify_exp': False})\n    sys.exit('verified with another secret')\n\
             except jwt.InvalidSignatureError:\n    pass\n\
             print(json.dumps(claims, sort_keys=True))\n";
         let mut child = std::process::Command::new(python)
