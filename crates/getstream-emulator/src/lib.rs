@@ -131,6 +131,7 @@ mod stack;
 mod state;
 mod store;
 mod tasks;
+mod v1;
 
 use std::net::SocketAddr;
 use std::time::Duration;
