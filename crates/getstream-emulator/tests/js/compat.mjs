@@ -22,6 +22,7 @@
 // failure. Uses the SDK and Node's standard library only; only talks to loopback.
 
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { StreamChat } from 'stream-chat';
@@ -850,6 +851,102 @@ kase(
   },
   { admin: true },
 );
+
+/** A webhook receiver on 127.0.0.1:0 that keeps each delivery's raw body and headers. */
+async function webhookReceiver() {
+  const deliveries = [];
+  const waiters = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size <= 1024 * 1024) chunks.push(c);
+    });
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(200).end();
+      waiters.splice(0).forEach((w) => w());
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    deliveries,
+    /** Waits until a delivery matches `pred` (on its parsed event) or `ms` pass. */
+    async waitFor(pred, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = deliveries.find((d) => {
+          try {
+            const raw = d.body[0] === 0x1f && d.body[1] === 0x8b ? gunzipSync(d.body) : d.body;
+            return pred(JSON.parse(raw.toString('utf8')));
+          } catch {
+            return false;
+          }
+        });
+        if (hit) return hit;
+        const left = deadline - Date.now();
+        check(left > 0, `no matching webhook within ${ms} ms; got ${deliveries.length} deliveries`);
+        await new Promise((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, Math.min(left, 200));
+        });
+      }
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+// stream-chat's own webhook checks accept the emulator's signed deliveries: `verifyWebhook`
+// over the raw body, and `verifyAndParseWebhook` for a gzip body (compression on).
+kase('webhook_verify', async (ctx) => {
+  const receiver = await webhookReceiver();
+  try {
+    await ctx.client.updateAppSettings({
+      webhook_url: receiver.url,
+      enable_hook_payload_compression: false,
+    });
+    const app = await ctx.client.getAppSettings();
+    check(app.app?.webhook_url === receiver.url, `getAppSettings: webhook_url ${short(app.app?.webhook_url)}`);
+    const [a] = await makeUsers(ctx, 1);
+    const { cid } = await makeChannel(ctx, [a], ['hook']);
+    const tid = taskIdOf('exportChannels', await ctx.client.exportChannels([{ cid }]));
+    await completed('getTask', tid, (id) => ctx.client.getTask(id));
+    const plain = await receiver.waitFor((e) => e.task_id === tid);
+    const sig = plain.headers['x-signature'];
+    check(typeof sig === 'string' && sig !== '', `delivery without X-Signature: ${short(plain.headers)}`);
+    check(
+      ctx.client.verifyWebhook(plain.body, sig),
+      `verifyWebhook rejected a delivery: ${short(plain.body.toString('utf8'))}`,
+    );
+    check(ctx.client.verifyWebhook(plain.body.toString('utf8'), sig), 'verifyWebhook rejected the body as a string');
+    const event = JSON.parse(plain.body.toString('utf8'));
+    check(event.type === 'export.channels.success', `event type ${short(event.type)}`);
+    const tampered = Buffer.from(plain.body.toString('utf8').replace(tid, `${tid}x`));
+    check(!ctx.client.verifyWebhook(tampered, sig), 'verifyWebhook accepted a tampered body');
+    const stranger = ctx.server({ apiSecret: crypto.randomBytes(32).toString('hex') });
+    check(!stranger.verifyWebhook(plain.body, sig), 'another secret verified the delivery');
+
+    await ctx.client.updateAppSettings({ enable_hook_payload_compression: true });
+    const tid2 = taskIdOf('exportUsers', await ctx.client.exportUsers({ user_ids: [a] }));
+    await completed('getTask', tid2, (id) => ctx.client.getTask(id));
+    const zipped = await receiver.waitFor((e) => e.task_id === tid2);
+    const zsig = zipped.headers['x-signature'];
+    check(zipped.body[0] === 0x1f && zipped.body[1] === 0x8b, 'compression on, but the body is not gzip');
+    check(ctx.client.verifyWebhook(gunzipSync(zipped.body), zsig), 'verifyWebhook rejected the gunzipped body');
+    const parsed = ctx.client.verifyAndParseWebhook(zipped.body, zsig);
+    check(
+      parsed.type === 'export.users.success' && parsed.task_id === tid2,
+      `verifyAndParseWebhook gave ${short(parsed)}`,
+    );
+  } finally {
+    await ctx.client
+      .updateAppSettings({ webhook_url: '', enable_hook_payload_compression: false })
+      .catch(() => {});
+    await receiver.close();
+  }
+});
 
 // ---------------------------------------------------------------- runner
 async function runCase(ctx, { name, fn }) {
