@@ -4,15 +4,15 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::middleware::map_response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::error::{self, ApiError, codes};
 use crate::handlers::{admin, channels, exports, tasks, unsupported, user_jobs, users};
 use crate::stack;
-use crate::v1;
 use crate::state::EmulatorState;
+use crate::v1;
 
 /// A v1 route: its successful JSON answers are put into the v1 dialect (see `v1`).
 fn v1(route: MethodRouter<EmulatorState>) -> MethodRouter<EmulatorState> {
@@ -70,14 +70,8 @@ pub fn app(state: EmulatorState) -> Router {
             v1(post(users::upsert_users).get(users::query_users)),
         )
         .route("/users/{id}", v1(delete(user_jobs::delete_user)))
-        .route(
-            "/users/{id}/deactivate",
-            v1(post(users::deactivate_user)),
-        )
-        .route(
-            "/users/{id}/reactivate",
-            v1(post(users::reactivate_user)),
-        )
+        .route("/users/{id}/deactivate", v1(post(users::deactivate_user)))
+        .route("/users/{id}/reactivate", v1(post(users::reactivate_user)))
         .route(
             "/channels/{type}/{id}/query",
             v1(post(channels::query_channel)),

@@ -49,8 +49,9 @@ pub(crate) async fn rewrite(response: Response) -> Response {
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(out))
         }
-        Err(e) => ApiError::internal(format!("could not serialize the response: {e}"))
-            .into_response(),
+        Err(e) => {
+            ApiError::internal(format!("could not serialize the response: {e}")).into_response()
+        }
     }
 }
 
@@ -64,7 +65,11 @@ pub(crate) fn to_v1(value: &mut Value) {
         Value::Object(map) => {
             let custom = map.remove("custom");
             for (key, v) in map.iter_mut() {
-                let stamp = if is_timestamp_key(key) { rfc3339(v) } else { None };
+                let stamp = if is_timestamp_key(key) {
+                    rfc3339(v)
+                } else {
+                    None
+                };
                 match stamp {
                     Some(text) => *v = Value::String(text),
                     None => to_v1(v),
@@ -176,7 +181,8 @@ mod tests {
     #[test]
     fn custom_values_are_copied_verbatim() {
         // The user's own data keeps its type, even under a timestamp-like name.
-        let mut v = json!({"id": "u1", "custom": {"signed_up_at": 0, "nested": {"custom": {"a": 1}}}});
+        let mut v =
+            json!({"id": "u1", "custom": {"signed_up_at": 0, "nested": {"custom": {"a": 1}}}});
         to_v1(&mut v);
         assert_eq!(
             v,

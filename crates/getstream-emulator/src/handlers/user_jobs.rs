@@ -159,7 +159,10 @@ pub(crate) async fn delete_user(
     let plan = DeleteUsersPlan {
         user: Some(mode),
         messages: (hard || q.mark_messages_deleted.unwrap_or(false)).then_some(mode),
-        conversations: q.delete_conversation_channels.unwrap_or(false).then_some(mode),
+        conversations: q
+            .delete_conversation_channels
+            .unwrap_or(false)
+            .then_some(mode),
     };
     let ids = [id];
     let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data| {
