@@ -73,7 +73,7 @@ fn check_channel_path(kind: &str, id: &str) -> Result<(), ApiError> {
 
 /// Fields of a channel's `data` that have a meaning of their own (or are the server's); any
 /// other top-level field is custom data.
-const RESERVED_CHANNEL_FIELDS: [&str; 25] = [
+const RESERVED_CHANNEL_FIELDS: [&str; 28] = [
     "id",
     "type",
     "cid",
@@ -93,6 +93,9 @@ const RESERVED_CHANNEL_FIELDS: [&str; 25] = [
     "own_capabilities",
     "automod",
     "blocklist_behavior",
+    "auto_translation_enabled",
+    "auto_translation_language",
+    "message_count",
     "member_count",
     "created_at",
     "updated_at",
