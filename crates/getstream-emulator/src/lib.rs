@@ -126,6 +126,7 @@ mod error;
 mod extract;
 mod faults;
 mod ratelimit;
+pub mod report;
 mod shapes;
 mod stack;
 mod state;

@@ -96,10 +96,9 @@ pub async fn channels(
         request = request.messages_until(until);
     }
     let started = client.chat().export_channels(request).await?;
-    let task = start::follow_unprinted(
+    let task = start::follow(
         ctx,
-        client,
-        &started.task_id,
+        &started.handle(),
         &started,
         &args.start,
         "export channels",
@@ -116,10 +115,9 @@ pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option
     let started = client
         .export_users(ExportUsersRequest::new(&args.ids))
         .await?;
-    let task = start::follow_unprinted(
+    let task = start::follow(
         ctx,
-        client,
-        &started.task_id,
+        &started.handle(),
         &started,
         &args.start,
         "export users",
@@ -159,7 +157,7 @@ async fn finish(
         ))?;
     }
     // With --json, the task once everything went well (else the error, printed by main).
-    start::print_json(ctx, &task)?;
+    ctx.task_json(&task)?;
     Ok(Some(task))
 }
 
