@@ -89,11 +89,9 @@ pub fn report(ctx: &Ctx, task_id: Option<&str>, items: &impl Items) -> Result<()
 
 /// Fails with [`CliError::ItemsFailed`] (exit 1) when some item was not processed.
 pub fn verdict(task_id: Option<&str>, items: &impl Items) -> Result<(), CliError> {
-    let (total, failed) = items
-        .outcomes()
-        .fold((0, 0), |(total, failed), (_, item)| {
-            (total + 1, failed + usize::from(!item.is_ok()))
-        });
+    let (total, failed) = items.outcomes().fold((0, 0), |(total, failed), (_, item)| {
+        (total + 1, failed + usize::from(!item.is_ok()))
+    });
     if failed > 0 {
         return Err(CliError::ItemsFailed {
             task_id: task_id.map(str::to_owned),
@@ -147,8 +145,8 @@ mod tests {
             }
             other => panic!("expected ItemsFailed, got {other:?}"),
         }
-        let all_ok = DeleteChannelsResult::read(&task(json!({"messaging:a": {"status": "ok"}})))
-            .unwrap();
+        let all_ok =
+            DeleteChannelsResult::read(&task(json!({"messaging:a": {"status": "ok"}}))).unwrap();
         assert!(verdict(None, &all_ok).is_ok());
     }
 }
