@@ -21,7 +21,7 @@ pub async fn follow<T>(
     args: &StartArgs,
     what: &str,
 ) -> Result<Option<Task>, CliError> {
-    let task_id = handle.id();
+    let task_id = handle.task_id();
     ctx.set_current_task(task_id);
     if args.no_wait {
         ctx.json(&serde_json::to_value(answer).unwrap_or_default())?;
