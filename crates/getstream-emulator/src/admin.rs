@@ -22,7 +22,7 @@ use crate::tasks::{JobKind, ScriptedTask, TaskError};
 /// Longest delay or step accepted by the admin API (one day).
 const MAX_DELAY_MS: u64 = 86_400_000;
 
-fn enabled(state: &EmulatorState) -> Result<(), ApiError> {
+pub(crate) fn enabled(state: &EmulatorState) -> Result<(), ApiError> {
     if state.config().get_admin() {
         Ok(())
     } else {
@@ -54,7 +54,7 @@ fn state_err(e: StateError) -> ApiError {
     }
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     let mut body = body;
     body["duration"] = Value::String(duration());
     (StatusCode::OK, Json(body)).into_response()

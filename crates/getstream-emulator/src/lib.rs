@@ -131,6 +131,7 @@ mod stack;
 mod state;
 mod store;
 mod tasks;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -151,6 +152,19 @@ pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use state::{EmulatorState, MAX_EXPORT_FILES, MAX_TASKS_PER_APP, StateError};
 pub use tasks::{JobKind, ScriptStep, ScriptedTask, TaskError, UnknownJobKind};
+pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
+pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
+pub use webhooks::payload::{
+    CHANNEL_DELETED, EXPORT_CHANNELS_ERROR, EXPORT_CHANNELS_SUCCESS, EXPORT_USERS_ERROR,
+    EXPORT_USERS_SUCCESS, USER_DEACTIVATED, USER_DELETED, USER_REACTIVATED,
+};
+pub use webhooks::policy::{
+    DELIVERY_DEADLINE as WEBHOOK_DELIVERY_DEADLINE, MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS,
+    MAX_ATTEMPTS_NETWORK as WEBHOOK_MAX_ATTEMPTS_NETWORK,
+    REQUEST_TIMEOUT as WEBHOOK_REQUEST_TIMEOUT,
+};
+pub use webhooks::record::{DeliveryState, MAX_WEBHOOK_RECORDS, WebhookDelivery};
+pub use webhooks::settings::{MAX_WEBHOOK_EVENTS, MAX_WEBHOOK_URL_LEN, WebhookSettings};
 
 mod extract_public {
     use crate::error::ApiError;
@@ -275,6 +289,14 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/_emulator/seed", post(admin::seed))
         .route("/_emulator/state", get(admin::snapshot))
         .route("/_emulator/token", get(admin::token))
+        .route(
+            "/api/v2/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
+            "/_emulator/webhooks",
+            get(webhooks::admin::list).delete(webhooks::admin::clear),
+        )
         // One route layer does the per-request work (clock, log, rate limit, faults; see
         // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
         // would be cloned whole on every request.

@@ -13,6 +13,8 @@ use crate::ratelimit::RateLimiter;
 use crate::shapes;
 use crate::store::AppData;
 use crate::tasks::{JobKind, Jobs, ScriptedTask, Stamps, TaskError, TaskRecord, Work};
+use crate::webhooks::WebhookHub;
+use crate::webhooks::payload::Event;
 
 /// The error of a library call on the state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +54,8 @@ pub(crate) struct AppState {
     /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
     /// so the hot path (polling a task) skips the HMAC and JSON work.
     verified: RwLock<HashMap<String, TokenTimes>>,
+    /// Where this app's events go.
+    hooks: WebhookHub,
 }
 
 /// The time claims of a verified token.
@@ -97,14 +101,25 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    fn new(creds: AppCredentials) -> Self {
+    fn new(creds: AppCredentials, hooks: WebhookHub) -> Self {
         Self {
+            hooks,
             creds,
             data: RwLock::default(),
             tasks: RwLock::default(),
             job_failures: Mutex::default(),
             verified: RwLock::default(),
         }
+    }
+
+    /// Sends `event` to this app's webhook, if it has one that takes this type (never waits).
+    pub fn emit(&self, event: Event) {
+        self.hooks.emit(&self.creds, event);
+    }
+
+    /// The download link of an export file as events carry it.
+    pub fn export_url(&self, token: &str) -> String {
+        self.hooks.export_url(token)
     }
 
     /// The time claims of `token` if it verified before.
@@ -181,6 +196,7 @@ struct Inner {
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
+    webhooks: WebhookHub,
 }
 
 impl std::fmt::Debug for Inner {
@@ -221,11 +237,22 @@ impl EmulatorState {
     pub fn new(config: EmulatorConfig) -> Self {
         let apps_list = config.apps();
         let default_app = apps_list[0].key().to_owned();
+        let shutdown = CancellationToken::new();
+        let webhooks = WebhookHub::new(
+            config.get_webhook_queue(),
+            config.get_public_url().map(str::to_owned),
+            shutdown.clone(),
+        );
+        if let Some(url) = config.get_webhook_url() {
+            webhooks.set_settings(&default_app, crate::WebhookSettings::new().url(url));
+        }
         let apps = apps_list
             .into_iter()
-            .map(|c| (c.key().to_owned(), Arc::new(AppState::new(c))))
+            .map(|c| {
+                let key = c.key().to_owned();
+                (key, Arc::new(AppState::new(c, webhooks.clone())))
+            })
             .collect::<HashMap<_, _>>();
-        let shutdown = CancellationToken::new();
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: Jobs::new(config.get_workers(), config.get_pace(), shutdown.clone()),
@@ -237,6 +264,7 @@ impl EmulatorState {
                 exports: Mutex::default(),
                 local_addr: OnceLock::new(),
                 shutdown,
+                webhooks,
             }),
         };
         let seed = state.inner.config.get_seed();
@@ -279,6 +307,11 @@ impl EmulatorState {
 
     pub(crate) fn set_local_addr(&self, addr: SocketAddr) {
         let _ = self.inner.local_addr.set(addr);
+        self.inner.webhooks.set_local_addr(addr);
+    }
+
+    pub(crate) fn webhooks(&self) -> &WebhookHub {
+        &self.inner.webhooks
     }
 
     /// The base URL for export links: the config's public URL, else `http://{host}` from the
@@ -397,9 +430,11 @@ impl EmulatorState {
         Ok(())
     }
 
-    /// Forgets all data, tasks, export files, injected failures, faults and rate-limit windows
-    /// of every app. Jobs already running finish against the emptied data.
+    /// Forgets all data, tasks, export files, injected failures, faults, rate-limit windows and
+    /// webhook delivery records of every app (webhook settings stay). Jobs already running
+    /// finish against the emptied data.
     pub fn reset(&self) {
+        self.inner.webhooks.clear();
         for app in self.inner.apps.values() {
             app.reset();
         }
