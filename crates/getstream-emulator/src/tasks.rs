@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Pace;
 use crate::state::AppState;
+use crate::webhooks::payload::{self, ExportKind};
 
 /// The kinds of background job the emulator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -453,23 +454,58 @@ impl Jobs {
                     return;
                 };
                 app.update_task(&id, |t| t.status = "running");
+                let started_ns = payload::now_ns();
                 tracing::debug!(task_id = %id, job = %kind, "job running");
                 tokio::time::sleep(pace.running_time(items)).await;
                 let outcome = match app.take_injected_failure(kind) {
                     Some(err) => Err(err),
                     None => work(&app),
                 };
+                // The event goes out after the task reads as finished, so a wait it wakes
+                // sees the final status.
+                let export = match kind {
+                    JobKind::ExportChannels => Some(ExportKind::Channels),
+                    JobKind::ExportUsers => Some(ExportKind::Users),
+                    _ => None,
+                };
                 match outcome {
-                    Ok(result) => app.update_task(&id, |t| {
-                        t.status = "completed";
-                        t.result = Some(result);
-                    }),
+                    Ok(result) => {
+                        let url = match &result {
+                            TaskResult::Export { token } => Some(app.export_url(token)),
+                            TaskResult::Json(_) => None,
+                        };
+                        app.update_task(&id, |t| {
+                            t.status = "completed";
+                            t.result = Some(result);
+                        });
+                        if let (Some(export), Some(url)) = (export, url) {
+                            let event = payload::export_finished(
+                                export,
+                                &id,
+                                Ok(&url),
+                                started_ns,
+                                payload::now_ns(),
+                            );
+                            app.emit(event);
+                        }
+                    }
                     Err(error) => {
                         tracing::debug!(task_id = %id, job = %kind, error = %error.description, "job failed");
+                        let description = error.description.clone();
                         app.update_task(&id, |t| {
                             t.status = "failed";
                             t.error = Some(error);
-                        })
+                        });
+                        if let Some(export) = export {
+                            let event = payload::export_finished(
+                                export,
+                                &id,
+                                Err(&description),
+                                started_ns,
+                                payload::now_ns(),
+                            );
+                            app.emit(event);
+                        }
                     }
                 }
                 tracing::debug!(task_id = %id, job = %kind, "job finished");

@@ -17,3 +17,6 @@ mod faults;
 
 #[path = "emulator/cli.rs"]
 mod cli;
+
+#[path = "emulator/webhooks.rs"]
+mod webhooks;

@@ -1,0 +1,513 @@
+//! Webhooks end to end: jobs and data endpoints push signed events to a receiver on loopback;
+//! `PATCH`/`GET /api/v2/app` configure them per app; the admin API lists the deliveries.
+
+use std::io::Read;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use getstream_emulator::{
+    DeliveryState, EmulatorConfig, EmulatorHandle, JobKind, TaskError, WebhookSettings,
+};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::sync::mpsc;
+
+use crate::common::*;
+
+/// One request a receiver got, already checked: `verified` tells whether its own HMAC of the
+/// (gunzipped) body with the secret of the app in `X-Api-Key` matched `X-Signature`.
+#[derive(Debug)]
+pub struct Delivery {
+    pub headers: HeaderMap,
+    pub gzip: bool,
+    pub verified: bool,
+    pub event: Value,
+}
+
+impl Delivery {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).unwrap().to_str().unwrap()
+    }
+}
+
+fn hex_hmac(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn receive(
+    State(tx): State<mpsc::UnboundedSender<Delivery>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let gzip = body.starts_with(&[0x1f, 0x8b]);
+    let plain = if gzip {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    } else {
+        body.to_vec()
+    };
+    let secret = match headers.get("x-api-key").and_then(|k| k.to_str().ok()) {
+        Some(KEY) => SECRET,
+        Some(KEY_B) => SECRET_B,
+        _ => "",
+    };
+    let verified = headers
+        .get("x-signature")
+        .is_some_and(|s| s.as_bytes() == hex_hmac(secret, &plain).as_bytes());
+    let event = serde_json::from_slice(&plain).unwrap_or(Value::Null);
+    let _ = tx.send(Delivery {
+        headers,
+        gzip,
+        verified,
+        event,
+    });
+    if verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+/// A verifying receiver on 127.0.0.1:0: its URL and the deliveries it gets.
+pub async fn receiver() -> (String, mpsc::UnboundedReceiver<Delivery>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new()
+        .route("/hook", post(receive))
+        .with_state(tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, rx)
+}
+
+pub async fn next(rx: &mut mpsc::UnboundedReceiver<Delivery>) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("no webhook within 30 s")
+        .unwrap()
+}
+
+async fn with_hook() -> (EmulatorHandle, Http, mpsc::UnboundedReceiver<Delivery>) {
+    let (url, rx) = receiver().await;
+    let (handle, http) = start(config().admin(true).webhook_url(url)).await;
+    http.upsert_users(&["ann", "bob"]).await;
+    http.create_channel("messaging", "general", &["ann", "bob"])
+        .await;
+    (handle, http, rx)
+}
+
+#[tokio::test]
+async fn an_export_pushes_a_signed_success_event_once_the_task_reads_completed() {
+    let (handle, http, mut rx) = with_hook().await;
+    let (s, b) = http
+        .post(
+            "/api/v2/chat/export_channels",
+            json!({"channels": [{"cid": "messaging:general"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let task_id = b["task_id"].as_str().unwrap();
+
+    let d = next(&mut rx).await;
+    // Read at once: the event must not arrive before the task is finished.
+    let task = http.task(task_id).await;
+    assert_eq!(task["status"], "completed");
+    assert!(d.verified, "{d:?}");
+    assert!(!d.gzip);
+    assert_eq!(d.header("content-type"), "application/json");
+    assert_eq!(d.header("x-api-key"), KEY);
+    assert_eq!(d.header("x-webhook-attempt"), "1");
+    let e = &d.event;
+    assert_eq!(e["type"], "export.channels.success");
+    assert_eq!(e["task_id"], task_id);
+    assert_eq!(e["url"], task["result"]["url"]);
+    assert_eq!(e["custom"], json!({}));
+    let started = e["started_at"].as_i64().unwrap();
+    let finished = e["finished_at"].as_i64().unwrap();
+    assert!(started <= finished && finished <= e["created_at"].as_i64().unwrap());
+    let file = reqwest::get(e["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(file.status(), 200);
+
+    handle.state().webhooks_settled().await;
+    let records = handle.state().webhook_deliveries();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r.webhook_id, d.header("x-webhook-id"));
+    assert_eq!(r.task_id.as_deref(), Some(task_id));
+    assert_eq!(
+        (r.state, r.attempts, r.last_status),
+        (DeliveryState::Delivered, 1, Some(200))
+    );
+}
+
+#[tokio::test]
+async fn failed_exports_push_the_error_event() {
+    let (handle, http, mut rx) = with_hook().await;
+    handle
+        .state()
+        .fail_next_jobs(
+            KEY,
+            JobKind::ExportUsers,
+            1,
+            TaskError::new("ExportError", "disk full"),
+        )
+        .unwrap();
+    let (s, b) = http
+        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let d = next(&mut rx).await;
+    assert!(d.verified);
+    assert_eq!(d.event["type"], "export.users.error");
+    assert_eq!(d.event["task_id"], b["task_id"]);
+    assert_eq!(d.event["error"], "disk full");
+    assert!(d.event.get("url").is_none());
+
+    // A channel export of a missing channel fails inside the job.
+    let (_, b) = http
+        .post(
+            "/api/v2/chat/export_channels",
+            json!({"channels": [{"cid": "messaging:nope"}]}),
+        )
+        .await;
+    let d = next(&mut rx).await;
+    assert_eq!(d.event["type"], "export.channels.error");
+    assert_eq!(d.event["task_id"], b["task_id"]);
+    assert!(
+        d.event["error"]
+            .as_str()
+            .unwrap()
+            .contains("messaging:nope")
+    );
+}
+
+#[tokio::test]
+async fn patch_app_configures_the_calling_app_only() {
+    let (url, mut rx) = receiver().await;
+    let (_handle, http) = start(config().admin(true)).await;
+    let b_app = Http {
+        key: KEY_B.to_owned(),
+        secret: SECRET_B.to_owned(),
+        ..http.clone()
+    };
+    let (s, b) = b_app.get("/api/v2/app").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["app"]["webhook_url"], "");
+    assert_eq!(b["app"]["webhook_events"], json!([]));
+    assert_eq!(b["app"]["enable_hook_payload_compression"], false);
+
+    let (s, b) = b_app
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v2/app",
+            Some(json!({
+                "webhook_url": url,
+                "webhook_events": ["export.users.success"],
+                "enable_hook_payload_compression": true,
+            })),
+        )
+        .await
+        .map(|(s, _, b)| (s, b))
+        .unwrap();
+    assert_eq!(s, 200, "{b}");
+    assert!(b["duration"].is_string());
+    let (_, b) = b_app.get("/api/v2/app").await;
+    assert_eq!(b["app"]["webhook_url"], url);
+    assert_eq!(b["app"]["webhook_events"], json!(["export.users.success"]));
+    assert_eq!(b["app"]["enable_hook_payload_compression"], true);
+    assert_eq!(b["app"]["name"], KEY_B);
+    let (_, a) = http.get("/api/v2/app").await;
+    assert_eq!(a["app"]["webhook_url"], "");
+
+    // A PATCH without webhook fields keeps them.
+    let (s, _, _) = b_app
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v2/app",
+            Some(json!({"multi_tenant_enabled": false})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+
+    // App B's export arrives gzip-compressed, signed with B's secret; app A's sends nothing.
+    b_app.upsert_users(&["zed"]).await;
+    http.upsert_users(&["ann"]).await;
+    http.post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+        .await;
+    let (_, started) = b_app
+        .post("/api/v2/export/users", json!({"user_ids": ["zed"]}))
+        .await;
+    let d = next(&mut rx).await;
+    assert!(d.gzip && d.verified, "{d:?}");
+    assert_eq!(d.header("x-api-key"), KEY_B);
+    assert_eq!(d.event["type"], "export.users.success");
+    assert_eq!(d.event["task_id"], started["task_id"]);
+
+    // Clearing the URL stops the events.
+    let (s, _, _) = b_app
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v2/app",
+            Some(json!({"webhook_url": ""})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    let (_, b) = b_app.get("/api/v2/app").await;
+    assert_eq!(b["app"]["webhook_url"], "");
+}
+
+#[tokio::test]
+async fn patch_app_refuses_what_it_cannot_honour() {
+    let router = getstream_emulator::app(getstream_emulator::EmulatorState::new(config()));
+    let patch = |body: Value| {
+        let router = router.clone();
+        async move {
+            api(
+                &router,
+                axum::http::Method::PATCH,
+                "/api/v2/app",
+                Some(body),
+            )
+            .await
+        }
+    };
+    for (body, field) in [
+        (json!({"webhook_url": "ftp://example.com"}), "webhook_url"),
+        (json!({"webhook_url": "not a url"}), "webhook_url"),
+        (json!({"webhook_url": 7}), "webhook_url"),
+        (json!({"webhook_events": "all"}), "webhook_events"),
+        (json!({"webhook_events": [1]}), "webhook_events"),
+        (
+            json!({"enable_hook_payload_compression": "yes"}),
+            "enable_hook_payload_compression",
+        ),
+        (json!({"sqs_url": "https://sqs.example/q"}), "sqs_url"),
+        (
+            json!({"event_hooks": [{"hook_type": "sqs"}]}),
+            "event_hooks",
+        ),
+    ] {
+        let r = patch(body.clone()).await;
+        r.assert_error(400, 4);
+        assert!(
+            r.body["exception_fields"].get(field).is_some(),
+            "{body} -> {}",
+            r.body
+        );
+    }
+    // Nothing was applied by the refused requests.
+    let r = api(&router, axum::http::Method::GET, "/api/v2/app", None).await;
+    assert_eq!(r.body["app"]["webhook_url"], "");
+    // Empty push settings are fine (the Python SDK never sends null fields, others may).
+    let r = patch(json!({"sqs_url": "", "event_hooks": [], "webhook_url": null})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // Stream's auth applies.
+    let r = call(
+        &router,
+        axum::http::Method::GET,
+        "/api/v2/app?api_key=nope",
+        None,
+        None,
+    )
+    .await;
+    r.assert_error(401, 2);
+}
+
+#[tokio::test]
+async fn the_admin_api_lists_and_clears_deliveries() {
+    let (handle, http, mut rx) = with_hook().await;
+    let (_, b) = http
+        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+        .await;
+    next(&mut rx).await;
+    handle.state().webhooks_settled().await;
+
+    let admin = |path: &str| format!("{}{path}", handle.base_url());
+    let client = reqwest::Client::new();
+    let list: Value = client
+        .get(admin("/_emulator/webhooks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let d = &list["deliveries"][0];
+    assert_eq!(d["type"], "export.users.success");
+    assert_eq!(d["task_id"], b["task_id"]);
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["last_status"], 200);
+    assert_eq!(d["state"], "delivered");
+    assert_eq!(d["api_key"], KEY);
+    assert!(d["webhook_id"].as_str().is_some_and(|id| id.len() == 36));
+    assert_eq!(d["payload"]["task_id"], b["task_id"]);
+    assert_eq!(
+        (list["dropped"].clone(), list["pending"].clone()),
+        (json!(0), json!(0))
+    );
+
+    let other: Value = client
+        .get(admin(&format!("/_emulator/webhooks?api_key={KEY_B}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["deliveries"], json!([]));
+    let unknown = client
+        .get(admin("/_emulator/webhooks?api_key=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+
+    let cleared = client
+        .delete(admin("/_emulator/webhooks"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 200);
+    assert!(handle.state().webhook_deliveries().is_empty());
+}
+
+#[tokio::test]
+async fn the_admin_routes_are_off_unless_enabled() {
+    let router = getstream_emulator::app(getstream_emulator::EmulatorState::new(config()));
+    let r = call(
+        &router,
+        axum::http::Method::GET,
+        "/_emulator/webhooks",
+        None,
+        None,
+    )
+    .await;
+    r.assert_error(404, 16);
+    let r = call(
+        &router,
+        axum::http::Method::DELETE,
+        "/_emulator/webhooks",
+        None,
+        None,
+    )
+    .await;
+    r.assert_error(404, 16);
+}
+
+#[tokio::test]
+async fn library_settings_are_checked_and_per_app() {
+    let state =
+        getstream_emulator::EmulatorState::new(config().webhook_url("http://127.0.0.1:9/h"));
+    assert_eq!(
+        state.webhook(KEY).unwrap().get_url(),
+        Some("http://127.0.0.1:9/h")
+    );
+    assert_eq!(state.webhook(KEY_B).unwrap(), WebhookSettings::new());
+    assert!(state.webhook("nope").is_err());
+    assert!(state.set_webhook("nope", WebhookSettings::new()).is_err());
+    assert!(
+        state
+            .set_webhook(KEY_B, WebhookSettings::new().url("mailto:x@example.com"))
+            .is_err()
+    );
+    state
+        .set_webhook(
+            KEY_B,
+            WebhookSettings::new()
+                .url("https://example.com/h")
+                .compression(true),
+        )
+        .unwrap();
+    assert!(state.webhook(KEY_B).unwrap().get_compression());
+    assert_eq!(state.webhooks_dropped(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_receiver_slows_neither_requests_nor_jobs() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let (handle, http) = start(config().webhook_url(url).webhook_queue(2)).await;
+    http.upsert_users(&["ann"]).await;
+    let start = tokio::time::Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..(getstream_emulator::MAX_WEBHOOKS_IN_FLIGHT + 5) {
+        let (s, b) = http
+            .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        ids.push(b["task_id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        let (task, _) = http.wait(id).await;
+        assert_eq!(task["status"], "completed");
+    }
+    // Instant pace: every job finished within the first polls although no event got through.
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    let state = handle.state();
+    assert_eq!(state.webhooks_dropped(), 3);
+    let dropped = state
+        .webhook_deliveries()
+        .iter()
+        .filter(|d| d.state == DeliveryState::Dropped)
+        .count();
+    assert_eq!(dropped, 3);
+    // The in-flight ones give up at the 15 s deadline, then the two queued ones get theirs.
+    state.webhooks_settled().await;
+    let deadline = getstream_emulator::WEBHOOK_DELIVERY_DEADLINE;
+    assert!(start.elapsed() >= deadline * 2, "{:?}", start.elapsed());
+    assert!(start.elapsed() < deadline * 2 + Duration::from_secs(1));
+    assert!(
+        state
+            .webhook_deliveries()
+            .iter()
+            .all(|d| matches!(d.state, DeliveryState::Failed | DeliveryState::Dropped))
+    );
+}
+
+#[tokio::test]
+async fn config_built_with_a_webhook_keeps_other_apps_silent() {
+    let (url, mut rx) = receiver().await;
+    let config: EmulatorConfig = config().webhook_url(url);
+    let (_handle, http) = start(config).await;
+    let b_app = Http {
+        key: KEY_B.to_owned(),
+        secret: SECRET_B.to_owned(),
+        ..http.clone()
+    };
+    b_app.upsert_users(&["zed"]).await;
+    let (_, started) = b_app
+        .post("/api/v2/export/users", json!({"user_ids": ["zed"]}))
+        .await;
+    b_app.wait(started["task_id"].as_str().unwrap()).await;
+    http.upsert_users(&["ann"]).await;
+    http.post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+        .await;
+    let d = next(&mut rx).await;
+    assert_eq!(d.header("x-api-key"), KEY);
+}
