@@ -22,6 +22,8 @@ use crate::store::{
     valid_user_id,
 };
 use crate::tasks::{JobKind, Stamps, TaskError, TaskResult};
+use crate::webhooks::entities;
+use crate::webhooks::payload::Event;
 
 /// Most channels per delete/export request.
 pub const MAX_CHANNELS: usize = 100;
@@ -136,13 +138,20 @@ fn submit_status_job(
     app: &Arc<AppState>,
     kind: JobKind,
     items: usize,
-    work: impl FnOnce(&mut AppData) -> BTreeMap<String, Result<(), String>> + Send + 'static,
+    work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> BTreeMap<String, Result<(), String>>
+    + Send
+    + 'static,
 ) -> String {
     state.submit_job(
         app,
         kind,
         items,
-        Box::new(move |app| Ok(TaskResult::Json(status_map(work(&mut write(&app.data)))))),
+        Box::new(move |app, events| {
+            Ok(TaskResult::Json(status_map(work(
+                &mut write(&app.data),
+                events,
+            ))))
+        }),
     )
 }
 
@@ -688,16 +697,23 @@ pub(crate) async fn delete_channel(
         .get(&cid)
         .map(|c| shapes::channel(c, &data.users))
         .ok_or_else(|| ApiError::not_found(format!("channel \"{cid}\" does not exist")))?;
-    if q.hard_delete.unwrap_or(false) {
+    let event = if q.hard_delete.unwrap_or(false) {
+        let event = entities::channel_deleted(&data, &cid);
         data.hard_delete_channel(&cid);
+        event
     } else {
+        let live = entities::is_live_channel(&data, &cid);
         data.soft_delete_channel(&cid);
-    }
+        entities::channel_deleted(&data, &cid).filter(|_| live)
+    };
     let channel = data
         .channels
         .get(&cid)
         .map_or(channel, |c| shapes::channel(c, &data.users));
     drop(data);
+    if let Some(event) = event {
+        app.emit(event);
+    }
     Ok(Json(json!({ "channel": channel, "duration": duration() })).into_response())
 }
 
@@ -744,10 +760,23 @@ pub(crate) async fn delete_channels(
         "channel cid (type:id)",
     )?;
     let hard = req.hard_delete.unwrap_or(false);
+    // Without hard_delete the channels are deleted now, and so announced; with it the task
+    // announces them when it removes them.
+    let mut events = Vec::new();
     let soft = {
         let mut data = write(&app.data);
-        each_channel(&cids, |cid| data.soft_delete_channel(cid))
+        each_channel(&cids, |cid| {
+            let live = entities::is_live_channel(&data, cid);
+            let deleted = data.soft_delete_channel(cid);
+            if live && !hard {
+                events.extend(entities::channel_deleted(&data, cid));
+            }
+            deleted
+        })
     };
+    for event in events {
+        app.emit(event);
+    }
     let result = status_map(soft);
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
@@ -757,7 +786,16 @@ pub(crate) async fn delete_channels(
         &app,
         JobKind::DeleteChannels,
         cids.len(),
-        move |data| each_channel(&cids, |cid| data.hard_delete_channel(cid)),
+        move |data, events| {
+            each_channel(&cids, |cid| {
+                let event = entities::channel_deleted(data, cid);
+                let deleted = data.hard_delete_channel(cid);
+                if deleted {
+                    events.extend(event);
+                }
+                deleted
+            })
+        },
     );
     Ok(created(
         json!({ "task_id": task_id, "result": result, "duration": duration() }),
@@ -872,7 +910,7 @@ pub(crate) async fn export_channels(
         &app,
         JobKind::ExportChannels,
         n,
-        Box::new(move |app| {
+        Box::new(move |app, _events| {
             let data = read(&app.data);
             let mut channels = Vec::with_capacity(specs.len());
             let mut user_ids = BTreeSet::new();
@@ -952,7 +990,7 @@ pub(crate) async fn export_users(
         &app,
         JobKind::ExportUsers,
         ids.len(),
-        Box::new(move |app| {
+        Box::new(move |app, _events| {
             let data = read(&app.data);
             let mut users = Vec::with_capacity(ids.len());
             for id in &ids {
@@ -1031,9 +1069,18 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let task_id = submit_status_job(&state, &app, JobKind::DeleteUsers, ids.len(), move |data| {
-        data.delete_users(&ids, plan)
-    });
+    let task_id = submit_status_job(
+        &state,
+        &app,
+        JobKind::DeleteUsers,
+        ids.len(),
+        move |data, events| {
+            let before = entities::users_before(data, &ids);
+            let results = data.delete_users(&ids, plan);
+            entities::users_deleted(before, &results, plan, events);
+            results
+        },
+    );
     Ok(task_started(task_id))
 }
 
@@ -1055,12 +1102,17 @@ pub(crate) async fn deactivate_users(
     check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
     let mark_messages = req.mark_messages_deleted.unwrap_or(false);
     let _ = req.mark_channels_deleted;
+    let by = req.created_by_id;
     let task_id = submit_status_job(
         &state,
         &app,
         JobKind::DeactivateUsers,
         ids.len(),
-        move |data| data.deactivate_users(&ids, mark_messages),
+        move |data, events| {
+            let results = data.deactivate_users(&ids, mark_messages);
+            entities::users_activation(data, &results, by.as_deref(), false, events);
+            results
+        },
     );
     Ok(task_started(task_id))
 }
@@ -1083,12 +1135,17 @@ pub(crate) async fn reactivate_users(
     check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
     let restore = req.restore_messages.unwrap_or(false);
     let _ = req.restore_channels;
+    let by = req.created_by_id;
     let task_id = submit_status_job(
         &state,
         &app,
         JobKind::ReactivateUsers,
         ids.len(),
-        move |data| data.reactivate_users(&ids, restore),
+        move |data, events| {
+            let results = data.reactivate_users(&ids, restore);
+            entities::users_activation(data, &results, by.as_deref(), true, events);
+            results
+        },
     );
     Ok(task_started(task_id))
 }

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Pace;
 use crate::state::AppState;
-use crate::webhooks::payload::{self, ExportKind};
+use crate::webhooks::payload::{self, Event, ExportKind};
 
 /// The kinds of background job the emulator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -417,8 +417,9 @@ struct TaskBody<'a> {
 }
 
 /// The work of a job, run on a worker once its running time has passed. Holds app locks
-/// only inside, briefly.
-pub(crate) type Work = Box<dyn FnOnce(&AppState) -> Result<TaskResult, TaskError> + Send>;
+/// only inside, briefly. Entity events it pushes are sent once the task reads finished.
+pub(crate) type Work =
+    Box<dyn FnOnce(&AppState, &mut Vec<Event>) -> Result<TaskResult, TaskError> + Send>;
 
 /// The bounded worker pool.
 #[derive(Debug)]
@@ -457,9 +458,10 @@ impl Jobs {
                 let started_ns = payload::now_ns();
                 tracing::debug!(task_id = %id, job = %kind, "job running");
                 tokio::time::sleep(pace.running_time(items)).await;
+                let mut events = Vec::new();
                 let outcome = match app.take_injected_failure(kind) {
                     Some(err) => Err(err),
-                    None => work(&app),
+                    None => work(&app, &mut events),
                 };
                 // The event goes out after the task reads as finished, so a wait it wakes
                 // sees the final status.
@@ -507,6 +509,9 @@ impl Jobs {
                             app.emit(event);
                         }
                     }
+                }
+                for event in events {
+                    app.emit(event);
                 }
                 tracing::debug!(task_id = %id, job = %kind, "job finished");
             };

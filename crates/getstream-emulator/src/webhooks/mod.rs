@@ -2,7 +2,7 @@
 //! as Stream does, from a bounded background queue.
 //!
 //! - [`settings`]: per-app URL, event types, compression;
-//! - [`payload`]: the events and their fields;
+//! - [`payload`]: the events and their fields; [`entities`]: channel/user events from data;
 //! - [`signer`]: `X-Signature` and gzip;
 //! - [`policy`]: retry or give up (pure);
 //! - [`delivery`]: the queue worker and the HTTP attempts;
@@ -12,6 +12,7 @@
 pub(crate) mod admin;
 pub(crate) mod app_api;
 pub(crate) mod delivery;
+pub(crate) mod entities;
 mod library;
 pub(crate) mod payload;
 pub(crate) mod policy;

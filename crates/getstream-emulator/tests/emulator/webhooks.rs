@@ -511,3 +511,163 @@ async fn config_built_with_a_webhook_keeps_other_apps_silent() {
     let d = next(&mut rx).await;
     assert_eq!(d.header("x-api-key"), KEY);
 }
+
+/// Collects deliveries until `n` arrived, sorted by type then by the entity they name.
+async fn collect(rx: &mut mpsc::UnboundedReceiver<Delivery>, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let d = next(rx).await;
+        assert!(d.verified, "{d:?}");
+        out.push(d.event);
+    }
+    out.sort_by_key(|e| {
+        let entity = e["cid"].as_str().or(e["user"]["id"].as_str()).unwrap_or("");
+        (e["type"].as_str().unwrap().to_owned(), entity.to_owned())
+    });
+    out
+}
+
+#[tokio::test]
+async fn delete_channels_announce_each_channel_once_when_it_is_deleted() {
+    let (handle, http, mut rx) = with_hook().await;
+    http.create_channel("messaging", "other", &["ann"]).await;
+    // Soft: at once, one event per channel that existed and was not deleted yet.
+    let (s, b) = http
+        .post(
+            "/api/v2/chat/channels/delete",
+            json!({"cids": ["messaging:general", "messaging:missing"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let e = &collect(&mut rx, 1).await[0];
+    assert_eq!(e["type"], "channel.deleted");
+    assert_eq!(e["cid"], "messaging:general");
+    assert_eq!(e["channel_type"], "messaging");
+    assert_eq!(e["channel_id"], "general");
+    assert_eq!(e["channel"]["cid"], "messaging:general");
+    assert!(e["channel"]["deleted_at"].is_i64(), "{e}");
+    assert!(e.get("task_id").is_none());
+
+    // Hard: the task announces the channels it removes, after it reads completed.
+    let (_, b) = http
+        .post(
+            "/api/v2/chat/channels/delete",
+            json!({"cids": ["messaging:general", "messaging:other"], "hard_delete": true}),
+        )
+        .await;
+    let events = collect(&mut rx, 2).await;
+    let task = http.task(b["task_id"].as_str().unwrap()).await;
+    assert_eq!(task["status"], "completed");
+    let cids: Vec<&str> = events.iter().map(|e| e["cid"].as_str().unwrap()).collect();
+    assert_eq!(cids, ["messaging:general", "messaging:other"]);
+
+    // The single-channel endpoint announces too.
+    http.create_channel("messaging", "third", &["ann"]).await;
+    let (s, _, _) = http
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v2/chat/channels/messaging/third",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 200);
+    assert_eq!(collect(&mut rx, 1).await[0]["cid"], "messaging:third");
+
+    handle.state().webhooks_settled().await;
+    assert_eq!(handle.state().webhook_deliveries().len(), 4);
+}
+
+#[tokio::test]
+async fn user_jobs_announce_each_user_after_the_task_completes() {
+    let (handle, http, mut rx) = with_hook().await;
+    http.upsert_users(&["cy", "dee"]).await;
+
+    let (_, b) = http
+        .post(
+            "/api/v2/users/deactivate",
+            json!({"user_ids": ["ann", "bob", "ghost"], "created_by_id": "cy"}),
+        )
+        .await;
+    let events = collect(&mut rx, 2).await;
+    assert_eq!(
+        http.task(b["task_id"].as_str().unwrap()).await["status"],
+        "completed"
+    );
+    for (e, id) in events.iter().zip(["ann", "bob"]) {
+        assert_eq!(e["type"], "user.deactivated");
+        assert_eq!(e["user"]["id"], id);
+        assert!(e["user"]["deactivated_at"].is_i64(), "{e}");
+        assert_eq!(e["created_by"]["id"], "cy");
+    }
+
+    http.post("/api/v2/users/reactivate", json!({"user_ids": ["ann"]}))
+        .await;
+    let e = &collect(&mut rx, 1).await[0];
+    assert_eq!(e["type"], "user.reactivated");
+    assert_eq!(e["user"]["id"], "ann");
+    assert!(e["user"].get("deactivated_at").is_none(), "{e}");
+    assert!(e.get("created_by").is_none());
+
+    let (_, b) = http
+        .post(
+            "/api/v2/users/delete",
+            json!({"user_ids": ["dee", "ghost"], "user": "hard", "messages": "soft"}),
+        )
+        .await;
+    let e = &collect(&mut rx, 1).await[0];
+    assert_eq!(
+        http.task(b["task_id"].as_str().unwrap()).await["status"],
+        "completed"
+    );
+    assert_eq!(e["type"], "user.deleted");
+    assert_eq!(e["user"]["id"], "dee");
+    assert_eq!(e["delete_user"], "hard");
+    assert_eq!(e["delete_messages"], "soft");
+    assert_eq!(e["delete_conversation"], "");
+    assert_eq!(e["hard_delete"], true);
+    assert_eq!(e["mark_messages_deleted"], true);
+    assert_eq!(e["delete_conversation_channels"], false);
+
+    handle.state().webhooks_settled().await;
+    let types: Vec<String> = handle
+        .state()
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.event_type.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "user.deactivated",
+            "user.deactivated",
+            "user.reactivated",
+            "user.deleted"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn webhook_events_select_what_is_sent() {
+    let (url, mut rx) = receiver().await;
+    let (handle, http) = start(config()).await;
+    handle
+        .state()
+        .set_webhook(
+            KEY,
+            WebhookSettings::new().url(url).events(["user.deleted"]),
+        )
+        .unwrap();
+    http.upsert_users(&["ann", "bob"]).await;
+    http.post("/api/v2/users/deactivate", json!({"user_ids": ["ann"]}))
+        .await;
+    let (_, b) = http
+        .post("/api/v2/users/delete", json!({"user_ids": ["bob"]}))
+        .await;
+    http.wait(b["task_id"].as_str().unwrap()).await;
+    let e = &collect(&mut rx, 1).await[0];
+    assert_eq!(e["type"], "user.deleted");
+    assert_eq!(e["delete_user"], "soft");
+    handle.state().webhooks_settled().await;
+    assert_eq!(handle.state().webhook_deliveries().len(), 1);
+}

@@ -872,6 +872,76 @@ def _webhook_export_events(ctx: Ctx) -> None:
             _unhook(ctx)
 
 
+@case("webhook_entity_events")
+def _webhook_entity_events(ctx: Ctx) -> None:
+    a, b, c = make_users(ctx, 3)
+    _, cid, _ = make_channel(ctx, [a, b])
+
+    def about(kind: str, key: str, value: str) -> Callable[[Dict[str, Any]], bool]:
+        def pred(r: Dict[str, Any]) -> bool:
+            e = _event_json(r)
+            got = e.get("cid") if key == "cid" else (e.get("user") or {}).get("id")
+            return e.get("type") == kind and got == value
+        return pred
+
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url)
+            w = lambda t: ctx.client.wait_for_task(t, poll_interval=POLL, timeout=WAIT_TIMEOUT)  # noqa: E731
+            tid = task_id_of("delete_channels", ctx.client.chat.delete_channels(cids=[cid], hard_delete=True))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "channel.deleted", hooks.wait_for("channel.deleted", about("channel.deleted", "cid", cid)))
+            check(type(ev).__name__ == "ChannelDeletedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.cid == cid and ev.channel.cid == cid, f"channel.deleted {ev!r}")
+            check(ev.channel_type == "messaging" and ev.channel_id == cid.split(":", 1)[1], f"channel.deleted {ev!r}")
+            sane_time("channel.deleted created_at", ev.created_at)
+
+            tid = task_id_of("deactivate_users", ctx.client.deactivate_users(user_ids=[a], created_by_id=c))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.deactivated", hooks.wait_for("user.deactivated", about("user.deactivated", "user", a)))
+            check(type(ev).__name__ == "UserDeactivatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == a and ev.created_by is not None and ev.created_by.id == c, f"user.deactivated {ev!r}")
+
+            tid = task_id_of("reactivate_users", ctx.client.reactivate_users(user_ids=[a]))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.reactivated", hooks.wait_for("user.reactivated", about("user.reactivated", "user", a)))
+            check(type(ev).__name__ == "UserReactivatedEvent" and ev.user.id == a, f"user.reactivated {ev!r}")
+
+            tid = task_id_of("delete_users", ctx.client.delete_users(user_ids=[b], user="hard", messages="hard"))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.deleted", hooks.wait_for("user.deleted", about("user.deleted", "user", b)))
+            check(type(ev).__name__ == "UserDeletedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == b and ev.hard_delete is True and ev.delete_user == "hard", f"user.deleted {ev!r}")
+            check(ev.delete_messages == "hard" and ev.mark_messages_deleted is False, f"user.deleted {ev!r}")
+        finally:
+            _unhook(ctx)
+
+
+@case("webhook_deliveries_admin", admin=True)
+def _webhook_deliveries_admin(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url, webhook_events=["export.users.success"])
+            tid = task_id_of("export_users", ctx.client.export_users(user_ids=[a]))
+            r = hooks.wait_for("export.users.success", _for_task(tid))
+        finally:
+            _unhook(ctx)
+    wid = {k.lower(): v for k, v in r["headers"].items()}["x-webhook-id"]
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while True:
+        listed = admin(ctx, "GET", "webhooks")
+        mine = [d for d in listed.get("deliveries", []) if d.get("webhook_id") == wid]
+        if mine and mine[0].get("state") != "sending" or time.monotonic() > deadline:
+            break
+        time.sleep(POLL)
+    check(len(mine) == 1, f"GET /_emulator/webhooks does not list {wid}: {_short(listed)}")
+    d = mine[0]
+    check(d.get("type") == "export.users.success" and d.get("task_id") == tid, f"delivery {_short(d)}")
+    check(d.get("attempts") == 1 and d.get("last_status") == 200 and d.get("state") == "delivered",
+          f"delivery {_short(d)}")
+
+
 def texts_in_export(url: str) -> bool:
     return bool(strings_in(download(url)))
 
