@@ -8,4 +8,5 @@ mod cli {
     #[cfg(unix)]
     mod signals;
     mod tasks;
+    mod webhook;
 }
