@@ -351,8 +351,9 @@ impl EmulatorConfig {
     }
 
     /// The default app's webhook URL: its events are `POST`ed there (all types, uncompressed;
-    /// change that with `PATCH /api/v2/app` or `EmulatorState::set_webhook`). An invalid URL
-    /// is refused by `Emulator::start`. Default none.
+    /// change that with `PATCH /api/v2/app` or `EmulatorState::set_webhook`). A URL that does
+    /// not parse makes each delivery fail, listed with its error (the CLI checks it first).
+    /// Default none.
     pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
         self.webhook_url = (!url.is_empty()).then_some(url);

@@ -38,10 +38,13 @@ struct Seen {
     body: Bytes,
 }
 
+/// Decides the answer from the request's index, headers and body.
+type Script = dyn Fn(usize, &HeaderMap, &[u8]) -> Answer + Send + Sync;
+
 #[derive(Clone)]
 struct Receiver {
     seen: Arc<Mutex<Vec<Seen>>>,
-    script: Arc<dyn Fn(usize, &HeaderMap, &[u8]) -> Answer + Send + Sync>,
+    script: Arc<Script>,
 }
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
