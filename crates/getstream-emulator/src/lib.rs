@@ -19,7 +19,7 @@
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
-//! | v1 paths: `GET /tasks/{id}`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate` | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
+//! | v1 paths: `GET /tasks/{id}`, `GET`/`PATCH /app`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate` | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
@@ -113,6 +113,7 @@
 //! | `POST /_emulator/seed` | `{"users": 10, "channels": 5, "messages": 20}` | bulk data |
 //! | `POST /_emulator/reset` | | forget all data, tasks, exports, faults, rate-limit windows and webhook deliveries |
 //! | `GET /_emulator/webhooks` | | the webhook deliveries (`?api_key=` for one app), `dropped`, `pending` |
+//! | `POST /_emulator/webhooks` | `{"event": {"type": "..", ..}}` | send an event of your own through the app's webhook (`{webhook_id}`) |
 //! | `DELETE /_emulator/webhooks` | | forget the deliveries and the drop count |
 //! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
 //! | `GET /_emulator/token` | | `{"api_key", "token"}`: a server token, handy for `curl` |
@@ -360,8 +361,14 @@ pub fn app(state: EmulatorState) -> Router {
             get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
         )
         .route(
+            "/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
             "/_emulator/webhooks",
-            get(webhooks::admin::list).delete(webhooks::admin::clear),
+            get(webhooks::admin::list)
+                .post(webhooks::admin::send)
+                .delete(webhooks::admin::clear),
         )
         // One route layer does the per-request work (clock, log, rate limit, faults; see
         // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route

@@ -113,8 +113,8 @@ impl AppState {
     }
 
     /// Sends `event` to this app's webhook, if it has one that takes this type (never waits).
-    pub fn emit(&self, event: Event) {
-        self.hooks.emit(&self.creds, event);
+    pub fn emit(&self, event: Event) -> Option<String> {
+        self.hooks.emit(&self.creds, event)
     }
 
     /// The download link of an export file as events carry it.

@@ -2,6 +2,7 @@
 
 use crate::state::{EmulatorState, StateError};
 
+use super::payload;
 use super::record::WebhookDelivery;
 use super::settings::{WebhookSettings, check_events, check_url};
 
@@ -29,6 +30,42 @@ impl EmulatorState {
             .map_err(|e| StateError::Invalid(format!("webhook_events {e}")))?;
         self.webhooks().set_settings(app_key, settings);
         Ok(())
+    }
+
+    /// Sends an event of your own through an app's webhook exactly as the emulator's jobs send
+    /// theirs (signed, retried, recorded): any JSON object with a string `type` — a forged,
+    /// stale, duplicated or unknown event for your handler's tests. Returns the webhook id, or
+    /// `None` when the app has no URL or does not send this type. Call inside a tokio runtime.
+    ///
+    /// ```
+    /// use getstream_emulator::{EmulatorConfig, EmulatorState, WebhookSettings};
+    /// use serde_json::json;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let state = EmulatorState::new(EmulatorConfig::new().app("k", "s"));
+    /// let event = json!({"type": "export.channels.success", "task_id": "t-1", "url": "http://x/f"});
+    /// assert_eq!(state.send_webhook("k", event.clone()).unwrap(), None); // no URL yet
+    /// state.set_webhook("k", WebhookSettings::new().url("http://127.0.0.1:9/hook")).unwrap();
+    /// let id = state.send_webhook("k", event).unwrap().expect("queued");
+    /// assert_eq!(state.webhook_deliveries()[0].webhook_id, id);
+    /// assert!(state.send_webhook("k", json!({"no": "type"})).is_err());
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`StateError::UnknownApp`]; [`StateError::Invalid`] when `event` is not an object with a
+    /// non-empty string `type`.
+    pub fn send_webhook(
+        &self,
+        app_key: &str,
+        event: serde_json::Value,
+    ) -> Result<Option<String>, StateError> {
+        let app = self
+            .app(app_key)
+            .ok_or_else(|| StateError::UnknownApp(app_key.to_owned()))?;
+        let event =
+            payload::custom(event).map_err(|e| StateError::Invalid(format!("event {e}")))?;
+        Ok(app.emit(event))
     }
 
     /// An app's webhook settings.

@@ -144,22 +144,19 @@ impl WebhookHub {
         format!("{base}/_emulator/exports/{token}.json")
     }
 
-    /// Queues `event` for the app's webhook, if the app sends this type. Never waits: when the
-    /// queue is full the event is dropped, logged and counted. Call inside a tokio runtime
-    /// (the worker starts on it with the first event).
-    pub fn emit(&self, app: &AppCredentials, event: Event) {
+    /// Queues `event` for the app's webhook, if the app sends this type; returns its
+    /// webhook id then. Never waits: when the queue is full the event is dropped, logged and
+    /// counted. Call inside a tokio runtime (the worker starts on it with the first event).
+    pub fn emit(&self, app: &AppCredentials, event: Event) -> Option<String> {
         let settings = self.settings(app.key());
-        let Some(url) = settings
+        let url = settings
             .get_url()
-            .filter(|_| settings.sends(event.event_type))
-        else {
-            return;
-        };
+            .filter(|_| settings.sends(&event.event_type))?;
         let body = match serde_json::to_vec(&event.body) {
             Ok(b) => Bytes::from(b),
             Err(e) => {
-                tracing::error!(error = %e, event = event.event_type, "could not serialize a webhook event");
-                return;
+                tracing::error!(error = %e, event = %event.event_type, "could not serialize a webhook event");
+                return None;
             }
         };
         let webhook_id = uuid::Uuid::new_v4().to_string();
@@ -167,7 +164,7 @@ impl WebhookHub {
         lock(&shared.log).push(WebhookDelivery {
             webhook_id: webhook_id.clone(),
             api_key: app.key().to_owned(),
-            event_type: event.event_type.to_owned(),
+            event_type: event.event_type.to_string(),
             task_id: event.task_id,
             url: url.to_owned(),
             attempts: 0,
@@ -196,11 +193,12 @@ impl WebhookHub {
             };
             tracing::warn!(
                 webhook_id = %webhook_id,
-                event = event.event_type,
+                event = %event.event_type,
                 dropped_total = total,
                 "webhook event dropped: {why}"
             );
         }
+        Some(webhook_id)
     }
 
     fn start_worker(&self) {

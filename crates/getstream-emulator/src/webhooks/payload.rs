@@ -2,6 +2,8 @@
 //! Unix nanoseconds, as in the rest of the v2 API and as the official SDKs' event models
 //! decode them.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 /// `export.channels.success`: an export-channels task completed (`url` downloads the file).
@@ -24,7 +26,7 @@ pub const USER_REACTIVATED: &str = "user.reactivated";
 /// One event to deliver: its type, the task it reports on (if any) and the JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Event {
-    pub event_type: &'static str,
+    pub event_type: Cow<'static, str>,
     pub task_id: Option<String>,
     pub body: Value,
 }
@@ -72,7 +74,7 @@ pub(crate) fn export_finished(
         Err(error) => m.insert("error".into(), error.into()),
     };
     Event {
-        event_type,
+        event_type: event_type.into(),
         task_id: Some(task_id.to_owned()),
         body: Value::Object(m),
     }
@@ -90,7 +92,7 @@ pub(crate) fn channel_deleted(cid: &str, channel: Value) -> Event {
     }
     m.insert("channel".into(), channel);
     Event {
-        event_type: CHANNEL_DELETED,
+        event_type: CHANNEL_DELETED.into(),
         task_id: None,
         body: Value::Object(m),
     }
@@ -125,7 +127,7 @@ pub(crate) fn user_deleted(user: Value, how: &UserDeletion) -> Event {
         matches!(how.messages.as_str(), "soft" | "pruning").into(),
     );
     Event {
-        event_type: USER_DELETED,
+        event_type: USER_DELETED.into(),
         task_id: None,
         body: Value::Object(m),
     }
@@ -145,10 +147,28 @@ pub(crate) fn user_activation(user: Value, created_by: Option<Value>, active: bo
         m.insert("created_by".into(), by);
     }
     Event {
-        event_type,
+        event_type: event_type.into(),
         task_id: None,
         body: Value::Object(m),
     }
+}
+
+/// An event of the caller's own: any JSON object with a non-empty string `type`; its
+/// `task_id`, when a string, is recorded with the delivery.
+pub(crate) fn custom(body: Value) -> Result<Event, String> {
+    let event_type = match body.get("type") {
+        Some(Value::String(t)) if !t.is_empty() => t.clone(),
+        _ => return Err("must be a JSON object with a non-empty string \"type\"".to_owned()),
+    };
+    let task_id = body
+        .get("task_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(Event {
+        event_type: event_type.into(),
+        task_id,
+        body,
+    })
 }
 
 /// The body of an event built from parts, for tests of receivers.

@@ -671,3 +671,86 @@ async fn webhook_events_select_what_is_sent() {
     handle.state().webhooks_settled().await;
     assert_eq!(handle.state().webhook_deliveries().len(), 1);
 }
+
+#[tokio::test]
+async fn events_of_ones_own_go_through_the_same_signed_delivery() {
+    let (handle, _http, mut rx) = with_hook().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/_emulator/webhooks", handle.base_url());
+    let forged =
+        json!({"type": "export.channels.success", "task_id": "forged-1", "url": "http://x/f"});
+    let sent: Value = client
+        .post(&url)
+        .json(&json!({ "event": forged }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let d = next(&mut rx).await;
+    assert!(d.verified);
+    assert_eq!(d.event, forged);
+    assert_eq!(d.header("x-webhook-id"), sent["webhook_id"]);
+
+    // Unknown types are sent as they are.
+    let id = handle
+        .state()
+        .send_webhook(KEY, json!({"type": "something.new", "n": 1}))
+        .unwrap()
+        .unwrap();
+    let d = next(&mut rx).await;
+    assert_eq!(d.event["type"], "something.new");
+    assert_eq!(d.header("x-webhook-id"), id);
+    handle.state().webhooks_settled().await;
+    let records = handle.state().webhook_deliveries();
+    assert_eq!(records[0].task_id.as_deref(), Some("forged-1"));
+    assert_eq!(records[1].task_id, None);
+
+    for bad in [
+        json!({"event": {"no": "type"}}),
+        json!({"event": {"type": ""}}),
+        json!({}),
+    ] {
+        let r = client.post(&url).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    let r = client
+        .post(format!("{url}?api_key=nope"))
+        .json(&json!({"event": {"type": "x"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // An app without a URL sends nothing and says so.
+    let r: Value = client
+        .post(&url)
+        .json(&json!({"api_key": KEY_B, "event": {"type": "x"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["webhook_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_legacy_app_path_serves_the_same_settings() {
+    let router = getstream_emulator::app(getstream_emulator::EmulatorState::new(config()));
+    let r = api(
+        &router,
+        axum::http::Method::PATCH,
+        "/app",
+        Some(
+            json!({"webhook_url": "http://127.0.0.1:9/h", "enable_hook_payload_compression": true}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = api(&router, axum::http::Method::GET, "/api/v2/app", None).await;
+    assert_eq!(r.body["app"]["webhook_url"], "http://127.0.0.1:9/h");
+    assert_eq!(r.body["app"]["enable_hook_payload_compression"], true);
+    let r = api(&router, axum::http::Method::GET, "/app", None).await;
+    assert_eq!(r.body["app"]["webhook_url"], "http://127.0.0.1:9/h");
+}
