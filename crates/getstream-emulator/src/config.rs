@@ -378,52 +378,52 @@ impl EmulatorConfig {
     }
 
     /// The address to bind.
-    pub fn get_addr(&self) -> SocketAddr {
+    pub fn bind_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The job pace.
-    pub fn get_pace(&self) -> Pace {
+    pub fn job_pace(&self) -> Pace {
         self.pace
     }
 
     /// The number of workers.
-    pub fn get_workers(&self) -> usize {
+    pub fn worker_count(&self) -> usize {
         self.workers
     }
 
     /// The rate limits.
-    pub fn get_rate_limits(&self) -> &RateLimits {
+    pub fn rate_limit_rules(&self) -> &RateLimits {
         &self.rate_limits
     }
 
     /// The body size limit in bytes.
-    pub fn get_body_limit(&self) -> usize {
+    pub fn max_body_bytes(&self) -> usize {
         self.body_limit
     }
 
     /// Whether the admin API is enabled.
-    pub fn get_admin(&self) -> bool {
+    pub fn admin_enabled(&self) -> bool {
         self.admin
     }
 
     /// The seed spec.
-    pub fn get_seed(&self) -> SeedSpec {
+    pub fn seed_spec(&self) -> SeedSpec {
         self.seed
     }
 
     /// The default app's webhook URL, if set.
-    pub fn get_webhook_url(&self) -> Option<&str> {
+    pub fn default_webhook_url(&self) -> Option<&str> {
         self.webhook_url.as_deref()
     }
 
     /// The capacity of the webhook delivery queue.
-    pub fn get_webhook_queue(&self) -> usize {
+    pub fn webhook_queue_capacity(&self) -> usize {
         self.webhook_queue
     }
 
     /// The public base URL, if set.
-    pub fn get_public_url(&self) -> Option<&str> {
+    pub fn public_base_url(&self) -> Option<&str> {
         self.public_url.as_deref()
     }
 }

@@ -6,9 +6,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::admin::{enabled, ok};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::handlers::admin::{enabled, ok};
 use crate::state::{EmulatorState, StateError};
 
 #[derive(Debug, Deserialize)]

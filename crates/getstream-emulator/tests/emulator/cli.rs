@@ -92,21 +92,23 @@ fn cli_arguments_build_the_config() {
     assert_eq!(config.apps().len(), 2);
     assert_eq!(config.apps()[0].key(), getstream_emulator::DEFAULT_API_KEY);
     assert_eq!(
-        config.get_pace().min_task_duration,
+        config.job_pace().min_task_duration,
         std::time::Duration::from_millis(750)
     );
-    assert_eq!(config.get_workers(), 2);
+    assert_eq!(config.worker_count(), 2);
     assert_eq!(
-        config.get_rate_limits().limit_for("GET /api/v2/tasks/{id}"),
+        config
+            .rate_limit_rules()
+            .limit_for("GET /api/v2/tasks/{id}"),
         7
     );
     assert_eq!(
         config
-            .get_rate_limits()
+            .rate_limit_rules()
             .limit_for("POST /api/v2/users/delete"),
         60
     );
-    assert!(config.get_admin());
+    assert!(config.admin_enabled());
     for bad in [
         vec!["x", "--api-secret", ""],
         vec!["x", "--api-key", "only-key"],
@@ -134,14 +136,14 @@ fn webhook_url_reaches_the_config_and_bad_ones_are_refused() {
     ])
     .unwrap();
     assert_eq!(
-        args.config().get_webhook_url(),
+        args.config().default_webhook_url(),
         Some("http://127.0.0.1:9000/hooks")
     );
     assert_eq!(
         Args::try_parse_from(["getstream-emulator"])
             .unwrap()
             .config()
-            .get_webhook_url(),
+            .default_webhook_url(),
         None
     );
     for bad in ["ftp://example.com", "example.com/hook", "http://"] {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use getstream_emulator::{
-    DeliveryState, EmulatorConfig, EmulatorHandle, JobKind, TaskError, WebhookSettings,
+    DeliveryState, EmulatorConfig, EmulatorHandle, JobKind, TaskFailure, WebhookSettings,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -162,7 +162,7 @@ async fn failed_exports_push_the_error_event() {
             KEY,
             JobKind::ExportUsers,
             1,
-            TaskError::new("ExportError", "disk full"),
+            TaskFailure::new("ExportError", "disk full"),
         )
         .unwrap();
     let (s, b) = http

@@ -1,0 +1,17 @@
+//! Integration tests of the emulator: handlers through the router (no socket), end-to-end
+//! jobs over HTTP, fault injection and the admin API, the binary's stdout contract, and the
+//! webhooks the jobs push to receivers on loopback.
+
+#![allow(missing_docs)]
+
+mod common;
+
+mod handlers;
+
+mod jobs;
+
+mod faults;
+
+mod cli;
+
+mod webhooks;
