@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
-use super::support::{BIN, run_bare};
+use crate::support::{BIN, run_bare};
 
 /// Accepts one connection on `listener`, reads one HTTP request, answers 200; returns the
 /// request head (lower-cased) and body.

@@ -164,8 +164,15 @@ mod blocking {
         let server = server(|s| s.task("t1", [Reply::task("t1", "running")]));
         let token = CancellationToken::new();
         let stop = token.clone();
+        // Cancel once the wait is really polling (on a loaded machine the
+        // blocking client's runtime thread may take a while to start).
+        let watched = server.clone();
         let canceller = std::thread::spawn(move || {
-            std::thread::sleep(ms(150));
+            let give_up = std::time::Instant::now() + secs(30);
+            while watched.requests().is_empty() && std::time::Instant::now() < give_up {
+                std::thread::sleep(ms(10));
+            }
+            std::thread::sleep(ms(50));
             stop.cancel();
         });
         let started = std::time::Instant::now();
