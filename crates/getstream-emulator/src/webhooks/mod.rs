@@ -23,13 +23,15 @@ pub(crate) mod signer;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::AppCredentials;
+pub(crate) use crate::sync::lock;
+use crate::sync::{read, write};
 use delivery::Outgoing;
 use payload::Event;
 use record::{DeliveryLog, DeliveryState, WebhookDelivery};
@@ -37,10 +39,6 @@ use settings::WebhookSettings;
 
 /// Default capacity of the delivery queue (events waiting for a free sender).
 pub const DEFAULT_WEBHOOK_QUEUE: usize = 1024;
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// What the worker shares with the hub: the log and the counters (not the queue's sender, so
 /// the queue closes when the hub goes away).
@@ -102,30 +100,19 @@ impl WebhookHub {
     }
 
     pub fn settings(&self, api_key: &str) -> WebhookSettings {
-        self.inner
-            .settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+        read(&self.inner.settings)
             .get(api_key)
             .cloned()
             .unwrap_or_default()
     }
 
     pub fn set_settings(&self, api_key: &str, settings: WebhookSettings) {
-        self.inner
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(api_key.to_owned(), settings);
+        write(&self.inner.settings).insert(api_key.to_owned(), settings);
     }
 
     /// Changes an app's settings in place (one lock, so concurrent PATCHes do not lose fields).
     pub fn update_settings(&self, api_key: &str, f: impl FnOnce(&mut WebhookSettings)) {
-        let mut all = self
-            .inner
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut all = write(&self.inner.settings);
         f(all.entry(api_key.to_owned()).or_default());
     }
 

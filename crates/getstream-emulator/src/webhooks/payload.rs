@@ -38,9 +38,9 @@ pub(crate) enum ExportKind {
     Users,
 }
 
-/// The wall clock in Unix nanoseconds.
+/// The wall clock in Unix nanoseconds (the clock task timestamps use).
 pub(crate) fn now_ns() -> i64 {
-    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos()).unwrap_or(i64::MAX)
+    i64::try_from(crate::task::unix_ns()).unwrap_or(i64::MAX)
 }
 
 fn base(event_type: &str) -> Map<String, Value> {
