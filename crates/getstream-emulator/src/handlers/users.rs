@@ -1,7 +1,7 @@
 //! `POST /api/v2/users` (upsert), `GET /api/v2/users` (query), and `stream-chat`'s
 //! synchronous single-user deactivate and reactivate.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::shapes;
 use crate::store::valid_user_id;
 use crate::sync::{read, write};
+use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {
@@ -229,9 +230,13 @@ pub(crate) async fn deactivate_user(
 ) -> Result<Response, ApiError> {
     check_created_by(req.created_by_id.as_deref())?;
     let mark_messages = req.mark_messages_deleted.unwrap_or(false);
-    set_one_user(&app, &id, |data, ids| {
-        data.deactivate_users(ids, mark_messages);
-    })
+    set_one_user(
+        &app,
+        &id,
+        req.created_by_id.as_deref(),
+        false,
+        |data, ids| data.deactivate_users(ids, mark_messages),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,12 +257,18 @@ pub(crate) async fn reactivate_user(
     check_created_by(req.created_by_id.as_deref())?;
     let restore = req.restore_messages.unwrap_or(false);
     let name = req.name;
-    set_one_user(&app, &id, move |data, ids| {
-        data.reactivate_users(ids, restore);
-        if let (Some(name), Some(u)) = (name, data.users.get_mut(&ids[0])) {
-            u.custom.insert("name".to_owned(), Value::String(name));
-        }
-    })
+    set_one_user(
+        &app,
+        &id,
+        req.created_by_id.as_deref(),
+        true,
+        move |data, ids| {
+            if let (Some(name), Some(u)) = (name, data.users.get_mut(&ids[0])) {
+                u.custom.insert("name".to_owned(), Value::String(name));
+            }
+            data.reactivate_users(ids, restore)
+        },
+    )
 }
 
 fn check_created_by(id: Option<&str>) -> Result<(), ApiError> {
@@ -267,12 +278,15 @@ fn check_created_by(id: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Applies `change` to the existing user `id` and answers `{user, duration}`; 404 when there
-/// is no such user.
+/// Applies `change` to the existing user `id`, sends `user.deactivated` or
+/// `user.reactivated` (`active`) to the app's webhook, and answers `{user, duration}`; 404
+/// when there is no such user.
 fn set_one_user(
     app: &crate::app_state::AppState,
     id: &str,
-    change: impl FnOnce(&mut crate::store::AppData, &[String]),
+    created_by_id: Option<&str>,
+    active: bool,
+    change: impl FnOnce(&mut crate::store::AppData, &[String]) -> BTreeMap<String, Result<(), String>>,
 ) -> Result<Response, ApiError> {
     if !valid_user_id(id) {
         return Err(ApiError::field(
@@ -285,8 +299,13 @@ fn set_one_user(
         return Err(ApiError::not_found(format!("user {id:?} does not exist")));
     }
     let ids = [id.to_owned()];
-    change(&mut data, &ids);
+    let results = change(&mut data, &ids);
+    let mut events = Vec::new();
+    entities::users_activation(&data, &results, created_by_id, active, &mut events);
     let user = data.users.get(id).map(shapes::user);
     drop(data);
+    for event in events {
+        app.emit(event);
+    }
     Ok(Json(json!({ "user": user, "duration": duration() })).into_response())
 }

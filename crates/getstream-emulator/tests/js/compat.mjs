@@ -909,7 +909,7 @@ kase('webhook_verify', async (ctx) => {
     });
     const app = await ctx.client.getAppSettings();
     check(app.app?.webhook_url === receiver.url, `getAppSettings: webhook_url ${short(app.app?.webhook_url)}`);
-    const [a] = await makeUsers(ctx, 1);
+    const [a, b] = await makeUsers(ctx, 2);
     const { cid } = await makeChannel(ctx, [a], ['hook']);
     const tid = taskIdOf('exportChannels', await ctx.client.exportChannels([{ cid }]));
     await completed('getTask', tid, (id) => ctx.client.getTask(id));
@@ -927,6 +927,17 @@ kase('webhook_verify', async (ctx) => {
     check(!ctx.client.verifyWebhook(tampered, sig), 'verifyWebhook accepted a tampered body');
     const stranger = ctx.server({ apiSecret: crypto.randomBytes(32).toString('hex') });
     check(!stranger.verifyWebhook(plain.body, sig), 'another secret verified the delivery');
+
+    // Events of the single-user calls are signed the same way.
+    await ctx.client.deactivateUser(a);
+    const off = await receiver.waitFor((e) => e.type === 'user.deactivated' && e.user?.id === a);
+    check(ctx.client.verifyWebhook(off.body, off.headers['x-signature']), 'verifyWebhook rejected user.deactivated');
+    await ctx.client.reactivateUser(a);
+    const on = await receiver.waitFor((e) => e.type === 'user.reactivated' && e.user?.id === a);
+    check(ctx.client.verifyWebhook(on.body, on.headers['x-signature']), 'verifyWebhook rejected user.reactivated');
+    await ctx.client.deleteUser(b);
+    const gone = await receiver.waitFor((e) => e.type === 'user.deleted' && e.user?.id === b);
+    check(ctx.client.verifyWebhook(gone.body, gone.headers['x-signature']), 'verifyWebhook rejected user.deleted');
 
     await ctx.client.updateAppSettings({ enable_hook_payload_compression: true });
     const tid2 = taskIdOf('exportUsers', await ctx.client.exportUsers({ user_ids: [a] }));
