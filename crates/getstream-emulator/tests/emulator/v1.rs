@@ -263,3 +263,36 @@ async fn out_of_scope_calls_answer_501_code_17_after_auth() {
         assert_eq!(s, 401, "{path}: {b}");
     }
 }
+
+#[tokio::test]
+async fn single_user_calls_send_their_signed_events() {
+    let (url, mut rx) = crate::webhooks::receiver().await;
+    let (_h, http) = start(config().webhook_url(url)).await;
+    http.upsert_users(&["ann", "bob"]).await;
+    let (s, b) = http.post("/users/ann/deactivate", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = http
+        .post("/users/ann/reactivate", json!({"created_by_id": "bob"}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = send(&http, Method::DELETE, "/users/bob?hard_delete=true", None).await;
+    assert_eq!(s, 200, "{b}");
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let d = crate::webhooks::next(&mut rx).await;
+        assert!(d.verified, "{}", d.event);
+        got.push((
+            d.event["type"].as_str().unwrap().to_owned(),
+            d.event["user"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("user.deactivated".to_owned(), "ann".to_owned()),
+            ("user.deleted".to_owned(), "bob".to_owned()),
+            ("user.reactivated".to_owned(), "ann".to_owned()),
+        ]
+    );
+}
