@@ -14,4 +14,5 @@ mod faults;
 
 mod cli;
 
+mod v1;
 mod webhooks;
