@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: everything CI checks, in the order a developer would.
 # Usage: bash scripts/test.sh            (from the repository root)
-# Env:   SKIP_PYTHON=1 skips the official-Python-SDK compatibility check.
+# Env:   SKIP_PYTHON=1 skips the official-Python-SDK compatibility check,
+#        SKIP_JS=1 the official-JavaScript-SDK (stream-chat) one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +31,16 @@ fi
 rm -f "$doc_log"
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== cargo publish --dry-run (the SDK and the emulator, as a user would get them)"
+# Packages both crates and builds each from its package alone: catches a file left out of
+# the package, a readme path, a dependency the registry cannot give. Reads crates.io's index,
+# as the build does; --allow-dirty packages uncommitted work as it is.
+cargo publish --dry-run --locked --allow-dirty -p getstream -p getstream-emulator
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
   echo "== official Python SDK against the emulator"
   bash scripts/python-compat.sh
+fi
+if [ -z "${SKIP_JS:-}" ] && [ -f scripts/js-compat.sh ]; then
+  echo "== official JavaScript SDK (stream-chat) against the emulator"
+  bash scripts/js-compat.sh
 fi
