@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Stream's official Python SDK (getstream==7.0.0, unchanged) against our emulator:
 # crates/getstream-emulator/tests/python/compat.py, one line per case, then
-# "python-compat: N passed, M failed". Exits with compat.py's status.
+# "python-compat: N passed, M failed". Exits with compat.py's status. Before that, checks
+# that PyJWT (installed with the SDK) verifies a server token signed by our Rust SDK.
 #
 # Idempotent. Creates or reuses a virtualenv under the cargo target dir (gitignored),
 # installs the pinned SDK from PyPI (the only network access), builds the emulator
@@ -61,6 +62,13 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
   "${PIP[@]}" install --disable-pip-version-check --quiet -c "$CONSTRAINTS" "$SDK_PIN"
   printf '%s' "$want" >"$STAMP"
 fi
+
+# ---- 1b. PyJWT (the SDK's JWT library) verifies the tokens our Rust SDK signs ----------
+say "PyJWT verifies a token signed by the Rust SDK"
+# (absolute: cargo runs the test from the crate's directory)
+case "$VENV" in /*) VENV_ABS="$VENV" ;; *) VENV_ABS="$PWD/$VENV" ;; esac
+PYJWT_PYTHON="$VENV_ABS/bin/python" cargo test --quiet -p getstream --lib --locked \
+  auth::jwt::tests::pyjwt_verifies_our_token -- --ignored --exact >&2
 
 # ---- 2. the emulator ----------------------------------------------------------------
 cargo build --quiet -p getstream-emulator --locked

@@ -12,6 +12,13 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== the SDK's TLS/HTTP feature sets"
+# Each build an application may pick (crates/getstream/Cargo.toml, README
+# "Cargo features"); native-tls needs OpenSSL's headers (.ci/run installs them).
+for features in "" "rustls" "rustls-no-provider" "native-tls" "native-tls,http2,system-proxy" "blocking"; do
+  echo "-- cargo check -p getstream --no-default-features --features \"$features\""
+  cargo check -p getstream --no-default-features --features "$features" --locked --quiet
+done
 echo "== cargo doc"
 # rustdoc's warnings fail through -D warnings; cargo's own (e.g. a doc output
 # collision) only print, so look for them too.

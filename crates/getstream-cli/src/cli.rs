@@ -58,6 +58,7 @@ impl Cli {
             conn.api_key = conn.api_key.take().or(root.api_key);
             conn.api_secret = conn.api_secret.take().or(root.api_secret);
             conn.base_url = conn.base_url.take().or(root.base_url);
+            conn.allow_insecure_http |= root.allow_insecure_http;
         }
         command
     }
@@ -91,6 +92,16 @@ pub struct RootConnection {
         hide_env = true
     )]
     pub base_url: Option<String>,
+    /// DANGEROUS: allow an http:// base URL to a host other than this machine (the key and
+    /// token travel unencrypted) [env: STREAM_ALLOW_INSECURE_HTTP]
+    #[arg(
+        long = "allow-insecure-http",
+        id = "root_allow_insecure_http",
+        env = "STREAM_ALLOW_INSECURE_HTTP",
+        hide_env = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_insecure_http: bool,
 }
 
 /// The subcommands.
@@ -151,6 +162,16 @@ pub struct Connection {
         help = "Base URL of the API (default: https://chat.stream-io-api.com) [env: STREAM_BASE_URL]"
     )]
     pub base_url: Option<String>,
+    /// DANGEROUS: allow an http:// base URL to a host other than this machine (the key and
+    /// token travel unencrypted) [env: STREAM_ALLOW_INSECURE_HTTP]
+    #[arg(
+        long,
+        env = "STREAM_ALLOW_INSECURE_HTTP",
+        global = true,
+        hide_env = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_insecure_http: bool,
 }
 
 impl Connection {
@@ -176,7 +197,21 @@ impl Connection {
         if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
             builder = builder.base_url(url);
         }
-        Ok(builder.build()?)
+        builder
+            .allow_insecure_http(self.allow_insecure_http)
+            .build()
+            .map_err(|e| match e {
+                // The SDK names its own setting; say how to opt in from here.
+                getstream::Error::InvalidArgument(ref a)
+                    if a.argument() == "base_url" && a.reason().contains("allow_insecure_http") =>
+                {
+                    CliError::Usage(format!(
+                        "{a} (from the command line: pass --allow-insecure-http or set \
+                         STREAM_ALLOW_INSECURE_HTTP=1)"
+                    ))
+                }
+                e => e.into(),
+            })
     }
 }
 
@@ -245,6 +280,57 @@ mod tests {
         let age = SystemTime::now().duration_since(ago).unwrap();
         assert!(age >= Duration::from_secs(3600) && age < Duration::from_secs(3700));
         assert!(parse_time("yesterday-ish").is_err());
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_the_flag_and_says_so() {
+        let conn = |args: &[&str]| {
+            let mut argv = vec!["getstream"];
+            argv.extend_from_slice(args);
+            argv.extend(["tasks", "get", "t1", "--api-key", "k", "--api-secret", "s"]);
+            match Cli::try_parse_from(argv).unwrap().into_command() {
+                Command::Tasks(cmd) => cmd.conn,
+                _ => unreachable!(),
+            }
+        };
+        let e = conn(&["--base-url", "http://example.com"])
+            .client()
+            .unwrap_err();
+        let CliError::Usage(message) = &e else {
+            panic!("{e:?}")
+        };
+        assert!(message.contains("--allow-insecure-http"), "{message}");
+        assert!(
+            message.contains("STREAM_ALLOW_INSECURE_HTTP=1"),
+            "{message}"
+        );
+        // Before or after the command, the flag opts in.
+        for args in [
+            &["--allow-insecure-http", "--base-url", "http://example.com"][..],
+            &[
+                "--base-url",
+                "http://example.com",
+                "tasks",
+                "--allow-insecure-http",
+            ][..],
+        ] {
+            let mut argv = vec!["getstream"];
+            argv.extend_from_slice(args);
+            if args[0] != "--base-url" {
+                argv.push("tasks");
+            }
+            argv.extend(["get", "t1", "--api-key", "k", "--api-secret", "s"]);
+            let Command::Tasks(cmd) = Cli::try_parse_from(&argv).unwrap().into_command() else {
+                unreachable!()
+            };
+            assert!(cmd.conn.client().is_ok(), "{argv:?}");
+        }
+        // Loopback needs no flag.
+        assert!(
+            conn(&["--base-url", "http://127.0.0.1:8080"])
+                .client()
+                .is_ok()
+        );
     }
 
     #[test]

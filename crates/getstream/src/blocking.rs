@@ -239,6 +239,21 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::token_ttl`]. Default: 1 hour.
+    pub fn token_ttl(self, ttl: Duration) -> Self {
+        ClientBuilder {
+            inner: self.inner.token_ttl(ttl),
+        }
+    }
+
+    /// **Dangerous**; see [`crate::ClientBuilder::allow_insecure_http`].
+    /// Default: `false` (`http://` only to this machine).
+    pub fn allow_insecure_http(self, allow: bool) -> Self {
+        ClientBuilder {
+            inner: self.inner.allow_insecure_http(allow),
+        }
+    }
+
     /// Builds the client and starts its runtime thread.
     ///
     /// # Errors
@@ -452,10 +467,13 @@ impl<T> WaitForTask<T> {
             loop {
                 // The iterator was dropped: stop at once (dropping the stream
                 // cancels the wait, and the request in flight with it).
-                let next = tokio::select! {
-                    biased;
-                    () = events.closed() => return,
-                    next = AssertUnwindSafe(stream.next()).catch_unwind() => next,
+                // `select` polls its first future first (biased), without
+                // tokio's macros feature.
+                let closed = std::pin::pin!(events.closed());
+                let polled = std::pin::pin!(AssertUnwindSafe(stream.next()).catch_unwind());
+                let next = match futures::future::select(closed, polled).await {
+                    futures::future::Either::Left(((), _)) => return,
+                    futures::future::Either::Right((next, _)) => next,
                 };
                 let (item, last) = match next {
                     Ok(Some(event)) => {

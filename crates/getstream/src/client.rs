@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Secret, server_token};
+use crate::auth::tokens::ServerTokens;
+use crate::auth::{Secret, plain_http};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
 use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
@@ -17,6 +18,9 @@ pub const DEFAULT_BASE_URL: &str = "https://chat.stream-io-api.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time limit for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default lifetime of the server tokens the client signs (1 hour); see
+/// [`ClientBuilder::token_ttl`].
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 
 /// A client for Stream's server-side API.
 ///
@@ -105,6 +109,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
+    token_ttl: Duration,
+    allow_insecure_http: bool,
     clock: Clock,
 }
 
@@ -118,6 +124,8 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
+            .field("token_ttl", &self.token_ttl)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("clock", &self.clock)
             .finish()
     }
@@ -133,6 +141,8 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
+            token_ttl: DEFAULT_TOKEN_TTL,
+            allow_insecure_http: false,
             clock: Clock::default(),
         }
     }
@@ -225,8 +235,35 @@ impl ClientBuilder {
         self
     }
 
+    /// How long each server token is valid (its `exp` claim). Default:
+    /// [`DEFAULT_TOKEN_TTL`] (1 hour). The client signs a new token before
+    /// the current one expires (5 minutes before, or half the lifetime for
+    /// shorter ones), so no request leaves with an expired token; a token that
+    /// leaks stops working soon after. Less than 1 minute is an
+    /// [`Error::InvalidArgument`] from [`build`](Self::build).
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// **Dangerous.** `true` accepts an `http://` base URL to any host.
+    ///
+    /// Every request carries the API key and a server token, which plain
+    /// HTTP sends unencrypted: anyone on the network path can read them and
+    /// call the API as your server until the token expires. Without this,
+    /// `http://` is accepted only for this machine (`localhost`, 127.0.0.0/8,
+    /// `[::1]`, e.g. the local emulator), and any other host is an
+    /// [`Error::InvalidArgument`] from [`build`](Self::build), before anything
+    /// is sent. Only set it for a network you trust end to end (e.g. a
+    /// TLS-terminating sidecar on another host of a private network).
+    /// Default: `false`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// Where the client reads the wall-clock time (for `X-RateLimit-Reset`,
-    /// `Retry-After` dates and its token's issue time). Default:
+    /// `Retry-After` dates and its tokens' `iat` and `exp`). Default:
     /// [`SystemTimeSource`](crate::SystemTimeSource). Tests set a clock they
     /// control; see [`TimeSource`].
     pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
@@ -239,14 +276,19 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for an empty API key or secret, a base URL that
-    /// is not an absolute `http`/`https` URL without query or fragment, a zero
-    /// timeout, or a user agent that is not a valid header value;
+    /// is not an absolute `http`/`https` URL without query or fragment, an
+    /// `http://` base URL to a host other than this machine (see
+    /// [`allow_insecure_http`](Self::allow_insecure_http)), an `https://` one
+    /// when no TLS feature is enabled, a zero timeout, a token lifetime under
+    /// a minute, or a user agent that is not a valid header value;
     /// [`Error::Transport`] if the HTTP stack cannot be initialised (e.g. TLS).
     pub fn build(self) -> Result<Client> {
         if self.api_key.trim().is_empty() {
             return Err(InvalidArgumentError::new("api_key", "must not be empty").into());
         }
         let base_url = parse_base_url(&self.base_url)?;
+        plain_http::check(&base_url, self.allow_insecure_http)?;
+        crate::tls::check(&base_url)?;
         self.wait_defaults.validate()?;
         for (name, value) in [
             ("timeout", self.timeout),
@@ -264,7 +306,7 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
-        let token = server_token(&self.api_secret, self.clock.now())?;
+        let tokens = ServerTokens::new(self.api_secret, self.token_ttl, self.clock.clone())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             // Clamped so that "practically forever" cannot overflow a timer.
@@ -281,10 +323,10 @@ impl ClientBuilder {
             http,
             base_url,
             self.api_key,
-            &token,
+            tokens,
             self.timeout,
             self.clock,
-        )?;
+        );
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
@@ -363,6 +405,9 @@ mod tests {
                 .connect_timeout(Duration::ZERO)
                 .build(),
             Client::builder("k", "s").user_agent("bad\nagent").build(),
+            Client::builder("k", "s")
+                .token_ttl(Duration::from_secs(59))
+                .build(),
         ];
         for (i, result) in bad.into_iter().enumerate() {
             let e = result.unwrap_err();
@@ -373,5 +418,33 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:9/prefix/");
+    }
+
+    #[test]
+    fn plain_http_is_for_this_machine_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/",
+            "http://[::1]:8080",
+        ] {
+            Client::builder("k", "s").base_url(url).build().unwrap();
+        }
+        for url in ["http://chat.stream-io-api.com", "http://10.0.0.5:8080/"] {
+            let e = Client::builder("k", "s").base_url(url).build().unwrap_err();
+            let Error::InvalidArgument(e) = e else {
+                panic!("{url}: {e:?}")
+            };
+            assert_eq!(e.argument(), "base_url");
+            assert!(e.reason().contains("allow_insecure_http(true)"), "{e}");
+            let client = Client::builder("k", "s")
+                .base_url(url)
+                .allow_insecure_http(true)
+                .build()
+                .unwrap();
+            assert_eq!(
+                client.base_url().trim_end_matches('/'),
+                url.trim_end_matches('/')
+            );
+        }
     }
 }

@@ -31,31 +31,64 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// Everything that can go wrong when talking to Stream.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The task ended with status `failed`.
-    #[error(transparent)]
-    Task(#[from] TaskError),
+    Task(TaskError),
     /// No (complete) HTTP response: connection problems, a request timeout, or a
     /// wait that ran out of time.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     /// The server answered with an error status (≥ 400 or another non-2xx status).
-    #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(ApiError),
     /// An argument was rejected before any request was made.
-    #[error(transparent)]
-    InvalidArgument(#[from] InvalidArgumentError),
+    InvalidArgument(InvalidArgumentError),
     /// A success response whose body could not be decoded.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
     /// The caller cancelled the operation: the cancellation token of a wait
     /// ([`WaitForTask::cancel_on`](crate::WaitForTask::cancel_on)) fired.
     /// Never reported as a timeout.
-    #[error(transparent)]
-    Cancelled(#[from] CancelledError),
+    Cancelled(CancelledError),
 }
+
+// By hand rather than with thiserror (two crates fewer in every user's build):
+// each variant is transparent, showing and chaining as the error it holds.
+macro_rules! transparent {
+    ($($variant:ident($inner:ty)),* $(,)?) => {
+        impl fmt::Display for Error {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(Error::$variant(e) => fmt::Display::fmt(e, f),)*
+                }
+            }
+        }
+
+        impl StdError for Error {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                match self {
+                    $(Error::$variant(e) => e.source(),)*
+                }
+            }
+        }
+
+        $(
+            impl From<$inner> for Error {
+                fn from(e: $inner) -> Error {
+                    Error::$variant(e)
+                }
+            }
+        )*
+    };
+}
+
+transparent!(
+    Task(TaskError),
+    Transport(TransportError),
+    Api(ApiError),
+    InvalidArgument(InvalidArgumentError),
+    Decode(DecodeError),
+    Cancelled(CancelledError),
+);
 
 impl Error {
     /// Whether the task itself failed.
@@ -809,6 +842,23 @@ mod tests {
     #[test]
     fn errors_are_send_sync_static() {
         assert_send_sync::<Error>();
+    }
+
+    #[test]
+    fn every_variant_shows_and_chains_as_the_error_it_holds() {
+        let io = std::io::Error::other("socket closed");
+        let inner = TransportError::unknown("GET /x failed", Some(Box::new(io)));
+        let (shown, source) = (inner.to_string(), inner.source().unwrap().to_string());
+        let e = Error::from(inner);
+        assert!(matches!(e, Error::Transport(_)));
+        assert_eq!(e.to_string(), shown);
+        assert_eq!(e.source().unwrap().to_string(), source);
+        let e = Error::from(InvalidArgumentError::new("task_id", "must not be empty"));
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `task_id`: must not be empty"
+        );
+        assert!(e.source().is_none());
     }
 
     #[test]

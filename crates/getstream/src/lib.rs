@@ -346,6 +346,69 @@
 //! (default `https://chat.stream-io-api.com`), the per-request timeout (30 s)
 //! and the connect timeout (10 s). The API secret and the server token never
 //! appear in `Debug`, `Display`, logs or errors.
+//!
+//! # Security
+//!
+//! * **Short-lived tokens.** Each server token carries `exp`, one hour after
+//!   `iat` by default ([`ClientBuilder::token_ttl`], at least a minute). The
+//!   client signs a new one 5 minutes before the current one expires (half
+//!   the lifetime for tokens under 10 minutes), checked on every request
+//!   without a lock, so no request leaves with an expired token and a token
+//!   that leaks stops working within the hour. A 401 saying the token expired
+//!   (code 40: the server's clock is ahead of ours) makes the client sign a
+//!   new token and resend the request once.
+//! * **Plain HTTP only to this machine.** An `http://` base URL is accepted
+//!   for `localhost`, 127.0.0.0/8 and `[::1]` (the emulator); for any other
+//!   host, [`build`](ClientBuilder::build) is an [`Error::InvalidArgument`]
+//!   before anything is sent, unless
+//!   [`allow_insecure_http(true)`](ClientBuilder::allow_insecure_http) —
+//!   dangerous: the API key and the token would travel unencrypted.
+//! * **Secrets wiped.** The API secret and the tokens are overwritten with
+//!   zeros when the client (or builder) holding them is dropped, and the
+//!   `Authorization` header is marked sensitive. The copy the HTTP stack makes
+//!   while sending a request is beyond the SDK's reach and is not wiped.
+//!
+//! ```
+//! use std::time::Duration;
+//! use getstream::Client;
+//!
+//! // Plain HTTP to another host: refused at build(), nothing sent.
+//! let refused = Client::builder("api-key", "api-secret")
+//!     .base_url("http://stream-proxy.internal:8080")
+//!     .build()
+//!     .unwrap_err();
+//! assert!(refused.is_invalid_argument());
+//! // Loopback (e.g. the emulator) is fine.
+//! Client::builder("api-key", "api-secret").base_url("http://127.0.0.1:8080").build()?;
+//! // Tokens valid for 15 minutes instead of an hour.
+//! let client = Client::builder("api-key", "api-secret")
+//!     .token_ttl(Duration::from_secs(15 * 60))
+//!     .build()?;
+//! # drop(client);
+//! # Ok::<(), getstream::Error>(())
+//! ```
+//!
+//! # Cargo features
+//!
+//! The TLS and HTTP features mirror reqwest's, so the SDK can use the same
+//! stack as the rest of an application (one TLS library in the build, not two):
+//!
+//! | feature | default | |
+//! |---|---|---|
+//! | `rustls` | yes | TLS with rustls and its aws-lc-rs crypto provider (reqwest's `rustls`) |
+//! | `rustls-no-provider` | | rustls with the crypto provider the application installs as the process default before building a client, e.g. `rustls::crypto::ring::default_provider().install_default()` (reqwest's `rustls-no-provider`); without one, `build()` is an [`Error::InvalidArgument`] (reqwest would panic) |
+//! | `native-tls` | | the platform's TLS library (OpenSSL on Linux: building needs its headers and `pkg-config`) |
+//! | `native-tls-vendored` | | `native-tls` with OpenSSL built from source and linked statically |
+//! | `http2` | yes | HTTP/2, negotiated over TLS |
+//! | `system-proxy` | yes | the system's proxy settings (`HTTPS_PROXY`, `NO_PROXY`, …) |
+//! | `blocking` | yes | the [`blocking`] client |
+//!
+//! For example, with native TLS:
+//! `getstream = { version = "0.1", default-features = false, features = ["native-tls", "http2", "system-proxy", "blocking"] }`.
+//! When both rustls and native-tls are enabled (by this crate or by the
+//! application's own reqwest), reqwest uses native-tls. Without any TLS
+//! feature only plain HTTP to this machine works (e.g. the emulator): an
+//! `https://` base URL is an [`Error::InvalidArgument`] from `build()`.
 
 #![deny(missing_docs)]
 
@@ -356,12 +419,16 @@ mod client;
 mod error;
 mod models;
 mod ops;
+mod request_id;
+mod rfc3339;
 mod tasks;
 mod time;
+mod tls;
 mod transport;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_TTL,
 };
 pub use error::{
     ApiError, CancelledError, DecodeError, Error, InvalidArgumentError, Result, TaskError,

@@ -10,8 +10,6 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// One asynchronous task, as returned by `GET /api/v2/tasks/{id}`.
 ///
@@ -230,13 +228,11 @@ impl Timestamp {
         if let Ok(f) = s.parse::<f64>() {
             return Timestamp::from_f64_nanos(f);
         }
-        OffsetDateTime::parse(s, &Rfc3339)
-            .ok()
-            .map(|t| Timestamp::from_unix_nanos(t.unix_timestamp_nanos()))
+        crate::rfc3339::parse(s).map(Timestamp::from_unix_nanos)
     }
 
-    fn to_offset_date_time(self) -> Option<OffsetDateTime> {
-        OffsetDateTime::from_unix_timestamp_nanos(self.unix_nanos).ok()
+    fn to_rfc3339(self) -> Option<String> {
+        crate::rfc3339::format_unix_nanos(self.unix_nanos)
     }
 }
 
@@ -244,10 +240,7 @@ impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC, e.g. `2025-01-02T03:04:05.123456789Z`; a value outside
     /// the representable calendar range is shown as raw nanoseconds.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self
-            .to_offset_date_time()
-            .and_then(|t| t.format(&Rfc3339).ok())
-        {
+        match self.to_rfc3339() {
             Some(s) => f.write_str(&s),
             None => write!(f, "{}ns", self.unix_nanos),
         }
@@ -256,10 +249,7 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self
-            .to_offset_date_time()
-            .and_then(|t| t.format(&Rfc3339).ok())
-        {
+        match self.to_rfc3339() {
             Some(s) => serializer.serialize_str(&s),
             None => serializer.serialize_i128(self.unix_nanos),
         }

@@ -2,7 +2,7 @@
 //! clock.
 //!
 //! The wall clock is read here and nowhere else: for `X-RateLimit-Reset`
-//! (Unix seconds), `Retry-After` dates and the server token's `iat`. A client
+//! (Unix seconds), `Retry-After` dates and the server tokens' `iat` and `exp`. A client
 //! reads it through its [`TimeSource`] (set with
 //! [`ClientBuilder::time_source`](crate::ClientBuilder::time_source)), so that
 //! tests, which run on tokio's paused clock, can pin the wall clock too and

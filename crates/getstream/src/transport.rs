@@ -21,9 +21,10 @@
 //! * `Transport::send::<T: DeserializeOwned>(&self, Request) -> Result<Response<T>>`.
 //!
 //! Every request carries the `api_key` query parameter, `Authorization: <jwt>`
-//! (no `Bearer`), `stream-auth-type: jwt`, `X-Stream-Client:
-//! getstream-rust-<version>` and an `x-client-request-id` (a fresh UUID unless
-//! the request sets one).
+//! (no `Bearer`; the client's current server token, see `auth::tokens`),
+//! `stream-auth-type: jwt`, `X-Stream-Client: getstream-rust-<version>` and an
+//! `x-client-request-id` (a fresh UUID unless the request sets one). A 401
+//! with code 40 (token expired) renews the token and resends the request once.
 //!
 //! # Time limits
 //!
@@ -54,8 +55,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use crate::auth::Secret;
-use crate::error::{DecodeError, InvalidArgumentError, Result, TransportError, api_error};
+use crate::auth::tokens::{ServerTokens, TOKEN_EXPIRED_CODE};
+use crate::error::{DecodeError, Error, InvalidArgumentError, Result, TransportError, api_error};
 use crate::models::RateLimitInfo;
 use crate::time::{Clock, far_future};
 
@@ -114,7 +115,8 @@ pub(crate) struct Request {
     method: Method,
     path: String,
     query: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
+    // Bytes: a request resent with a renewed token shares the body.
+    body: Option<bytes::Bytes>,
     deadline: Option<Instant>,
     request_id: Option<String>,
     headers: Vec<(&'static str, String)>,
@@ -159,7 +161,7 @@ impl Request {
         let bytes = serde_json::to_vec(body).map_err(|e| {
             InvalidArgumentError::new("body", format!("cannot be serialized as JSON: {e}"))
         })?;
-        self.body = Some(bytes);
+        self.body = Some(bytes.into());
         Ok(self)
     }
 
@@ -194,7 +196,7 @@ pub(crate) struct Transport {
     http: reqwest::Client,
     base_url: reqwest::Url,
     api_key: String,
-    authorization: HeaderValue,
+    tokens: ServerTokens,
     request_timeout: Duration,
     clock: Clock,
 }
@@ -215,22 +217,18 @@ impl Transport {
         http: reqwest::Client,
         base_url: reqwest::Url,
         api_key: String,
-        token: &Secret,
+        tokens: ServerTokens,
         request_timeout: Duration,
         clock: Clock,
-    ) -> Result<Transport> {
-        let mut authorization = HeaderValue::from_str(token.expose()).map_err(|_| {
-            InvalidArgumentError::new("api_secret", "gives a token that is not a valid header")
-        })?;
-        authorization.set_sensitive(true);
-        Ok(Transport {
+    ) -> Transport {
+        Transport {
             http,
             base_url,
             api_key,
-            authorization,
+            tokens,
             request_timeout,
             clock,
-        })
+        }
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {
@@ -271,17 +269,38 @@ impl Transport {
     }
 
     /// Sends `request` and decodes a 2xx body as `T`; see the module docs.
+    /// A 401 saying the token expired (the server's clock is ahead of ours)
+    /// renews the token and resends the request once.
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
+        let (authorization, sent) = self.tokens.authorization()?;
+        match self.send_once(&request, authorization).await {
+            Err(Error::Api(e))
+                if e.status_code() == StatusCode::UNAUTHORIZED
+                    && e.code() == TOKEN_EXPIRED_CODE =>
+            {
+                tracing::debug!(request = %request.describe(), "token expired: renewing it and resending once");
+                let authorization = self.tokens.renew(sent)?;
+                self.send_once(&request, authorization).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        authorization: HeaderValue,
+    ) -> Result<Response<T>> {
         let what = request.describe();
-        let url = self.url(&request)?;
+        let url = self.url(request)?;
         let request_id = request
             .request_id
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(crate::request_id::new_v4);
         let mut builder = self
             .http
             .request(request.method.clone(), url)
-            .header(AUTHORIZATION, self.authorization.clone())
+            .header(AUTHORIZATION, authorization)
             .header("stream-auth-type", "jwt")
             .header("x-stream-client", CLIENT_HEADER)
             .header("x-client-request-id", request_id.as_str());
@@ -290,7 +309,7 @@ impl Transport {
                 builder = builder.header(*name, value);
             }
         }
-        if let Some(body) = request.body {
+        if let Some(body) = request.body.clone() {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }
 

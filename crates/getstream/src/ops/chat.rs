@@ -6,8 +6,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::{
     ExportResult, ItemResult, MAX_CHANNELS, OpRequest, TaskHandle, TaskStarted, check_count,
@@ -338,10 +336,7 @@ fn rfc3339(time: SystemTime) -> Option<String> {
         Ok(after) => i128::try_from(after.as_nanos()).ok()?,
         Err(before) => -i128::try_from(before.duration().as_nanos()).ok()?,
     };
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()?
-        .format(&Rfc3339)
-        .ok()
+    crate::rfc3339::format_unix_nanos(nanos)
 }
 
 /// The file format of a channel export.
