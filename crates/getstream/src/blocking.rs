@@ -233,6 +233,13 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::max_response_size`]. Default: 32 MiB.
+    pub fn max_response_size(self, bytes: usize) -> Self {
+        ClientBuilder {
+            inner: self.inner.max_response_size(bytes),
+        }
+    }
+
     /// See [`crate::ClientBuilder::poll_policy`]. Default: a poll every second.
     pub fn poll_policy(self, policy: crate::PollPolicy) -> Self {
         ClientBuilder {

@@ -17,6 +17,8 @@ pub const DEFAULT_BASE_URL: &str = "https://chat.stream-io-api.com";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time limit for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default limit on the size of a successful response body: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
 
 /// A client for Stream's server-side API.
 ///
@@ -106,6 +108,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
     clock: Clock,
+    max_response_size: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -119,6 +122,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
             .field("clock", &self.clock)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
@@ -134,6 +138,7 @@ impl ClientBuilder {
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
             clock: Clock::default(),
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -197,6 +202,17 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest successful response body the client reads, in bytes.
+    /// A larger one is not read past the limit: the request fails with an
+    /// [`Error::Transport`] naming the limit (an error response is only read
+    /// up to its first 64 KiB). Default: [`DEFAULT_MAX_RESPONSE_SIZE`]
+    /// (32 MiB). Zero is an [`Error::InvalidArgument`] from
+    /// [`build`](Self::build).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
     /// The poll policy of every wait of this client (a wait's own
     /// [`policy`](crate::WaitForTask::policy) or
     /// [`interval`](crate::WaitForTask::interval) overrides it). Default:
@@ -256,6 +272,13 @@ impl ClientBuilder {
                 return Err(InvalidArgumentError::new(name, "must be greater than zero").into());
             }
         }
+        if self.max_response_size == 0 {
+            return Err(InvalidArgumentError::new(
+                "max_response_size",
+                "must be greater than zero",
+            )
+            .into());
+        }
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("getstream-rust/", env!("CARGO_PKG_VERSION")).to_owned());
@@ -270,6 +293,10 @@ impl ClientBuilder {
             // Clamped so that "practically forever" cannot overflow a timer.
             .connect_timeout(self.connect_timeout.min(Duration::from_secs(86_400 * 365)))
             .pool_idle_timeout(Duration::from_secs(90))
+            // Stream's API does not redirect; a 3xx is reported, not followed
+            // (see the transport), and no request carries a `Referer`.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 TransportError::unknown(
@@ -284,7 +311,8 @@ impl ClientBuilder {
             &token,
             self.timeout,
             self.clock,
-        )?;
+        )?
+        .with_max_body(self.max_response_size);
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,

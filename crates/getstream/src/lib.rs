@@ -352,6 +352,8 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+#[cfg(test)]
+mod decoder_props;
 mod error;
 mod models;
 mod ops;
@@ -360,7 +362,8 @@ mod time;
 mod transport;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
 };
 pub use error::{
     ApiError, CancelledError, DecodeError, Error, InvalidArgumentError, Result, TaskError,
