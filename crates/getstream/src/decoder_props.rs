@@ -69,7 +69,11 @@ fn mutated(seeds: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(seed, other, edits, cut)| {
             let mut bytes = seed.as_bytes().to_vec();
             for (byte, at, kind) in edits {
-                let i = if bytes.is_empty() { 0 } else { at.index(bytes.len()) };
+                let i = if bytes.is_empty() {
+                    0
+                } else {
+                    at.index(bytes.len())
+                };
                 match kind {
                     0 if !bytes.is_empty() => bytes[i] = byte,
                     1 => bytes.insert(i, byte),
@@ -104,12 +108,30 @@ fn json() -> impl Strategy<Value = serde_json::Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    prop::sample::select(&[
-                        "task_id", "status", "created_at", "updated_at", "duration", "error",
-                        "result", "type", "description", "stack_trace", "version", "code",
-                        "message", "details", "exception_fields", "unrecoverable", "more_info",
-                        "users", "channels", "url"
-                    ][..])
+                    prop::sample::select(
+                        &[
+                            "task_id",
+                            "status",
+                            "created_at",
+                            "updated_at",
+                            "duration",
+                            "error",
+                            "result",
+                            "type",
+                            "description",
+                            "stack_trace",
+                            "version",
+                            "code",
+                            "message",
+                            "details",
+                            "exception_fields",
+                            "unrecoverable",
+                            "more_info",
+                            "users",
+                            "channels",
+                            "url"
+                        ][..]
+                    )
                     .prop_map(str::to_owned),
                     ".{0,8}",
                 ],
@@ -256,6 +278,16 @@ fn found_by_the_properties() {
         parse_retry_after(&h, SystemTime::UNIX_EPOCH),
         Some(Duration::from_secs(999_999_999_999))
     );
+    // An exception field's name broke the one-line error message.
+    let e = api_error(
+        StatusCode::BAD_REQUEST,
+        &HeaderMap::new(),
+        br#"{"code":4,"message":"bad","exception_fields":{"a\r\nb":"c\nd"}}"#,
+        None,
+        "POST /x".into(),
+        SystemTime::UNIX_EPOCH,
+    );
+    assert!(e.to_string().ends_with("[a b: c d]"), "{e}");
     // A timestamp beyond RFC 3339's years could not be turned into JSON.
     let far = Timestamp::from_unix_nanos(10_i128.pow(29));
     let json = serde_json::to_value(far).unwrap();

@@ -645,7 +645,7 @@ impl fmt::Display for ApiError {
                 .0
                 .exception_fields
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", one_line(v)))
+                .map(|(k, v)| format!("{}: {}", one_line(k), one_line(v)))
                 .collect();
             write!(f, " [{}]", fields.join("; "))?;
         }
