@@ -21,6 +21,8 @@ mod error;
 mod escape;
 mod items;
 mod output;
+#[cfg(test)]
+mod parse_props;
 mod progress;
 mod render;
 mod start;
