@@ -418,7 +418,10 @@ async fn read_body(mut response: reqwest::Response, cap: usize) -> reqwest::Resu
     let announced = response.content_length();
     // Trust the announced length for the first allocation only up to the cap
     // (and a modest size: the server may lie).
-    let first = announced.map_or(0, |n| n as usize).min(cap).min(1 << 20);
+    let first = announced
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        .min(cap)
+        .min(1 << 20);
     let mut body = Vec::with_capacity(first);
     while let Some(chunk) = response.chunk().await? {
         let room = cap - body.len();
