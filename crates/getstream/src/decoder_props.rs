@@ -252,7 +252,11 @@ proptest! {
     fn timestamps_decode_leniently_without_panicking(
         value in prop_oneof![
             json(),
-            mutated(TIMESTAMP_SEEDS).prop_filter_map("not JSON", |b| serde_json::from_slice(&b).ok()),
+            // A mutation that is no longer JSON is read as the text of a string (a filter
+            // would reject too many cases in long runs).
+            mutated(TIMESTAMP_SEEDS).prop_map(|b| serde_json::from_slice(&b).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&b).into_owned())
+            })),
             any::<i128>().prop_map(|n| serde_json::Value::String(n.to_string())),
         ],
     ) {
