@@ -40,6 +40,9 @@ pub async fn download(url: &str, path: &Path) -> Result<u64, DownloadError> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(600))
+        .redirect(redirect_policy())
+        // The link is signed: it must not travel on in a `Referer`.
+        .referer(false)
         .build()
         .map_err(|e| DownloadError::Transport(e.without_url()))?;
     let mut response = http
@@ -96,6 +99,31 @@ pub async fn download(url: &str, path: &Path) -> Result<u64, DownloadError> {
         partial.keep = true;
     }
     Ok(written)
+}
+
+/// The most redirects a download follows.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Export links live on object storage, which may redirect (a bucket's region, a CDN): up
+/// to [`MAX_REDIRECTS`] hops, to http(s) only, and never from https down to http. The
+/// download client carries no Stream credentials at all (no API key, no token), so none
+/// can follow a redirect.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let hops = attempt.previous().len();
+        let from = attempt.previous().last().map(|u| u.scheme().to_owned());
+        let to = attempt.url().scheme().to_owned();
+        if hops > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        match (from.as_deref(), to.as_str()) {
+            (_, "https") | (Some("http"), "http") => attempt.follow(),
+            (Some(from), to) => attempt.error(format!(
+                "refused a redirect from {from} to {to}: only http(s), never https to http"
+            )),
+            (None, to) => attempt.error(format!("refused a redirect to {to}")),
+        }
+    })
 }
 
 /// How a download reaches FILE.
@@ -199,6 +227,88 @@ mod tests {
             std::future::pending::<()>().await;
         });
         url
+    }
+
+    type Heads = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+    /// Answers every connection with `respond(its own url)`, then closes it; records each
+    /// request's head (lowercased).
+    async fn serve_raw(respond: impl Fn(&str) -> String + Send + 'static) -> (String, Heads) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/export.json", listener.local_addr().unwrap());
+        let heads = Heads::default();
+        let (seen, me) = (heads.clone(), url.clone());
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let head = String::from_utf8_lossy(&request).to_lowercase();
+                seen.lock().unwrap().push(head);
+                socket.write_all(respond(&me).as_bytes()).await.unwrap();
+                let _ = socket.shutdown().await;
+            }
+        });
+        (url, heads)
+    }
+
+    fn redirect_to(location: &str) -> String {
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\
+             connection: close\r\n\r\n"
+        )
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_over_http_without_referer_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("export.json");
+        let (target, target_heads) = serve_raw(|_| {
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]".to_owned()
+        })
+        .await;
+        let (first, first_heads) = serve_raw(move |_| redirect_to(&target)).await;
+        let signed = format!("{first}?signature=secret-signature");
+        assert_eq!(download(&signed, &file).await.unwrap(), 2);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "[]");
+        let heads = [
+            first_heads.lock().unwrap().clone(),
+            target_heads.lock().unwrap().clone(),
+        ];
+        assert_eq!((heads[0].len(), heads[1].len()), (1, 1));
+        for head in heads.iter().flatten() {
+            assert!(!head.contains("referer"), "{head}");
+            assert!(
+                !head.contains("authorization") && !head.contains("api_key"),
+                "{head}"
+            );
+        }
+
+        // Another scheme is refused, and nothing is written.
+        let other = dir.path().join("other.json");
+        let (ftp, _) = serve_raw(|_| redirect_to("ftp://127.0.0.1/export.json")).await;
+        let e = download(&ftp, &other).await.unwrap_err();
+        let text = crate::error::one_line_chain(&e);
+        assert!(
+            text.contains("refused a redirect from http to ftp"),
+            "{text}"
+        );
+        assert!(!other.exists() && !dir.path().join("other.json.partial").exists());
+
+        // A loop ends after MAX_REDIRECTS hops.
+        let (looping, looping_heads) = serve_raw(redirect_to).await;
+        let e = download(&looping, &other).await.unwrap_err();
+        let text = crate::error::one_line_chain(&e);
+        assert!(text.contains("more than 5 redirects"), "{text}");
+        assert_eq!(looping_heads.lock().unwrap().len(), MAX_REDIRECTS + 1);
     }
 
     #[cfg(unix)]

@@ -8,6 +8,8 @@ use getstream::Error as SdkError;
 pub use getstream_emulator::report::one_line_chain;
 use serde_json::{Value, json};
 
+use crate::escape::field;
+
 /// Exit codes (see `EXIT_CODES` in `cli.rs`).
 pub mod exit {
     /// The task completed, or the command succeeded.
@@ -145,19 +147,21 @@ impl CliError {
         let CliError::Sdk(SdkError::Task(t)) = self else {
             return Vec::new();
         };
+        // The server's strings, each escaped on its line (see `escape`).
         let mut lines = vec![
-            format!("  task_id:     {}", t.task_id()),
-            format!("  error_type:  {}", t.error_type()),
-            format!("  description: {}", t.description()),
+            format!("  task_id:     {}", field(t.task_id())),
+            format!("  error_type:  {}", field(t.error_type())),
+            format!("  description: {}", field(t.description())),
         ];
         if let Some(trace) = t.stack_trace() {
+            let trace: Vec<_> = trace.trim_end().lines().map(field).collect();
             lines.push(format!(
                 "  stack_trace: {}",
-                trace.trim_end().replace('\n', "\n               ")
+                trace.join("\n               ")
             ));
         }
         if let Some(version) = t.version() {
-            lines.push(format!("  version:     {version}"));
+            lines.push(format!("  version:     {}", field(version)));
         }
         lines
     }

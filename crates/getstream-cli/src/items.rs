@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::CliError;
+use crate::escape::field;
 use crate::output::Ctx;
 
 /// A job result that lists an outcome per item.
@@ -73,9 +74,12 @@ impl Items for Untyped {
 
 /// One item's line: `id: status`, with the error in brackets when there is one.
 pub fn line(id: &str, item: &ItemResult) -> String {
+    // Ids, statuses and errors are the server's: escaped, one line per item.
+    let status = item.status.to_string();
+    let (id, status) = (field(id), field(&status));
     match &item.error {
-        Some(e) => format!("{id}: {} ({e})", item.status),
-        None => format!("{id}: {}", item.status),
+        Some(e) => format!("{id}: {status} ({})", field(e)),
+        None => format!("{id}: {status}"),
     }
 }
 

@@ -18,8 +18,11 @@ mod cli;
 mod cmd;
 mod download;
 mod error;
+mod escape;
 mod items;
 mod output;
+#[cfg(test)]
+mod parse_props;
 mod progress;
 mod render;
 mod start;
@@ -99,14 +102,15 @@ fn report(ctx: &Ctx, e: &CliError) {
         // Best effort: a closed stdout must not hide the exit code.
         let _ = ctx.json(&e.to_json());
     }
-    eprintln!("getstream: error: {}", one_line_chain(e));
+    // Messages and details quote the server (an error description, a stack trace).
+    eprintln!("getstream: error: {}", escape::field(&one_line_chain(e)));
     if !ctx.json {
         for line in e.details() {
-            eprintln!("{line}");
+            eprintln!("{}", escape::lines(&line));
         }
     }
     if let Some(hint) = e.hint() {
-        eprintln!("getstream: {hint}");
+        eprintln!("getstream: {}", escape::field(&hint));
     }
 }
 

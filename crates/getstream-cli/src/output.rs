@@ -9,6 +9,7 @@ use getstream::Task;
 use serde_json::Value;
 
 use crate::error::CliError;
+use crate::escape;
 use crate::render;
 
 /// What every command needs to know about its output.
@@ -58,7 +59,7 @@ impl Ctx {
             return Ok(());
         }
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-        stdout_line(text)
+        write_stdout(&escape::json(&text))
     }
 
     /// A task: all its fields as JSON with `--json`, else a few readable lines.
@@ -83,14 +84,21 @@ impl Ctx {
     /// A note for the person at the terminal, on stderr (nothing when not a terminal).
     pub fn note(&self, text: impl Display) {
         if self.interactive {
-            eprintln!("{text}");
+            eprintln!("{}", escape::lines(&text.to_string()));
         }
     }
 }
 
 /// Writes one line on stdout; a closed pipe becomes [`CliError::Output`] with `BrokenPipe`,
 /// which `main` treats as a normal end.
+///
+/// Characters that would act on the terminal are escaped (see [`escape`]): lines may quote
+/// the server.
 pub fn stdout_line(text: impl Display) -> Result<(), CliError> {
+    write_stdout(&escape::lines(&text.to_string()))
+}
+
+fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())

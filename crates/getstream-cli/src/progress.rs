@@ -8,6 +8,7 @@ use getstream::{Client, Polled, Task, TaskStatus, WatchEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::WaitArgs;
+use crate::escape;
 use crate::output::Ctx;
 
 /// Waits for `task_id` to finish: returns the completed task or the SDK's error (task
@@ -34,7 +35,7 @@ pub async fn wait(
             WatchEvent::Polled(seen) => {
                 polls = seen.poll();
                 if let Some(bar) = &bar {
-                    bar.set_message(describe(what, &seen));
+                    bar.set_message(escape::field(&describe(what, &seen)).into_owned());
                 }
             }
             WatchEvent::Finished(result) => {
@@ -61,7 +62,8 @@ pub async fn wait(
             Err(getstream::Error::Transport(e)) if e.is_wait_timeout() => gave_up(e.last_status()),
             Err(_) => "✘ could not be followed".to_owned(),
         };
-        eprintln!("{what}: task {task_id} {how} after {elapsed}, {polls} poll{plural}");
+        let line = format!("{what}: task {task_id} {how} after {elapsed}, {polls} poll{plural}");
+        eprintln!("{}", escape::field(&line));
     }
     outcome
 }
@@ -79,7 +81,7 @@ fn spinner(what: &str, task_id: &str) -> ProgressBar {
     if let Ok(style) = ProgressStyle::with_template("{spinner:.cyan} [{elapsed}] {wide_msg}") {
         bar.set_style(style.tick_strings(&["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", "·"]));
     }
-    bar.set_message(format!("{what}: starting · task {task_id}"));
+    bar.set_message(escape::field(&format!("{what}: starting · task {task_id}")).into_owned());
     bar.enable_steady_tick(Duration::from_millis(80));
     bar
 }

@@ -3,13 +3,15 @@
 use getstream::Task;
 use serde_json::Value;
 
+use crate::escape::field;
 use crate::items::{self, Items, Untyped};
 
 /// The lines describing a task for a human.
 pub fn task_lines(task: &Task) -> Vec<String> {
+    // Every string here is the server's: one escaped field per line.
     let mut lines = vec![
-        format!("task_id:    {}", task.task_id),
-        format!("status:     {}", task.status),
+        format!("task_id:    {}", field(&task.task_id)),
+        format!("status:     {}", field(&task.status.to_string())),
     ];
     if let Some(t) = &task.created_at {
         lines.push(format!("created_at: {t}"));
@@ -18,17 +20,15 @@ pub fn task_lines(task: &Task) -> Vec<String> {
         lines.push(format!("updated_at: {t}"));
     }
     if let Some(e) = &task.error {
-        lines.push(format!("error_type: {}", e.error_type));
-        lines.push(format!("description: {}", e.description));
+        lines.push(format!("error_type: {}", field(&e.error_type)));
+        lines.push(format!("description: {}", field(&e.description)));
         if let Some(s) = &e.stacktrace {
             // Continuation lines line up under the first one.
-            lines.push(format!(
-                "stack_trace: {}",
-                s.trim_end().replace('\n', "\n             ")
-            ));
+            let trace: Vec<_> = s.trim_end().lines().map(field).collect();
+            lines.push(format!("stack_trace: {}", trace.join("\n             ")));
         }
         if let Some(v) = &e.version {
-            lines.push(format!("version:    {v}"));
+            lines.push(format!("version:    {}", field(v)));
         }
     }
     if let Some(result) = &task.result {
@@ -41,7 +41,7 @@ pub fn task_lines(task: &Task) -> Vec<String> {
 /// the JSON as is.
 pub fn result_lines(result: &Value) -> Vec<String> {
     if let Some(url) = result.get("url").and_then(Value::as_str) {
-        return vec![format!("url:        {url}")];
+        return vec![format!("url:        {}", field(url))];
     }
     if let Some(per_item) = Untyped::from_result(result) {
         let mut lines = vec!["result:".to_owned()];

@@ -25,10 +25,15 @@
 //!
 //! # Panics
 //!
-//! Calling a blocking method ([`Client::get_task`], [`WaitForTask::send`]) from
-//! inside an async runtime panics with a message saying so, instead of
-//! deadlocking: use the async [`crate::Client`] there (or `spawn_blocking`).
-//! Building, cloning and dropping the client are fine anywhere.
+//! Calling a blocking method ([`Client::get_task`], [`WaitForTask::send`],
+//! iterating a [`WatchTask`]) on a thread that runs async tasks — inside an
+//! `async fn` or a future polled by a tokio runtime — panics with a message
+//! saying so, instead of stalling or deadlocking the runtime: use the async
+//! [`crate::Client`] there. Blocking is allowed, and the blocking client works,
+//! everywhere else: plain threads, `tokio::task::spawn_blocking` and
+//! `tokio::task::block_in_place` (the distinction tokio's own `blocking_recv`
+//! makes). Building, cloning and dropping the client are fine anywhere.
+//! (Built with `panic = "abort"`, the refusal aborts the process.)
 
 use std::fmt;
 use std::future::Future;
@@ -107,7 +112,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](self)).
     pub fn get_task(&self, task_id: &str) -> Result<Task> {
         let client = self.inner.clone();
         let task_id = task_id.to_owned();
@@ -123,7 +128,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](self)).
     pub fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
         let client = self.inner.clone();
         let task_id = task_id.to_owned();
@@ -146,11 +151,7 @@ impl Client {
         &self,
         future: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
-        assert!(
-            tokio::runtime::Handle::try_current().is_err(),
-            "getstream::blocking::Client was called inside an async runtime, where blocking \
-             would stall or deadlock it; use the async getstream::Client there"
-        );
+        assert_blocking_allowed("Client was called");
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::pin(async move {
             // A panic (e.g. in an `on_poll` callback) is sent back and resumed on
@@ -168,6 +169,34 @@ impl Client {
             Err(_) => Err(runtime_gone()),
         }
     }
+}
+
+/// Panics when the current thread is driving async tasks (a runtime's worker
+/// thread, or inside `block_on`), where blocking would stall or deadlock the
+/// runtime. Blocking is allowed everywhere else, including on a runtime's
+/// `spawn_blocking` threads and inside `block_in_place`, though a runtime
+/// handle is current there.
+///
+/// Tokio keeps that distinction to itself; its blocking receivers apply it
+/// (they panic in async context and work elsewhere), so a receiver whose
+/// sender is already gone asks for us: it returns at once where blocking is
+/// allowed. Without a runtime handle no thread can be driving tasks, and the
+/// probe is skipped.
+fn assert_blocking_allowed(what: &str) {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return;
+    }
+    let (_, probe) = oneshot::channel::<()>();
+    let allowed = std::panic::catch_unwind(AssertUnwindSafe(move || {
+        let _ = probe.blocking_recv();
+    }))
+    .is_ok();
+    assert!(
+        allowed,
+        "getstream::blocking::{what} inside an async runtime, on a thread running async tasks, \
+         where blocking would stall or deadlock it; use the async getstream::Client there, or \
+         call it through tokio::task::spawn_blocking or block_in_place"
+    );
 }
 
 fn runtime_gone() -> Error {
@@ -201,6 +230,13 @@ impl ClientBuilder {
     pub fn connect_timeout(self, timeout: Duration) -> Self {
         ClientBuilder {
             inner: self.inner.connect_timeout(timeout),
+        }
+    }
+
+    /// See [`crate::ClientBuilder::max_response_size`]. Default: 32 MiB.
+    pub fn max_response_size(self, bytes: usize) -> Self {
+        ClientBuilder {
+            inner: self.inner.max_response_size(bytes),
         }
     }
 
@@ -423,7 +459,7 @@ impl<T> WaitForTask<T> {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](self)).
     pub fn send(self) -> Result<T>
     where
         T: Send + 'static,
@@ -452,7 +488,7 @@ impl<T> WaitForTask<T> {
     ///
     /// # Panics
     ///
-    /// [`next`](Iterator::next) panics when called inside an async runtime
+    /// [`next`](Iterator::next) panics when called on a thread running async tasks
     /// (see the [module docs](self)), and resumes a panic of an `on_poll`
     /// callback.
     pub fn watch(self) -> WatchTask<T>
@@ -530,11 +566,7 @@ impl<T> Iterator for WatchTask<T> {
         if self.done {
             return None;
         }
-        assert!(
-            tokio::runtime::Handle::try_current().is_err(),
-            "getstream::blocking::WatchTask was iterated inside an async runtime, where blocking \
-             would stall or deadlock it; use the async getstream::WatchTask there"
-        );
+        assert_blocking_allowed("WatchTask was iterated");
         if !self.started {
             self.done = true;
             return Some(crate::WatchEvent::Finished(Err(runtime_gone())));

@@ -21,6 +21,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default lifetime of the server tokens the client signs (1 hour); see
 /// [`ClientBuilder::token_ttl`].
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Default limit on the size of a successful response body: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
 
 /// A client for Stream's server-side API.
 ///
@@ -112,6 +114,7 @@ pub struct ClientBuilder {
     token_ttl: Duration,
     allow_insecure_http: bool,
     clock: Clock,
+    max_response_size: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -127,6 +130,7 @@ impl fmt::Debug for ClientBuilder {
             .field("token_ttl", &self.token_ttl)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("clock", &self.clock)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
@@ -144,6 +148,7 @@ impl ClientBuilder {
             token_ttl: DEFAULT_TOKEN_TTL,
             allow_insecure_http: false,
             clock: Clock::default(),
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 
@@ -204,6 +209,17 @@ impl ClientBuilder {
     /// (`X-Stream-Client: getstream-rust-<version>` is always sent as well.)
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The largest successful response body the client reads, in bytes.
+    /// A larger one is not read past the limit: the request fails with an
+    /// [`Error::Transport`] naming the limit (an error response is only read
+    /// up to its first 64 KiB). Default: [`DEFAULT_MAX_RESPONSE_SIZE`]
+    /// (32 MiB). Zero is an [`Error::InvalidArgument`] from
+    /// [`build`](Self::build).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -298,6 +314,13 @@ impl ClientBuilder {
                 return Err(InvalidArgumentError::new(name, "must be greater than zero").into());
             }
         }
+        if self.max_response_size == 0 {
+            return Err(InvalidArgumentError::new(
+                "max_response_size",
+                "must be greater than zero",
+            )
+            .into());
+        }
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("getstream-rust/", env!("CARGO_PKG_VERSION")).to_owned());
@@ -312,6 +335,10 @@ impl ClientBuilder {
             // Clamped so that "practically forever" cannot overflow a timer.
             .connect_timeout(self.connect_timeout.min(Duration::from_secs(86_400 * 365)))
             .pool_idle_timeout(Duration::from_secs(90))
+            // Stream's API does not redirect; a 3xx is reported, not followed
+            // (see the transport), and no request carries a `Referer`.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| {
                 TransportError::unknown(
@@ -326,7 +353,8 @@ impl ClientBuilder {
             tokens,
             self.timeout,
             self.clock,
-        );
+        )
+        .with_max_body(self.max_response_size);
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,

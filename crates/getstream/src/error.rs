@@ -24,6 +24,8 @@ use crate::models::{RateLimitInfo, Task, TaskStatus};
 mod api_body;
 
 pub(crate) use api_body::api_error;
+#[cfg(test)]
+pub(crate) use api_body::parse_retry_after;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -676,7 +678,7 @@ impl fmt::Display for ApiError {
                 .0
                 .exception_fields
                 .iter()
-                .map(|(k, v)| format!("{k}: {}", one_line(v)))
+                .map(|(k, v)| format!("{}: {}", one_line(k), one_line(v)))
                 .collect();
             write!(f, " [{}]", fields.join("; "))?;
         }

@@ -416,6 +416,8 @@ mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+#[cfg(test)]
+mod decoder_props;
 mod error;
 mod models;
 mod ops;
@@ -427,8 +429,8 @@ mod tls;
 mod transport;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN_TTL,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT, DEFAULT_TOKEN_TTL,
 };
 pub use error::{
     ApiError, CancelledError, DecodeError, Error, InvalidArgumentError, Result, TaskError,

@@ -251,7 +251,9 @@ impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.to_rfc3339() {
             Some(s) => serializer.serialize_str(&s),
-            None => serializer.serialize_i128(self.unix_nanos),
+            // Beyond RFC 3339's years 0-9999, and so beyond i64: digits in a
+            // string (JSON numbers that large do not survive every reader).
+            None => serializer.serialize_str(&self.unix_nanos.to_string()),
         }
     }
 }
@@ -340,8 +342,10 @@ impl RateLimitInfo {
         let info = RateLimitInfo {
             limit: number("x-ratelimit-limit"),
             remaining: number("x-ratelimit-remaining"),
+            // `checked_add`: a reset past what the clock can hold is unreadable,
+            // not a panic.
             reset: number("x-ratelimit-reset")
-                .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
+                .and_then(|secs| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))),
         };
         (info != RateLimitInfo::default()).then_some(info)
     }

@@ -41,6 +41,13 @@
 //!   gives code 0 and `failed to parse error response: unexpected server response
 //!   code <status>`, the raw body kept (first 64 KiB). Rate-limit headers and
 //!   `Retry-After` (seconds or HTTP date) are attached.
+//! * 3xx → [`Error::Api`] naming the `Location`: Stream's API never redirects,
+//!   so none is followed (the reqwest client has no redirect policy and sends
+//!   no `Referer`), and the credentials never leave for another host.
+//! * a 2xx body larger than the client's `max_response_size` (announced by
+//!   `Content-Length` or found while reading) → [`Error::Transport`] naming the
+//!   limit; bodies are read chunk by chunk into one buffer that never grows
+//!   past the limit. A body decoded after the request's limit is a timeout.
 //! * no complete response → [`Error::Transport`] (`connection_reset`, `timeout`,
 //!   `dns_failure`, `tls_handshake_failed`, `unknown`); see [`TransportError`].
 //! * 2xx with a body that does not decode as `T` → [`Error::Decode`] with the
@@ -199,6 +206,8 @@ pub(crate) struct Transport {
     tokens: ServerTokens,
     request_timeout: Duration,
     clock: Clock,
+    /// Successful bodies larger than this are refused (see [`read_body`]).
+    max_body: usize,
 }
 
 impl std::fmt::Debug for Transport {
@@ -208,6 +217,7 @@ impl std::fmt::Debug for Transport {
             .field("api_key", &self.api_key)
             .field("authorization", &"[redacted]")
             .field("request_timeout", &self.request_timeout)
+            .field("max_body", &self.max_body)
             .finish()
     }
 }
@@ -228,7 +238,14 @@ impl Transport {
             tokens,
             request_timeout,
             clock,
+            max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
         }
+    }
+
+    /// Refuses successful bodies larger than `max_body` bytes.
+    pub(crate) fn with_max_body(mut self, max_body: usize) -> Transport {
+        self.max_body = max_body;
+        self
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {
@@ -328,39 +345,62 @@ impl Transport {
                 .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = if status.is_success() {
-                response
-                    .bytes()
-                    .await
-                    .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?
-                    .to_vec()
+            let success = status.is_success();
+            // Announced too large: refused before reading a byte.
+            if success
+                && response
+                    .content_length()
+                    .is_some_and(|n| n > self.max_body as u64)
+            {
+                return Err(self.too_large(&what));
+            }
+            // Error bodies are only shown, so the start of one is enough.
+            let cap = if success {
+                self.max_body
             } else {
-                read_capped(response, MAX_ERROR_BODY)
-                    .await
-                    .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?
+                MAX_ERROR_BODY
+            };
+            let body = match read_body(response, cap)
+                .await
+                .map_err(|e| TransportError::from_reqwest(&what, e.without_url()))?
+            {
+                Body::Complete(body) => body,
+                Body::Truncated(_) if success => return Err(self.too_large(&what)),
+                Body::Truncated(start) => start,
             };
             Ok::<_, TransportError>((status, headers, body))
         };
+        let timed_out = || {
+            let allowed = limit.saturating_duration_since(now);
+            tracing::debug!(request = %what, %request_id, "timed out");
+            TransportError::timeout(format!(
+                "{what}: no complete response within {:.3}s",
+                allowed.as_secs_f64()
+            ))
+        };
         let (status, headers, body) = match tokio::time::timeout_at(limit, exchange).await {
             Ok(result) => result?,
-            Err(_) => {
-                let allowed = limit.saturating_duration_since(now);
-                tracing::debug!(request = %what, %request_id, "timed out");
-                return Err(TransportError::timeout(format!(
-                    "{what}: no complete response within {:.3}s",
-                    allowed.as_secs_f64()
-                ))
-                .into());
-            }
+            Err(_) => return Err(timed_out().into()),
         };
         tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
         let rate_limit = RateLimitInfo::from_headers(&headers);
+        if status.is_redirection() {
+            let location = headers.get(http::header::LOCATION);
+            return Err(redirect_error(status, location, what).into());
+        }
         if !status.is_success() {
             return Err(
                 api_error(status, &headers, &body, rate_limit, what, self.clock.now()).into(),
             );
         }
-        match serde_json::from_slice::<T>(&body) {
+        let decoded = serde_json::from_slice::<T>(&body);
+        // Decoding cannot be interrupted, but the body is capped, and a
+        // response decoded past the deadline is not returned: nothing of a
+        // request (nor of a wait, whose deadline caps it) outlasts its limit.
+        if Instant::now() > limit {
+            return Err(timed_out().into());
+        }
+        match decoded {
             Ok(body) => Ok(Response {
                 status,
                 rate_limit,
@@ -369,18 +409,78 @@ impl Transport {
             Err(e) => Err(DecodeError::new(status, &body, e).with_request(what).into()),
         }
     }
+
+    fn too_large(&self, what: &str) -> TransportError {
+        let cap = self.max_body;
+        TransportError::unknown(
+            format!(
+                "{what}: the response body is larger than the client's limit of {cap} bytes \
+                 ({:.1} MiB; ClientBuilder::max_response_size); reading stopped there",
+                cap as f64 / (1024.0 * 1024.0)
+            ),
+            None,
+        )
+    }
 }
 
-async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Vec<u8>> {
-    let mut body = Vec::new();
+/// A body read up to a cap.
+enum Body {
+    /// The whole body, no larger than the cap.
+    Complete(Vec<u8>),
+    /// The first `cap` bytes of a longer body (the rest is not read).
+    Truncated(Vec<u8>),
+}
+
+/// Reads the body chunk by chunk into one buffer, never holding more than
+/// `cap` bytes (plus one chunk in flight): reading stops at the cap.
+async fn read_body(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Body> {
+    let announced = response.content_length();
+    // Trust the announced length for the first allocation only up to the cap
+    // (and a modest size: the server may lie).
+    let first = announced
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        .min(cap)
+        .min(1 << 20);
+    let mut body = Vec::with_capacity(first);
     while let Some(chunk) = response.chunk().await? {
         let room = cap - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= cap {
-            break;
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok(Body::Truncated(body));
         }
+        if body.len() + chunk.len() > body.capacity() {
+            // Grow by doubling, but never past the cap.
+            let want = (body.capacity() * 2).max(body.len() + chunk.len()).min(cap);
+            body.reserve_exact(want - body.len());
+        }
+        body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Body::Complete(body))
+}
+
+/// Stream's API never redirects: a 3xx means a wrong base URL or something
+/// in between, and following it would send the credentials elsewhere. The
+/// error names where it pointed.
+fn redirect_error(
+    status: StatusCode,
+    location: Option<&HeaderValue>,
+    request: String,
+) -> crate::error::ApiError {
+    let target = match location {
+        Some(value) => format!("{:?}", String::from_utf8_lossy(value.as_bytes())),
+        None => "nowhere (no Location header)".to_owned(),
+    };
+    let mut error = crate::error::ApiError::new(
+        status,
+        0,
+        format!(
+            "unexpected redirect (HTTP {}) to {target}; Stream's API does not redirect, so it \
+             was not followed: check the base URL",
+            status.as_u16()
+        ),
+    );
+    error.0.request = Some(request);
+    error
 }
 
 #[cfg(test)]

@@ -22,8 +22,10 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<
         return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
     }
     let value = first_value(headers, "retry-after")?;
+    // Integer or decimal, anything from 10^12 s (~30,000 years) up is
+    // nonsense, not a delay.
     if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return (secs < 1_000_000_000_000).then(|| Duration::from_secs(secs));
     }
     if let Ok(secs) = value.parse::<f64>() {
         return (0.0..1e12)

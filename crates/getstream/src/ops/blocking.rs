@@ -33,7 +33,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn export_users(&self, request: ExportUsersRequest) -> Result<TaskStarted<ExportResult>> {
         self.start(|client| async move { client.export_users(request).await })
     }
@@ -46,7 +46,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn delete_users(
         &self,
         request: DeleteUsersRequest,
@@ -62,7 +62,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn deactivate_users(&self, request: DeactivateUsersRequest) -> Result<TaskStarted<Value>> {
         self.start(|client| async move { client.deactivate_users(request).await })
     }
@@ -75,7 +75,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn reactivate_users(&self, request: ReactivateUsersRequest) -> Result<TaskStarted<Value>> {
         self.start(|client| async move { client.reactivate_users(request).await })
     }
@@ -114,7 +114,7 @@ impl Chat {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn delete_channels(
         &self,
         request: DeleteChannelsRequest,
@@ -140,7 +140,7 @@ impl Chat {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn export_channels(
         &self,
         request: ExportChannelsRequest,
@@ -205,7 +205,7 @@ impl<T> TaskHandle<T> {
     ///
     /// # Panics
     ///
-    /// When called inside an async runtime (see the [module docs](crate::blocking)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn get(&self) -> Result<Task> {
         self.client.get_task(self.inner.task_id())
     }

@@ -112,8 +112,61 @@ fn clones_work_from_several_threads() {
     assert_eq!(server.requests().len(), 4);
 }
 
+/// A sync library called from an async program through `spawn_blocking`:
+/// blocking is allowed there, though a runtime handle is current.
 #[tokio::test]
-#[should_panic(expected = "inside an async runtime")]
+async fn works_inside_spawn_blocking() {
+    let server = server(|s| s.task("t1", [Reply::task("t1", "completed")]));
+    let client = client(&server);
+    let (status, last) = tokio::task::spawn_blocking(move || {
+        assert!(tokio::runtime::Handle::try_current().is_ok());
+        let status = client.get_task("t1").unwrap().status;
+        let last = client.wait_for_task("t1").watch().last();
+        (status, last)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, TaskStatus::Completed);
+    let Some(getstream::WatchEvent::Finished(Ok(task))) = last else {
+        panic!("{last:?}")
+    };
+    assert_eq!(task.status, TaskStatus::Completed);
+}
+
+/// `block_in_place` turns the current worker thread into one where blocking
+/// is allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_inside_block_in_place() {
+    let server = server(|s| s.task("t1", [Reply::task("t1", "completed")]));
+    let client = client(&server);
+    let task = tokio::task::block_in_place(|| {
+        client
+            .wait_for_task("t1")
+            .interval(Duration::from_millis(20))
+            .send()
+    })
+    .unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+}
+
+/// In a task spawned on a multi-threaded runtime, too, blocking is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_inside_a_spawned_async_task() {
+    let client = blocking::Client::new(API_KEY, API_SECRET).unwrap();
+    let panic = tokio::spawn(async move { client.wait_for_task("t1").watch().next() })
+        .await
+        .unwrap_err()
+        .into_panic();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("on a thread running async tasks")
+            && message.contains("WatchTask was iterated"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+#[should_panic(expected = "inside an async runtime, on a thread running async tasks")]
 async fn calling_it_inside_an_async_runtime_panics_instead_of_deadlocking() {
     // Building and dropping are fine here; only blocking calls panic.
     let client = blocking::Client::new(API_KEY, API_SECRET).unwrap();

@@ -12,6 +12,7 @@ mod cancel;
 mod client;
 mod doc_server;
 mod get;
+mod limits;
 mod many;
 mod ops;
 #[cfg(feature = "blocking")]
