@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::auth::{Secret, server_token};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::events::TaskEvents;
 use crate::tasks::policy::PollPolicy;
 use crate::tasks::wait::WaitDefaults;
 use crate::transport::Transport;
@@ -33,6 +34,8 @@ pub struct Client {
     pub(crate) inner: Arc<Transport>,
     /// Defaults of every wait (poll policy, wait timeout, attempt header).
     pub(crate) wait_defaults: WaitDefaults,
+    /// The hub whose events wake this client's waits, if any.
+    pub(crate) task_events: Option<TaskEvents>,
 }
 
 impl fmt::Debug for Client {
@@ -82,6 +85,11 @@ impl Client {
         self.inner.api_key()
     }
 
+    /// The hub of pushed events this client's waits listen to, if any.
+    pub fn task_events(&self) -> Option<&TaskEvents> {
+        self.task_events.as_ref()
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
     }
@@ -99,6 +107,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
+    task_events: Option<TaskEvents>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -111,6 +120,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
+            .field("task_events", &self.task_events)
             .finish()
     }
 }
@@ -125,6 +135,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
+            task_events: None,
         }
     }
 
@@ -216,6 +227,15 @@ impl ClientBuilder {
         self
     }
 
+    /// A hub of pushed events ([`TaskEvents`]): every wait of this client
+    /// polls at once when an event published there names its task (or, for
+    /// typed waits, one of its channels or users). Default: none (waits poll
+    /// on their interval only).
+    pub fn task_events(mut self, events: TaskEvents) -> Self {
+        self.task_events = Some(events);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -259,10 +279,18 @@ impl ClientBuilder {
                     Some(Box::new(e.without_url())),
                 )
             })?;
-        let transport = Transport::new(http, base_url, self.api_key, &token, self.timeout)?;
+        let transport = Transport::new(
+            http,
+            base_url,
+            self.api_key,
+            self.api_secret,
+            &token,
+            self.timeout,
+        )?;
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
+            task_events: self.task_events,
         })
     }
 }

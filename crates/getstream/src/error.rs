@@ -20,6 +20,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::models::{RateLimitInfo, Task, TaskStatus};
+pub use crate::webhook::WebhookError;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,6 +52,10 @@ pub enum Error {
     /// Never reported as a timeout.
     #[error(transparent)]
     Cancelled(#[from] CancelledError),
+    /// A pushed payload (webhook, SQS, SNS) was refused: a bad signature or
+    /// an undecodable body; [`WebhookError::kind`] says which.
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
 }
 
 impl Error {
@@ -146,6 +151,25 @@ impl Error {
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Cancelled(_))
+    }
+
+    /// Whether a pushed payload was refused (see [`Error::Webhook`]).
+    ///
+    /// ```
+    /// let error = getstream::webhook::parse(b"").unwrap_err();
+    /// assert!(error.is_webhook());
+    /// assert_eq!(error.webhook_kind(), Some(getstream::webhook::WebhookErrorKind::EmptyBody));
+    /// ```
+    pub fn is_webhook(&self) -> bool {
+        matches!(self, Error::Webhook(_))
+    }
+
+    /// For an [`Error::Webhook`]: why the payload was refused.
+    pub fn webhook_kind(&self) -> Option<crate::webhook::WebhookErrorKind> {
+        match self {
+            Error::Webhook(e) => Some(e.kind()),
+            _ => None,
+        }
     }
 
     /// Whether retrying the same request later may succeed: connection failures

@@ -353,18 +353,21 @@ mod auth;
 pub mod blocking;
 mod client;
 mod error;
+mod events;
 mod models;
 mod ops;
 mod tasks;
 mod transport;
+pub mod webhook;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use error::{
     ApiError, CancelledError, DecodeError, Error, InvalidArgumentError, Result, TaskError,
-    TransportError,
+    TransportError, WebhookError,
 };
+pub use events::TaskEvents;
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
 pub use ops::{
     ChannelRef, Chat, DeactivateUsersRequest, DeleteChannelsRequest, DeleteChannelsResponse,

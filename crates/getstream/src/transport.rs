@@ -192,6 +192,8 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     api_key: String,
     authorization: HeaderValue,
+    /// Kept to verify webhook signatures ([`crate::Client::verify_webhook`]).
+    api_secret: Secret,
     request_timeout: Duration,
 }
 
@@ -211,6 +213,7 @@ impl Transport {
         http: reqwest::Client,
         base_url: reqwest::Url,
         api_key: String,
+        api_secret: Secret,
         token: &Secret,
         request_timeout: Duration,
     ) -> Result<Transport> {
@@ -223,8 +226,14 @@ impl Transport {
             base_url,
             api_key,
             authorization,
+            api_secret,
             request_timeout,
         })
+    }
+
+    /// The API secret; only webhook verification reads it.
+    pub(crate) fn api_secret(&self) -> &str {
+        self.api_secret.expose()
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {

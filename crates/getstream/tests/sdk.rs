@@ -18,4 +18,5 @@ mod sdk {
     mod send_sync;
     mod wait;
     mod watch;
+    mod webhook;
 }
