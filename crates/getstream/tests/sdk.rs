@@ -15,6 +15,8 @@ mod sdk {
     #[cfg(feature = "blocking")]
     mod ops_blocking;
     mod polling;
+    #[cfg(feature = "axum")]
+    mod receiver;
     mod send_sync;
     mod wait;
     mod watch;
