@@ -215,3 +215,76 @@ impl Drop for Subscription {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhook;
+
+    fn event(json: &str) -> WebhookEvent {
+        webhook::parse(json.as_bytes()).unwrap()
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn events_wake_the_subscriptions_they_name_and_coalesce() {
+        let events = TaskEvents::new();
+        let task = events.subscribe(vec![WakeKey::Task("t1".into())]);
+        let channels = events.subscribe(vec![
+            WakeKey::Task("t2".into()),
+            WakeKey::Channel("messaging:a".into()),
+            WakeKey::Channel("messaging:b".into()),
+        ]);
+        let user = events.subscribe(vec![WakeKey::User("u1".into())]);
+        assert_eq!(events.waits(), 3);
+
+        let done = event(r#"{"type":"export.users.success","task_id":"t1"}"#);
+        for _ in 0..100 {
+            assert_eq!(events.publish(&done), 1);
+        }
+        // One stored permit for a hundred events.
+        task.notified().await;
+        let again = tokio::time::timeout(std::time::Duration::from_secs(1), task.notified());
+        assert!(
+            again.await.is_err(),
+            "a burst must leave one wake-up, not many"
+        );
+
+        assert_eq!(
+            events.publish(&event(r#"{"type":"channel.deleted","cid":"messaging:b"}"#)),
+            1
+        );
+        channels.notified().await;
+        assert_eq!(
+            events.publish(&event(r#"{"type":"user.deactivated","user":{"id":"u1"}}"#)),
+            1
+        );
+        user.notified().await;
+        // Events that name nothing listening, or nothing at all.
+        assert_eq!(
+            events.publish(&event(r#"{"type":"channel.deleted","cid":"messaging:z"}"#)),
+            0
+        );
+        assert_eq!(events.publish(&event(r#"{"type":"message.new"}"#)), 0);
+        assert_eq!(events.published(), 104);
+        assert_eq!(events.woken(), 102);
+
+        drop(channels);
+        assert_eq!(events.waits(), 2);
+        assert_eq!(
+            events.publish(&event(r#"{"type":"channel.deleted","cid":"messaging:a"}"#)),
+            0
+        );
+        drop((task, user));
+        assert_eq!(events.waits(), 0);
+        assert!(events.hub.waits.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn clones_share_one_hub() {
+        let events = TaskEvents::new();
+        let clone = events.clone();
+        let _sub = clone.subscribe(vec![WakeKey::Task("t".into())]);
+        assert_eq!(events.publish(&event(r#"{"type":"x","task_id":"t"}"#)), 1);
+        assert_eq!(clone.published(), 1);
+    }
+}
