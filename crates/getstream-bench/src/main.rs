@@ -96,6 +96,9 @@ enum Cmd {
         /// Count polls and poll errors (an on_poll callback per wait) and report them.
         #[arg(long)]
         diagnose: bool,
+        /// Give the client a TaskEvents hub (push on; no event is published).
+        #[arg(long)]
+        task_events: bool,
     },
     /// Bench 3, ours: waits with a timeout on a task whose status requests hang.
     Overshoot {
@@ -160,6 +163,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             timeout,
             diagnose,
+            task_events,
         } => async_runtime()?.block_on(waits::run(
             &target.target(),
             &prefix,
@@ -167,6 +171,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             timeout,
             diagnose,
+            task_events,
         )),
         Cmd::Overshoot {
             target,

@@ -14,6 +14,10 @@ use crate::{BoxError, measure};
 /// spread evenly over `stagger` (as a program that starts tasks one after another
 /// would); each wait polls every second for at most `timeout`.
 ///
+/// With `task_events`, the client has a [`getstream::TaskEvents`] hub (every
+/// wait listens to it; no event is published), to measure what push costs a
+/// sleeping wait.
+///
 /// With `diagnose`, each wait also counts its polls and failed polls (an `on_poll`
 /// callback, which costs a little memory) and the slowest wait is reported.
 pub async fn run(
@@ -23,12 +27,16 @@ pub async fn run(
     stagger: Duration,
     timeout: Duration,
     diagnose: bool,
+    task_events: bool,
 ) -> Result<Value, BoxError> {
     let polls = Arc::new(AtomicU64::new(0));
     let poll_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
-        .base_url(&target.base_url)
-        .build()?;
+    let mut builder = getstream::Client::builder(&target.api_key, &target.api_secret)
+        .base_url(&target.base_url);
+    if task_events {
+        builder = builder.task_events(getstream::TaskEvents::new());
+    }
+    let client = builder.build()?;
     // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
     client.get_task(&format!("{prefix}0")).await?;
     let baseline_kib = measure::rss_kib();
@@ -97,6 +105,7 @@ pub async fn run(
     let peak_kib = measure::peak_rss_kib();
     Ok(json!({
         "impl": "ours",
+        "task_events": task_events,
         "n": n,
         "completed": ok,
         "failed": failed,
