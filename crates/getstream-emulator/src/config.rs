@@ -356,42 +356,42 @@ impl EmulatorConfig {
     }
 
     /// The address to bind.
-    pub fn get_addr(&self) -> SocketAddr {
+    pub fn bind_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The job pace.
-    pub fn get_pace(&self) -> Pace {
+    pub fn job_pace(&self) -> Pace {
         self.pace
     }
 
     /// The number of workers.
-    pub fn get_workers(&self) -> usize {
+    pub fn worker_count(&self) -> usize {
         self.workers
     }
 
     /// The rate limits.
-    pub fn get_rate_limits(&self) -> &RateLimits {
+    pub fn rate_limit_rules(&self) -> &RateLimits {
         &self.rate_limits
     }
 
     /// The body size limit in bytes.
-    pub fn get_body_limit(&self) -> usize {
+    pub fn max_body_bytes(&self) -> usize {
         self.body_limit
     }
 
     /// Whether the admin API is enabled.
-    pub fn get_admin(&self) -> bool {
+    pub fn admin_enabled(&self) -> bool {
         self.admin
     }
 
     /// The seed spec.
-    pub fn get_seed(&self) -> SeedSpec {
+    pub fn seed_spec(&self) -> SeedSpec {
         self.seed
     }
 
     /// The public base URL, if set.
-    pub fn get_public_url(&self) -> Option<&str> {
+    pub fn public_base_url(&self) -> Option<&str> {
         self.public_url.as_deref()
     }
 }

@@ -12,9 +12,10 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 
+use crate::app_state::{AppState, TokenTimes};
 use crate::error::{ApiError, codes};
 use crate::ratelimit::api_key_of;
-use crate::state::{AppState, EmulatorState, TokenTimes};
+use crate::state::EmulatorState;
 
 /// A JSON body. An empty body reads as `{}`; anything that is not JSON of the right shape is a
 /// 400 (code 4); a body over the size limit is a 413.
@@ -27,7 +28,7 @@ impl<T: DeserializeOwned> FromRequest<EmulatorState> for ApiJson<T> {
     async fn from_request(req: Request, state: &EmulatorState) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(state.config().get_body_limit())
+                ApiError::payload_too_large(state.config().max_body_bytes())
             } else {
                 ApiError::input(format!(
                     "could not read the request body: {}",

@@ -6,14 +6,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 use tower::{Service, ServiceExt};
 
 use crate::error::ApiError;
-use crate::state::{EmulatorState, lock};
+use crate::sync::lock;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,8 +189,9 @@ impl Faults {
         lock(&self.rules).clone()
     }
 
-    /// Takes one use of the first fault matching the request.
-    fn take(&self, method: &str, template: Option<&str>, path: &str) -> Option<Fault> {
+    /// Takes one use of the first fault matching the request (its method, route template and
+    /// path).
+    pub fn take(&self, method: &str, template: Option<&str>, path: &str) -> Option<Fault> {
         if !self.active.load(Ordering::Acquire) {
             return None;
         }
@@ -259,26 +261,18 @@ fn respond(status: u16, body: Option<FaultBody>, retry_after: Option<String>) ->
     response
 }
 
-/// Takes one use of the first active fault matching `req` (its method, route template and
-/// path), if any.
-pub(crate) fn take_for(state: &EmulatorState, req: &Request) -> Option<Fault> {
-    let template = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(MatchedPath::as_str);
-    state
-        .faults_registry()
-        .take(req.method().as_str(), template, req.uri().path())
-}
-
-/// Acts out `fault` (taken for `req` by [`take_for`]); `inner` serves the request when the
-/// fault passes it through.
-pub(crate) async fn act<S>(state: EmulatorState, fault: Fault, inner: S, req: Request) -> Response
+/// Acts out `fault` on `req`; `inner` serves the request when the fault passes it through.
+/// Hangs and delays end when `shutdown` is cancelled.
+pub(crate) async fn act<S>(
+    shutdown: CancellationToken,
+    fault: Fault,
+    inner: S,
+    req: Request,
+) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     tracing::debug!(method = %req.method(), path = %req.uri().path(), action = ?fault.action, "injecting fault");
-    let shutdown = state.shutdown_token().clone();
     if !fault.delay.is_zero() {
         tokio::select! {
             () = shutdown.cancelled() => return dropped(),

@@ -75,7 +75,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use getstream_emulator::{Emulator, EmulatorConfig, Fault, JobKind, Pace, ScriptedTask, SeedSpec, TaskError};
+//! use getstream_emulator::{Emulator, EmulatorConfig, Fault, JobKind, Pace, ScriptedTask, SeedSpec, TaskFailure};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -86,7 +86,7 @@
 //! // The next two task polls answer 503 with Retry-After: 1.
 //! state.add_fault(Fault::respond("GET /api/v2/tasks/{id}", 503).times(2).retry_after("1"));
 //! // The next export job fails.
-//! state.fail_next_jobs(key, JobKind::ExportChannels, 1, TaskError::new("ExportError", "disk full"))?;
+//! state.fail_next_jobs(key, JobKind::ExportChannels, 1, TaskFailure::new("ExportError", "disk full"))?;
 //! // A task that is pending 1 s, running 2 s, then completed.
 //! let id = state.script_task(key, ScriptedTask::new()
 //!     .step("pending", Duration::from_secs(1))
@@ -118,30 +118,27 @@
 
 #![deny(missing_docs)]
 
-mod admin;
-mod api;
+mod app_state;
 pub mod cli;
 mod config;
 mod error;
 mod extract;
 mod faults;
+mod handlers;
+mod job;
+mod pool;
 mod ratelimit;
+mod router;
+mod script;
+mod server;
 mod shapes;
 mod stack;
 mod state;
 mod store;
-mod tasks;
+mod sync;
+mod task;
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use tokio::task::JoinHandle;
-
+pub use app_state::MAX_TASKS_PER_APP;
 pub use config::{
     AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
     RateLimits, SeedSpec, SeedSpecError,
@@ -149,8 +146,11 @@ pub use config::{
 pub use error::{ApiError, codes};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
-pub use state::{EmulatorState, MAX_EXPORT_FILES, MAX_TASKS_PER_APP, StateError};
-pub use tasks::{JobKind, ScriptStep, ScriptedTask, TaskError, UnknownJobKind};
+pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use router::app;
+pub use script::{ScriptStep, ScriptedTask};
+pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
+pub use state::{EmulatorState, MAX_EXPORT_FILES, StateError};
 
 mod extract_public {
     use crate::error::ApiError;
@@ -166,245 +166,5 @@ mod extract_public {
     /// The [`ApiError`] the emulator would answer with (401 codes 5, 40, 41, 43; 403 code 17).
     pub fn verify_server_token(token: &str, secret: &str) -> Result<(), ApiError> {
         crate::extract::verify_token(token, secret)
-    }
-}
-
-/// Answers a request no route layer sees (no route, or a method the route lacks) with the
-/// error `make` builds, inside the request clock; logs it and adds the rate-limit headers.
-async fn fallback(
-    state: EmulatorState,
-    req: Request,
-    make: impl FnOnce(&Request) -> ApiError + Send,
-) -> Response {
-    let log = stack::RequestLog::start(&req);
-    error::with_request_clock(async move {
-        let response = with_limit_headers(&state, &req, make(&req).into_response());
-        log.finish(&response);
-        response
-    })
-    .await
-}
-
-async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
-    fallback(state, req, |req| {
-        ApiError::not_found(format!(
-            "no route for {} {}",
-            req.method(),
-            req.uri().path()
-        ))
-    })
-    .await
-}
-
-async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
-    fallback(state, req, |req| {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            codes::INPUT,
-            format!(
-                "method {} is not allowed on {}",
-                req.method(),
-                req.uri().path()
-            ),
-        )
-    })
-    .await
-}
-
-fn with_limit_headers(state: &EmulatorState, req: &Request, mut response: Response) -> Response {
-    if !response.headers().contains_key("x-ratelimit-limit") {
-        let key = ratelimit::api_key_of(req.uri()).filter(|k| state.app(k).is_some());
-        let decision = state
-            .limiter()
-            .check(key.as_deref().unwrap_or(""), "unmatched");
-        decision.apply(response.headers_mut());
-    }
-    response
-}
-
-/// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
-///
-/// Jobs started by requests run on the runtime that serves them.
-pub fn app(state: EmulatorState) -> Router {
-    let body_limit = state.config().get_body_limit();
-    Router::new()
-        .route("/api/v2/tasks/{id}", get(api::get_task))
-        .route(
-            "/api/v2/users",
-            post(api::upsert_users).get(api::query_users),
-        )
-        .route(
-            "/api/v2/chat/channels/{type}/{id}/query",
-            post(api::query_channel),
-        )
-        .route(
-            "/api/v2/chat/channels/{type}/{id}/message",
-            post(api::send_message),
-        )
-        .route("/api/v2/chat/channels/delete", post(api::delete_channels))
-        .route(
-            "/api/v2/chat/channels/{type}/{id}",
-            axum::routing::delete(api::delete_channel),
-        )
-        .route("/api/v2/chat/export_channels", post(api::export_channels))
-        .route("/api/v2/export/users", post(api::export_users))
-        .route("/api/v2/users/delete", post(api::delete_users))
-        .route("/api/v2/users/deactivate", post(api::deactivate_users))
-        .route("/api/v2/users/reactivate", post(api::reactivate_users))
-        // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
-        .route("/tasks/{id}", get(api::get_task_v1))
-        .route("/users", post(api::upsert_users).get(api::query_users))
-        .route("/channels/{type}/{id}/query", post(api::query_channel))
-        .route("/channels/{type}/{id}/message", post(api::send_message))
-        .route("/channels/delete", post(api::delete_channels))
-        .route("/export_channels", post(api::export_channels))
-        .route("/users/delete", post(api::delete_users))
-        .route("/users/deactivate", post(api::deactivate_users))
-        .route("/users/reactivate", post(api::reactivate_users))
-        .route("/_emulator/exports/{file}", get(api::download_export))
-        .route("/_emulator/health", get(admin::health))
-        .route(
-            "/_emulator/faults",
-            post(admin::add_fault)
-                .get(admin::list_faults)
-                .delete(admin::clear_faults),
-        )
-        .route("/_emulator/tasks", post(admin::script_task))
-        .route("/_emulator/job-failures", post(admin::fail_jobs))
-        .route("/_emulator/reset", post(admin::reset))
-        .route("/_emulator/seed", post(admin::seed))
-        .route("/_emulator/state", get(admin::snapshot))
-        .route("/_emulator/token", get(admin::token))
-        // One route layer does the per-request work (clock, log, rate limit, faults; see
-        // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
-        // would be cloned whole on every request.
-        .route_layer((
-            stack::GuardLayer::new(state.clone()),
-            DefaultBodyLimit::max(body_limit),
-        ))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
-}
-
-/// The error of [`Emulator::start`].
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StartError {
-    /// The address could not be bound.
-    #[error("could not bind {addr}")]
-    Bind {
-        /// The address.
-        addr: SocketAddr,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// Starts emulators. See [`Emulator::start`].
-#[derive(Debug)]
-pub struct Emulator;
-
-impl Emulator {
-    /// Binds the config's address (default `127.0.0.1:0`) and serves on the current tokio
-    /// runtime until [`EmulatorHandle::shutdown`] or the handle is dropped.
-    ///
-    /// # Errors
-    /// [`StartError::Bind`] when the address cannot be bound.
-    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
-        let addr = config.get_addr();
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr, source })?;
-        let state = EmulatorState::new(config);
-        state.set_local_addr(local);
-        let token = state.shutdown_token().clone();
-        let router = app(state.clone());
-        let server = tokio::spawn(async move {
-            let result = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { token.cancelled().await })
-                .await;
-            if let Err(e) = result {
-                tracing::error!(error = %e, "emulator server stopped with an error");
-            }
-        });
-        tracing::info!(addr = %local, "emulator listening");
-        Ok(EmulatorHandle {
-            state,
-            addr: local,
-            server: Some(server),
-        })
-    }
-}
-
-/// A running emulator. Dropping it stops the server (abruptly); [`shutdown`](Self::shutdown)
-/// stops it gracefully.
-#[derive(Debug)]
-pub struct EmulatorHandle {
-    state: EmulatorState,
-    addr: SocketAddr,
-    server: Option<JoinHandle<()>>,
-}
-
-/// How long a graceful shutdown waits for open connections before closing them.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-impl EmulatorHandle {
-    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The API key of the default (first) app.
-    pub fn api_key(&self) -> &str {
-        self.state.default_api_key()
-    }
-
-    /// The API secret of the default (first) app (a development credential).
-    pub fn api_secret(&self) -> &str {
-        self.state
-            .app(self.state.default_api_key())
-            .map(|a| a.creds.secret())
-            .unwrap_or_default()
-    }
-
-    /// All configured apps.
-    pub fn apps(&self) -> Vec<AppCredentials> {
-        self.state.config().apps()
-    }
-
-    /// The state, for library calls (seed, faults, scripted tasks, reset, snapshot).
-    pub fn state(&self) -> &EmulatorState {
-        &self.state
-    }
-
-    /// Stops accepting connections, ends hung requests and running jobs, waits up to
-    /// [`SHUTDOWN_GRACE`] for open connections, then returns.
-    pub async fn shutdown(mut self) {
-        self.state.shutdown_token().cancel();
-        if let Some(server) = self.server.take() {
-            let abort = server.abort_handle();
-            if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
-                abort.abort();
-            }
-        }
-    }
-}
-
-impl Drop for EmulatorHandle {
-    fn drop(&mut self) {
-        self.state.shutdown_token().cancel();
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
     }
 }

@@ -13,11 +13,11 @@ use tokio::time::Instant;
 
 use crate::config::RateLimits;
 use crate::error::ApiError;
-use crate::state::{EmulatorState, lock};
+use crate::sync::lock;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// The bucket of requests whose `api_key` names no app.
-const ANONYMOUS: &str = "";
+pub(crate) const ANONYMOUS: &str = "";
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -198,20 +198,6 @@ pub(crate) fn api_key_of(uri: &axum::http::Uri) -> Option<Cow<'_, str>> {
         }
     }
     found
-}
-
-/// Counts a request routed to a matched route (its endpoint is `"METHOD /template"`) for the
-/// app its `api_key` names.
-pub(crate) fn check_request(state: &EmulatorState, req: &Request) -> Decision {
-    let key = api_key_of(req.uri()).filter(|k| state.app(k).is_some());
-    let app = key.as_deref().unwrap_or(ANONYMOUS);
-    let template = match req.extensions().get::<MatchedPath>() {
-        Some(p) => p.as_str(),
-        None => req.uri().path(),
-    };
-    state
-        .limiter()
-        .check_route(app, req.method().as_str(), template)
 }
 
 /// The 429 answer of a refused request (`endpoint` is for the log).

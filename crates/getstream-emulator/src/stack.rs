@@ -4,8 +4,10 @@
 //! One hand-written [`tower::Service`] instead of a stack of `axum::middleware::from_fn`
 //! layers: each of those boxes the inner service and a future per request, and every
 //! `Router::layer` adds a boxed route that is cloned whole per request. The order of the
-//! work is the one of the old stack: clock, rate limit (a refused request goes no further),
-//! fault, handler.
+//! work: clock, rate limit (a refused request goes no further), fault, handler.
+//!
+//! The glue between the request and the state lives here, so that `faults` and `ratelimit`
+//! are leaves that know nothing of [`EmulatorState`].
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,13 +15,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::response::Response;
 use tower::{Layer, Service};
 
 use crate::error;
-use crate::faults;
+use crate::faults::{self, Fault};
 use crate::ratelimit;
 use crate::state::EmulatorState;
 
@@ -103,14 +105,14 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         let start = Instant::now();
         let log = RequestLog::start(&req);
-        let decision = ratelimit::check_request(&self.state, &req);
+        let decision = count_request(&self.state, &req);
         let step = if !decision.allowed() {
             Step::Refuse(ratelimit::endpoint_of(&req))
         } else {
-            match faults::take_for(&self.state, &req) {
+            match take_fault(&self.state, &req) {
                 None => Step::Serve(self.inner.call(req)),
                 Some(fault) => Step::Fault(Box::pin(faults::act(
-                    self.state.clone(),
+                    self.state.shutdown_token().clone(),
                     fault,
                     self.inner.clone(),
                     req,
@@ -131,4 +133,54 @@ where
             Ok(response)
         }))
     }
+}
+
+/// The template of the route `req` matched, else its path.
+fn template_of(req: &Request) -> &str {
+    match req.extensions().get::<MatchedPath>() {
+        Some(p) => p.as_str(),
+        None => req.uri().path(),
+    }
+}
+
+/// The rate-limit bucket of `req`: the app its `api_key` names, else the anonymous one.
+fn bucket_of<'r>(state: &EmulatorState, req: &'r Request) -> std::borrow::Cow<'r, str> {
+    ratelimit::api_key_of(req.uri())
+        .filter(|k| state.app(k).is_some())
+        .unwrap_or(std::borrow::Cow::Borrowed(ratelimit::ANONYMOUS))
+}
+
+/// Counts a request routed to a matched route (its endpoint is `"METHOD /template"`) for the
+/// app its `api_key` names.
+fn count_request(state: &EmulatorState, req: &Request) -> ratelimit::Decision {
+    state.limiter().check_route(
+        &bucket_of(state, req),
+        req.method().as_str(),
+        template_of(req),
+    )
+}
+
+/// Takes one use of the first active fault matching `req`, if any.
+fn take_fault(state: &EmulatorState, req: &Request) -> Option<Fault> {
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    state
+        .faults_registry()
+        .take(req.method().as_str(), template, req.uri().path())
+}
+
+/// Adds the `X-RateLimit-*` headers to a response no route layer saw (no route, or a method
+/// the route lacks), counting it in the window of the unmatched requests.
+pub(crate) fn with_limit_headers(
+    state: &EmulatorState,
+    req: &Request,
+    mut response: Response,
+) -> Response {
+    if !response.headers().contains_key("x-ratelimit-limit") {
+        let decision = state.limiter().check(&bucket_of(state, req), "unmatched");
+        decision.apply(response.headers_mut());
+    }
+    response
 }

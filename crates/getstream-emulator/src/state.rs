@@ -2,17 +2,21 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{AppCredentials, EmulatorConfig, SeedSpec};
+use crate::app_state::AppState;
+use crate::config::{EmulatorConfig, SeedSpec};
 use crate::faults::{Fault, Faults};
+use crate::job::{JobKind, TaskFailure};
+use crate::pool::{Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
+use crate::script::ScriptedTask;
 use crate::shapes;
-use crate::store::AppData;
-use crate::tasks::{JobKind, Jobs, ScriptedTask, Stamps, TaskError, TaskRecord, Work};
+use crate::sync::{lock, read, write};
+use crate::task::TaskRecord;
 
 /// The error of a library call on the state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,137 +33,8 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Locks a mutex, recovering from poisoning (a panicked holder cannot corrupt our plain data
-/// beyond what the panic itself did; serving on is better than failing every request).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    m.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    m.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// One app: its credentials and data.
-pub(crate) struct AppState {
-    pub creds: AppCredentials,
-    pub data: RwLock<AppData>,
-    tasks: RwLock<HashMap<String, TaskRecord>>,
-    job_failures: Mutex<HashMap<JobKind, VecDeque<TaskError>>>,
-    /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
-    /// so the hot path (polling a task) skips the HMAC and JSON work.
-    verified: RwLock<HashMap<String, TokenTimes>>,
-}
-
-/// The time claims of a verified token.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct TokenTimes {
-    pub exp: Option<u64>,
-    pub nbf: Option<u64>,
-}
-
-/// Most tasks kept per app: past it, the oldest tenth of the finished ones are forgotten.
-pub const MAX_TASKS_PER_APP: usize = 100_000;
 /// Most export files kept: past it, the oldest one is forgotten.
 pub const MAX_EXPORT_FILES: usize = 10_000;
-
-/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks.
-fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) {
-    let mut finished: Vec<(u64, String)> = tasks
-        .iter()
-        .filter(|(_, t)| t.script.is_none() && matches!(t.status, "completed" | "failed"))
-        .map(|(id, t)| (t.updated_at_ns, id.clone()))
-        .collect();
-    finished.sort_unstable();
-    let n = (tasks.len() / 10).max(1);
-    for (_, id) in finished.into_iter().take(n) {
-        tasks.remove(&id);
-    }
-}
-
-/// Most tokens remembered per app (the cache is cleared when full).
-const MAX_VERIFIED_TOKENS: usize = 1024;
-
-impl std::fmt::Debug for AppState {
-    /// Names the app and counts its data; never shows the secret or remembered tokens.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let data = read(&self.data);
-        f.debug_struct("AppState")
-            .field("creds", &self.creds)
-            .field("users", &data.users.len())
-            .field("channels", &data.channels.len())
-            .field("tasks", &read(&self.tasks).len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppState {
-    fn new(creds: AppCredentials) -> Self {
-        Self {
-            creds,
-            data: RwLock::default(),
-            tasks: RwLock::default(),
-            job_failures: Mutex::default(),
-            verified: RwLock::default(),
-        }
-    }
-
-    /// The time claims of `token` if it verified before.
-    pub fn verified_token(&self, token: &str) -> Option<TokenTimes> {
-        read(&self.verified).get(token).copied()
-    }
-
-    pub fn remember_token(&self, token: &str, times: TokenTimes) {
-        let mut cache = write(&self.verified);
-        if cache.len() >= MAX_VERIFIED_TOKENS {
-            cache.clear();
-        }
-        cache.insert(token.to_owned(), times);
-    }
-
-    pub fn insert_task(&self, id: String, rec: TaskRecord) {
-        let mut tasks = write(&self.tasks);
-        if tasks.len() >= MAX_TASKS_PER_APP {
-            evict_finished(&mut tasks);
-        }
-        tasks.insert(id, rec);
-    }
-
-    pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
-        if let Some(t) = write(&self.tasks).get_mut(id) {
-            f(t);
-            t.updated_at_ns = crate::tasks::unix_ns();
-        }
-    }
-
-    /// Renders a task's response body, or `None` when unknown.
-    pub fn render_task(
-        &self,
-        id: &str,
-        export_base: &dyn Fn() -> String,
-        duration: &str,
-        stamps: Stamps,
-    ) -> Option<serde_json::Result<Vec<u8>>> {
-        read(&self.tasks)
-            .get(id)
-            .map(|t| t.render(id, export_base, duration, stamps))
-    }
-
-    pub fn take_injected_failure(&self, kind: JobKind) -> Option<TaskError> {
-        lock(&self.job_failures)
-            .get_mut(&kind)
-            .and_then(VecDeque::pop_front)
-    }
-
-    fn reset(&self) {
-        *write(&self.data) = AppData::default();
-        write(&self.tasks).clear();
-        lock(&self.job_failures).clear();
-    }
-}
 
 /// An export file: the app key that owns it, and its bytes.
 type ExportFile = (String, axum::body::Bytes);
@@ -175,7 +50,7 @@ struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
     default_app: String,
-    jobs: Jobs,
+    jobs: WorkerPool,
     faults: Faults,
     exports: Mutex<Exports>,
     limiter: RateLimiter,
@@ -228,8 +103,8 @@ impl EmulatorState {
         let shutdown = CancellationToken::new();
         let state = Self {
             inner: Arc::new(Inner {
-                jobs: Jobs::new(config.get_workers(), config.get_pace(), shutdown.clone()),
-                limiter: RateLimiter::new(config.get_rate_limits().clone()),
+                jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
+                limiter: RateLimiter::new(config.rate_limit_rules().clone()),
                 config,
                 apps,
                 default_app,
@@ -239,7 +114,7 @@ impl EmulatorState {
                 shutdown,
             }),
         };
-        let seed = state.inner.config.get_seed();
+        let seed = state.inner.config.seed_spec();
         if seed != SeedSpec::default() {
             write(&state.inner.apps[&state.inner.default_app].data).seed(seed);
         }
@@ -284,7 +159,7 @@ impl EmulatorState {
     /// The base URL for export links: the config's public URL, else `http://{host}` from the
     /// request, else the bound address.
     pub(crate) fn export_base(&self, host: Option<&str>) -> String {
-        if let Some(url) = self.inner.config.get_public_url() {
+        if let Some(url) = self.inner.config.public_base_url() {
             return url.to_owned();
         }
         match (host, self.inner.local_addr.get()) {
@@ -371,11 +246,9 @@ impl EmulatorState {
                 "task_id must be 1..=256 characters".into(),
             ));
         }
-        let mut tasks = write(&app.tasks);
-        if tasks.contains_key(&id) {
+        if !app.insert_new_task(&id, TaskRecord::scripted(task)) {
             return Err(StateError::TaskExists(id));
         }
-        tasks.insert(id.clone(), TaskRecord::scripted(task));
         Ok(id)
     }
 
@@ -388,12 +261,10 @@ impl EmulatorState {
         app_key: &str,
         kind: JobKind,
         count: usize,
-        error: TaskError,
+        error: TaskFailure,
     ) -> Result<(), StateError> {
         let app = self.app_or_err(app_key)?;
-        let mut failures = lock(&app.job_failures);
-        let queue = failures.entry(kind).or_default();
-        queue.extend(std::iter::repeat_n(error, count));
+        app.queue_failures(kind, count, error);
         Ok(())
     }
 
@@ -437,27 +308,5 @@ impl EmulatorState {
             })
             .collect();
         Ok(json!({ "users": users, "channels": channels }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn eviction_forgets_only_old_finished_tasks() {
-        let mut tasks = HashMap::new();
-        for i in 0..20u64 {
-            let mut t = TaskRecord::pending();
-            t.updated_at_ns = i;
-            if i % 2 == 0 {
-                t.status = "completed";
-            }
-            tasks.insert(format!("t{i}"), t);
-        }
-        evict_finished(&mut tasks);
-        assert_eq!(tasks.len(), 18);
-        assert!(!tasks.contains_key("t0") && !tasks.contains_key("t2"));
-        assert!(tasks.contains_key("t1") && tasks.contains_key("t4"));
     }
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::auth::{Secret, server_token};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
 use crate::events::TaskEvents;
+use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
-use crate::tasks::wait::WaitDefaults;
+use crate::time::{Clock, TimeSource};
 use crate::transport::Transport;
 
 /// Stream's production API host.
@@ -93,6 +94,11 @@ impl Client {
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
     }
+
+    /// The client's wall clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        self.inner.clock()
+    }
 }
 
 /// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
@@ -108,6 +114,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
     task_events: Option<TaskEvents>,
+    clock: Clock,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -121,6 +128,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
             .field("task_events", &self.task_events)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -136,6 +144,7 @@ impl ClientBuilder {
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
             task_events: None,
+            clock: Clock::default(),
         }
     }
 
@@ -236,6 +245,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the client reads the wall-clock time (for `X-RateLimit-Reset`,
+    /// `Retry-After` dates and its token's issue time). Default:
+    /// [`SystemTimeSource`](crate::SystemTimeSource). Tests set a clock they
+    /// control; see [`TimeSource`].
+    pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.clock = Clock::new(Arc::new(source));
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -266,7 +284,7 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
-        let token = server_token(&self.api_secret)?;
+        let token = server_token(&self.api_secret, self.clock.now())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             // Clamped so that "practically forever" cannot overflow a timer.
@@ -286,12 +304,43 @@ impl ClientBuilder {
             self.api_secret,
             &token,
             self.timeout,
+            self.clock,
         )?;
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
             task_events: self.task_events,
         })
+    }
+}
+
+/// A client's defaults for every wait (set on its builder).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct WaitDefaults {
+    pub(crate) policy: PollPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) poll_attempt_header: bool,
+}
+
+impl Default for WaitDefaults {
+    fn default() -> Self {
+        WaitDefaults {
+            policy: PollPolicy::default(),
+            timeout: DEFAULT_WAIT_TIMEOUT,
+            poll_attempt_header: false,
+        }
+    }
+}
+
+impl WaitDefaults {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.policy.validate()?;
+        if self.timeout.is_zero() {
+            return Err(
+                InvalidArgumentError::new("wait_timeout", "must be greater than zero").into(),
+            );
+        }
+        Ok(())
     }
 }
 

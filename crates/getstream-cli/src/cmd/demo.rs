@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use getstream::Client;
 use getstream_emulator::{
-    Emulator, EmulatorConfig, EmulatorHandle, JobKind, Pace, ScriptedTask, SeedSpec, TaskError,
+    Emulator, EmulatorConfig, EmulatorHandle, JobKind, Pace, ScriptedTask, SeedSpec, TaskFailure,
 };
 use serde_json::Value;
 
@@ -212,7 +212,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
             &key,
             JobKind::ExportChannels,
             1,
-            TaskError::new("S3Error", "the export bucket is gone"),
+            TaskFailure::new("S3Error", "the export bucket is gone"),
         )
         .map_err(|e| fail(step, &e))?;
     ctx.line("(the emulator is told to fail the next channel export)")?;

@@ -1,7 +1,7 @@
 //! The task-starting commands: channels delete, export channels|users, users
 //! delete|deactivate|reactivate; waiting by default, `--no-wait`, `--download`, `--json`.
 
-use getstream_emulator::{Fault, JobKind, TaskError};
+use getstream_emulator::{Fault, JobKind, TaskFailure};
 use serde_json::{Value, json};
 
 use super::support::{emulator, run};
@@ -185,7 +185,7 @@ async fn a_failing_job_exits_1_with_the_task_error() {
             emu.api_key(),
             JobKind::ExportChannels,
             1,
-            TaskError::new("S3Error", "bucket gone"),
+            TaskFailure::new("S3Error", "bucket gone"),
         )
         .unwrap();
     let out = run(&emu, ["export", "channels", "messaging:seed-1", "--json"]).await;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use getstream_emulator::{ScriptedTask, TaskError};
+use getstream_emulator::{ScriptedTask, TaskFailure};
 use serde_json::json;
 
 use super::support::{closed_port_url, emulator, run, run_bare, script};
@@ -66,10 +66,10 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
         &emu,
         ScriptedTask::new()
             .step("failed", Duration::ZERO)
-            .error(TaskError {
+            .error(TaskFailure {
                 stacktrace: "at delete.go:42".into(),
                 version: "v5.1.0".into(),
-                ..TaskError::new("HardDeleteError", "channel is locked")
+                ..TaskFailure::new("HardDeleteError", "channel is locked")
             }),
     );
     let out = run(&emu, ["tasks", "wait", &id, "--json"]).await;

@@ -92,21 +92,23 @@ fn cli_arguments_build_the_config() {
     assert_eq!(config.apps().len(), 2);
     assert_eq!(config.apps()[0].key(), getstream_emulator::DEFAULT_API_KEY);
     assert_eq!(
-        config.get_pace().min_task_duration,
+        config.job_pace().min_task_duration,
         std::time::Duration::from_millis(750)
     );
-    assert_eq!(config.get_workers(), 2);
+    assert_eq!(config.worker_count(), 2);
     assert_eq!(
-        config.get_rate_limits().limit_for("GET /api/v2/tasks/{id}"),
+        config
+            .rate_limit_rules()
+            .limit_for("GET /api/v2/tasks/{id}"),
         7
     );
     assert_eq!(
         config
-            .get_rate_limits()
+            .rate_limit_rules()
             .limit_for("POST /api/v2/users/delete"),
         60
     );
-    assert!(config.get_admin());
+    assert!(config.admin_enabled());
     for bad in [
         vec!["x", "--api-secret", ""],
         vec!["x", "--api-key", "only-key"],

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use getstream_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Pace, RateLimits};
+use getstream_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault, Pace, RateLimits};
 use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -109,12 +109,23 @@ pub async fn call(
 
 /// Calls the router as the default test app.
 pub async fn api(router: &axum::Router, method: Method, path: &str, body: Option<Value>) -> Reply {
+    api_as(router, (KEY, SECRET), method, path, body).await
+}
+
+/// Calls the router as the app with this key and secret.
+pub async fn api_as(
+    router: &axum::Router,
+    (key, secret): (&str, &str),
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
     let sep = if path.contains('?') { '&' } else { '?' };
     call(
         router,
         method,
-        &format!("{path}{sep}api_key={KEY}"),
-        Some(&token(SECRET)),
+        &format!("{path}{sep}api_key={key}"),
+        Some(&token(secret)),
         body.map(|b| Body::from(b.to_string())),
     )
     .await
@@ -206,6 +217,14 @@ impl Http {
         panic!("task {id} never finished; seen {seen:?}");
     }
 
+    /// Starts a task with `POST path` (asserting the `201`) and waits until it is terminal;
+    /// returns it and the statuses seen, as [`Http::wait`] does.
+    pub async fn run_task(&self, path: &str, body: Value) -> (Value, Vec<String>) {
+        let (s, started) = self.post(path, body).await;
+        assert_eq!(s, 201, "{started}");
+        self.wait(started["task_id"].as_str().unwrap()).await
+    }
+
     pub async fn upsert_users(&self, ids: &[&str]) {
         let users: serde_json::Map<String, Value> = ids
             .iter()
@@ -266,5 +285,12 @@ impl Http {
 pub async fn start(config: EmulatorConfig) -> (EmulatorHandle, Http) {
     let handle = Emulator::start(config).await.unwrap();
     let http = Http::new(&handle, KEY, SECRET);
+    (handle, http)
+}
+
+/// [`start`] with the test [`config`], with `fault` active from the first request.
+pub async fn start_with_fault(fault: Fault) -> (EmulatorHandle, Http) {
+    let (handle, http) = start(config()).await;
+    handle.state().add_fault(fault);
     (handle, http)
 }

@@ -2,19 +2,19 @@
 
 use std::time::Duration;
 
-use getstream_emulator::{Fault, JobKind, ScriptedTask, TaskError};
+use getstream_emulator::{Fault, JobKind, ScriptedTask, TaskFailure};
 use serde_json::json;
 
 use crate::common::*;
 
 #[tokio::test(start_paused = true)]
 async fn respond_faults_fail_the_next_n_then_stop() {
-    let (handle, http) = start(config()).await;
-    handle.state().add_fault(
+    let (handle, http) = start_with_fault(
         Fault::respond("GET /api/v2/tasks/{id}", 503)
             .times(2)
             .retry_after("3"),
-    );
+    )
+    .await;
     for _ in 0..2 {
         let (s, h, body) = http
             .send(reqwest::Method::GET, "/api/v2/tasks/x", None)
@@ -33,10 +33,10 @@ async fn respond_faults_fail_the_next_n_then_stop() {
 
 #[tokio::test(start_paused = true)]
 async fn html_bodies_and_concrete_paths() {
-    let (handle, http) = start(config()).await;
-    handle.state().add_fault(
+    let (handle, http) = start_with_fault(
         Fault::respond("/api/v2/tasks/only-this", 502).text_body("<html>bad gateway</html>"),
-    );
+    )
+    .await;
     let (s, body) = http.get("/api/v2/tasks/other").await;
     assert_eq!(s, 404, "{body}");
     let resp = http
@@ -58,10 +58,7 @@ async fn html_bodies_and_concrete_paths() {
 
 #[tokio::test(start_paused = true)]
 async fn dropped_connections_give_no_response() {
-    let (handle, http) = start(config()).await;
-    handle
-        .state()
-        .add_fault(Fault::drop_connection("GET /api/v2/tasks/{id}"));
+    let (handle, http) = start_with_fault(Fault::drop_connection("GET /api/v2/tasks/{id}")).await;
     let err = http
         .send(reqwest::Method::GET, "/api/v2/tasks/x", None)
         .await
@@ -75,10 +72,7 @@ async fn dropped_connections_give_no_response() {
 
 #[tokio::test(start_paused = true)]
 async fn hangs_last_until_the_client_gives_up_and_delays_are_exact() {
-    let (handle, http) = start(config()).await;
-    handle
-        .state()
-        .add_fault(Fault::hang("GET /api/v2/tasks/{id}"));
+    let (handle, http) = start_with_fault(Fault::hang("GET /api/v2/tasks/{id}")).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -127,7 +121,7 @@ async fn scripted_tasks_follow_their_script() {
                 .step("waiting", Duration::from_secs(1))
                 .step("running", Duration::from_secs(1))
                 .step("failed", Duration::ZERO)
-                .error(TaskError::new("HardDeleteError", "boom")),
+                .error(TaskFailure::new("HardDeleteError", "boom")),
         )
         .unwrap();
     assert_eq!(id, "scripted-1");
@@ -161,19 +155,17 @@ async fn injected_job_failures_fail_the_next_job_of_that_kind() {
             KEY,
             JobKind::ExportUsers,
             1,
-            TaskError::new("S3Error", "bucket gone"),
+            TaskFailure::new("S3Error", "bucket gone"),
         )
         .unwrap();
-    let (_, a) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ann"]}))
         .await;
-    let (t, _) = http.wait(a["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "failed");
     assert_eq!(t["error"]["type"], "S3Error");
-    let (_, b) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ann"]}))
         .await;
-    let (t, _) = http.wait(b["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed");
     handle.shutdown().await;
 }
@@ -277,13 +269,12 @@ async fn admin_api_controls_everything() {
         )
         .await;
     assert_eq!(s, 200);
-    let (_, ex) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"cid": "messaging:seed-1"}]}),
         )
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["error"]["type"], "X");
     // Reset forgets everything.
     let (s, _) = http.post("/_emulator/reset", json!({})).await;

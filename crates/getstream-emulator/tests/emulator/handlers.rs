@@ -424,14 +424,7 @@ async fn rate_limit_429_with_headers_per_app_and_endpoint() {
     assert_eq!(other.status, 201, "{:?}", other.body);
     assert_eq!(other.headers["x-ratelimit-limit"], "60");
     // Another app has its own window.
-    let b = call(
-        &r,
-        Method::GET,
-        &format!("/api/v2/tasks/x?api_key={KEY_B}"),
-        Some(&token(SECRET_B)),
-        None,
-    )
-    .await;
+    let b = api_as(&r, (KEY_B, SECRET_B), Method::GET, "/api/v2/tasks/x", None).await;
     b.assert_error(404, 16);
     // The window ends after a minute.
     tokio::time::advance(std::time::Duration::from_secs(60)).await;
@@ -463,24 +456,22 @@ async fn apps_are_isolated() {
     // App A sees its task; app B does not.
     let a = api(&r, Method::GET, &format!("/api/v2/tasks/{task_id}"), None).await;
     assert_eq!(a.status, 200);
-    let b = call(
+    let b = api_as(
         &r,
+        (KEY_B, SECRET_B),
         Method::GET,
-        &format!("/api/v2/tasks/{task_id}?api_key={KEY_B}"),
-        Some(&token(SECRET_B)),
+        &format!("/api/v2/tasks/{task_id}"),
         None,
     )
     .await;
     b.assert_error(404, 16);
     // App B does not see app A's users.
-    let q = call(
+    let q = api_as(
         &r,
+        (KEY_B, SECRET_B),
         Method::POST,
-        &format!("/api/v2/chat/channels/messaging/c1/query?api_key={KEY_B}"),
-        Some(&token(SECRET_B)),
-        Some(Body::from(
-            json!({"data": {"created_by_id": "u1", "members": ["u1"]}}).to_string(),
-        )),
+        "/api/v2/chat/channels/messaging/c1/query",
+        Some(json!({"data": {"created_by_id": "u1", "members": ["u1"]}})),
     )
     .await;
     q.assert_error(400, 4);

@@ -171,13 +171,12 @@ async fn hard_delete_channels_removes_channel_and_messages() {
         .collect();
     assert_eq!(cids, vec!["messaging:dm"]);
     // Exporting it now fails; re-creating it gives an empty channel.
-    let (_, ex) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"type": "messaging", "id": "general"}]}),
         )
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "failed");
     let again = http.create_channel("messaging", "general", &["ann"]).await;
     assert_eq!(again["messages"], json!([]));
@@ -210,13 +209,12 @@ async fn soft_delete_channels_answers_at_once_without_a_task() {
 #[tokio::test(start_paused = true)]
 async fn failed_job_carries_the_error_object() {
     let (handle, http) = seeded(config()).await;
-    let (_, ex) = http
-        .post(
+    let (t, seen) = http
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"cid": "messaging:never"}]}),
         )
         .await;
-    let (t, seen) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(seen.last().unwrap(), "failed");
     let e = &t["error"];
     assert!(!e["type"].as_str().unwrap().is_empty());
@@ -239,10 +237,9 @@ async fn export_users_holds_the_users_and_their_messages() {
         .await;
     http.send_message("messaging:general", "bob", "from bob", None)
         .await;
-    let (_, ex) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ann"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ann"]}))
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed", "{t}");
     let (_, file) = http.download(t["result"]["url"].as_str().unwrap()).await;
     let users = file["users"].as_array().unwrap();
@@ -250,10 +247,9 @@ async fn export_users_holds_the_users_and_their_messages() {
     assert_eq!(users[0]["user"]["id"], "ann");
     assert_eq!(texts(&users[0]["messages"]), vec!["from ann"]);
     // Unknown users make the export fail.
-    let (_, ex) = http
-        .post("/api/v2/export/users", json!({"user_ids": ["ghost"]}))
+    let (t, _) = http
+        .run_task("/api/v2/export/users", json!({"user_ids": ["ghost"]}))
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "failed");
     handle.shutdown().await;
 }
@@ -267,23 +263,20 @@ async fn delete_users_hard_and_soft() {
         .await;
     http.send_message("messaging:dm", "cid", "cid says", None)
         .await;
-    let (_, d) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/users/delete",
             json!({"user_ids": ["bob", "nobody"], "user": "hard", "messages": "hard"}),
         )
         .await;
-    let (t, _) = http.wait(d["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed");
     assert_eq!(t["result"]["bob"], json!({"status": "ok"}));
     assert_eq!(t["result"]["nobody"]["status"], "error");
-    let (_, d) = http
-        .post(
-            "/api/v2/users/delete",
-            json!({"user_ids": ["cid"], "user": "soft", "messages": "soft"}),
-        )
-        .await;
-    http.wait(d["task_id"].as_str().unwrap()).await;
+    http.run_task(
+        "/api/v2/users/delete",
+        json!({"user_ids": ["cid"], "user": "soft", "messages": "soft"}),
+    )
+    .await;
     let snap = handle.state().snapshot(KEY).unwrap();
     let users = snap["users"].as_array().unwrap();
     assert!(users.iter().all(|u| u["id"] != "bob"), "bob is gone");
@@ -312,13 +305,12 @@ async fn deactivate_then_reactivate() {
     let (handle, http) = seeded(config()).await;
     http.send_message("messaging:general", "bob", "hi", None)
         .await;
-    let (_, d) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/users/deactivate",
             json!({"user_ids": ["bob"], "mark_messages_deleted": true}),
         )
         .await;
-    let (t, _) = http.wait(d["task_id"].as_str().unwrap()).await;
     assert_eq!(t["result"]["bob"], json!({"status": "ok"}));
     let user = |snap: &Value, id: &str| {
         snap["users"]
@@ -332,13 +324,12 @@ async fn deactivate_then_reactivate() {
     let snap = handle.state().snapshot(KEY).unwrap();
     assert!(user(&snap, "bob")["deactivated_at"].is_number());
     assert!(user(&snap, "ann").get("deactivated_at").is_none());
-    let (_, r) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/users/reactivate",
             json!({"user_ids": ["bob"], "restore_messages": true}),
         )
         .await;
-    let (t, _) = http.wait(r["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed");
     let snap = handle.state().snapshot(KEY).unwrap();
     assert!(user(&snap, "bob").get("deactivated_at").is_none());
@@ -361,26 +352,24 @@ async fn seed_and_multi_app_over_http() {
         messages: 5,
     });
     let (handle, http) = start(config).await;
-    let (_, ex) = http
-        .post(
+    let (t, _) = http
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"cid": "messaging:seed-1"}, {"cid": "messaging:seed-3"}]}),
         )
         .await;
-    let (t, _) = http.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "completed");
     let (_, file) = http.download(t["result"]["url"].as_str().unwrap()).await;
     assert_eq!(file["channels"].as_array().unwrap().len(), 2);
     assert_eq!(file["channels"][1]["messages"].as_array().unwrap().len(), 5);
     // The second app has none of the seed data.
     let b = Http::new(&handle, KEY_B, SECRET_B);
-    let (_, ex) = b
-        .post(
+    let (t, _) = b
+        .run_task(
             "/api/v2/chat/export_channels",
             json!({"channels": [{"cid": "messaging:seed-1"}]}),
         )
         .await;
-    let (t, _) = b.wait(ex["task_id"].as_str().unwrap()).await;
     assert_eq!(t["status"], "failed");
     handle.shutdown().await;
 }

@@ -1,225 +1,53 @@
-//! Task records, scripted tasks and the bounded pool of background job workers.
+//! Task records and the rendering of a task's status body.
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-use crate::config::Pace;
-use crate::state::AppState;
+use crate::job::{TaskFailure, TaskResult};
+use crate::script::{Script, ScriptStep, ScriptedTask};
 
-/// The kinds of background job the emulator runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum JobKind {
-    /// `POST /api/v2/chat/channels/delete` with `hard_delete: true`.
-    DeleteChannels,
-    /// `POST /api/v2/chat/export_channels`.
-    ExportChannels,
-    /// `POST /api/v2/export/users`.
-    ExportUsers,
-    /// `POST /api/v2/users/delete`.
-    DeleteUsers,
-    /// `POST /api/v2/users/deactivate`.
-    DeactivateUsers,
-    /// `POST /api/v2/users/reactivate`.
-    ReactivateUsers,
+/// The status of a task run by a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskStatus {
+    /// Queued: waiting out its pending time, or for a worker.
+    Pending,
+    /// On a worker.
+    Running,
+    /// Finished with a result.
+    Completed,
+    /// Finished with a failure.
+    Failed,
 }
 
-impl JobKind {
-    /// All kinds.
-    pub const ALL: [JobKind; 6] = [
-        JobKind::DeleteChannels,
-        JobKind::ExportChannels,
-        JobKind::ExportUsers,
-        JobKind::DeleteUsers,
-        JobKind::DeactivateUsers,
-        JobKind::ReactivateUsers,
-    ];
-
-    /// The snake_case name (`"export_channels"`).
-    pub fn name(self) -> &'static str {
+impl TaskStatus {
+    /// The wire name (`"pending"`, ...).
+    pub fn as_str(self) -> &'static str {
         match self {
-            JobKind::DeleteChannels => "delete_channels",
-            JobKind::ExportChannels => "export_channels",
-            JobKind::ExportUsers => "export_users",
-            JobKind::DeleteUsers => "delete_users",
-            JobKind::DeactivateUsers => "deactivate_users",
-            JobKind::ReactivateUsers => "reactivate_users",
+            TaskStatus::Pending => "pending",
+            TaskStatus::Running => "running",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
         }
     }
-}
 
-impl fmt::Display for JobKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+    /// Whether the task has finished (completed or failed).
+    pub fn is_finished(self) -> bool {
+        matches!(self, TaskStatus::Completed | TaskStatus::Failed)
     }
-}
-
-/// The error of a job name that names no [`JobKind`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users)"
-)]
-pub struct UnknownJobKind(String);
-
-impl FromStr for JobKind {
-    type Err = UnknownJobKind;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        JobKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| UnknownJobKind(s.to_owned()))
-    }
-}
-
-/// The `error` object of a failed task (Stream's `ErrorResult`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskError {
-    /// Error type, e.g. `"ExportChannelsError"`.
-    #[serde(rename = "type")]
-    pub error_type: String,
-    /// Human description.
-    pub description: String,
-    /// Server stack trace (free text).
-    #[serde(default)]
-    pub stacktrace: String,
-    /// Server version.
-    #[serde(default)]
-    pub version: String,
-}
-
-impl TaskError {
-    /// An error with this type and description, and the emulator's stack trace and version.
-    pub fn new(error_type: impl Into<String>, description: impl Into<String>) -> Self {
-        let error_type = error_type.into();
-        Self {
-            stacktrace: format!(
-                "{error_type}\n\tat getstream_emulator::jobs::run (emulated stack trace)"
-            ),
-            error_type,
-            description: description.into(),
-            version: format!("getstream-emulator-{}", env!("CARGO_PKG_VERSION")),
-        }
-    }
-}
-
-impl Default for TaskError {
-    fn default() -> Self {
-        Self::new(
-            "InjectedFailure",
-            "the job failed because a failure was injected",
-        )
-    }
-}
-
-/// One step of a scripted task: the status shown, and for how long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptStep {
-    /// The status (`pending`, `running`, `completed`, `failed`, or anything else).
-    pub status: String,
-    /// How long this step lasts (the last step lasts forever).
-    pub duration: Duration,
-}
-
-impl ScriptStep {
-    /// A step showing `status` for `duration`.
-    pub fn new(status: impl Into<String>, duration: Duration) -> Self {
-        Self {
-            status: status.into(),
-            duration,
-        }
-    }
-}
-
-/// A task whose status sequence and final result/error are given, not computed by a job.
-///
-/// ```
-/// use std::time::Duration;
-/// use getstream_emulator::{ScriptedTask, TaskError};
-/// let task = ScriptedTask::new()
-///     .step("pending", Duration::from_millis(100))
-///     .step("running", Duration::from_millis(500))
-///     .step("failed", Duration::ZERO)
-///     .error(TaskError::new("ExportError", "disk full"));
-/// assert_eq!(task.steps.len(), 3);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[must_use]
-pub struct ScriptedTask {
-    /// The task id; a fresh UUID when `None`.
-    pub task_id: Option<String>,
-    /// The status sequence. Empty means one `completed` step.
-    pub steps: Vec<ScriptStep>,
-    /// The `result` shown once the last step is reached.
-    pub result: Option<Value>,
-    /// The `error` shown once the last step is reached.
-    pub error: Option<TaskError>,
-}
-
-impl ScriptedTask {
-    /// An empty script (completes at once with no result).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the task id.
-    pub fn task_id(mut self, id: impl Into<String>) -> Self {
-        self.task_id = Some(id.into());
-        self
-    }
-
-    /// Appends a step.
-    pub fn step(mut self, status: impl Into<String>, duration: Duration) -> Self {
-        self.steps.push(ScriptStep::new(status, duration));
-        self
-    }
-
-    /// Sets the final result.
-    pub fn result(mut self, result: Value) -> Self {
-        self.result = Some(result);
-        self
-    }
-
-    /// Sets the final error.
-    pub fn error(mut self, error: TaskError) -> Self {
-        self.error = Some(error);
-        self
-    }
-}
-
-/// What a finished job leaves for the status endpoint.
-#[derive(Debug, Clone)]
-pub(crate) enum TaskResult {
-    /// A JSON `result`.
-    Json(Value),
-    /// An export: `result.url` is built when the task is read, from the reader's host.
-    Export { token: String },
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Script {
-    started: Instant,
-    steps: Vec<ScriptStep>,
-    result: Option<Value>,
-    error: Option<TaskError>,
 }
 
 /// A task record.
 #[derive(Debug, Clone)]
 pub(crate) struct TaskRecord {
-    pub status: &'static str,
+    pub status: TaskStatus,
     pub created_at_ns: u64,
     pub updated_at_ns: u64,
     pub result: Option<TaskResult>,
-    pub error: Option<TaskError>,
+    pub error: Option<TaskFailure>,
     pub script: Option<Arc<Script>>,
 }
 
@@ -234,7 +62,7 @@ impl TaskRecord {
     pub fn pending() -> Self {
         let now = unix_ns();
         Self {
-            status: "pending",
+            status: TaskStatus::Pending,
             created_at_ns: now,
             updated_at_ns: now,
             result: None,
@@ -297,7 +125,7 @@ impl TaskRecord {
                 (script.steps[idx].status.as_str(), updated, result, error)
             }
             None => (
-                self.status,
+                self.status.as_str(),
                 self.updated_at_ns,
                 self.result.as_ref().map(|r| match r {
                     TaskResult::Json(v) => ResultBody::Json(v),
@@ -379,7 +207,7 @@ enum ResultBody<'a> {
     Export { url: String },
 }
 
-/// The `error` of a task response: [`TaskError`]'s fields, keys sorted.
+/// The `error` of a task response: [`TaskFailure`]'s fields, keys sorted.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     description: &'a str,
@@ -390,7 +218,7 @@ struct ErrorBody<'a> {
 }
 
 impl<'a> ErrorBody<'a> {
-    fn new(e: &'a TaskError) -> Self {
+    fn new(e: &'a TaskFailure) -> Self {
         Self {
             description: &e.description,
             stacktrace: &e.stacktrace,
@@ -400,8 +228,8 @@ impl<'a> ErrorBody<'a> {
     }
 }
 
-/// A task response; the fields are in sorted order, as the `Value` object this replaced
-/// serialized them.
+/// A task response; the fields are in sorted order, as a `serde_json::Value` object would
+/// serialize them (clients that compare bodies byte for byte see no change).
 #[derive(Serialize)]
 struct TaskBody<'a> {
     created_at: Stamp,
@@ -415,86 +243,10 @@ struct TaskBody<'a> {
     updated_at: Stamp,
 }
 
-/// The work of a job, run on a worker once its running time has passed. Holds app locks
-/// only inside, briefly.
-pub(crate) type Work = Box<dyn FnOnce(&AppState) -> Result<TaskResult, TaskError> + Send>;
-
-/// The bounded worker pool.
-#[derive(Debug)]
-pub(crate) struct Jobs {
-    permits: Arc<Semaphore>,
-    pace: Pace,
-    shutdown: CancellationToken,
-}
-
-impl Jobs {
-    pub fn new(workers: usize, pace: Pace, shutdown: CancellationToken) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(workers.max(1))),
-            pace,
-            shutdown,
-        }
-    }
-
-    /// Records a pending task and starts the job in the background. Returns the task id.
-    /// Must be called inside a tokio runtime.
-    pub fn submit(&self, app: Arc<AppState>, kind: JobKind, items: usize, work: Work) -> String {
-        let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(task_id.clone(), TaskRecord::pending());
-        let permits = Arc::clone(&self.permits);
-        let pace = self.pace;
-        let shutdown = self.shutdown.clone();
-        let id = task_id.clone();
-        tracing::debug!(task_id = %id, job = %kind, items, "job queued");
-        tokio::spawn(async move {
-            let run = async {
-                tokio::time::sleep(pace.pending).await;
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return;
-                };
-                app.update_task(&id, |t| t.status = "running");
-                tracing::debug!(task_id = %id, job = %kind, "job running");
-                tokio::time::sleep(pace.running_time(items)).await;
-                let outcome = match app.take_injected_failure(kind) {
-                    Some(err) => Err(err),
-                    None => work(&app),
-                };
-                match outcome {
-                    Ok(result) => app.update_task(&id, |t| {
-                        t.status = "completed";
-                        t.result = Some(result);
-                    }),
-                    Err(error) => {
-                        tracing::debug!(task_id = %id, job = %kind, error = %error.description, "job failed");
-                        app.update_task(&id, |t| {
-                            t.status = "failed";
-                            t.error = Some(error);
-                        })
-                    }
-                }
-                tracing::debug!(task_id = %id, job = %kind, "job finished");
-            };
-            tokio::select! {
-                () = shutdown.cancelled() => {}
-                () = run => {}
-            }
-        });
-        task_id
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn job_kind_round_trips() {
-        for k in JobKind::ALL {
-            assert_eq!(k.name().parse::<JobKind>().unwrap(), k);
-        }
-        assert!("nope".parse::<JobKind>().is_err());
-    }
 
     #[tokio::test(start_paused = true)]
     async fn script_moves_through_steps() {
@@ -520,13 +272,13 @@ mod tests {
         );
     }
 
-    /// The body as the `serde_json::Value` object the renderer replaced would have built.
+    /// The body as a `serde_json::Value` object would serialize it.
     fn as_value_object(
         rec: &TaskRecord,
         id: &str,
         status: &str,
         result: Option<Value>,
-        error: Option<&TaskError>,
+        error: Option<&TaskFailure>,
     ) -> Value {
         let mut out = json!({
             "task_id": id,
@@ -558,7 +310,7 @@ mod tests {
         let expected = as_value_object(&rec, "t-1", "pending", None, None);
         assert_eq!(render(&rec), expected.to_string());
 
-        rec.status = "completed";
+        rec.status = TaskStatus::Completed;
         let result = json!({"z": [1, 2.5, null], "a": {"status": "ok"}, "s": "q\"uote"});
         rec.result = Some(TaskResult::Json(result.clone()));
         let expected = as_value_object(&rec, "t-1", "completed", Some(result), None);
@@ -571,9 +323,9 @@ mod tests {
         let expected = as_value_object(&rec, "t-1", "completed", Some(url), None);
         assert_eq!(render(&rec), expected.to_string());
 
-        rec.status = "failed";
+        rec.status = TaskStatus::Failed;
         rec.result = None;
-        let error = TaskError::new("ExportError", "disk \"full\"\n");
+        let error = TaskFailure::new("ExportError", "disk \"full\"\n");
         rec.error = Some(error.clone());
         let expected = as_value_object(&rec, "t-1", "failed", None, Some(&error));
         assert_eq!(render(&rec), expected.to_string());

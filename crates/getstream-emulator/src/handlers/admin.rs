@@ -15,15 +15,16 @@ use crate::config::{MAX_SEED_ITEMS, SeedSpec};
 use crate::error::{ApiError, duration};
 use crate::extract::ApiJson;
 use crate::faults::{Fault, FaultAction, FaultBody};
+use crate::job::{JobKind, TaskFailure};
 use crate::ratelimit::api_key_of;
+use crate::script::ScriptedTask;
 use crate::state::{EmulatorState, StateError};
-use crate::tasks::{JobKind, ScriptedTask, TaskError};
 
 /// Longest delay or step accepted by the admin API (one day).
 const MAX_DELAY_MS: u64 = 86_400_000;
 
 fn enabled(state: &EmulatorState) -> Result<(), ApiError> {
-    if state.config().get_admin() {
+    if state.config().admin_enabled() {
         Ok(())
     } else {
         Err(ApiError::not_found(
@@ -65,7 +66,7 @@ pub(crate) async fn health(State(state): State<EmulatorState>) -> Response {
     ok(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
-        "admin": state.config().get_admin(),
+        "admin": state.config().admin_enabled(),
     }))
 }
 
@@ -249,7 +250,7 @@ pub(crate) struct ScriptRequest {
     #[serde(default)]
     steps: Vec<StepRequest>,
     result: Option<Value>,
-    error: Option<TaskError>,
+    error: Option<TaskFailure>,
 }
 
 /// `POST /_emulator/tasks`: a scripted task.
@@ -295,7 +296,7 @@ pub(crate) struct JobFailureRequest {
     api_key: Option<String>,
     job: String,
     count: Option<usize>,
-    error: Option<TaskError>,
+    error: Option<TaskFailure>,
 }
 
 /// `POST /_emulator/job-failures`: the next N jobs of a kind fail.
@@ -309,7 +310,7 @@ pub(crate) async fn fail_jobs(
     let kind: JobKind = req
         .job
         .parse()
-        .map_err(|e: crate::tasks::UnknownJobKind| ApiError::field("job", e.to_string()))?;
+        .map_err(|e: crate::job::UnknownJobKind| ApiError::field("job", e.to_string()))?;
     let count = req.count.unwrap_or(1);
     if count == 0 || count > 10_000 {
         return Err(ApiError::field("count", "must be 1..=10000"));

@@ -3,17 +3,12 @@
 
 #![allow(missing_docs)]
 
-#[path = "emulator/common.rs"]
 mod common;
 
-#[path = "emulator/handlers.rs"]
 mod handlers;
 
-#[path = "emulator/jobs.rs"]
 mod jobs;
 
-#[path = "emulator/faults.rs"]
 mod faults;
 
-#[path = "emulator/cli.rs"]
 mod cli;

@@ -1,0 +1,262 @@
+//! Export jobs (`POST /api/v2/chat/export_channels`, `POST /api/v2/export/users`) and the
+//! download of their files.
+
+use std::collections::BTreeSet;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::check::{check_list, check_user_ids, parse_time};
+use super::reply::task_started;
+use super::starter::JobStarter;
+use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::job::{JobKind, TaskFailure};
+use crate::shapes;
+use crate::state::EmulatorState;
+use crate::store::parse_cid;
+use crate::sync::read;
+
+/// `GET /_emulator/exports/{token}.json`: the export file, no API auth (the token is the key).
+pub(crate) async fn download_export(
+    State(state): State<EmulatorState>,
+    ApiPath(file): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let token = file.strip_suffix(".json").unwrap_or(&file);
+    let bytes = state
+        .export_file(token)
+        .ok_or_else(|| ApiError::not_found("no export file with this name"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"export-{}.json\"",
+                    token.chars().take(8).collect::<String>()
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExportChannelItem {
+    cid: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+    messages_since: Option<String>,
+    messages_until: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExportChannelsRequest {
+    channels: Option<Vec<ExportChannelItem>>,
+    export_users: Option<bool>,
+    include_soft_deleted_channels: Option<bool>,
+    clear_deleted_message_text: Option<bool>,
+    include_truncated_messages: Option<bool>,
+    version: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct ExportSpec {
+    cid: String,
+    since: Option<OffsetDateTime>,
+    until: Option<OffsetDateTime>,
+}
+
+fn check_export_item(i: usize, item: ExportChannelItem) -> Result<ExportSpec, ApiError> {
+    let field = format!("channels[{i}]");
+    let cid = match (item.cid, item.kind, item.id) {
+        (Some(cid), None, None) => cid,
+        (Some(cid), Some(t), Some(id)) if cid == format!("{t}:{id}") => cid,
+        (Some(_), _, _) => {
+            return Err(ApiError::field(
+                &field,
+                "gives a cid that does not match its type and id",
+            ));
+        }
+        (None, Some(t), Some(id)) => format!("{t}:{id}"),
+        (None, _, _) => {
+            return Err(ApiError::field(&field, "needs cid, or type and id"));
+        }
+    };
+    if parse_cid(&cid).is_none() {
+        return Err(ApiError::field(
+            &format!("{field}.cid"),
+            format!("is not a valid channel cid (type:id): {cid:?}"),
+        ));
+    }
+    let since = item
+        .messages_since
+        .as_deref()
+        .map(|s| parse_time(&format!("{field}.messages_since"), s))
+        .transpose()?;
+    let until = item
+        .messages_until
+        .as_deref()
+        .map(|s| parse_time(&format!("{field}.messages_until"), s))
+        .transpose()?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(ApiError::field(
+            &format!("{field}.messages_since"),
+            "must not be after messages_until",
+        ));
+    }
+    Ok(ExportSpec { cid, since, until })
+}
+
+/// `POST /api/v2/chat/export_channels`.
+pub(crate) async fn export_channels(
+    jobs: JobStarter,
+    ApiJson(req): ApiJson<ExportChannelsRequest>,
+) -> Result<Response, ApiError> {
+    let specs = check_list("channels", req.channels, MAX_CHANNELS)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| check_export_item(i, item))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(f) = req.format.as_deref()
+        && f != "json"
+    {
+        return Err(ApiError::field(
+            "format",
+            format!("{f:?} is not supported by the emulator (only \"json\")"),
+        ));
+    }
+    if let Some(v) = req.version.as_deref()
+        && v != "v1"
+        && v != "v2"
+    {
+        return Err(ApiError::field("version", "must be \"v1\" or \"v2\""));
+    }
+    let export_users = req.export_users.unwrap_or(false);
+    let include_deleted = req.include_soft_deleted_channels.unwrap_or(false);
+    let clear_deleted_text = req.clear_deleted_message_text.unwrap_or(false);
+    let _ = req.include_truncated_messages;
+    let n = specs.len();
+    let task_id = jobs.submit_export(
+        JobKind::ExportChannels,
+        n,
+        "ExportChannelsError",
+        move |app| {
+            let data = read(&app.data);
+            let mut channels = Vec::with_capacity(specs.len());
+            let mut user_ids = BTreeSet::new();
+            for spec in &specs {
+                let ch = data
+                    .channels
+                    .get(&spec.cid)
+                    .filter(|c| include_deleted || c.deleted_at.is_none())
+                    .ok_or_else(|| {
+                        TaskFailure::new(
+                            "ExportChannelsError",
+                            format!("channel {} does not exist", spec.cid),
+                        )
+                    })?;
+                let messages: Vec<Value> = ch
+                    .messages
+                    .iter()
+                    .filter(|m| spec.since.is_none_or(|s| m.created_at >= s))
+                    .filter(|m| spec.until.is_none_or(|u| m.created_at <= u))
+                    .map(|m| {
+                        user_ids.insert(m.user_id.clone());
+                        let mut j = shapes::message(m, &spec.cid, &data.users);
+                        if clear_deleted_text && m.deleted_at.is_some() {
+                            j["text"] = Value::String(String::new());
+                            j["html"] = Value::String(String::new());
+                        }
+                        j
+                    })
+                    .collect();
+                for m in &ch.members {
+                    user_ids.insert(m.user_id.clone());
+                }
+                channels.push(json!({
+                    "channel": shapes::channel(ch, &data.users),
+                    "members": ch.members.iter().map(|m| shapes::member(m, &data.users)).collect::<Vec<_>>(),
+                    "messages": messages,
+                }));
+            }
+            let mut file = json!({
+                "exported_at": shapes::ts(OffsetDateTime::now_utc()),
+                "channels": channels,
+            });
+            if export_users {
+                file["users"] = user_ids
+                    .iter()
+                    .filter_map(|id| data.users.get(id))
+                    .map(shapes::user)
+                    .collect();
+            }
+            drop(data);
+            Ok(file)
+        },
+    );
+    Ok(task_started(task_id))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExportUsersRequest {
+    user_ids: Option<Vec<String>>,
+}
+
+/// `POST /api/v2/export/users`.
+pub(crate) async fn export_users(
+    jobs: JobStarter,
+    ApiJson(req): ApiJson<ExportUsersRequest>,
+) -> Result<Response, ApiError> {
+    let ids = check_user_ids(req.user_ids, MAX_EXPORT_USERS)?;
+    let task_id = jobs.submit_export(
+        JobKind::ExportUsers,
+        ids.len(),
+        "ExportUsersError",
+        move |app| {
+            let data = read(&app.data);
+            let mut users = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let u = data.users.get(id).ok_or_else(|| {
+                    TaskFailure::new("ExportUsersError", format!("user {id} does not exist"))
+                })?;
+                let mut messages = Vec::new();
+                let mut channels = Vec::new();
+                for c in data.channels.values() {
+                    let cid = c.cid();
+                    if c.members.iter().any(|m| &m.user_id == id) {
+                        channels.push(Value::String(cid.clone()));
+                    }
+                    messages.extend(
+                        c.messages
+                            .iter()
+                            .filter(|m| &m.user_id == id)
+                            .map(|m| shapes::message(m, &cid, &data.users)),
+                    );
+                }
+                users.push(json!({
+                    "user": shapes::user(u),
+                    "channels": channels,
+                    "messages": messages,
+                }));
+            }
+            drop(data);
+            let file = json!({
+                "exported_at": shapes::ts(OffsetDateTime::now_utc()),
+                "users": users,
+            });
+            Ok(file)
+        },
+    );
+    Ok(task_started(task_id))
+}

@@ -1,0 +1,118 @@
+//! User jobs: delete, deactivate and reactivate users (tasks).
+
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::MAX_USERS;
+use super::check::{check_optional_user_id, check_user_ids};
+use super::reply::task_started;
+use super::starter::{JobStarter, StatusMap};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::job::JobKind;
+use crate::store::{AppData, DeleteMode, DeleteUsersPlan};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteUsersRequest {
+    user_ids: Option<Vec<String>>,
+    user: Option<String>,
+    messages: Option<String>,
+    conversations: Option<String>,
+    calls: Option<String>,
+    new_channel_owner_id: Option<String>,
+}
+
+fn mode(field: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<DeleteMode>, ApiError> {
+    match v.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) if allowed.contains(&s) => Ok(DeleteMode::parse(s)),
+        Some(s) => Err(ApiError::field(
+            field,
+            format!("must be one of {}, got {s:?}", allowed.join(", ")),
+        )),
+    }
+}
+
+/// Checks the `user_ids` and `created_by_id` of a user job and starts it: `work` gets the app's
+/// data and the deduplicated ids.
+fn start_user_job(
+    jobs: &JobStarter,
+    user_ids: Option<Vec<String>>,
+    created_by_id: Option<&str>,
+    kind: JobKind,
+    work: impl FnOnce(&mut AppData, &[String]) -> StatusMap + Send + 'static,
+) -> Result<Response, ApiError> {
+    let ids = check_user_ids(user_ids, MAX_USERS)?;
+    check_optional_user_id("created_by_id", created_by_id)?;
+    let task_id = jobs.submit_status(kind, ids.len(), move |data| work(data, &ids));
+    Ok(task_started(task_id))
+}
+
+/// `POST /api/v2/users/delete`.
+pub(crate) async fn delete_users(
+    jobs: JobStarter,
+    ApiJson(req): ApiJson<DeleteUsersRequest>,
+) -> Result<Response, ApiError> {
+    let ids = check_user_ids(req.user_ids, MAX_USERS)?;
+    let plan = DeleteUsersPlan {
+        user: Some(
+            mode("user", req.user, &["soft", "pruning", "hard"])?.unwrap_or(DeleteMode::Soft),
+        ),
+        messages: mode("messages", req.messages, &["soft", "pruning", "hard"])?,
+        conversations: mode("conversations", req.conversations, &["soft", "hard"])?,
+    };
+    mode("calls", req.calls, &["soft", "hard"])?;
+    check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data| {
+        data.delete_users(&ids, plan)
+    });
+    Ok(task_started(task_id))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeactivateUsersRequest {
+    user_ids: Option<Vec<String>>,
+    created_by_id: Option<String>,
+    mark_messages_deleted: Option<bool>,
+    mark_channels_deleted: Option<bool>,
+}
+
+/// `POST /api/v2/users/deactivate`.
+pub(crate) async fn deactivate_users(
+    jobs: JobStarter,
+    ApiJson(req): ApiJson<DeactivateUsersRequest>,
+) -> Result<Response, ApiError> {
+    let mark_messages = req.mark_messages_deleted.unwrap_or(false);
+    let _ = req.mark_channels_deleted;
+    start_user_job(
+        &jobs,
+        req.user_ids,
+        req.created_by_id.as_deref(),
+        JobKind::DeactivateUsers,
+        move |data, ids| data.deactivate_users(ids, mark_messages),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReactivateUsersRequest {
+    user_ids: Option<Vec<String>>,
+    created_by_id: Option<String>,
+    restore_messages: Option<bool>,
+    restore_channels: Option<bool>,
+}
+
+/// `POST /api/v2/users/reactivate`.
+pub(crate) async fn reactivate_users(
+    jobs: JobStarter,
+    ApiJson(req): ApiJson<ReactivateUsersRequest>,
+) -> Result<Response, ApiError> {
+    let restore = req.restore_messages.unwrap_or(false);
+    let _ = req.restore_channels;
+    start_user_job(
+        &jobs,
+        req.user_ids,
+        req.created_by_id.as_deref(),
+        JobKind::ReactivateUsers,
+        move |data, ids| data.reactivate_users(ids, restore),
+    )
+}

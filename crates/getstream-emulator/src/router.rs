@@ -1,0 +1,135 @@
+//! The router: every route the emulator serves, in one list, and the answers for requests
+//! no route takes.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+
+use crate::error::{self, ApiError, codes};
+use crate::handlers::{admin, channels, exports, tasks, user_jobs, users};
+use crate::stack;
+use crate::state::EmulatorState;
+
+/// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
+///
+/// Jobs started by requests run on the runtime that serves them.
+pub fn app(state: EmulatorState) -> Router {
+    let body_limit = state.config().max_body_bytes();
+    Router::new()
+        .route("/api/v2/tasks/{id}", get(tasks::get_task))
+        .route(
+            "/api/v2/users",
+            post(users::upsert_users).get(users::query_users),
+        )
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/query",
+            post(channels::query_channel),
+        )
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/message",
+            post(channels::send_message),
+        )
+        .route(
+            "/api/v2/chat/channels/delete",
+            post(channels::delete_channels),
+        )
+        .route(
+            "/api/v2/chat/channels/{type}/{id}",
+            delete(channels::delete_channel),
+        )
+        .route(
+            "/api/v2/chat/export_channels",
+            post(exports::export_channels),
+        )
+        .route("/api/v2/export/users", post(exports::export_users))
+        .route("/api/v2/users/delete", post(user_jobs::delete_users))
+        .route(
+            "/api/v2/users/deactivate",
+            post(user_jobs::deactivate_users),
+        )
+        .route(
+            "/api/v2/users/reactivate",
+            post(user_jobs::reactivate_users),
+        )
+        // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
+        .route("/tasks/{id}", get(tasks::get_task_v1))
+        .route("/users", post(users::upsert_users).get(users::query_users))
+        .route("/channels/{type}/{id}/query", post(channels::query_channel))
+        .route(
+            "/channels/{type}/{id}/message",
+            post(channels::send_message),
+        )
+        .route("/channels/delete", post(channels::delete_channels))
+        .route("/export_channels", post(exports::export_channels))
+        .route("/users/delete", post(user_jobs::delete_users))
+        .route("/users/deactivate", post(user_jobs::deactivate_users))
+        .route("/users/reactivate", post(user_jobs::reactivate_users))
+        .route("/_emulator/exports/{file}", get(exports::download_export))
+        .route("/_emulator/health", get(admin::health))
+        .route(
+            "/_emulator/faults",
+            post(admin::add_fault)
+                .get(admin::list_faults)
+                .delete(admin::clear_faults),
+        )
+        .route("/_emulator/tasks", post(admin::script_task))
+        .route("/_emulator/job-failures", post(admin::fail_jobs))
+        .route("/_emulator/reset", post(admin::reset))
+        .route("/_emulator/seed", post(admin::seed))
+        .route("/_emulator/state", get(admin::snapshot))
+        .route("/_emulator/token", get(admin::token))
+        // One route layer does the per-request work (clock, log, rate limit, faults; see
+        // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
+        // would be cloned whole on every request.
+        .route_layer((
+            stack::GuardLayer::new(state.clone()),
+            DefaultBodyLimit::max(body_limit),
+        ))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// Answers a request no route layer sees (no route, or a method the route lacks) with the
+/// error `make` builds, inside the request clock; logs it and adds the rate-limit headers.
+async fn fallback(
+    state: EmulatorState,
+    req: Request,
+    make: impl FnOnce(&Request) -> ApiError + Send,
+) -> Response {
+    let log = stack::RequestLog::start(&req);
+    error::with_request_clock(async move {
+        let response = stack::with_limit_headers(&state, &req, make(&req).into_response());
+        log.finish(&response);
+        response
+    })
+    .await
+}
+
+async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response {
+    fallback(state, req, |req| {
+        ApiError::not_found(format!(
+            "no route for {} {}",
+            req.method(),
+            req.uri().path()
+        ))
+    })
+    .await
+}
+
+async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) -> Response {
+    fallback(state, req, |req| {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::INPUT,
+            format!(
+                "method {} is not allowed on {}",
+                req.method(),
+                req.uri().path()
+            ),
+        )
+    })
+    .await
+}
