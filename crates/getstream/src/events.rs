@@ -20,9 +20,13 @@ use crate::webhook::{EventView, WebhookEvent};
 ///
 /// The event is a hint, never the result: the wait's `GET` stays the source
 /// of truth, so a forged, stale or duplicated event costs one status request
-/// and changes nothing else. Events for one wait coalesce: any number
-/// published before it gets to run cause one poll. The request budget of a
-/// many-task wait and every deadline still hold.
+/// and changes nothing else (the interval goes on from that poll). Events for
+/// one wait coalesce: those that come while the poll an event caused is
+/// running, or within 50 ms of its start, are the same burst and cause no
+/// further poll (100 events in a millisecond: one poll). An event that comes
+/// while a scheduled poll is running is kept: one more poll follows it. The
+/// request budget of a many-task wait and every deadline still hold: after
+/// the final poll (100 ms before the deadline) events change nothing.
 ///
 /// Besides `task_id` (exports, channel batch updates), the per-entity events
 /// wake the typed waits that know their entities: a `channel.deleted` with a
@@ -62,6 +66,9 @@ struct Hub {
     published: AtomicU64,
     woken: AtomicU64,
 }
+
+/// The channels or users of a job whose per-entity events wake its waits.
+pub(crate) type Entities = Option<Arc<[WakeKey]>>;
 
 /// What an event names: a task, a channel or a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -193,8 +200,25 @@ pub(crate) struct Subscription {
 impl Subscription {
     /// Resolves when an event names this wait (at once if one came since the
     /// last call).
+    #[cfg(test)]
     pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
         self.notify.notified()
+    }
+
+    /// Sleeps until `until`, or less when an event names this wait (at once
+    /// if one came since the last wake-up); `true` when an event ended it.
+    pub(crate) async fn sleep_until(&self, until: tokio::time::Instant) -> bool {
+        tokio::select! {
+            biased;
+            () = self.notify.notified() => true,
+            () = tokio::time::sleep_until(until) => false,
+        }
+    }
+
+    /// Forgets an event that came since the last wake-up.
+    pub(crate) fn clear(&self) {
+        use futures::FutureExt as _;
+        let _ = self.notify.notified().now_or_never();
     }
 }
 

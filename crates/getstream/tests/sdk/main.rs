@@ -17,6 +17,7 @@ mod ops;
 #[cfg(feature = "blocking")]
 mod ops_blocking;
 mod polling;
+mod push;
 #[cfg(feature = "axum")]
 mod receiver;
 mod send_sync;
