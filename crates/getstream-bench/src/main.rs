@@ -99,6 +99,10 @@ enum Cmd {
         /// Give the client a TaskEvents hub (push on; no event is published).
         #[arg(long)]
         task_events: bool,
+        /// First create the scripted tasks (admin API), each `running` this long, then
+        /// `completed`: to run this bench alone against `getstream-emulator --admin`.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        script: Option<Duration>,
     },
     /// Bench 3, ours: waits with a timeout on a task whose status requests hang.
     Overshoot {
@@ -164,6 +168,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             diagnose,
             task_events,
+            script,
         } => async_runtime()?.block_on(waits::run(
             &target.target(),
             &prefix,
@@ -172,6 +177,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             diagnose,
             task_events,
+            script,
         )),
         Cmd::Overshoot {
             target,

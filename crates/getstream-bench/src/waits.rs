@@ -14,6 +14,8 @@ use crate::{BoxError, measure};
 /// spread evenly over `stagger` (as a program that starts tasks one after another
 /// would); each wait polls every second for at most `timeout`.
 ///
+/// With `script`, the tasks are first created on the emulator (admin API).
+///
 /// With `task_events`, the client has a [`getstream::TaskEvents`] hub (every
 /// wait listens to it; no event is published), to measure what push costs a
 /// sleeping wait.
@@ -28,11 +30,18 @@ pub async fn run(
     timeout: Duration,
     diagnose: bool,
     task_events: bool,
+    script: Option<Duration>,
 ) -> Result<Value, BoxError> {
+    if let Some(run_for) = script {
+        let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+        crate::emu::Admin::new(&target.base_url)?
+            .script_many(&ids, run_for)
+            .await?;
+    }
     let polls = Arc::new(AtomicU64::new(0));
     let poll_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut builder = getstream::Client::builder(&target.api_key, &target.api_secret)
-        .base_url(&target.base_url);
+    let mut builder =
+        getstream::Client::builder(&target.api_key, &target.api_secret).base_url(&target.base_url);
     if task_events {
         builder = builder.task_events(getstream::TaskEvents::new());
     }
