@@ -52,8 +52,8 @@
 //!    same `X-Webhook-Id`, so handle an event twice without harm);
 //! 4. hand the event to your hub: `events.publish(&event)`.
 //!
-//! With the cargo feature `axum`, [`axum::receiver`](crate::webhook::axum)
-//! is a ready receiver that does exactly this.
+//! With the cargo feature `axum`, `webhook::axum::Receiver` is a ready
+//! receiver that does exactly this.
 //!
 //! # SQS and SNS
 //!
