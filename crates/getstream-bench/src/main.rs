@@ -176,8 +176,10 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             timeout,
             diagnose,
-            task_events,
-            script,
+            waits::Extra {
+                task_events,
+                script,
+            },
         )),
         Cmd::Overshoot {
             target,

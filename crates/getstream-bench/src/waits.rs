@@ -10,6 +10,15 @@ use tokio::task::JoinSet;
 use crate::emu::Target;
 use crate::{BoxError, measure};
 
+/// The knobs of this bench when it runs alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    /// Give the client a `TaskEvents` hub.
+    pub task_events: bool,
+    /// Create the scripted tasks first, `running` this long.
+    pub script: Option<Duration>,
+}
+
 /// Waits on the tasks `{prefix}0..{prefix}{n-1}` at once, started in 1000 batches
 /// spread evenly over `stagger` (as a program that starts tasks one after another
 /// would); each wait polls every second for at most `timeout`.
@@ -29,9 +38,12 @@ pub async fn run(
     stagger: Duration,
     timeout: Duration,
     diagnose: bool,
-    task_events: bool,
-    script: Option<Duration>,
+    extra: Extra,
 ) -> Result<Value, BoxError> {
+    let Extra {
+        task_events,
+        script,
+    } = extra;
     if let Some(run_for) = script {
         let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
         crate::emu::Admin::new(&target.base_url)?
