@@ -19,6 +19,8 @@ mod ops_blocking;
 mod polling;
 mod push;
 #[cfg(feature = "axum")]
+mod push_emulator;
+#[cfg(feature = "axum")]
 mod receiver;
 mod send_sync;
 mod wait;
