@@ -19,6 +19,7 @@ mod emu;
 mod load;
 mod measure;
 mod overshoot;
+mod push;
 mod report;
 mod roundtrip;
 mod waits;
@@ -115,6 +116,16 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// Bench 6: detection latency and requests per wait with push on (webhook events
+    /// from an in-process emulator wake `long_running()` waits) vs fixed 1 s without.
+    Push {
+        /// Channels per export; each takes 100 ms, so 3..97 finish at 0.3..9.7 s.
+        #[arg(long, value_delimiter = ',', default_values_t = [3, 8, 16, 25, 42, 65, 97])]
+        channels: Vec<usize>,
+        /// Exports per channel count and variant.
+        #[arg(long, default_value_t = 5)]
+        reps: u32,
+    },
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -187,6 +198,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             runs,
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
+        Cmd::Push { channels, reps } => async_runtime()?.block_on(push::run(&channels, reps)),
         Cmd::Load {
             connections,
             phase,
