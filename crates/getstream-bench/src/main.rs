@@ -19,6 +19,7 @@ mod emu;
 mod load;
 mod measure;
 mod overshoot;
+mod push;
 mod report;
 mod roundtrip;
 mod waits;
@@ -96,6 +97,13 @@ enum Cmd {
         /// Count polls and poll errors (an on_poll callback per wait) and report them.
         #[arg(long)]
         diagnose: bool,
+        /// Give the client a TaskEvents hub (push on; no event is published).
+        #[arg(long)]
+        task_events: bool,
+        /// First create the scripted tasks (admin API), each `running` this long, then
+        /// `completed`: to run this bench alone against `getstream-emulator --admin`.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        script: Option<Duration>,
     },
     /// Bench 3, ours: waits with a timeout on a task whose status requests hang.
     Overshoot {
@@ -107,6 +115,16 @@ enum Cmd {
         timeout: Duration,
         #[arg(long, default_value_t = 5)]
         runs: u32,
+    },
+    /// Bench 6: detection latency and requests per wait with push on (webhook events
+    /// from an in-process emulator wake `long_running()` waits) vs fixed 1 s without.
+    Push {
+        /// Channels per export; each takes 100 ms, so 3..97 finish at 0.3..9.7 s.
+        #[arg(long, value_delimiter = ',', default_values_t = [3, 8, 16, 25, 42, 65, 97])]
+        channels: Vec<usize>,
+        /// Exports per channel count and variant.
+        #[arg(long, default_value_t = 5)]
+        reps: u32,
     },
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
@@ -160,6 +178,8 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             timeout,
             diagnose,
+            task_events,
+            script,
         } => async_runtime()?.block_on(waits::run(
             &target.target(),
             &prefix,
@@ -167,6 +187,10 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             timeout,
             diagnose,
+            waits::Extra {
+                task_events,
+                script,
+            },
         )),
         Cmd::Overshoot {
             target,
@@ -174,6 +198,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             runs,
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
+        Cmd::Push { channels, reps } => async_runtime()?.block_on(push::run(&channels, reps)),
         Cmd::Load {
             connections,
             phase,

@@ -10,9 +10,24 @@ use tokio::task::JoinSet;
 use crate::emu::Target;
 use crate::{BoxError, measure};
 
+/// The knobs of this bench when it runs alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    /// Give the client a `TaskEvents` hub.
+    pub task_events: bool,
+    /// Create the scripted tasks first, `running` this long.
+    pub script: Option<Duration>,
+}
+
 /// Waits on the tasks `{prefix}0..{prefix}{n-1}` at once, started in 1000 batches
 /// spread evenly over `stagger` (as a program that starts tasks one after another
 /// would); each wait polls every second for at most `timeout`.
+///
+/// With `script`, the tasks are first created on the emulator (admin API).
+///
+/// With `task_events`, the client has a [`getstream::TaskEvents`] hub (every
+/// wait listens to it; no event is published), to measure what push costs a
+/// sleeping wait.
 ///
 /// With `diagnose`, each wait also counts its polls and failed polls (an `on_poll`
 /// callback, which costs a little memory) and the slowest wait is reported.
@@ -23,12 +38,26 @@ pub async fn run(
     stagger: Duration,
     timeout: Duration,
     diagnose: bool,
+    extra: Extra,
 ) -> Result<Value, BoxError> {
+    let Extra {
+        task_events,
+        script,
+    } = extra;
+    if let Some(run_for) = script {
+        let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+        crate::emu::Admin::new(&target.base_url)?
+            .script_many(&ids, run_for)
+            .await?;
+    }
     let polls = Arc::new(AtomicU64::new(0));
     let poll_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
-        .base_url(&target.base_url)
-        .build()?;
+    let mut builder =
+        getstream::Client::builder(&target.api_key, &target.api_secret).base_url(&target.base_url);
+    if task_events {
+        builder = builder.task_events(getstream::TaskEvents::new());
+    }
+    let client = builder.build()?;
     // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
     client.get_task(&format!("{prefix}0")).await?;
     let baseline_kib = measure::rss_kib();
@@ -97,6 +126,7 @@ pub async fn run(
     let peak_kib = measure::peak_rss_kib();
     Ok(json!({
         "impl": "ours",
+        "task_events": task_events,
         "n": n,
         "completed": ok,
         "failed": failed,

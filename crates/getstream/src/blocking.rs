@@ -104,6 +104,20 @@ impl Client {
         self.inner.base_url()
     }
 
+    /// Verifies and decodes a webhook delivery with this client's secret;
+    /// see [`crate::Client::verify_webhook`] (no request is made).
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::webhook::verify_and_parse`].
+    pub fn verify_webhook(
+        &self,
+        body: &[u8],
+        signature: &str,
+    ) -> Result<crate::webhook::WebhookEvent> {
+        self.inner.verify_webhook(body, signature)
+    }
+
     /// Reads a task's current status once; see [`crate::Client::get_task`].
     ///
     /// # Errors
@@ -268,6 +282,14 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::task_events`]: pushed events published to
+    /// `events` (from any thread) wake this client's waits. Default: none.
+    pub fn task_events(self, events: crate::TaskEvents) -> Self {
+        ClientBuilder {
+            inner: self.inner.task_events(events),
+        }
+    }
+
     /// See [`crate::ClientBuilder::user_agent`]. Default: `getstream-rust/<version>`.
     pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
         ClientBuilder {
@@ -361,6 +383,14 @@ impl<T> WaitForTask<T> {
         WaitForTask {
             client: client.clone(),
             inner: crate::WaitForTask::typed(&client.inner, task_id, decode),
+        }
+    }
+
+    /// The blocking form of an async wait (keeping all its knobs).
+    pub(crate) fn from_async(client: &Client, inner: crate::WaitForTask<T>) -> WaitForTask<T> {
+        WaitForTask {
+            client: client.clone(),
+            inner,
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::auth::tokens::ServerTokens;
 use crate::auth::{Secret, plain_http};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::events::TaskEvents;
 use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
 use crate::time::{Clock, TimeSource};
@@ -40,6 +41,8 @@ pub struct Client {
     pub(crate) inner: Arc<Transport>,
     /// Defaults of every wait (poll policy, wait timeout, attempt header).
     pub(crate) wait_defaults: WaitDefaults,
+    /// The hub whose events wake this client's waits, if any.
+    pub(crate) task_events: Option<TaskEvents>,
 }
 
 impl fmt::Debug for Client {
@@ -89,6 +92,11 @@ impl Client {
         self.inner.api_key()
     }
 
+    /// The hub of pushed events this client's waits listen to, if any.
+    pub fn task_events(&self) -> Option<&TaskEvents> {
+        self.task_events.as_ref()
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
     }
@@ -113,6 +121,7 @@ pub struct ClientBuilder {
     wait_defaults: WaitDefaults,
     token_ttl: Duration,
     allow_insecure_http: bool,
+    task_events: Option<TaskEvents>,
     clock: Clock,
     max_response_size: usize,
 }
@@ -129,6 +138,7 @@ impl fmt::Debug for ClientBuilder {
             .field("wait_defaults", &self.wait_defaults)
             .field("token_ttl", &self.token_ttl)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("task_events", &self.task_events)
             .field("clock", &self.clock)
             .field("max_response_size", &self.max_response_size)
             .finish()
@@ -147,6 +157,7 @@ impl ClientBuilder {
             wait_defaults: WaitDefaults::default(),
             token_ttl: DEFAULT_TOKEN_TTL,
             allow_insecure_http: false,
+            task_events: None,
             clock: Clock::default(),
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
@@ -278,6 +289,15 @@ impl ClientBuilder {
         self
     }
 
+    /// A hub of pushed events ([`TaskEvents`]): every wait of this client
+    /// polls at once when an event published there names its task (or, for
+    /// typed waits, one of its channels or users). Default: none (waits poll
+    /// on their interval only).
+    pub fn task_events(mut self, events: TaskEvents) -> Self {
+        self.task_events = Some(events);
+        self
+    }
+
     /// Where the client reads the wall-clock time (for `X-RateLimit-Reset`,
     /// `Retry-After` dates and its tokens' `iat` and `exp`). Default:
     /// [`SystemTimeSource`](crate::SystemTimeSource). Tests set a clock they
@@ -329,6 +349,7 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
+        let webhook_secret = self.api_secret.clone();
         let tokens = ServerTokens::new(self.api_secret, self.token_ttl, self.clock.clone())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
@@ -351,6 +372,7 @@ impl ClientBuilder {
             base_url,
             self.api_key,
             tokens,
+            webhook_secret,
             self.timeout,
             self.clock,
         )
@@ -358,6 +380,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
+            task_events: self.task_events,
         })
     }
 }

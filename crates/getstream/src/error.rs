@@ -20,6 +20,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::models::{RateLimitInfo, Task, TaskStatus};
+pub use crate::webhook::WebhookError;
 
 mod api_body;
 
@@ -51,6 +52,9 @@ pub enum Error {
     /// ([`WaitForTask::cancel_on`](crate::WaitForTask::cancel_on)) fired.
     /// Never reported as a timeout.
     Cancelled(CancelledError),
+    /// A pushed payload (webhook, SQS, SNS) was refused: a bad signature or
+    /// an undecodable body; [`WebhookError::kind`] says which.
+    Webhook(WebhookError),
 }
 
 // By hand rather than with thiserror (two crates fewer in every user's build):
@@ -90,6 +94,7 @@ transparent!(
     InvalidArgument(InvalidArgumentError),
     Decode(DecodeError),
     Cancelled(CancelledError),
+    Webhook(WebhookError),
 );
 
 impl Error {
@@ -185,6 +190,25 @@ impl Error {
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Error::Cancelled(_))
+    }
+
+    /// Whether a pushed payload was refused (see [`Error::Webhook`]).
+    ///
+    /// ```
+    /// let error = getstream::webhook::parse(b"").unwrap_err();
+    /// assert!(error.is_webhook());
+    /// assert_eq!(error.webhook_kind(), Some(getstream::webhook::WebhookErrorKind::EmptyBody));
+    /// ```
+    pub fn is_webhook(&self) -> bool {
+        matches!(self, Error::Webhook(_))
+    }
+
+    /// For an [`Error::Webhook`]: why the payload was refused.
+    pub fn webhook_kind(&self) -> Option<crate::webhook::WebhookErrorKind> {
+        match self {
+            Error::Webhook(e) => Some(e.kind()),
+            _ => None,
+        }
     }
 
     /// Whether retrying the same request later may succeed: connection failures

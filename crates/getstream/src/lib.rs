@@ -283,6 +283,54 @@
 //! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
 //! ```
 //!
+//! # Push: events wake waits
+//!
+//! Stream pushes events when jobs end (`export.*.success` / `export.*.error`
+//! with the `task_id`) and per entity (`channel.deleted`, `user.deleted`, …),
+//! by HTTP webhook, SQS or SNS. The [`webhook`] module verifies and decodes
+//! them; publish each to a [`TaskEvents`] hub given to the client
+//! ([`ClientBuilder::task_events`]) and every wait whose task (or, for the
+//! typed waits of `delete_channels` and the user jobs, one of whose channels
+//! or users) the event names polls at once. The poll stays the source of
+//! truth, so a forged event costs one request; a burst costs one poll; the
+//! deadline and a many-task wait's request budget still hold. With push on,
+//! a long interval is the sensible default:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_support::serve(&["running", "completed"]).await;
+//! # tokio::time::pause();
+//! use std::time::Duration;
+//! use getstream::{Client, PollPolicy, TaskEvents, webhook};
+//!
+//! let events = TaskEvents::new();
+//! let client = Client::builder("api-key", "api-secret")
+//! #   .base_url(server.as_str())
+//!     .poll_policy(PollPolicy::long_running()) // every 5 s, a fallback for lost events
+//!     .task_events(events.clone())
+//!     .build()?;
+//! let wait = tokio::spawn(client.wait_for_task("t1").into_future());
+//! tokio::time::sleep(Duration::from_millis(10)).await; // the first poll sees "running"
+//!
+//! // Your webhook handler, with the raw body and the X-Signature header:
+//! let body = br#"{"type":"export.channels.success","task_id":"t1","url":"https://x/e.json"}"#;
+//! let signature = webhook::sign(body, "api-secret"); // (Stream computes this)
+//! let event = client.verify_webhook(body, &signature)?;
+//! events.publish(&event);
+//!
+//! let started = tokio::time::Instant::now();
+//! let task = wait.await??;
+//! assert!(task.status.is_finished());
+//! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 5 s later");
+//! # Ok(()) }
+//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use std::future::IntoFuture;
+//! ```
+//!
+//! The [`webhook`] module docs show how to verify in any web framework; the
+//! cargo feature `axum` adds a ready receiver (`webhook::axum::Receiver`).
+//!
 //! # Observability
 //!
 //! Each wait runs in a `tracing` span `wait_for_task{task_id=..}` with a debug
@@ -419,6 +467,7 @@ mod client;
 #[cfg(test)]
 mod decoder_props;
 mod error;
+mod events;
 mod models;
 mod ops;
 mod request_id;
@@ -427,6 +476,7 @@ mod tasks;
 mod time;
 mod tls;
 mod transport;
+pub mod webhook;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
@@ -434,8 +484,9 @@ pub use client::{
 };
 pub use error::{
     ApiError, CancelledError, DecodeError, Error, InvalidArgumentError, Result, TaskError,
-    TransportError,
+    TransportError, WebhookError,
 };
+pub use events::TaskEvents;
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
 pub use ops::{
     ChannelRef, Chat, DeactivateUsersRequest, DeleteChannelsRequest, DeleteChannelsResponse,

@@ -62,6 +62,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use crate::auth::Secret;
 use crate::auth::tokens::{ServerTokens, TOKEN_EXPIRED_CODE};
 use crate::error::{DecodeError, Error, InvalidArgumentError, Result, TransportError, api_error};
 use crate::models::RateLimitInfo;
@@ -204,6 +205,8 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     api_key: String,
     tokens: ServerTokens,
+    /// Kept to verify webhook signatures ([`crate::Client::verify_webhook`]).
+    api_secret: Secret,
     request_timeout: Duration,
     clock: Clock,
     /// Successful bodies larger than this are refused (see [`read_body`]).
@@ -228,6 +231,7 @@ impl Transport {
         base_url: reqwest::Url,
         api_key: String,
         tokens: ServerTokens,
+        api_secret: Secret,
         request_timeout: Duration,
         clock: Clock,
     ) -> Transport {
@@ -236,6 +240,7 @@ impl Transport {
             base_url,
             api_key,
             tokens,
+            api_secret,
             request_timeout,
             clock,
             max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
@@ -246,6 +251,11 @@ impl Transport {
     pub(crate) fn with_max_body(mut self, max_body: usize) -> Transport {
         self.max_body = max_body;
         self
+    }
+
+    /// The API secret; only webhook verification reads it.
+    pub(crate) fn api_secret(&self) -> &str {
+        self.api_secret.expose()
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {

@@ -1,6 +1,7 @@
 //! `getstream demo`: the whole story on an in-process emulator, with the progress display:
 //! export channels and download the file, hard-delete a channel, export and delete users, a
-//! job that fails, and a wait that times out and is resumed. No network, no credentials.
+//! job that fails, a wait that times out and is resumed, and a wait woken by the webhook the
+//! emulator pushes when an export ends. No network, no credentials.
 //!
 //! Every step checks that things went as the story says; the demo exits non-zero when one
 //! did not, so it doubles as a smoke test.
@@ -312,6 +313,11 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         "status:      {} (the same task, resumed)",
         task.status
     ))?;
+
+    // 6. Push: the webhook event wakes the wait.
+    let step = "6. An export whose wait is woken by Stream's webhook";
+    heading(ctx, step)?;
+    crate::cmd::demo_push::run(ctx, emulator, step).await?;
     Ok(())
 }
 

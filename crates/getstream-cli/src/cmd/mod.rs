@@ -2,6 +2,7 @@
 
 pub mod channels;
 pub mod demo;
+pub mod demo_push;
 pub mod emulator;
 pub mod export;
 pub mod tasks;

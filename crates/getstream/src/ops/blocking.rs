@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::models::Task;
 use crate::ops::{
     DeactivateUsersRequest, DeleteChannelsRequest, DeleteUsersRequest, DeleteUsersResult,
-    ExportChannelsRequest, ExportResult, ExportUsersRequest, ReactivateUsersRequest, decode_result,
+    ExportChannelsRequest, ExportResult, ExportUsersRequest, ReactivateUsersRequest,
 };
 
 impl Client {
@@ -95,6 +95,7 @@ impl Client {
             extra: started.extra,
             client: self.clone(),
             marker: PhantomData,
+            entities: started.entities,
         })
     }
 }
@@ -129,6 +130,7 @@ impl Chat {
             duration: response.duration,
             extra: response.extra,
             client: self.client.clone(),
+            entities: response.entities,
         })
     }
 
@@ -192,6 +194,12 @@ impl<T> TaskHandle<T> {
         }
     }
 
+    /// Pushed events about these channels or users wake this handle's waits.
+    pub(crate) fn with_entities(mut self, entities: crate::events::Entities) -> Self {
+        self.inner = self.inner.with_entities(entities);
+        self
+    }
+
     /// The task's id.
     pub fn task_id(&self) -> &str {
         self.inner.task_id()
@@ -212,7 +220,7 @@ impl<T> TaskHandle<T> {
 
     /// A wait for the raw [`Task`] (as [`Client::wait_for_task`] on this id).
     pub fn wait_task(&self) -> WaitForTask {
-        self.client.wait_for_task(self.inner.task_id())
+        WaitForTask::from_async(&self.client, self.inner.wait_task())
     }
 }
 
@@ -220,6 +228,6 @@ impl<T: DeserializeOwned> TaskHandle<T> {
     /// A wait for the task's typed result, run by [`WaitForTask::send`]; the
     /// same knobs, defaults and errors as [`crate::TaskHandle::wait`].
     pub fn wait(&self) -> WaitForTask<T> {
-        WaitForTask::typed(&self.client, self.inner.task_id(), decode_result::<T>)
+        WaitForTask::from_async(&self.client, self.inner.wait())
     }
 }

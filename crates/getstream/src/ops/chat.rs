@@ -55,6 +55,7 @@ impl Chat {
             duration: wire.duration,
             extra: wire.extra,
             client: self.client.clone(),
+            entities: request.entities(),
         })
     }
 
@@ -156,6 +157,15 @@ impl OpRequest for DeleteChannelsRequest {
             check_cid("cids", cid)?;
         }
         Ok(())
+    }
+
+    fn entities(&self) -> crate::events::Entities {
+        Some(
+            self.cids
+                .iter()
+                .map(|cid| crate::events::WakeKey::Channel(cid.as_str().into()))
+                .collect(),
+        )
     }
 }
 

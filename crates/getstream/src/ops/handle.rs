@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::client::Client;
 use crate::error::{DecodeError, Result};
+use crate::events::Entities;
 use crate::models::Task;
 use crate::tasks::builder::WaitForTask;
 
@@ -22,6 +23,8 @@ pub struct TaskHandle<T> {
     client: Client,
     task_id: String,
     marker: PhantomData<fn() -> T>,
+    /// The job's channels or users, whose pushed events wake its waits.
+    entities: Entities,
 }
 
 impl<T> Clone for TaskHandle<T> {
@@ -30,6 +33,7 @@ impl<T> Clone for TaskHandle<T> {
             client: self.client.clone(),
             task_id: self.task_id.clone(),
             marker: PhantomData,
+            entities: self.entities.clone(),
         }
     }
 }
@@ -60,7 +64,14 @@ impl<T> TaskHandle<T> {
             client: client.clone(),
             task_id: task_id.into(),
             marker: PhantomData,
+            entities: None,
         }
+    }
+
+    /// Pushed events about these channels or users wake this handle's waits.
+    pub(crate) fn with_entities(mut self, entities: Entities) -> Self {
+        self.entities = entities;
+        self
     }
 
     /// The task's id.
@@ -86,7 +97,9 @@ impl<T> TaskHandle<T> {
     /// A wait for the raw [`Task`] (the same as
     /// [`Client::wait_for_task`] on this id).
     pub fn wait_task(&self) -> WaitForTask {
-        self.client.wait_for_task(self.task_id.clone())
+        self.client
+            .wait_for_task(self.task_id.clone())
+            .with_entities(self.entities.clone())
     }
 }
 
@@ -100,6 +113,7 @@ impl<T: DeserializeOwned> TaskHandle<T> {
     /// stays reachable with [`get`](Self::get)).
     pub fn wait(&self) -> WaitForTask<T> {
         WaitForTask::typed(&self.client, self.task_id.clone(), decode_result::<T>)
+            .with_entities(self.entities.clone())
     }
 }
 

@@ -21,6 +21,9 @@ macro_rules! task_started {
             client: $client,
             #[serde(skip)]
             marker: ::std::marker::PhantomData<fn() -> T>,
+            /// The job's channels or users, whose pushed events wake its waits.
+            #[serde(skip)]
+            pub(crate) entities: $crate::events::Entities,
         }
 
         impl<T> Clone for TaskStarted<T> {
@@ -31,6 +34,7 @@ macro_rules! task_started {
                     extra: self.extra.clone(),
                     client: self.client.clone(),
                     marker: ::std::marker::PhantomData,
+                    entities: self.entities.clone(),
                 }
             }
         }
@@ -49,11 +53,12 @@ macro_rules! task_started {
             /// A handle on the started task, to read its status or wait for its result.
             pub fn handle(&self) -> TaskHandle<T> {
                 TaskHandle::new(&self.client, self.task_id.clone())
+                    .with_entities(self.entities.clone())
             }
 
             /// The handle, consuming the response.
             pub fn into_handle(self) -> TaskHandle<T> {
-                TaskHandle::new(&self.client, self.task_id)
+                TaskHandle::new(&self.client, self.task_id).with_entities(self.entities)
             }
         }
     };
@@ -79,6 +84,9 @@ macro_rules! delete_channels_response {
             pub extra: ::serde_json::Map<String, ::serde_json::Value>,
             #[serde(skip)]
             client: $client,
+            /// The cids, whose `channel.deleted` events wake the task's waits.
+            #[serde(skip)]
+            pub(crate) entities: $crate::events::Entities,
         }
 
         impl ::std::fmt::Debug for DeleteChannelsResponse {
@@ -98,7 +106,10 @@ macro_rules! delete_channels_response {
             pub fn task(&self) -> Option<TaskHandle<$crate::DeleteChannelsResult>> {
                 self.task_id
                     .as_ref()
-                    .map(|id| TaskHandle::new(&self.client, id.clone()))
+                    .map(|id| {
+                        TaskHandle::new(&self.client, id.clone())
+                            .with_entities(self.entities.clone())
+                    })
             }
         }
     };

@@ -19,8 +19,6 @@ mod users;
 mod validate;
 
 pub use handle::TaskHandle;
-#[cfg(feature = "blocking")]
-pub(crate) use handle::decode_result;
 pub(crate) use results::lenient_string;
 pub use results::{DeleteChannelsResult, DeleteUsersResult, ExportResult, ItemResult, ItemStatus};
 pub use send::TaskStarted;

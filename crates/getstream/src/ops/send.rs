@@ -12,6 +12,7 @@ use super::handle::TaskHandle;
 use super::results::lenient_string;
 use crate::client::Client;
 use crate::error::Result;
+use crate::events::{Entities, WakeKey};
 use crate::transport::Request;
 
 task_started!(
@@ -41,6 +42,7 @@ impl StartedWire {
             extra: self.extra,
             client: client.clone(),
             marker: PhantomData,
+            entities: None,
         }
     }
 }
@@ -53,6 +55,12 @@ pub(crate) trait OpRequest: Serialize {
 
     /// Checks the request against the spec's limits.
     fn validate(&self) -> Result<()>;
+
+    /// The channels or users the job sends per-entity events about (which
+    /// then wake its waits). Default: none.
+    fn entities(&self) -> Entities {
+        None
+    }
 }
 
 /// Checks `request`, sends it as JSON to `POST /{PATH…}` and decodes the
@@ -70,5 +78,17 @@ pub(crate) async fn send<W: DeserializeOwned, R: OpRequest>(
 /// handle on it.
 pub(crate) async fn start<T>(client: &Client, request: &impl OpRequest) -> Result<TaskStarted<T>> {
     let wire: StartedWire = send(client, request).await?;
-    Ok(wire.into_started(client))
+    let mut started = wire.into_started(client);
+    started.entities = request.entities();
+    Ok(started)
+}
+
+/// The wake keys of a job's users.
+pub(crate) fn user_entities(user_ids: &[String]) -> Entities {
+    Some(
+        user_ids
+            .iter()
+            .map(|id| WakeKey::User(id.as_str().into()))
+            .collect(),
+    )
 }

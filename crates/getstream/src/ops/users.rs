@@ -236,6 +236,10 @@ impl OpRequest for DeleteUsersRequest {
         }
         check_optional_id("new_channel_owner_id", self.new_channel_owner_id.as_deref())
     }
+
+    fn entities(&self) -> crate::events::Entities {
+        super::send::user_entities(&self.user_ids)
+    }
 }
 
 /// The body of `POST /api/v2/users/deactivate`.
@@ -301,6 +305,10 @@ impl OpRequest for DeactivateUsersRequest {
         check_ids("user_ids", &self.user_ids, MAX_USERS)?;
         check_optional_id("created_by_id", self.created_by_id.as_deref())
     }
+
+    fn entities(&self) -> crate::events::Entities {
+        super::send::user_entities(&self.user_ids)
+    }
 }
 
 /// The body of `POST /api/v2/users/reactivate`.
@@ -365,6 +373,10 @@ impl OpRequest for ReactivateUsersRequest {
     fn validate(&self) -> Result<()> {
         check_ids("user_ids", &self.user_ids, MAX_USERS)?;
         check_optional_id("created_by_id", self.created_by_id.as_deref())
+    }
+
+    fn entities(&self) -> crate::events::Entities {
+        super::send::user_entities(&self.user_ids)
     }
 }
 

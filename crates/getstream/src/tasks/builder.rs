@@ -20,6 +20,7 @@ use super::policy::{Policy, PollPolicy};
 use super::poller::{Decode, OnPoll, Polled, Poller, run_poller};
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
+use crate::events::{Entities, WakeKey};
 use crate::models::Task;
 use crate::time::far_future;
 
@@ -63,6 +64,9 @@ pub struct WaitForTask<T = Task> {
     on_poll: Option<OnPoll>,
     cancel: Option<CancellationToken>,
     budget: Option<Arc<Budget>>,
+    /// Channels or users whose pushed events also wake this wait (typed
+    /// waits of the jobs that send per-entity events).
+    entities: Entities,
     /// Turns the completed task into the wait's output.
     decode: Decode<T>,
 }
@@ -79,6 +83,7 @@ impl<T> Clone for WaitForTask<T> {
             on_poll: self.on_poll.clone(),
             cancel: self.cancel.clone(),
             budget: self.budget.clone(),
+            entities: self.entities.clone(),
             decode: self.decode,
         }
     }
@@ -145,6 +150,7 @@ impl<T> WaitForTask<T> {
             on_poll: None,
             cancel: None,
             budget: None,
+            entities: None,
             decode,
         }
     }
@@ -264,6 +270,13 @@ impl<T> WaitForTask<T> {
         self
     }
 
+    /// Pushed events naming one of `entities` (the channels or users of the
+    /// job) wake this wait too, besides those naming its task.
+    pub(crate) fn with_entities(mut self, entities: Entities) -> Self {
+        self.entities = entities;
+        self
+    }
+
     /// Shares `budget` (a many-task wait's request pacing) with this wait.
     pub(crate) fn with_budget(mut self, budget: Arc<Budget>) -> Self {
         self.budget = Some(budget);
@@ -296,7 +309,16 @@ impl<T> WaitForTask<T> {
         };
         let span = tracing::info_span!("wait_for_task", task_id = %self.task_id);
         let rng = policy.rng(&self.task_id);
+        // Listening starts before the first poll, so an event that comes
+        // while it is in flight is not lost.
+        let wake = self.client.task_events.as_ref().map(|events| {
+            let mut keys = vec![WakeKey::Task(self.task_id.as_str().into())];
+            keys.extend(self.entities.iter().flat_map(|e| e.iter().cloned()));
+            events.subscribe(keys)
+        });
         let poller = Poller {
+            wake,
+            quiet_until: None,
             client: self.client,
             task_id: self.task_id,
             policy: Policy {

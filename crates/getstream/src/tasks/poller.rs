@@ -19,6 +19,7 @@ use super::get::fetch;
 use super::policy::{ErrorDecision, Next, Policy, TaskDecision};
 use crate::client::Client;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
+use crate::events::Subscription;
 use crate::models::{Task, TaskStatus};
 use crate::transport::Response;
 
@@ -38,6 +39,10 @@ pub(crate) type OnPoll = Arc<dyn Fn(&Polled) + Send + Sync + 'static>;
 
 /// Turns a completed task into a wait's output.
 pub(crate) type Decode<T> = fn(Task) -> Result<T>;
+
+/// Events for a wait within this time of the poll an event caused are taken
+/// as the same burst: they cause no further poll.
+pub(crate) const EVENT_BURST: Duration = Duration::from_millis(50);
 
 /// What a poll's answer means for the wait.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +85,12 @@ pub(crate) struct Poller {
     pub(super) budget: Option<Arc<Budget>>,
     pub(super) attempt_header: bool,
     pub(super) span: tracing::Span,
+    /// Pushed events naming this wait cut its sleep short (a client with a
+    /// [`TaskEvents`](crate::TaskEvents) hub).
+    pub(super) wake: Option<Subscription>,
+    /// After a poll woken by an event: until when further events are taken
+    /// as the same burst (and dropped).
+    pub(super) quiet_until: Option<Instant>,
 }
 
 impl std::fmt::Debug for Poller {
@@ -185,13 +196,37 @@ impl Poller {
     }
 
     async fn sleep_then_poll(&mut self, sleep_until: Option<Instant>) -> Step {
-        if let Some(until) = sleep_until {
-            tokio::time::sleep_until(until).await;
+        let woken = match (sleep_until, &self.wake) {
+            (None, _) => false,
+            (Some(until), None) => {
+                tokio::time::sleep_until(until).await;
+                false
+            }
+            (Some(until), Some(wake)) => {
+                if let Some(quiet) = self.quiet_until.take() {
+                    if quiet < until {
+                        tokio::time::sleep_until(quiet).await;
+                    }
+                    wake.clear();
+                }
+                wake.sleep_until(until).await
+            }
+        };
+        let polled_at = Instant::now();
+        if woken {
+            tracing::debug!(polls = self.polls, "woken by a pushed event");
         }
         // Boxed: the poll's state (the request, the final wait) lives on the
         // heap only while it runs, so a sleeping wait stays small (thousands
         // of waits at once).
-        Box::pin(self.poll()).await
+        let step = Box::pin(self.poll()).await;
+        if woken {
+            // Events that come while this poll runs, or soon after it
+            // started, are the burst that woke it (duplicates, SQS and
+            // webhook both): the poll has answered them.
+            self.quiet_until = Some(Instant::now().max(polled_at + EVENT_BURST));
+        }
+        step
     }
 
     /// Makes one status request (capped by the deadline) and decides what next:

@@ -18,6 +18,12 @@ mod ops;
 #[cfg(feature = "blocking")]
 mod ops_blocking;
 mod polling;
+mod push;
+#[cfg(feature = "axum")]
+mod push_emulator;
+#[cfg(feature = "axum")]
+mod receiver;
 mod send_sync;
 mod wait;
 mod watch;
+mod webhook;

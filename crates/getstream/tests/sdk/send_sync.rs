@@ -14,6 +14,12 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<getstream::PollPolicy>();
     assert_send_sync::<getstream::WatchEvent>();
     assert_send_sync::<getstream::CancellationToken>();
+    assert_send_sync::<getstream::TaskEvents>();
+    assert_send_sync::<getstream::webhook::WebhookEvent>();
+    assert_send_sync::<getstream::webhook::WebhookError>();
+    assert_send_sync::<getstream::webhook::Parser>();
+    #[cfg(feature = "axum")]
+    assert_send_sync::<getstream::webhook::axum::Receiver>();
     assert_send::<getstream::WatchTask>(&getstream::Client::new("k", "s").unwrap().watch_task("t"));
     #[cfg(feature = "blocking")]
     {

@@ -1,0 +1,195 @@
+//! Turning what arrives (a webhook body, an SQS message body, an SNS
+//! notification) into the JSON bytes of one event: gunzip with a size cap,
+//! base64, the SNS envelope.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use base64::Engine as _;
+
+use super::error::{WebhookError, WebhookErrorKind as Kind};
+
+/// The gzip magic: Stream compresses payloads without saying so in a header.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Inflate in pieces of this size, so that the output grows only as far as
+/// the data goes.
+const CHUNK: usize = 16 * 1024;
+
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC)
+}
+
+fn too_large(what: &str, limit: usize) -> WebhookError {
+    WebhookError::new(
+        Kind::PayloadTooLarge,
+        format!("{what} is larger than the {limit}-byte cap"),
+    )
+}
+
+/// `bytes`, inflated when it starts with the gzip magic; at most `limit`
+/// bytes either way.
+pub(crate) fn maybe_gunzip(bytes: &[u8], limit: usize) -> Result<Cow<'_, [u8]>, WebhookError> {
+    if bytes.is_empty() {
+        return Err(WebhookError::new(Kind::EmptyBody, "the payload is empty"));
+    }
+    if !is_gzip(bytes) {
+        if bytes.len() > limit {
+            return Err(too_large("the payload", limit));
+        }
+        return Ok(Cow::Borrowed(bytes));
+    }
+    gunzip(bytes, limit).map(Cow::Owned)
+}
+
+/// Inflates one gzip member, refusing (before allocating past it) output
+/// larger than `limit`: a small "zip bomb" body must not take the process down.
+pub(crate) fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, WebhookError> {
+    let mut decoder = flate2::read::GzDecoder::new(bytes);
+    // A guess for the start; grows by doubling, but never beyond `limit`.
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit));
+    let mut chunk = [0u8; CHUNK];
+    loop {
+        let n = match decoder.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(WebhookError::with_source(
+                    Kind::Gzip,
+                    "the gzip payload does not inflate",
+                    e,
+                ));
+            }
+        };
+        let needed = out.len() + n;
+        if needed > limit {
+            return Err(too_large("the inflated payload", limit));
+        }
+        if needed > out.capacity() {
+            let target = out.capacity().saturating_mul(2).clamp(needed, limit);
+            out.reserve_exact(target - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+    if out.is_empty() {
+        return Err(WebhookError::new(
+            Kind::EmptyBody,
+            "the gzip payload is empty",
+        ));
+    }
+    Ok(out)
+}
+
+/// An SQS message body, or an SNS `Message`: raw JSON when compression is
+/// off, else base64 (of gzip when compression is on).
+pub(crate) fn queue_message(message: &str, limit: usize) -> Result<Cow<'_, [u8]>, WebhookError> {
+    let text = message.trim();
+    if text.is_empty() {
+        return Err(WebhookError::new(Kind::EmptyBody, "the message is empty"));
+    }
+    // Raw JSON: the base64 alphabet has no `{`.
+    if text.starts_with('{') {
+        return maybe_gunzip(text.as_bytes(), limit);
+    }
+    // Base64 is 4 characters for 3 bytes: refuse before decoding what could
+    // only be too large.
+    if text.len() / 4 * 3 > limit.saturating_add(3).saturating_mul(2) {
+        return Err(too_large("the message", limit));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| {
+            WebhookError::with_source(
+                Kind::InvalidBase64,
+                "the message is neither JSON nor base64",
+                e,
+            )
+        })?;
+    Ok(Cow::Owned(maybe_gunzip(&decoded, limit)?.into_owned()))
+}
+
+/// The `Message` of an SNS notification envelope; the text itself when it is
+/// already an extracted message (base64, or a raw event object).
+pub(crate) fn sns_message(notification: &str) -> Result<Cow<'_, str>, WebhookError> {
+    let text = notification.trim();
+    if !text.starts_with('{') {
+        return Ok(Cow::Borrowed(text));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        WebhookError::with_source(
+            Kind::InvalidEnvelope,
+            "the SNS notification is not valid JSON",
+            e,
+        )
+    })?;
+    let Some(envelope) = value.as_object() else {
+        return Err(WebhookError::new(
+            Kind::InvalidEnvelope,
+            "the SNS notification is not a JSON object",
+        ));
+    };
+    // A raw (uncompressed) event already extracted from its envelope.
+    if !envelope.contains_key("Type") && !envelope.contains_key("Message") {
+        return Ok(Cow::Borrowed(text));
+    }
+    match (envelope.get("Type"), envelope.get("Message")) {
+        (Some(serde_json::Value::String(t)), Some(serde_json::Value::String(message)))
+            if t == "Notification" =>
+        {
+            Ok(Cow::Owned(message.clone()))
+        }
+        (Some(serde_json::Value::String(t)), _) if t != "Notification" => Err(WebhookError::new(
+            Kind::InvalidEnvelope,
+            format!("the SNS message is a {t:?}, not a Notification"),
+        )),
+        _ => Err(WebhookError::new(
+            Kind::InvalidEnvelope,
+            "the SNS envelope has no string Type \"Notification\" and Message",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gunzip_stops_at_the_cap_without_growing_past_it() {
+        let bomb = gzip(&vec![b'a'; 4 * 1024 * 1024]);
+        assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+        let error = gunzip(&bomb, 1024 * 1024).unwrap_err();
+        assert_eq!(error.kind(), Kind::PayloadTooLarge);
+        // Exactly at the cap is fine; the buffer never exceeds it.
+        let exact = gunzip(&gzip(&vec![b'b'; 100_000]), 100_000).unwrap();
+        assert_eq!(exact.len(), 100_000);
+        assert!(exact.capacity() <= 100_000, "{}", exact.capacity());
+    }
+
+    #[test]
+    fn truncated_and_corrupt_gzip_is_a_gzip_error() {
+        let good = gzip(b"{\"type\":\"x\"}");
+        let truncated = &good[..good.len() - 6];
+        assert_eq!(gunzip(truncated, 1 << 20).unwrap_err().kind(), Kind::Gzip);
+        let mut corrupt = good.clone();
+        let last = corrupt.len() - 5;
+        corrupt[last] ^= 0xff; // the length/CRC trailer
+        assert_eq!(gunzip(&corrupt, 1 << 20).unwrap_err().kind(), Kind::Gzip);
+    }
+
+    #[test]
+    fn plain_body_over_the_cap_is_refused() {
+        let body = vec![b' '; 11];
+        assert_eq!(
+            maybe_gunzip(&body, 10).unwrap_err().kind(),
+            Kind::PayloadTooLarge
+        );
+    }
+}
