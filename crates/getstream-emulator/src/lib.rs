@@ -126,6 +126,7 @@ mod extract;
 mod faults;
 mod handlers;
 mod job;
+mod lifecycle;
 mod pool;
 mod ratelimit;
 mod router;

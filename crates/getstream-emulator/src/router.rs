@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
 use crate::error::{self, ApiError, codes};
-use crate::handlers::{admin, channels, exports, tasks, user_jobs, users};
+use crate::handlers::{
+    admin, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+};
 use crate::stack;
 use crate::state::EmulatorState;
 
@@ -21,7 +23,9 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/api/v2/tasks/{id}", get(tasks::get_task))
         .route(
             "/api/v2/users",
-            post(users::upsert_users).get(users::query_users),
+            post(users::upsert_users)
+                .get(users::query_users)
+                .patch(life::update_users_partial),
         )
         .route(
             "/api/v2/chat/channels/{type}/{id}/query",
@@ -53,9 +57,22 @@ pub fn app(state: EmulatorState) -> Router {
             "/api/v2/users/reactivate",
             post(user_jobs::reactivate_users),
         )
+        .route("/api/v2/users/restore", post(life::restore_users))
+        .route("/api/v2/users/{id}/deactivate", post(life::deactivate_user))
+        .route("/api/v2/users/{id}/reactivate", post(life::reactivate_user))
+        .route("/api/v2/users/{id}/export", get(life::export_user))
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/truncate",
+            post(truncate::truncate_channel),
+        )
         // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
         .route("/tasks/{id}", get(tasks::get_task_v1))
-        .route("/users", post(users::upsert_users).get(users::query_users))
+        .route(
+            "/users",
+            post(users::upsert_users)
+                .get(users::query_users)
+                .patch(life::update_users_partial),
+        )
         .route("/channels/{type}/{id}/query", post(channels::query_channel))
         .route(
             "/channels/{type}/{id}/message",
@@ -66,6 +83,15 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/users/delete", post(user_jobs::delete_users))
         .route("/users/deactivate", post(user_jobs::deactivate_users))
         .route("/users/reactivate", post(user_jobs::reactivate_users))
+        .route("/users/restore", post(life::restore_users))
+        .route("/users/{id}", delete(life::delete_user))
+        .route("/users/{id}/deactivate", post(life::deactivate_user))
+        .route("/users/{id}/reactivate", post(life::reactivate_user))
+        .route("/users/{id}/export", get(life::export_user))
+        .route(
+            "/channels/{type}/{id}/truncate",
+            post(truncate::truncate_channel),
+        )
         .route("/_emulator/exports/{file}", get(exports::download_export))
         .route("/_emulator/health", get(admin::health))
         .route(

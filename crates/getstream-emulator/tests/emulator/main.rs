@@ -12,3 +12,5 @@ mod jobs;
 mod faults;
 
 mod cli;
+
+mod lifecycle;
