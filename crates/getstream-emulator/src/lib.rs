@@ -16,9 +16,14 @@
 //! | `POST /api/v2/export/users` | export users and their messages (a task) |
 //! | `POST /api/v2/users/delete` | delete users (a task) |
 //! | `POST /api/v2/users/deactivate`, `/reactivate` | (de)activate users (tasks) |
+//! | `POST /api/v2/users/{id}/deactivate`, `/reactivate` | (de)activate one user at once |
+//! | `GET /api/v2/users/{id}/export` | one user with their messages, at once |
+//! | `POST /api/v2/users/restore` | undo soft deletes (a hard-deleted user is an error) |
+//! | `PATCH /api/v2/users` | update users partially (`set`, `unset`) |
+//! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
-//! | v1 paths: `GET /tasks/{id}`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate` | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
+//! | v1 paths: `GET /tasks/{id}`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `/users/restore`, `PATCH /users`, `/users/{id}/deactivate`, `/users/{id}/reactivate`, `/users/{id}/export`, `/channels/{type}/{id}/truncate`, and `DELETE /users/{id}` (one user, a task) | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
