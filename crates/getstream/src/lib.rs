@@ -372,6 +372,12 @@ pub use ops::{
     ExportFormat, ExportResult, ExportUsersRequest, ItemResult, ItemStatus, MAX_CHANNELS,
     MAX_EXPORT_USERS, MAX_USERS, ReactivateUsersRequest, TaskHandle, TaskStarted,
 };
+// The calls around the jobs (restore, truncate, single-user calls).
+pub use ops::{
+    Channel, DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, MAX_MESSAGE_LENGTH,
+    Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
+    TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
+};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::PollPolicy;

@@ -10,6 +10,9 @@ mod sdk {
     mod cancel;
     mod client;
     mod get;
+    mod lifecycle;
+    #[cfg(feature = "blocking")]
+    mod lifecycle_blocking;
     mod many;
     mod ops;
     #[cfg(feature = "blocking")]

@@ -27,11 +27,20 @@ mod macros;
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 mod chat;
+mod records;
+mod truncate;
+mod user_lifecycle;
 mod users;
 
 pub use chat::{
     ChannelRef, Chat, DeleteChannelsRequest, DeleteChannelsResponse, ExportChannelsRequest,
     ExportFormat,
+};
+pub use records::{Channel, Message, User};
+pub use truncate::{MAX_MESSAGE_LENGTH, TruncateChannelRequest, TruncateChannelResponse};
+pub use user_lifecycle::{
+    DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, ReactivateUserRequest,
+    RestoreUsersRequest, RestoreUsersResponse, UserResponse,
 };
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,
