@@ -48,13 +48,14 @@ struct ServerClaims {
 }
 
 /// Mints the server token (HS256, `{"server": true, "iat": now}`).
-pub(crate) fn server_token(secret: &Secret) -> Result<Secret, InvalidArgumentError> {
+pub(crate) fn server_token(
+    secret: &Secret,
+    now: SystemTime,
+) -> Result<Secret, InvalidArgumentError> {
     if secret.expose().is_empty() {
         return Err(InvalidArgumentError::new("api_secret", "must not be empty"));
     }
-    let iat = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let iat = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let claims = ServerClaims { server: true, iat };
     // Messages of signing errors never contain the key.
     let key = EncodingKey::from_secret(secret.expose().as_bytes())
@@ -72,7 +73,7 @@ mod tests {
     #[test]
     fn token_verifies_with_the_secret_and_carries_server_claims() {
         let secret = Secret::new("s3cr3t-value");
-        let token = server_token(&secret).unwrap();
+        let token = server_token(&secret, SystemTime::now()).unwrap();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
@@ -93,6 +94,6 @@ mod tests {
 
     #[test]
     fn empty_secret_is_rejected() {
-        assert!(server_token(&Secret::new("")).is_err());
+        assert!(server_token(&Secret::new(""), SystemTime::now()).is_err());
     }
 }

@@ -211,6 +211,13 @@ impl ClientBuilder {
         }
     }
 
+    /// See [`crate::ClientBuilder::time_source`]. Default: the system clock.
+    pub fn time_source(self, source: impl crate::TimeSource + 'static) -> Self {
+        ClientBuilder {
+            inner: self.inner.time_source(source),
+        }
+    }
+
     /// See [`crate::ClientBuilder::wait_timeout`]. Default: 60 s.
     pub fn wait_timeout(self, timeout: Duration) -> Self {
         ClientBuilder {
@@ -386,10 +393,7 @@ impl<T> WaitForTask<T> {
     /// Calls `callback` after every poll; see [`crate::WaitForTask::on_poll`].
     /// It runs on the client's runtime thread; a panic in it is resumed in the
     /// thread that called [`send`](Self::send).
-    pub fn on_poll(
-        self,
-        callback: impl Fn(&crate::Observation<'_>) + Send + Sync + 'static,
-    ) -> Self {
+    pub fn on_poll(self, callback: impl Fn(&crate::Polled) + Send + Sync + 'static) -> Self {
         WaitForTask {
             inner: self.inner.on_poll(callback),
             ..self

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::auth::{Secret, server_token};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
-use crate::tasks::wait::WaitDefaults;
+use crate::time::{Clock, TimeSource};
 use crate::transport::Transport;
 
 /// Stream's production API host.
@@ -85,6 +86,11 @@ impl Client {
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
     }
+
+    /// The client's wall clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        self.inner.clock()
+    }
 }
 
 /// Builds a [`Client`]. Setters never fail; [`build`](ClientBuilder::build)
@@ -99,6 +105,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
+    clock: Clock,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -111,6 +118,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -125,6 +133,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
+            clock: Clock::default(),
         }
     }
 
@@ -216,6 +225,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the client reads the wall-clock time (for `X-RateLimit-Reset`,
+    /// `Retry-After` dates and its token's issue time). Default:
+    /// [`SystemTimeSource`](crate::SystemTimeSource). Tests set a clock they
+    /// control; see [`TimeSource`].
+    pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
+        self.clock = Clock::new(Arc::new(source));
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -246,7 +264,7 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
-        let token = server_token(&self.api_secret)?;
+        let token = server_token(&self.api_secret, self.clock.now())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             // Clamped so that "practically forever" cannot overflow a timer.
@@ -259,11 +277,48 @@ impl ClientBuilder {
                     Some(Box::new(e.without_url())),
                 )
             })?;
-        let transport = Transport::new(http, base_url, self.api_key, &token, self.timeout)?;
+        let transport = Transport::new(
+            http,
+            base_url,
+            self.api_key,
+            &token,
+            self.timeout,
+            self.clock,
+        )?;
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,
         })
+    }
+}
+
+/// A client's defaults for every wait (set on its builder).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct WaitDefaults {
+    pub(crate) policy: PollPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) poll_attempt_header: bool,
+}
+
+impl Default for WaitDefaults {
+    fn default() -> Self {
+        WaitDefaults {
+            policy: PollPolicy::default(),
+            timeout: DEFAULT_WAIT_TIMEOUT,
+            poll_attempt_header: false,
+        }
+    }
+}
+
+impl WaitDefaults {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.policy.validate()?;
+        if self.timeout.is_zero() {
+            return Err(
+                InvalidArgumentError::new("wait_timeout", "must be greater than zero").into(),
+            );
+        }
+        Ok(())
     }
 }
 

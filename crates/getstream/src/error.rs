@@ -21,6 +21,10 @@ use http::StatusCode;
 
 use crate::models::{RateLimitInfo, Task, TaskStatus};
 
+mod api_body;
+
+pub(crate) use api_body::api_error;
+
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -211,8 +215,9 @@ pub struct TaskError {
 }
 
 impl TaskError {
-    /// Wraps a failed task. (Public so that tests and hand-written loops can build
-    /// the same error `wait_for_task` returns.)
+    /// Wraps a failed task: the error `wait_for_task` returns. Not part of the
+    /// stable API (for tests and hand-written loops).
+    #[doc(hidden)]
     pub fn from_task(task: Task) -> Self {
         TaskError {
             task: Box::new(task),
@@ -277,7 +282,7 @@ impl StdError for TaskError {}
 
 /// The transport error types, as the official SDKs name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TransportKind {
+pub(crate) enum TransportKind {
     ConnectionReset,
     Timeout,
     DnsFailure,
@@ -322,20 +327,25 @@ struct WaitSummary {
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportKind,
-    connect: bool,
+    pub(crate) connect: bool,
     message: String,
     wait: Option<Box<WaitSummary>>,
     source: Option<BoxError>,
 }
 
 impl TransportError {
-    /// A request timeout with the given description (public for tests and
-    /// hand-written loops).
+    /// A request timeout with the given description. Not part of the stable
+    /// API (for tests and hand-written loops).
+    #[doc(hidden)]
     pub fn timeout(message: impl Into<String>) -> Self {
         TransportError::new(TransportKind::Timeout, message, None)
     }
 
-    fn new(kind: TransportKind, message: impl Into<String>, source: Option<BoxError>) -> Self {
+    pub(crate) fn new(
+        kind: TransportKind,
+        message: impl Into<String>,
+        source: Option<BoxError>,
+    ) -> Self {
         TransportError {
             kind,
             connect: false,
@@ -352,15 +362,6 @@ impl TransportError {
 
     pub(crate) fn unknown(message: impl Into<String>, source: Option<BoxError>) -> Self {
         TransportError::new(TransportKind::Unknown, message, source)
-    }
-
-    /// Maps a reqwest error (already stripped of its URL) to a transport error.
-    pub(crate) fn from_reqwest(what: &str, err: reqwest::Error) -> Self {
-        let (kind, connect) = classify(&err);
-        let detail = describe(&err);
-        let mut e = TransportError::new(kind, format!("{what}: {detail}"), Some(Box::new(err)));
-        e.connect = connect;
-        e
     }
 
     /// The timeout error of a wait that ran out of time.
@@ -501,112 +502,6 @@ impl StdError for TransportError {
     }
 }
 
-/// Every `io::ErrorKind` in the cause chain, outermost first. An `io::Error`'s
-/// own `source()` skips the error it wraps, so descend through `get_ref()`.
-fn io_kinds(err: &(dyn StdError + 'static)) -> Vec<std::io::ErrorKind> {
-    let mut kinds = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        current = match e.downcast_ref::<std::io::Error>() {
-            Some(io) => {
-                kinds.push(io.kind());
-                match io.get_ref() {
-                    Some(inner) => Some(inner as &(dyn StdError + 'static)),
-                    None => e.source(),
-                }
-            }
-            None => e.source(),
-        };
-    }
-    kinds
-}
-
-fn chain_text(err: &(dyn StdError + 'static)) -> String {
-    let mut out = String::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        out.push_str(&e.to_string().to_ascii_lowercase());
-        out.push('\n');
-        current = e.source();
-    }
-    out
-}
-
-/// Classifies a reqwest error: (type, could-not-connect).
-///
-/// reqwest does not expose rustls or hyper-util's error types, so TLS failures are
-/// recognised by an `InvalidData` I/O error (or TLS words) in the cause chain of
-/// a connect error, everything else by reqwest's predicates and the
-/// `io::ErrorKind` found in the chain.
-fn classify(err: &reqwest::Error) -> (TransportKind, bool) {
-    use std::io::ErrorKind as K;
-    let connect = err.is_connect();
-    if err.is_timeout() {
-        return (TransportKind::Timeout, connect);
-    }
-    if err.is_dns() {
-        return (TransportKind::DnsFailure, true);
-    }
-    let kinds = io_kinds(err);
-    if connect {
-        // The TLS layer reports its failures (rustls errors, alerts, bad
-        // certificates) as `InvalidData` I/O errors; TCP connect never does.
-        let text = chain_text(err);
-        if kinds.contains(&K::InvalidData)
-            || text.contains("tls")
-            || text.contains("certificate")
-            || text.contains("handshake")
-        {
-            return (TransportKind::TlsHandshakeFailed, true);
-        }
-    }
-    if kinds.contains(&K::TimedOut) {
-        return (TransportKind::Timeout, connect);
-    }
-    let broken = |kind: &K| {
-        matches!(
-            kind,
-            K::ConnectionRefused
-                | K::ConnectionReset
-                | K::ConnectionAborted
-                | K::BrokenPipe
-                | K::UnexpectedEof
-                | K::NotConnected
-                | K::AddrNotAvailable
-                | K::NetworkUnreachable
-                | K::HostUnreachable
-                | K::NetworkDown
-        )
-    };
-    if kinds.iter().any(broken) {
-        return (TransportKind::ConnectionReset, connect);
-    }
-    if connect {
-        return (TransportKind::ConnectionReset, true);
-    }
-    // Sending the request or reading the response failed without a more specific
-    // cause: the connection broke ("connection closed before message completed").
-    if err.is_request() || err.is_body() {
-        return (TransportKind::ConnectionReset, false);
-    }
-    (TransportKind::Unknown, false)
-}
-
-/// The cause chain of a reqwest error, joined on one line (no URL: callers strip
-/// it and name the method and path themselves).
-fn describe(err: &reqwest::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
-}
-
 /// The server answered with an error status.
 ///
 /// Built from Stream's `APIError` envelope when the body is one; any other body
@@ -634,8 +529,10 @@ pub(crate) struct ApiErrorFields {
 }
 
 impl ApiError {
-    /// An API error with the given status, Stream code and message (public for
-    /// tests and hand-written loops; the SDK builds these from responses).
+    /// An API error with the given status, Stream code and message (the SDK
+    /// builds these from responses). Not part of the stable API (for tests and
+    /// hand-written loops).
+    #[doc(hidden)]
     pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
         ApiError(Box::new(ApiErrorFields {
             status,
@@ -806,7 +703,9 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// A decode error for a body received with `status` (public for tests).
+    /// A decode error for a body received with `status`. Not part of the
+    /// stable API (for tests).
+    #[doc(hidden)]
     pub fn new(status: StatusCode, body: &[u8], source: serde_json::Error) -> Self {
         let text = String::from_utf8_lossy(body);
         let mut snippet: String = text.chars().take(SNIPPET_CHARS).collect();

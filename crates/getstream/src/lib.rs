@@ -237,7 +237,7 @@
 //!     }
 //!     other => other?,
 //! };
-//! assert!(task.status.is_terminal());
+//! assert!(task.status.is_finished());
 //! # Ok(()) }
 //! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
 //! ```
@@ -307,7 +307,7 @@
 //!
 //! let task = loop {
 //!     let task = client.get_task(task_id).await?;
-//!     if task.status.is_terminal() {
+//!     if task.status.is_finished() {
 //!         break task;
 //!     }
 //!     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -356,6 +356,7 @@ mod error;
 mod models;
 mod ops;
 mod tasks;
+mod time;
 mod transport;
 
 pub use client::{
@@ -378,13 +379,13 @@ pub use ops::{
     Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
     TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
 };
+pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::PollPolicy;
-pub use tasks::wait::{
-    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LAST_POLL_BUDGET, Observation, Polled,
-    WaitForTask, WatchEvent, WatchTask,
-};
+pub use tasks::poller::{LAST_POLL_BUDGET, Polled};
+pub use tasks::watch::{WatchEvent, WatchTask};
+pub use time::{SystemTimeSource, TimeSource};
 /// The cancellation token of [`WaitForTask::cancel_on`] (tokio-util's, the
 /// ecosystem's vocabulary for cooperative cancellation).
 pub use tokio_util::sync::CancellationToken;

@@ -53,7 +53,7 @@ impl Task {
     /// assert!(task.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.status.is_terminal()
+        self.status.is_finished()
     }
 }
 
@@ -96,12 +96,12 @@ impl TaskStatus {
     ///
     /// ```
     /// use getstream::TaskStatus;
-    /// assert!(TaskStatus::Completed.is_terminal());
-    /// assert!(TaskStatus::Failed.is_terminal());
-    /// assert!(!TaskStatus::Running.is_terminal());
-    /// assert!(!"Suspended".parse::<TaskStatus>().unwrap().is_terminal());
+    /// assert!(TaskStatus::Completed.is_finished());
+    /// assert!(TaskStatus::Failed.is_finished());
+    /// assert!(!TaskStatus::Running.is_finished());
+    /// assert!(!"Suspended".parse::<TaskStatus>().unwrap().is_finished());
     /// ```
-    pub fn is_terminal(&self) -> bool {
+    pub fn is_finished(&self) -> bool {
         matches!(self, TaskStatus::Completed | TaskStatus::Failed)
     }
 

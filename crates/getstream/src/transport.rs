@@ -45,18 +45,21 @@
 //! * 2xx with a body that does not decode as `T` → [`Error::Decode`] with the
 //!   status, the start of the body and the serde error as source.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use http::{HeaderMap, Method, StatusCode};
+use http::{Method, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::auth::Secret;
-use crate::error::{ApiError, DecodeError, InvalidArgumentError, Result, TransportError};
-use crate::models::{RateLimitInfo, first_value};
+use crate::error::{DecodeError, InvalidArgumentError, Result, TransportError, api_error};
+use crate::models::RateLimitInfo;
+use crate::time::{Clock, far_future};
+
+mod reqwest_error;
 
 /// The `X-Stream-Client` header value.
 pub(crate) const CLIENT_HEADER: &str = concat!("getstream-rust-", env!("CARGO_PKG_VERSION"));
@@ -193,6 +196,7 @@ pub(crate) struct Transport {
     api_key: String,
     authorization: HeaderValue,
     request_timeout: Duration,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Transport {
@@ -213,6 +217,7 @@ impl Transport {
         api_key: String,
         token: &Secret,
         request_timeout: Duration,
+        clock: Clock,
     ) -> Result<Transport> {
         let mut authorization = HeaderValue::from_str(token.expose()).map_err(|_| {
             InvalidArgumentError::new("api_secret", "gives a token that is not a valid header")
@@ -224,6 +229,7 @@ impl Transport {
             api_key,
             authorization,
             request_timeout,
+            clock,
         })
     }
 
@@ -237,6 +243,10 @@ impl Transport {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         self.request_timeout
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     fn url(&self, request: &Request) -> Result<reqwest::Url> {
@@ -287,7 +297,7 @@ impl Transport {
         let now = Instant::now();
         let mut limit = now
             .checked_add(self.request_timeout)
-            .unwrap_or_else(|| crate::tasks::wait::far_future(now));
+            .unwrap_or_else(|| far_future(now));
         if let Some(deadline) = request.deadline {
             limit = limit.min(deadline);
         }
@@ -327,7 +337,9 @@ impl Transport {
         tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
         let rate_limit = RateLimitInfo::from_headers(&headers);
         if !status.is_success() {
-            return Err(api_error(status, &headers, &body, rate_limit, what).into());
+            return Err(
+                api_error(status, &headers, &body, rate_limit, what, self.clock.now()).into(),
+            );
         }
         match serde_json::from_slice::<T>(&body) {
             Ok(body) => Ok(Response {
@@ -352,98 +364,10 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Re
     Ok(body)
 }
 
-/// `Retry-After` as delta-seconds (integer or decimal) or an HTTP date.
-pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    // An HTTP date contains a comma, so read the whole first non-empty value
-    // as a date before splitting comma-joined values.
-    let whole = headers
-        .get_all("retry-after")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::trim)
-        .find(|v| !v.is_empty())?;
-    if let Ok(at) = httpdate::parse_http_date(whole) {
-        return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
-    }
-    let value = first_value(headers, "retry-after")?;
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        return (0.0..1e12)
-            .contains(&secs)
-            .then(|| Duration::from_secs_f64(secs));
-    }
-    None
-}
-
-/// Builds the [`ApiError`] for a non-2xx response, reading the envelope leniently.
-fn api_error(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    rate_limit: Option<RateLimitInfo>,
-    request: String,
-) -> ApiError {
-    let fallback = format!(
-        "failed to parse error response: unexpected server response code {}",
-        status.as_u16()
-    );
-    let mut error = ApiError::new(status, 0, fallback);
-    error.0.raw_body = String::from_utf8_lossy(body).into_owned();
-    error.0.rate_limit = rate_limit;
-    error.0.retry_after = parse_retry_after(headers, SystemTime::now());
-    error.0.request = Some(request);
-
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return error;
-    };
-    if !map.contains_key("code") && !map.contains_key("message") {
-        return error;
-    }
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    error.0.code = map.get("code").and_then(json_i64).unwrap_or(0);
-    match map.get("message") {
-        Some(serde_json::Value::Null) | None => {
-            error.0.message = format!("unexpected server response code {}", status.as_u16())
-        }
-        Some(m) => error.0.message = text(m),
-    }
-    error.0.more_info = map
-        .get("more_info")
-        .filter(|v| !v.is_null())
-        .map(text)
-        .filter(|s| !s.is_empty());
-    error.0.duration = map.get("duration").filter(|v| !v.is_null()).map(text);
-    error.0.unrecoverable = map
-        .get("unrecoverable")
-        .is_some_and(|v| v.as_bool() == Some(true));
-    if let Some(serde_json::Value::Array(details)) = map.get("details") {
-        error.0.details = details.iter().filter_map(json_i64).collect();
-    }
-    if let Some(serde_json::Value::Object(fields)) = map.get("exception_fields") {
-        error.0.exception_fields = fields.iter().map(|(k, v)| (k.clone(), text(v))).collect();
-    }
-    error
-}
-
-fn json_i64(v: &serde_json::Value) -> Option<i64> {
-    v.as_i64()
-        .or_else(|| {
-            v.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                .map(|f| f as i64)
-        })
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
     /// The internal API the task-starting operations build on: a POST with a
     /// JSON body, extra query pairs and a request id, against a loopback server.
@@ -501,65 +425,6 @@ mod tests {
         for bad in ["", ".", ".."] {
             let e = Request::new(Method::GET, &["tasks", bad]).unwrap_err();
             assert!(e.is_invalid_argument(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "2".parse().unwrap());
-        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(2)));
-        h.insert("retry-after", "1.5".parse().unwrap());
-        assert_eq!(
-            parse_retry_after(&h, now),
-            Some(Duration::from_millis(1500))
-        );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        h.insert("retry-after", date.parse().unwrap());
-        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(7)));
-        h.insert("retry-after", "soon".parse().unwrap());
-        assert_eq!(parse_retry_after(&h, now), None);
-    }
-
-    #[test]
-    fn error_envelope_is_read_leniently() {
-        let body = br#"{"code":"16","message":"Can't find task with id x","StatusCode":404,
-            "details":[1,"x",2],"exception_fields":{"id":"bad","n":3},"unrecoverable":true,
-            "more_info":"https://getstream.io/x","duration":"0.1ms"}"#;
-        let e = api_error(
-            StatusCode::NOT_FOUND,
-            &HeaderMap::new(),
-            body,
-            None,
-            "GET /t".into(),
-        );
-        assert_eq!(e.code(), 16);
-        assert_eq!(e.message(), "Can't find task with id x");
-        assert_eq!(e.details(), &[1, 2]);
-        assert_eq!(e.exception_fields()["n"], "3");
-        assert!(e.unrecoverable());
-        assert_eq!(e.more_info(), Some("https://getstream.io/x"));
-
-        for body in [
-            &b"<html>bad gateway</html>"[..],
-            b"",
-            b"[1]",
-            b"{\"error\":\"x\"}",
-        ] {
-            let e = api_error(
-                StatusCode::BAD_GATEWAY,
-                &HeaderMap::new(),
-                body,
-                None,
-                "GET /t".into(),
-            );
-            assert_eq!(e.code(), 0);
-            assert_eq!(
-                e.message(),
-                "failed to parse error response: unexpected server response code 502"
-            );
-            assert_eq!(e.raw_body().as_bytes(), body);
         }
     }
 }

@@ -195,8 +195,8 @@ impl<T> TaskHandle<T> {
     }
 
     /// The task's id.
-    pub fn id(&self) -> &str {
-        self.inner.id()
+    pub fn task_id(&self) -> &str {
+        self.inner.task_id()
     }
 
     /// Reads the task's current status once (the raw [`Task`]).
@@ -209,12 +209,12 @@ impl<T> TaskHandle<T> {
     ///
     /// When called inside an async runtime (see the [module docs](crate::blocking)).
     pub fn get(&self) -> Result<Task> {
-        self.client.get_task(self.inner.id())
+        self.client.get_task(self.inner.task_id())
     }
 
     /// A wait for the raw [`Task`] (as [`Client::wait_for_task`] on this id).
     pub fn wait_task(&self) -> WaitForTask {
-        self.client.wait_for_task(self.inner.id())
+        self.client.wait_for_task(self.inner.task_id())
     }
 }
 
@@ -222,6 +222,6 @@ impl<T: DeserializeOwned> TaskHandle<T> {
     /// A wait for the task's typed result, run by [`WaitForTask::send`]; the
     /// same knobs, defaults and errors as [`crate::TaskHandle::wait`].
     pub fn wait(&self) -> WaitForTask<T> {
-        WaitForTask::typed(&self.client, self.inner.id(), decode_result::<T>)
+        WaitForTask::typed(&self.client, self.inner.task_id(), decode_result::<T>)
     }
 }

@@ -1,8 +1,12 @@
-//! Asynchronous tasks: reading a task's status ([`get`]), waiting for it to
-//! finish ([`wait`]), watching it, and waiting on many at once ([`many`]), with
-//! the polling decisions kept pure in [`policy`].
+//! Asynchronous tasks: reading a task's status ([`get`]), the wait builder
+//! ([`builder`]) and its polling loop ([`poller`]), watching a wait as a
+//! stream ([`watch`]), waiting on many at once ([`many`]) with one request
+//! [`budget`], and the pure polling decisions ([`policy`]).
 
+pub(crate) mod budget;
+pub(crate) mod builder;
 pub(crate) mod get;
 pub(crate) mod many;
 pub(crate) mod policy;
-pub(crate) mod wait;
+pub(crate) mod poller;
+pub(crate) mod watch;

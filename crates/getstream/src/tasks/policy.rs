@@ -243,27 +243,29 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// What one poll produced, as the policy sees it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Poll<'a> {
-    /// The status request succeeded.
-    Task {
-        task: &'a Task,
-        rate_limit: Option<&'a RateLimitInfo>,
-    },
-    /// The status request failed.
-    Error(&'a Error),
-}
-
-/// What to do after a poll.
+/// What to do after a poll that saw the task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Decision {
+pub(crate) enum TaskDecision {
     /// The task completed: return it.
     Complete,
     /// The task failed: return a task error.
-    TaskFailed,
-    /// The poll error ends the wait: return it.
+    Failed,
+    /// The task is not finished.
+    Next(Next),
+}
+
+/// What to do after a poll that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorDecision {
+    /// The error ends the wait: return it.
     Abort,
+    /// The error is retried.
+    Next(Next),
+}
+
+/// What follows a poll that did not end the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
     /// Sleep this long, then poll again.
     Sleep(Duration),
     /// No time left: return the wait-timeout error.
@@ -277,45 +279,64 @@ pub(crate) struct Policy {
     pub(crate) abort_on_error: bool,
 }
 
+// Both decisions take the poll's number `attempt` (from 1), `time_left` until
+// the final poll slot ([`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the
+// deadline; zero once it has come), `now` the wall-clock time (for
+// `X-RateLimit-Reset`, sent as Unix seconds) and `sample` a uniform random
+// number in `[0, 1)` for the jitter.
 impl Policy {
-    /// Decides what follows `poll`, the `attempt`-th poll (from 1), with
-    /// `time_left` until the final poll slot
-    /// ([`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the deadline;
-    /// zero once it has come), `now` the wall-clock time (for
-    /// `X-RateLimit-Reset`, sent as Unix seconds) and `sample` a uniform random
-    /// number in `[0, 1)` for the jitter.
-    pub(crate) fn decide(
+    /// Decides what follows a poll that saw `task`.
+    pub(crate) fn on_task(
         &self,
-        poll: Poll<'_>,
+        task: &Task,
+        rate_limit: Option<&RateLimitInfo>,
         attempt: u32,
         time_left: Duration,
         now: SystemTime,
         sample: f64,
-    ) -> Decision {
-        let base = self.poll.jittered_delay(attempt, sample);
-        let wait = match poll {
-            Poll::Task { task, rate_limit } => match task.status {
-                TaskStatus::Completed => return Decision::Complete,
-                TaskStatus::Failed => return Decision::TaskFailed,
-                _ => {
-                    let reset = rate_limit
-                        .filter(|r| r.is_exhausted())
-                        .and_then(|r| r.reset_after(now));
-                    base.max(reset.unwrap_or_default())
-                }
-            },
-            Poll::Error(error) => {
-                if self.abort_on_error || !error.is_retryable() {
-                    return Decision::Abort;
-                }
-                base.max(server_hint(error, now).unwrap_or_default())
+    ) -> TaskDecision {
+        match task.status {
+            TaskStatus::Completed => TaskDecision::Complete,
+            TaskStatus::Failed => TaskDecision::Failed,
+            _ => {
+                let reset = rate_limit
+                    .filter(|r| r.is_exhausted())
+                    .and_then(|r| r.reset_after(now));
+                let wait = self
+                    .poll
+                    .jittered_delay(attempt, sample)
+                    .max(reset.unwrap_or_default());
+                TaskDecision::Next(next(wait, time_left))
             }
-        };
-        if time_left.is_zero() {
-            Decision::GiveUp
-        } else {
-            Decision::Sleep(wait.min(time_left))
         }
+    }
+
+    /// Decides what follows a poll that failed with `error`.
+    pub(crate) fn on_error(
+        &self,
+        error: &Error,
+        attempt: u32,
+        time_left: Duration,
+        now: SystemTime,
+        sample: f64,
+    ) -> ErrorDecision {
+        if self.abort_on_error || !error.is_retryable() {
+            return ErrorDecision::Abort;
+        }
+        let wait = self
+            .poll
+            .jittered_delay(attempt, sample)
+            .max(server_hint(error, now).unwrap_or_default());
+        ErrorDecision::Next(next(wait, time_left))
+    }
+}
+
+/// Sleep `wait`, clamped to `time_left`; give up when no time is left.
+fn next(wait: Duration, time_left: Duration) -> Next {
+    if time_left.is_zero() {
+        Next::GiveUp
+    } else {
+        Next::Sleep(wait.min(time_left))
     }
 }
 
@@ -357,27 +378,58 @@ mod tests {
         SystemTime::UNIX_EPOCH + S(1_700_000_000)
     }
 
+    /// Both decisions in one shape, so the rules read as one table.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Decision {
+        Complete,
+        TaskFailed,
+        Abort,
+        Sleep(Duration),
+        GiveUp,
+    }
+
+    impl From<Next> for Decision {
+        fn from(next: Next) -> Decision {
+            match next {
+                Next::Sleep(d) => Decision::Sleep(d),
+                Next::GiveUp => Decision::GiveUp,
+            }
+        }
+    }
+
+    fn decide_task_at(
+        p: Policy,
+        t: &Task,
+        rl: Option<&RateLimitInfo>,
+        attempt: u32,
+        left: Duration,
+        sample: f64,
+    ) -> Decision {
+        match p.on_task(t, rl, attempt, left, now(), sample) {
+            TaskDecision::Complete => Decision::Complete,
+            TaskDecision::Failed => Decision::TaskFailed,
+            TaskDecision::Next(next) => next.into(),
+        }
+    }
+
+    fn decide_err_at(p: Policy, e: &Error, attempt: u32, left: Duration, sample: f64) -> Decision {
+        match p.on_error(e, attempt, left, now(), sample) {
+            ErrorDecision::Abort => Decision::Abort,
+            ErrorDecision::Next(next) => next.into(),
+        }
+    }
+
     fn decide_task(
         p: Policy,
         status: &str,
         rl: Option<&RateLimitInfo>,
         left: Duration,
     ) -> Decision {
-        let t = task(status);
-        p.decide(
-            Poll::Task {
-                task: &t,
-                rate_limit: rl,
-            },
-            1,
-            left,
-            now(),
-            0.5,
-        )
+        decide_task_at(p, &task(status), rl, 1, left, 0.5)
     }
 
     fn decide_err(p: Policy, e: Error, left: Duration) -> Decision {
-        p.decide(Poll::Error(&e), 1, left, now(), 0.5)
+        decide_err_at(p, &e, 1, left, 0.5)
     }
 
     fn api(status: StatusCode) -> ApiError {
@@ -646,18 +698,7 @@ mod tests {
             abort_on_error: false,
         };
         let t = task("running");
-        let decide = |attempt, left| {
-            p.decide(
-                Poll::Task {
-                    task: &t,
-                    rate_limit: None,
-                },
-                attempt,
-                left,
-                now(),
-                0.0,
-            )
-        };
+        let decide = |attempt, left| decide_task_at(p, &t, None, attempt, left, 0.0);
         assert_eq!(decide(1, S(100)), Decision::Sleep(S(1)));
         assert_eq!(decide(2, S(100)), Decision::Sleep(S(1)));
         assert_eq!(decide(5, S(100)), Decision::Sleep(S(8)));
@@ -665,20 +706,11 @@ mod tests {
         assert_eq!(decide(5, S(0)), Decision::GiveUp);
         // Errors follow the same schedule; a longer server hint wins.
         let e = Error::from(api(StatusCode::BAD_GATEWAY));
-        assert_eq!(
-            p.decide(Poll::Error(&e), 4, S(100), now(), 0.0),
-            Decision::Sleep(S(4))
-        );
+        assert_eq!(decide_err_at(p, &e, 4, S(100), 0.0), Decision::Sleep(S(4)));
         let mut throttled = api(StatusCode::TOO_MANY_REQUESTS);
         throttled.0.retry_after = Some(S(20));
         let e = Error::from(throttled);
-        assert_eq!(
-            p.decide(Poll::Error(&e), 3, S(100), now(), 0.0),
-            Decision::Sleep(S(20))
-        );
-        assert_eq!(
-            p.decide(Poll::Error(&e), 3, S(7), now(), 0.0),
-            Decision::Sleep(S(7))
-        );
+        assert_eq!(decide_err_at(p, &e, 3, S(100), 0.0), Decision::Sleep(S(20)));
+        assert_eq!(decide_err_at(p, &e, 3, S(7), 0.0), Decision::Sleep(S(7)));
     }
 }

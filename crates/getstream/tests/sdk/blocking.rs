@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use getstream::{Error, TaskStatus, blocking};
 
-use super::support::{
+use crate::support::{
     API_KEY, API_SECRET, Reply, blocking_client as client, server_on_own_thread as server,
 };
 

@@ -2,47 +2,17 @@
 //! blocking) and resuming a wait that timed out.
 
 use std::future::IntoFuture;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use getstream::{CancellationToken, TaskStatus};
 use tokio::time::Instant;
 
-use super::support::{Reply, Server, client_at};
+use crate::support::{Reply, Server, client_at, ms, secs};
 
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// A server whose every request hangs; counts requests received and requests
-/// whose connection the client closed (the handler future dropped).
-async fn hanging_server() -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
-    struct OnDrop(Arc<AtomicUsize>);
-    impl Drop for OnDrop {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-    let received = Arc::new(AtomicUsize::new(0));
-    let abandoned = Arc::new(AtomicUsize::new(0));
-    let (r, a) = (received.clone(), abandoned.clone());
-    let app = axum::Router::new().fallback(move || {
-        let (r, a) = (r.clone(), a.clone());
-        async move {
-            r.fetch_add(1, Ordering::SeqCst);
-            let _guard = OnDrop(a);
-            std::future::pending::<()>().await;
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received, abandoned)
+/// A server whose every request hangs.
+async fn hanging_server() -> Server {
+    let server = Server::start().await;
+    server.answer(|_, _, _| Reply::hang());
+    server
 }
 
 /// Lets the server's runtime tasks run (the clock is paused, so this is
@@ -58,32 +28,24 @@ async fn settle(done: impl Fn() -> bool) {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_wait_closes_the_request_in_flight_and_sends_no_more() {
-    let (url, received, abandoned) = hanging_server().await;
+    let server = hanging_server().await;
+    let url = server.url.clone();
     let wait = client_at(&url)
         .wait_for_task("t1")
         .timeout(secs(60))
         .into_future();
     // Drop the wait after 2 s, while its first request hangs.
     assert!(tokio::time::timeout(secs(2), wait).await.is_err());
-    settle(|| abandoned.load(Ordering::SeqCst) == 1).await;
-    assert_eq!(received.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        abandoned.load(Ordering::SeqCst),
-        1,
-        "the server still holds the request"
-    );
+    settle(|| server.abandoned() == 1).await;
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.abandoned(), 1, "the server still holds the request");
     tokio::time::sleep(secs(120)).await;
-    assert_eq!(
-        received.load(Ordering::SeqCst),
-        1,
-        "a request after the drop"
-    );
+    assert_eq!(server.requests().len(), 1, "a request after the drop");
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_token_cancels_a_sleeping_wait_at_once_and_it_is_not_a_timeout() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let token = CancellationToken::new();
     let start = Instant::now();
     let wait = tokio::spawn(
@@ -107,7 +69,8 @@ async fn a_token_cancels_a_sleeping_wait_at_once_and_it_is_not_a_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_cuts_a_hanging_request_short() {
-    let (url, received, abandoned) = hanging_server().await;
+    let server = hanging_server().await;
+    let url = server.url.clone();
     let token = CancellationToken::new();
     let start = Instant::now();
     let wait = tokio::spawn(
@@ -122,15 +85,14 @@ async fn a_token_cuts_a_hanging_request_short() {
     let e = wait.await.unwrap().unwrap_err();
     assert_eq!(start.elapsed(), secs(3));
     assert!(e.is_cancelled(), "{e}");
-    settle(|| abandoned.load(Ordering::SeqCst) == 1).await;
-    assert_eq!(abandoned.load(Ordering::SeqCst), 1);
-    assert_eq!(received.load(Ordering::SeqCst), 1);
+    settle(|| server.abandoned() == 1).await;
+    assert_eq!(server.abandoned(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_token_cancelled_before_the_wait_starts_makes_no_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let token = CancellationToken::new();
     token.cancel();
     let e = server
@@ -145,11 +107,7 @@ async fn a_token_cancelled_before_the_wait_starts_makes_no_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    );
+    let server = Server::with_statuses("t1", &["running", "completed"]).await;
     let token = CancellationToken::new();
     let task = server
         .client()
@@ -163,17 +121,11 @@ async fn a_completed_task_is_returned_even_if_the_token_is_cancelled_later() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_statuses(
         "export-42",
-        [
-            Reply::task("export-42", "waiting"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "running"),
-            Reply::task("export-42", "completed"),
-        ],
-    );
+        &["waiting", "running", "running", "running", "completed"],
+    )
+    .await;
     let client = server.client();
     let e = client
         .wait_for_task("export-42")
@@ -205,15 +157,22 @@ async fn a_timed_out_wait_says_how_to_resume_and_resuming_just_works() {
 mod blocking {
     use super::*;
 
-    use super::super::support::{blocking_client as client, server_on_own_thread as server};
+    use crate::support::{blocking_client as client, server_on_own_thread as server};
 
     #[test]
     fn a_token_cancelled_from_another_thread_ends_a_blocking_wait() {
         let server = server(|s| s.task("t1", [Reply::task("t1", "running")]));
         let token = CancellationToken::new();
         let stop = token.clone();
+        // Cancel once the wait is really polling (on a loaded machine the
+        // blocking client's runtime thread may take a while to start).
+        let watched = server.clone();
         let canceller = std::thread::spawn(move || {
-            std::thread::sleep(ms(150));
+            let give_up = std::time::Instant::now() + secs(30);
+            while watched.requests().is_empty() && std::time::Instant::now() < give_up {
+                std::thread::sleep(ms(10));
+            }
+            std::thread::sleep(ms(50));
             stop.cancel();
         });
         let started = std::time::Instant::now();

@@ -1,14 +1,12 @@
 //! Client construction, configuration from the environment, and secret redaction.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use getstream::{Client, Error};
 use serde_json::json;
 
-use super::support::{
-    API_KEY, API_SECRET, Reply, Server, builder, chain, client_at, dropping_server,
+use crate::support::{
+    API_KEY, API_SECRET, Captured, Reply, Server, builder, chain, client_at, dropping_server,
 };
 
 #[test]
@@ -82,7 +80,7 @@ fn from_env_reads_the_three_variables() {
     for (vars, expected) in cases {
         let mut command = std::process::Command::new(std::env::current_exe().unwrap());
         command
-            .args(["--exact", "sdk::client::from_env_child", "--test-threads=1"])
+            .args(["--exact", "client::from_env_child", "--test-threads=1"])
             .env_remove("STREAM_API_KEY")
             .env_remove("STREAM_API_SECRET")
             .env_remove("STREAM_BASE_URL")
@@ -94,20 +92,6 @@ fn from_env_reads_the_three_variables() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{expected}: {stdout}");
         assert!(stdout.contains("1 passed"), "{stdout}");
-    }
-}
-
-/// A `tracing` writer that keeps everything logged.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -129,14 +113,13 @@ async fn the_secret_and_the_token_never_show() {
         })
         .clone();
 
-    let server = Server::start().await;
-    server.task(
-        "failed",
-        [
-            Reply::task("failed", "failed")
-                .with(json!({"error": {"type": "x", "description": "y"}})),
-        ],
-    );
+    let server =
+        Server::with_task(
+            "failed",
+            [Reply::task("failed", "failed")
+                .with(json!({"error": {"type": "x", "description": "y"}}))],
+        )
+        .await;
     server.task(
         "missing",
         [Reply::api_error(404, 16, "Can't find task with id missing")],

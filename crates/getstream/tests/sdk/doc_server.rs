@@ -1,6 +1,11 @@
-// A tiny task server for the crate docs' examples (also compiled into the `sdk`
-// test binary). Serves `GET /api/v2/tasks/{id}` on 127.0.0.1:0, answering with
-// `statuses` in turn (the last one repeats). Returns the base URL.
+// A tiny task server for the crate docs' examples. Serves
+// `GET /api/v2/tasks/{id}` on 127.0.0.1:0, answering with `statuses` in turn
+// (the last one repeats). Returns the base URL.
+//
+// Not the scripted server of `support.rs`: every doctest is a crate of its own
+// that `include!`s this file, so it must stand alone (no `support` module, no
+// `crate::` paths). The `sdk` test binary compiles it too, to keep it
+// warning-free.
 #[allow(dead_code)]
 pub async fn serve(statuses: &[&str]) -> String {
     use std::sync::{Arc, Mutex};

@@ -4,14 +4,14 @@ use getstream::{Error, TaskStatus};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
 
-use super::support::{
-    API_KEY, API_SECRET, Reply, Server, builder, client_at, dropping_server, refusing_url,
+use crate::support::{
+    API_KEY, API_SECRET, Reply, Server, WALL_START, builder, client_at, dropping_server,
+    refusing_url, transport_error,
 };
 
 #[tokio::test(start_paused = true)]
 async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let task = server.client().get_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Running);
 
@@ -47,11 +47,8 @@ async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
     .claims;
     assert_eq!(claims["server"], true);
     let iat = claims["iat"].as_u64().unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    assert!(iat <= now && now - iat < 600, "iat {iat}, now {now}");
+    // Issued when the client was built, on its (test) wall clock.
+    assert_eq!(iat, WALL_START);
     // A token signed with another secret would not verify.
     assert!(
         jsonwebtoken::decode::<serde_json::Value>(
@@ -65,15 +62,7 @@ async fn sends_stream_headers_and_a_jwt_that_verifies_with_the_secret() {
 
 #[tokio::test(start_paused = true)]
 async fn one_connection_is_reused_across_polls_and_clones() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [
-            Reply::task("t1", "waiting"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    );
+    let server = Server::with_statuses("t1", &["waiting", "running", "completed"]).await;
     let client = server.client();
     client.wait_for_task("t1").await.unwrap();
     client.clone().get_task("t1").await.unwrap();
@@ -142,15 +131,15 @@ async fn empty_dot_and_huge_ids_are_argument_errors_before_any_request() {
 
 #[tokio::test(start_paused = true)]
 async fn timestamps_in_nanoseconds_and_rfc3339_decode() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "ns",
         [Reply::task("ns", "completed").with(json!({
             "created_at": 1_700_000_000_123_456_789_i64,
             "updated_at": 1.7000000015e18,
             "result": {"url": "https://example.invalid/x"},
         }))],
-    );
+    )
+    .await;
     server.task(
         "rfc",
         [Reply::task("rfc", "completed").with(json!({
@@ -194,14 +183,14 @@ async fn timestamps_in_nanoseconds_and_rfc3339_decode() {
 
 #[tokio::test(start_paused = true)]
 async fn rate_limit_headers_are_on_responses() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "running")
             .header("x-ratelimit-limit", "60")
             .header("x-ratelimit-remaining", ", 59")
             .header("x-ratelimit-reset", "1700000060")],
-    );
+    )
+    .await;
     let response = server.client().get_task_response("t1").await.unwrap();
     assert_eq!(response.status(), http::StatusCode::OK);
     let rl = response.rate_limit().unwrap();
@@ -215,13 +204,13 @@ async fn rate_limit_headers_are_on_responses() {
 
 #[tokio::test(start_paused = true)]
 async fn not_found_is_an_api_error_with_the_envelope_fields() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "nope",
         [Reply::api_error(404, 16, "Can't find task with id nope")
             .with(json!({"exception_fields": {"id": "unknown"}, "details": [4, 16]}))
             .header("x-ratelimit-remaining", "10")],
-    );
+    )
+    .await;
     let e = server.client().get_task("nope").await.unwrap_err();
     assert!(e.is_api() && e.is_not_found() && !e.is_retryable(), "{e}");
     let Error::Api(api) = &e else { unreachable!() };
@@ -271,11 +260,11 @@ async fn html_502_and_empty_500_become_api_errors_with_code_0() {
 
 #[tokio::test(start_paused = true)]
 async fn a_malformed_200_body_is_a_decode_error() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "bad",
         [Reply::text(200, "<html>definitely not json</html>")],
-    );
+    )
+    .await;
     server.task("shape", [Reply::json(200, json!({"tasks": []}))]);
     for id in ["bad", "shape"] {
         let e = server.client().get_task(id).await.unwrap_err();
@@ -298,9 +287,7 @@ async fn a_dropped_connection_is_a_connection_reset() {
     let url = dropping_server().await;
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset", "{e}");
     assert!(!t.is_timeout() && e.is_retryable());
 }
@@ -310,17 +297,14 @@ async fn a_refused_connection_is_a_connection_error() {
     let url = refusing_url().await;
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset", "{e}");
     assert!(t.is_connect() && e.is_retryable());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_hung_server_is_cut_off_by_the_request_timeout() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::hang()]).await;
     let client = builder(&server.url)
         .timeout(std::time::Duration::from_secs(5))
         .build()
@@ -329,22 +313,17 @@ async fn a_hung_server_is_cut_off_by_the_request_timeout() {
     let e = client.get_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), std::time::Duration::from_secs(5));
     assert!(e.is_timeout() && e.is_retryable(), "{e}");
-    let Error::Transport(t) = &e else {
-        unreachable!()
-    };
+    let t = transport_error(&e);
     assert!(!t.is_wait_timeout());
 }
 
 #[tokio::test]
 async fn https_to_a_plain_http_server_is_a_tls_handshake_failure() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let url = server.url.replace("http://", "https://");
     let client = client_at(&url);
     let e = client.get_task("t1").await.unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "tls_handshake_failed", "{e}");
     assert!(t.is_connect() && !e.is_retryable());
     // A wait ends at once on it: a TLS failure is configuration, not a blip.

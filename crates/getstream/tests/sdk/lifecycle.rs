@@ -11,7 +11,7 @@ use getstream::{
 use getstream_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Pace, SeedSpec};
 use serde_json::Value;
 
-use super::support::{client_at, refusing_url};
+use crate::support::{client_at, refusing_url};
 
 /// An emulator with users `user-1..3` and `messaging:seed-1..2` (members `user-i`,
 /// `user-i+1`), four messages per channel; jobs finish at once.

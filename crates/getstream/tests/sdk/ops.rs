@@ -17,7 +17,7 @@ use getstream_emulator::{
 };
 use serde_json::{Value, json};
 
-use super::support::{Reply, Server};
+use crate::support::{Reply, Server};
 
 /// An emulator with `messaging:seed-1..3` (members `user-i`, `user-i+1`), users
 /// `user-1..4`, ten messages per channel; its visible default pace.
@@ -70,11 +70,11 @@ fn nanos_to_time(v: &Value) -> SystemTime {
 /// Records the statuses a wait saw.
 fn status_log() -> (
     Arc<Mutex<Vec<String>>>,
-    impl Fn(&getstream::Observation<'_>) + Send + Sync + 'static,
+    impl Fn(&getstream::Polled) + Send + Sync + 'static,
 ) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    (seen, move |o: &getstream::Observation<'_>| {
+    (seen, move |o: &getstream::Polled| {
         if let Some(s) = o.status() {
             log.lock().unwrap().push(s.to_string());
         }
@@ -118,7 +118,7 @@ async fn exported_channels_file_holds_exactly_the_messages_in_range() {
     assert!(!started.task_id.is_empty());
     assert!(!started.duration.is_empty());
     let handle = started.handle();
-    assert_eq!(handle.id(), started.task_id);
+    assert_eq!(handle.task_id(), started.task_id);
 
     let (seen, on_poll) = status_log();
     let export: ExportResult = handle
@@ -190,7 +190,7 @@ async fn hard_deleted_channels_are_really_gone() {
         ["messaging:seed-1", "messaging:seed-2"]
     );
     let handle = response.task().expect("a hard delete starts a task");
-    assert_eq!(Some(handle.id()), response.task_id.as_deref());
+    assert_eq!(Some(handle.task_id()), response.task_id.as_deref());
     let result = handle.wait().await.unwrap();
     assert!(result.all_ok(), "{result:?}");
     assert_eq!(

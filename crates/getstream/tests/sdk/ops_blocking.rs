@@ -12,6 +12,8 @@ use getstream_emulator::{
 };
 use serde_json::Value;
 
+use crate::support::on_own_thread;
+
 struct Running {
     state: EmulatorState,
     key: String,
@@ -44,34 +46,26 @@ impl Running {
 /// A seeded emulator (users `user-1..4`, channels `messaging:seed-1..3`) on
 /// its own runtime thread, and a blocking client for it.
 fn emulator() -> Running {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+    let (state, key, secret, url) = on_own_thread(|| async {
+        let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant()))
+            .await
             .unwrap();
-        runtime.block_on(async move {
-            let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant()))
-                .await
-                .unwrap();
-            let seed = SeedSpec {
-                users: 4,
-                channels: 3,
-                messages: 5,
-            };
-            emulator.state().seed(emulator.api_key(), seed).unwrap();
-            tx.send((
-                emulator.state().clone(),
-                emulator.api_key().to_owned(),
-                emulator.api_secret().to_owned(),
-                emulator.base_url(),
-            ))
-            .unwrap();
-            std::future::pending::<()>().await;
-            drop(emulator);
-        });
+        let seed = SeedSpec {
+            users: 4,
+            channels: 3,
+            messages: 5,
+        };
+        emulator.state().seed(emulator.api_key(), seed).unwrap();
+        let running = (
+            emulator.state().clone(),
+            emulator.api_key().to_owned(),
+            emulator.api_secret().to_owned(),
+            emulator.base_url(),
+        );
+        // The emulator keeps serving on that thread's runtime.
+        std::mem::forget(emulator);
+        running
     });
-    let (state, key, secret, url) = rx.recv().unwrap();
     let client = blocking::Client::builder(&key, secret)
         .base_url(url)
         .build()
@@ -91,7 +85,7 @@ fn hard_delete_channels() {
         .unwrap();
     assert!(response.result["messaging:seed-1"].is_ok());
     let handle = response.task().unwrap();
-    assert_eq!(Some(handle.id()), response.task_id.as_deref());
+    assert_eq!(Some(handle.task_id()), response.task_id.as_deref());
     let result = handle.wait().interval(FAST).send().unwrap();
     assert!(result.get("messaging:seed-1").unwrap().is_ok());
     assert!(!emu.has_channel("messaging:seed-1"));
@@ -107,7 +101,7 @@ fn export_channels() {
         .export_channels(ExportChannelsRequest::new(["messaging:seed-2"]))
         .unwrap();
     let handle = started.handle();
-    assert_eq!(handle.id(), started.task_id);
+    assert_eq!(handle.task_id(), started.task_id);
     let export = handle.wait().interval(FAST).send().unwrap();
     assert!(export.url.contains("/_emulator/exports/"), "{}", export.url);
     let task = handle.get().unwrap();

@@ -2,21 +2,12 @@
 //! and long-running policies, reproducible jitter, client-level defaults,
 //! server hints over the policy, the poll-attempt header, and tracing.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use getstream::{POLL_ATTEMPT_HEADER, PollPolicy, TaskStatus};
 use tokio::time::Instant;
 
-use super::support::{API_SECRET, Reply, Server, builder};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-const fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use crate::support::{API_SECRET, Captured, Reply, Server, builder, ms, secs};
 
 fn running_then_completed(server: &Server, id: &str, running: usize) {
     let mut replies = vec![Reply::task(id, "running"); running];
@@ -44,8 +35,7 @@ async fn backoff_polls_at_0_1_2_4_8_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn backoff_stops_growing_at_its_cap_and_the_final_poll_comes_before_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let e = server
         .client()
@@ -133,8 +123,7 @@ async fn seeded_jitter_gives_the_same_poll_times_every_run() {
 
 #[tokio::test(start_paused = true)]
 async fn invalid_policies_fail_before_any_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let client = server.client();
     for policy in [
         PollPolicy::fixed(Duration::ZERO),
@@ -205,8 +194,7 @@ async fn client_defaults_apply_to_every_wait_and_a_wait_overrides_them() {
 
 #[tokio::test(start_paused = true)]
 async fn server_hints_win_over_the_policy() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
@@ -214,7 +202,8 @@ async fn server_hints_win_over_the_policy() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     server
         .client()
@@ -241,15 +230,15 @@ async fn the_poll_attempt_header_is_off_by_default_and_counts_polls_when_on() {
             .all(|r| !r.headers.contains_key(POLL_ATTEMPT_HEADER))
     );
 
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
             Reply::api_error(503, -1, "busy"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let client = builder(&server.url)
         .poll_attempt_header(true)
         .build()
@@ -267,31 +256,17 @@ async fn the_poll_attempt_header_is_off_by_default_and_counts_polls_when_on() {
     assert!(!last.headers.contains_key(POLL_ATTEMPT_HEADER));
 }
 
-/// Collects everything a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn tracing_has_a_span_per_wait_and_an_event_per_poll_without_secrets() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t-traced",
         [
             Reply::task("t-traced", "running"),
             Reply::api_error(503, -1, "busy"),
             Reply::task("t-traced", "completed"),
         ],
-    );
+    )
+    .await;
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -1,11 +1,13 @@
-//! A scripted HTTP server on 127.0.0.1:0, spawned on the test's own runtime so
-//! that tokio's paused clock stays exact. Each path has a queue of replies (the
-//! last one repeats); every request is recorded with its headers and the
-//! (tokio) instant it arrived.
+//! What the tests share: a scripted HTTP server on 127.0.0.1:0, spawned on the
+//! test's own runtime so that tokio's paused clock stays exact (each path has a
+//! queue of replies, the last one repeats, or a function answers; every
+//! request is recorded with its headers and the (tokio) instant it arrived);
+//! clients with the test credentials and a wall clock the tests control;
+//! addresses that refuse or drop connections; `secs`/`ms`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -119,12 +121,23 @@ pub struct Recorded {
     pub at: Instant,
     /// The client's address: one per connection.
     pub peer: std::net::SocketAddr,
+    /// The status of the reply (404 when nothing was scripted).
+    pub status: u16,
 }
 
-#[derive(Default)]
+/// Answers a request from its path, its number on that path (from 1) and the
+/// time since the server started.
+type Responder = dyn Fn(&str, usize, Duration) -> Reply + Send + Sync;
+
 struct Script {
+    started: Instant,
     routes: HashMap<String, VecDeque<Reply>>,
+    responder: Option<Box<Responder>>,
     requests: Vec<Recorded>,
+    per_path: HashMap<String, usize>,
+    in_flight: usize,
+    max_in_flight: usize,
+    abandoned: usize,
 }
 
 #[derive(Clone)]
@@ -135,7 +148,16 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
-        let script = Arc::new(Mutex::new(Script::default()));
+        let script = Arc::new(Mutex::new(Script {
+            started: Instant::now(),
+            routes: HashMap::new(),
+            responder: None,
+            requests: Vec::new(),
+            per_path: HashMap::new(),
+            in_flight: 0,
+            max_in_flight: 0,
+            abandoned: 0,
+        }));
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(script.clone());
@@ -154,6 +176,51 @@ impl Server {
             .unwrap()
             .routes
             .insert(path.to_owned(), replies.into_iter().collect());
+    }
+
+    /// Answers every path that has no scripted replies with `responder(path,
+    /// number of the request on that path from 1, time since the server
+    /// started)`: for many tasks whose answers follow a rule.
+    pub fn answer(
+        &self,
+        responder: impl Fn(&str, usize, Duration) -> Reply + Send + Sync + 'static,
+    ) {
+        self.script.lock().unwrap().responder = Some(Box::new(responder));
+    }
+
+    /// The most requests the server held at once (answered or waiting for
+    /// their reply's delay).
+    pub fn max_in_flight(&self) -> usize {
+        self.script.lock().unwrap().max_in_flight
+    }
+
+    /// How many requests the client abandoned before their reply (closed
+    /// the connection, e.g. a hanging request of a dropped wait).
+    pub fn abandoned(&self) -> usize {
+        self.script.lock().unwrap().abandoned
+    }
+
+    /// A server with `replies` scripted for task `id`.
+    pub async fn with_task(id: &str, replies: impl IntoIterator<Item = Reply>) -> Server {
+        let server = Server::start().await;
+        server.task(id, replies);
+        server
+    }
+
+    /// A server where task `id` goes through `statuses`, one per poll (the
+    /// last one repeats).
+    pub async fn with_statuses(id: &str, statuses: &[&str]) -> Server {
+        Server::with_task(id, statuses.iter().map(|s| Reply::task(id, s))).await
+    }
+
+    /// Waits on task `id` with [`client`](Self::client) and `timeout`, expecting
+    /// the wait to fail: its error.
+    pub async fn wait_error(&self, id: &str, timeout: Duration) -> getstream::Error {
+        self.client()
+            .wait_for_task(id)
+            .timeout(timeout)
+            .await
+            .unwrap_err()
     }
 
     /// Replies for `/api/v2/tasks/{id}`.
@@ -182,23 +249,60 @@ async fn handle(
 ) -> Response {
     let reply = {
         let mut script = script.lock().unwrap();
+        let script = &mut *script;
         let path = request.uri().path().to_owned();
+        let at = Instant::now();
+        let n = script.per_path.entry(path.clone()).or_default();
+        *n += 1;
+        let n = *n;
+        let reply = match script.routes.get_mut(&path) {
+            Some(queue) if queue.len() > 1 => queue.pop_front(),
+            Some(queue) => queue.front().cloned(),
+            None => script
+                .responder
+                .as_ref()
+                .map(|answer| answer(&path, n, at - script.started)),
+        };
         script.requests.push(Recorded {
             method: request.method().to_string(),
-            path: path.clone(),
+            path,
             query: request.uri().query().map(str::to_owned),
             headers: request.headers().clone(),
-            at: Instant::now(),
+            at,
             peer,
+            status: reply.as_ref().map_or(404, |r| r.status.as_u16()),
         });
-        script.routes.get_mut(&path).and_then(|queue| {
-            if queue.len() > 1 {
-                queue.pop_front()
-            } else {
-                queue.front().cloned()
-            }
-        })
+        script.in_flight += 1;
+        script.max_in_flight = script.max_in_flight.max(script.in_flight);
+        reply
     };
+    // Counted out on drop: a request the client abandons (the handler future
+    // dropped with its connection) leaves too, and is counted as abandoned.
+    let mut in_flight = InFlight {
+        script,
+        answered: false,
+    };
+    let response = respond(reply).await;
+    in_flight.answered = true;
+    response
+}
+
+struct InFlight {
+    script: Arc<Mutex<Script>>,
+    answered: bool,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut script = self.script.lock().unwrap_or_else(|p| p.into_inner());
+        script.in_flight -= 1;
+        if !self.answered {
+            script.abandoned += 1;
+        }
+    }
+}
+
+async fn respond(reply: Option<Reply>) -> Response {
     let Some(reply) = reply else {
         return json_response(
             StatusCode::NOT_FOUND,
@@ -264,6 +368,14 @@ pub async fn refusing_url() -> String {
     url
 }
 
+/// The transport error inside `error` (a test failure if it is another kind).
+pub fn transport_error(error: &getstream::Error) -> &getstream::TransportError {
+    match error {
+        getstream::Error::Transport(t) => t,
+        other => panic!("not a transport error: {other}"),
+    }
+}
+
 /// Every message of an error's cause chain, one per line.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut out = format!("{error}\n{error:?}");
@@ -275,9 +387,48 @@ pub fn chain(error: &dyn std::error::Error) -> String {
     out
 }
 
-/// A client builder with the test credentials, for `url`.
+/// A client builder with the test credentials and the [`TestClock`], for `url`.
 pub fn builder(url: &str) -> getstream::ClientBuilder {
-    getstream::Client::builder(API_KEY, API_SECRET).base_url(url)
+    getstream::Client::builder(API_KEY, API_SECRET)
+        .base_url(url)
+        .time_source(TestClock::new())
+}
+
+/// The wall-clock time (Unix seconds) a [`TestClock`] starts at.
+pub const WALL_START: u64 = 1_700_000_000;
+
+/// A wall clock that reads [`WALL_START`] when it is made and then follows
+/// tokio's (paused) clock, so that `X-RateLimit-Reset` times are exact.
+#[derive(Debug)]
+pub struct TestClock {
+    start: Instant,
+}
+
+impl TestClock {
+    pub fn new() -> TestClock {
+        TestClock {
+            start: Instant::now(),
+        }
+    }
+
+    /// Unix seconds, `after` past the clock's start.
+    pub fn unix_secs(after: Duration) -> u64 {
+        WALL_START + after.as_secs()
+    }
+}
+
+impl getstream::TimeSource for TestClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + secs(WALL_START) + self.start.elapsed()
+    }
+}
+
+pub const fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+pub const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
 }
 
 /// A client with the test credentials, for `url`.
@@ -285,10 +436,17 @@ pub fn client_at(url: &str) -> getstream::Client {
     builder(url).build().unwrap()
 }
 
-/// Starts a scripted server on a runtime thread of its own (real time), for the
-/// blocking client's tests.
+/// Runs `start` on a runtime thread of its own (real time) and returns what it
+/// gives; the runtime then keeps running what `start` spawned (servers) until
+/// the test binary exits. Keeps the value alive there with a clone: `start`
+/// hands back what the test needs.
 #[cfg(feature = "blocking")]
-pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+pub fn on_own_thread<T, F, Fut>(start: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -296,13 +454,36 @@ pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Se
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let server = Server::start().await;
-            script(&server);
-            tx.send(server).unwrap();
+            tx.send(start().await).unwrap();
             std::future::pending::<()>().await;
         });
     });
     rx.recv().unwrap()
+}
+
+/// Starts a scripted server on a runtime thread of its own (real time), for the
+/// blocking client's tests.
+#[cfg(feature = "blocking")]
+pub fn server_on_own_thread(script: impl FnOnce(&Server) + Send + 'static) -> Server {
+    on_own_thread(|| async move {
+        let server = Server::start().await;
+        script(&server);
+        server
+    })
+}
+
+/// A `tracing` writer that keeps everything logged.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A blocking client of `server`, with the test credentials.

@@ -7,24 +7,19 @@ use getstream::{Error, TaskStatus};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::support::{Reply, Server, builder, client_at, dropping_server, refusing_url};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+use crate::support::{
+    Reply, Server, TestClock, builder, client_at, dropping_server, ms, refusing_url, secs,
+    transport_error,
+};
 
 #[tokio::test(start_paused = true)]
 async fn completed_on_the_first_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::task("t1", "completed")
             .with(json!({"result": {"url": "https://example.invalid/e.json"}}))],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -38,15 +33,7 @@ async fn completed_on_the_first_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn waiting_then_running_then_completed_polls_every_interval() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [
-            Reply::task("t1", "waiting"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    );
+    let server = Server::with_statuses("t1", &["waiting", "running", "completed"]).await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -56,11 +43,7 @@ async fn waiting_then_running_then_completed_polls_every_interval() {
 
 #[tokio::test(start_paused = true)]
 async fn statuses_match_case_insensitively() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [Reply::task("t1", "Running"), Reply::task("t1", "COMPLETED")],
-    );
+    let server = Server::with_statuses("t1", &["Running", "COMPLETED"]).await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -69,15 +52,7 @@ async fn statuses_match_case_insensitively() {
 
 #[tokio::test(start_paused = true)]
 async fn a_custom_interval_is_used() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    );
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let start = Instant::now();
     server
         .client()
@@ -90,8 +65,7 @@ async fn a_custom_interval_is_used() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_task_carries_every_field() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running"),
@@ -102,7 +76,8 @@ async fn failed_task_carries_every_field() {
                 "version": "v5.12.3",
             }, "result": {"messaging:general": {"status": "error"}}})),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), secs(1));
@@ -126,8 +101,7 @@ async fn failed_task_carries_every_field() {
 
 #[tokio::test(start_paused = true)]
 async fn failed_task_without_error_object() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "failed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "failed")]).await;
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     let Error::Task(t) = &e else { panic!("{e}") };
     assert_eq!(t.error_type(), "unknown");
@@ -137,14 +111,14 @@ async fn failed_task_without_error_object() {
 
 #[tokio::test(start_paused = true)]
 async fn a_500_then_completed_succeeds() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(500, -1, "internal error"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -189,14 +163,14 @@ async fn an_html_502_is_retried_and_reported_cleanly() {
 
 #[tokio::test(start_paused = true)]
 async fn a_429_with_retry_after_delays_the_next_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(429, 9, "Too many requests").header("retry-after", "2"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server.client().wait_for_task("t1").await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
@@ -206,14 +180,8 @@ async fn a_429_with_retry_after_delays_the_next_poll() {
 #[tokio::test(start_paused = true)]
 async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
     let server = Server::start().await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    // Unix seconds: the reset is between 9 and 10 s from now on the wall
-    // clock (the policy reads the wall clock, which moves on while the paused
-    // tokio clock does not; the margin keeps a slow machine from flaking).
-    let reset = (now + 10).to_string();
+    // Unix seconds, on the client's test clock: the reset is 10 s away.
+    let reset = TestClock::unix_secs(secs(10)).to_string();
     server.task(
         "t1",
         [
@@ -226,35 +194,23 @@ async fn a_429_without_retry_after_waits_for_the_rate_limit_reset() {
     );
     let start = Instant::now();
     server.client().wait_for_task("t1").await.unwrap();
-    let arrivals = server.arrivals(start);
-    assert_eq!(arrivals.len(), 2);
-    assert!(
-        arrivals[1] >= secs(7) && arrivals[1] <= secs(10),
-        "{arrivals:?}"
-    );
+    assert_eq!(server.arrivals(start), [secs(0), secs(10)]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [Reply::api_error(429, 9, "Too many requests").header("retry-after", "30")],
-    );
+    )
+    .await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(5))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(5)).await;
     // The final poll is sent 100 ms before the deadline; after its 429 the
     // wait gives up at the deadline.
     assert_eq!(server.arrivals(start), [secs(0), ms(4900)]);
     assert_eq!(start.elapsed(), secs(5));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_wait_timeout());
     assert_eq!(
         t.last_error()
@@ -267,39 +223,34 @@ async fn a_retry_after_beyond_the_deadline_is_clamped_to_the_final_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn a_spent_window_on_a_success_waits_for_the_reset() {
-    let server = Server::start().await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "running")
                 .header("x-ratelimit-remaining", "0")
-                .header("x-ratelimit-reset", &(now + 5).to_string()),
+                .header(
+                    "x-ratelimit-reset",
+                    &TestClock::unix_secs(secs(5)).to_string(),
+                ),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     server.client().wait_for_task("t1").await.unwrap();
-    let arrivals = server.arrivals(start);
-    assert!(
-        arrivals[1] >= secs(4) && arrivals[1] <= secs(5),
-        "{arrivals:?}"
-    );
+    assert_eq!(server.arrivals(start), [secs(0), secs(5)]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_401_ends_the_wait_after_exactly_one_request() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::api_error(401, 5, "invalid signature"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::ZERO);
@@ -358,15 +309,9 @@ async fn a_malformed_200_ends_the_wait_with_a_decode_error() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unknown_status_keeps_polling_until_the_timeout() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "Suspended")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "Suspended")]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(3))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(3)).await;
     // First poll at once, then every second; the final one is sent 100 ms
     // before the deadline; the wait gives up at the deadline itself.
     assert_eq!(
@@ -376,9 +321,7 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
     assert_eq!(start.elapsed(), secs(3));
     assert!(e.is_timeout() && e.is_transport());
     assert_eq!(e.task_id(), Some("t1"));
-    let Error::Transport(t) = &e else {
-        unreachable!()
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "timeout");
     assert_eq!(
         t.last_status(),
@@ -397,37 +340,21 @@ async fn an_unknown_status_keeps_polling_until_the_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn the_last_sleep_is_cut_to_send_the_final_poll_before_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(2500))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(2500)).await;
     assert_eq!(
         server.arrivals(start),
         [ms(0), ms(1000), ms(2000), ms(2400)]
     );
     assert_eq!(start.elapsed(), ms(2500));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.last_status(), Some(&TaskStatus::Running));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_task_finishing_by_the_final_poll_is_still_seen() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    );
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let start = Instant::now();
     let task = server
         .client()
@@ -442,20 +369,12 @@ async fn a_task_finishing_by_the_final_poll_is_still_seen() {
 
 #[tokio::test(start_paused = true)]
 async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(2))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(2)).await;
     // Not the 30 s request timeout: the request itself is capped by the deadline.
     assert_eq!(start.elapsed(), secs(2));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_timeout() && t.is_wait_timeout());
     assert_eq!(t.polls(), Some(1));
     assert_eq!(t.last_status(), None);
@@ -466,15 +385,9 @@ async fn a_hung_server_cannot_hold_the_wait_past_its_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(50))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(50)).await;
     assert!(e.is_timeout());
     // Shorter than LAST_POLL_BUDGET: the one poll is still made at once.
     assert_eq!(server.arrivals(start), [ms(0)]);
@@ -483,36 +396,28 @@ async fn a_tiny_timeout_is_not_stretched_by_a_hung_server() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running"), Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(secs(1))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", secs(1)).await;
     // The final poll is sent LAST_POLL_BUDGET before the deadline and cut off
     // at the deadline itself: not a millisecond later.
     assert_eq!(getstream::LAST_POLL_BUDGET, ms(100));
     assert_eq!(server.arrivals(start), [secs(0), ms(900)]);
     assert_eq!(start.elapsed(), secs(1));
     assert!(e.is_timeout(), "{e}");
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(2));
     assert!(t.last_error().is_some_and(Error::is_timeout));
 
     // Answered within the window: the task is seen.
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t2",
         [
             Reply::task("t2", "running"),
             Reply::task("t2", "completed").delayed(ms(40)),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let task = server
         .client()
@@ -525,40 +430,27 @@ async fn a_stall_on_the_final_poll_ends_the_wait_exactly_at_the_deadline() {
     assert_eq!(start.elapsed(), ms(940));
 
     // Answered too late (150 ms after it was sent): cut off at the deadline.
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t3",
         [
             Reply::task("t3", "running"),
             Reply::task("t3", "completed").delayed(ms(150)),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t3")
-        .timeout(secs(1))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t3", secs(1)).await;
     assert!(e.is_timeout(), "{e}");
     assert_eq!(start.elapsed(), secs(1));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running"), Reply::hang()]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running"), Reply::hang()]).await;
     let start = Instant::now();
-    let e = server
-        .client()
-        .wait_for_task("t1")
-        .timeout(ms(1500))
-        .await
-        .unwrap_err();
+    let e = server.wait_error("t1", ms(1500)).await;
     assert_eq!(start.elapsed(), ms(1500));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(
         (t.polls(), t.last_status()),
         (Some(2), Some(&TaskStatus::Running))
@@ -567,8 +459,7 @@ async fn a_server_that_hangs_after_answering_is_cut_at_the_deadline() {
 
 #[tokio::test(start_paused = true)]
 async fn a_request_cut_off_by_its_own_timeout_is_retried() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::hang(), Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::hang(), Reply::task("t1", "completed")]).await;
     let client = builder(&server.url).timeout(secs(3)).build().unwrap();
     let start = Instant::now();
     let task = client.wait_for_task("t1").timeout(secs(10)).await.unwrap();
@@ -579,8 +470,7 @@ async fn a_request_cut_off_by_its_own_timeout_is_retried() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_answer_within_the_deadline_is_waited_for() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed").delayed(ms(1500))]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed").delayed(ms(1500))]).await;
     let start = Instant::now();
     server
         .client()
@@ -604,15 +494,11 @@ async fn connection_resets_do_not_end_the_wait() {
     // Polls at 0, 1, 2 s and the final one at 2.9 s, each reset at once; the
     // wait gives up at the deadline.
     assert_eq!(start.elapsed(), secs(3));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert!(t.is_wait_timeout());
     assert_eq!(t.polls(), Some(4));
     let last = t.last_error().unwrap();
-    let Error::Transport(reset) = last else {
-        panic!("{last}")
-    };
+    let reset = transport_error(last);
     assert_eq!(reset.error_type(), "connection_reset", "{reset}");
 
     // The official behaviour: the first reset ends the wait.
@@ -621,9 +507,7 @@ async fn connection_resets_do_not_end_the_wait() {
         .abort_on_error(true)
         .await
         .unwrap_err();
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.error_type(), "connection_reset");
     assert!(!t.is_wait_timeout());
 }
@@ -641,9 +525,7 @@ async fn refused_connections_do_not_end_the_wait() {
     // Polls at 0 and 1 s and the final one at 1.9 s, each refused at once;
     // the wait gives up at the deadline.
     assert_eq!(start.elapsed(), secs(2));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(3));
     let Some(Error::Transport(refused)) = t.last_error() else {
         panic!("{e}")
@@ -653,8 +535,7 @@ async fn refused_connections_do_not_end_the_wait() {
 
 #[tokio::test(start_paused = true)]
 async fn an_absolute_deadline_is_honoured() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let deadline = (start + ms(1750)).into_std();
     let e = server
@@ -692,23 +573,19 @@ async fn an_absolute_deadline_is_honoured() {
 
 #[tokio::test(start_paused = true)]
 async fn the_default_timeout_is_60_seconds() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let e = server.client().wait_for_task("t1").await.unwrap_err();
     // Polls every second from 0 to 59 s, then the final one at 59.9 s; the
     // timeout comes at 60 s.
     assert_eq!(start.elapsed(), secs(60));
-    let Error::Transport(t) = &e else {
-        panic!("{e}")
-    };
+    let t = transport_error(&e);
     assert_eq!(t.polls(), Some(61));
 }
 
 #[tokio::test(start_paused = true)]
 async fn invalid_knobs_are_argument_errors_before_any_request() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "completed")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "completed")]).await;
     let client = server.client();
     let past = Instant::now().into_std();
     tokio::time::advance(ms(1)).await;
@@ -736,15 +613,7 @@ async fn invalid_knobs_are_argument_errors_before_any_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_wait_can_be_resumed_on_the_same_id() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [
-            Reply::task("t1", "running"),
-            Reply::task("t1", "running"),
-            Reply::task("t1", "completed"),
-        ],
-    );
+    let server = Server::with_statuses("t1", &["running", "running", "completed"]).await;
     let client = server.client();
     let e = client
         .wait_for_task("t1")
@@ -758,8 +627,7 @@ async fn a_wait_can_be_resumed_on_the_same_id() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_future_stops_polling() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let wait = server.client().wait_for_task("t1").into_future();
     assert!(tokio::time::timeout(ms(2500), wait).await.is_err());
@@ -771,8 +639,7 @@ use std::future::IntoFuture;
 
 #[tokio::test(start_paused = true)]
 async fn on_poll_reports_every_poll() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "waiting"),
@@ -780,7 +647,8 @@ async fn on_poll_reports_every_poll() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     let task = server
@@ -814,11 +682,7 @@ async fn on_poll_reports_every_poll() {
 
 #[tokio::test(start_paused = true)]
 async fn huge_timeouts_do_not_overflow_the_clock() {
-    let server = Server::start().await;
-    server.task(
-        "t1",
-        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
-    );
+    let server = Server::with_statuses("t1", &["running", "completed"]).await;
     let client = builder(&server.url)
         .timeout(Duration::MAX)
         .connect_timeout(Duration::MAX)

@@ -6,11 +6,7 @@ use futures::StreamExt;
 use getstream::{CancellationToken, PollPolicy, TaskStatus, WatchEvent};
 use tokio::time::Instant;
 
-use super::support::{Reply, Server};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
+use crate::support::{Reply, Server, secs};
 
 /// (poll, elapsed, status, error status code, next poll in) of a `Polled`.
 type Seen = (u32, Duration, Option<String>, Option<u16>, Duration);
@@ -24,7 +20,8 @@ fn seen(event: &WatchEvent) -> Option<Seen> {
             p.error()
                 .and_then(getstream::Error::status_code)
                 .map(|s| s.as_u16()),
-            p.next_poll_in(),
+            p.next_poll_in()
+                .expect("a watched poll always has a next one"),
         )),
         WatchEvent::Finished(_) => None,
     }
@@ -32,8 +29,7 @@ fn seen(event: &WatchEvent) -> Option<Seen> {
 
 #[tokio::test(start_paused = true)]
 async fn yields_each_poll_then_the_outcome_then_ends() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "t1",
         [
             Reply::task("t1", "waiting"),
@@ -41,7 +37,8 @@ async fn yields_each_poll_then_the_outcome_then_ends() {
             Reply::task("t1", "running"),
             Reply::task("t1", "completed"),
         ],
-    );
+    )
+    .await;
     let start = Instant::now();
     let mut events = server.client().watch_task("t1");
     let mut polled = Vec::new();
@@ -79,8 +76,7 @@ async fn yields_each_poll_then_the_outcome_then_ends() {
 
 #[tokio::test(start_paused = true)]
 async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
-    let server = Server::start().await;
-    server.task(
+    let server = Server::with_task(
         "bad",
         [
             Reply::task("bad", "running"),
@@ -88,7 +84,8 @@ async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
                 "error": {"type": "export_error", "description": "disk full"}
             })),
         ],
-    );
+    )
+    .await;
     server.task("slow", [Reply::task("slow", "running")]);
     let client = server.client();
 
@@ -134,8 +131,7 @@ async fn the_outcome_is_what_the_wait_returns_failed_timeout_invalid() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
-    let server = Server::start().await;
-    server.task("t1", [Reply::task("t1", "running")]);
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
     let start = Instant::now();
     let mut events = server.client().watch_task("t1");
     assert!(matches!(events.next().await, Some(WatchEvent::Polled(_))));
@@ -144,8 +140,7 @@ async fn dropping_the_stream_or_cancelling_its_token_stops_polling() {
     tokio::time::sleep(secs(30)).await;
     assert_eq!(server.arrivals(start), [secs(0), secs(1)]);
 
-    let server = Server::start().await;
-    server.task("t2", [Reply::task("t2", "running")]);
+    let server = Server::with_task("t2", [Reply::task("t2", "running")]).await;
     let token = CancellationToken::new();
     let start = Instant::now();
     let mut events = server
@@ -230,7 +225,7 @@ async fn typed_waits_watch_and_batch_with_the_same_knobs() {
 mod blocking {
     use super::*;
 
-    use super::super::support::{blocking_client as client, server_on_own_thread as server};
+    use crate::support::{blocking_client as client, server_on_own_thread as server};
 
     #[test]
     fn the_blocking_watch_is_an_iterator_ending_with_the_outcome() {

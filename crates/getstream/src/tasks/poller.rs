@@ -1,0 +1,336 @@
+//! The polling loop of a wait: [`Poller`], a small state machine whose
+//! `advance()` sleeps if it has to, makes one status request and asks the pure
+//! [`Policy`] what to do next, and [`Polled`], what one poll saw.
+//!
+//! The async future ([`run_poller`]), the blocking client, the `on_poll`
+//! callback, the [`WatchTask`](super::watch::WatchTask) stream and the
+//! many-task wait are thin drivers around it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::budget::Budget;
+use super::get::fetch;
+use super::policy::{ErrorDecision, Next, Policy, TaskDecision};
+use crate::client::Client;
+use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
+use crate::models::{Task, TaskStatus};
+use crate::transport::Response;
+
+/// The answer window of a wait's final poll: when the next poll would come
+/// later than this before the deadline, the final poll is sent this long
+/// before it instead, so that a prompt answer is still seen. Every request,
+/// that one included, is cut off at the deadline: a wait never ends past its
+/// deadline (a server that answers `running` and then stalls yields the
+/// timeout error at the deadline itself). When a poll that ends less than this
+/// before the deadline sees the task unfinished, no further poll is made and
+/// the timeout error comes at the deadline: never before it, never after. A
+/// timeout shorter than this still makes its one poll at once.
+pub const LAST_POLL_BUDGET: Duration = Duration::from_millis(100);
+
+/// The [`on_poll`](super::builder::WaitForTask::on_poll) callback.
+pub(crate) type OnPoll = Arc<dyn Fn(&Polled) + Send + Sync + 'static>;
+
+/// Turns a completed task into a wait's output.
+pub(crate) type Decode<T> = fn(Task) -> Result<T>;
+
+/// What a poll's answer means for the wait.
+#[derive(Debug, Clone, Copy)]
+enum Then {
+    /// The poll's own outcome ends the wait: a completed task, or an error
+    /// that is not retried.
+    Return,
+    /// The task failed: the wait ends with its error.
+    Fail,
+    /// The wait goes on (or gives up at the deadline).
+    Next(Next),
+}
+
+/// What the loop does after one poll.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// The wait is over (boxed: a `Task` is large, and a `Step` slot is part
+    /// of every sleeping wait's state).
+    Done(Box<Result<Task>>),
+    /// Sleep until this instant, then poll again.
+    Sleep {
+        until: Instant,
+        /// What the poll saw (for the watch stream).
+        seen: Box<Polled>,
+    },
+}
+
+/// The state of a running wait.
+pub(crate) struct Poller {
+    pub(super) client: Client,
+    pub(super) task_id: String,
+    pub(super) policy: Policy,
+    pub(super) rng: fastrand::Rng,
+    pub(super) started: Instant,
+    pub(super) deadline: Instant,
+    pub(super) polls: u32,
+    pub(super) last_status: Option<TaskStatus>,
+    pub(super) on_poll: Option<OnPoll>,
+    pub(super) cancel: Option<CancellationToken>,
+    pub(super) budget: Option<Arc<Budget>>,
+    pub(super) attempt_header: bool,
+    pub(super) span: tracing::Span,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("task_id", &self.task_id)
+            .field("polls", &self.polls)
+            .field("last_status", &self.last_status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one poll of a wait saw: passed to [`WaitForTask::on_poll`], and the
+/// item of a [`WatchEvent::Polled`].
+///
+/// [`WaitForTask::on_poll`]: super::builder::WaitForTask::on_poll
+/// [`WatchEvent::Polled`]: super::watch::WatchEvent::Polled
+#[derive(Debug)]
+pub struct Polled {
+    task_id: String,
+    poll: u32,
+    elapsed: Duration,
+    outcome: std::result::Result<Task, Error>,
+    last_status: Option<TaskStatus>,
+    next_poll_in: Option<Duration>,
+}
+
+impl Polled {
+    /// The task being waited on.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// The poll's number, from 1.
+    pub fn poll(&self) -> u32 {
+        self.poll
+    }
+
+    /// Time since the wait started, when the poll was answered.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The task as this poll saw it (`None` if the poll failed).
+    pub fn task(&self) -> Option<&Task> {
+        self.outcome.as_ref().ok()
+    }
+
+    /// The status this poll saw (`None` if the poll failed).
+    pub fn status(&self) -> Option<&TaskStatus> {
+        self.task().map(|t| &t.status)
+    }
+
+    /// The most recent status seen by any poll of this wait (survives a
+    /// failed poll).
+    pub fn last_status(&self) -> Option<&TaskStatus> {
+        self.last_status.as_ref()
+    }
+
+    /// The poll's error, if it failed (the wait may go on: see
+    /// [`next_poll_in`](Self::next_poll_in)).
+    pub fn error(&self) -> Option<&Error> {
+        self.outcome.as_ref().err()
+    }
+
+    /// How long until the next poll; `None` when this poll ends the wait
+    /// (never for the polls a [`WatchTask`](super::watch::WatchTask) yields).
+    pub fn next_poll_in(&self) -> Option<Duration> {
+        self.next_poll_in
+    }
+
+    /// The poll's own result: the task, or the error.
+    pub fn into_outcome(self) -> std::result::Result<Task, Error> {
+        self.outcome
+    }
+}
+
+impl Poller {
+    /// Sleeps until `sleep_until` (if any), polls once, and decides what next;
+    /// a cancelled token turns any of it into `Step::Done(Err(Cancelled))`.
+    pub(crate) async fn advance(&mut self, sleep_until: Option<Instant>) -> Step {
+        let span = self.span.clone();
+        // The work future is built inside each arm, never held in a local: a
+        // local moved into an awaited future keeps its own slot in this
+        // future's state, doubling what every sleeping wait holds.
+        match self.cancel.clone() {
+            None => self.sleep_then_poll(sleep_until).instrument(span).await,
+            Some(token) => match token
+                .run_until_cancelled(self.sleep_then_poll(sleep_until).instrument(span))
+                .await
+            {
+                Some(step) => step,
+                None => {
+                    let _entered = self.span.enter();
+                    tracing::debug!(polls = self.polls, "wait cancelled");
+                    Step::Done(Box::new(Err(CancelledError::new(Some(
+                        self.task_id.clone(),
+                    ))
+                    .into())))
+                }
+            },
+        }
+    }
+
+    async fn sleep_then_poll(&mut self, sleep_until: Option<Instant>) -> Step {
+        if let Some(until) = sleep_until {
+            tokio::time::sleep_until(until).await;
+        }
+        // Boxed: the poll's state (the request, the final wait) lives on the
+        // heap only while it runs, so a sleeping wait stays small (thousands
+        // of waits at once).
+        Box::pin(self.poll()).await
+    }
+
+    /// Makes one status request (capped by the deadline) and decides what next:
+    /// after a poll ending at `t` whose policy delay gives the next poll at
+    /// `n`, sleep until `n` if that is before the final poll slot
+    /// ([`LAST_POLL_BUDGET`] before the deadline), else until that slot if `t`
+    /// is before it, else give up.
+    async fn poll(&mut self) -> Step {
+        if let Some(budget) = &self.budget {
+            budget.acquire(self.last_poll_at()).await;
+        }
+        let attempt = self.polls + 1;
+        let outcome = fetch(
+            &self.client,
+            &self.task_id,
+            Some(self.deadline),
+            self.attempt_header.then_some(attempt),
+        )
+        .await;
+        self.polls = attempt;
+        if let Some(budget) = &self.budget {
+            budget.observe(&outcome, self.client.clock().now());
+        }
+        let now = Instant::now();
+        // The time left until the final poll slot: zero once it has come, so
+        // that a poll ending then (or later) ends the wait.
+        let time_left = self.last_poll_at().saturating_duration_since(now);
+        let wall = self.client.clock().now();
+        let sample = self.rng.f64();
+        let then = match &outcome {
+            Ok(response) => {
+                let task = response.body();
+                self.last_status = Some(task.status.clone());
+                let decision = self.policy.on_task(
+                    task,
+                    response.rate_limit(),
+                    attempt,
+                    time_left,
+                    wall,
+                    sample,
+                );
+                match decision {
+                    TaskDecision::Complete => Then::Return,
+                    TaskDecision::Failed => Then::Fail,
+                    TaskDecision::Next(next) => Then::Next(next),
+                }
+            }
+            Err(error) => {
+                match self
+                    .policy
+                    .on_error(error, attempt, time_left, wall, sample)
+                {
+                    ErrorDecision::Abort => Then::Return,
+                    ErrorDecision::Next(next) => Then::Next(next),
+                }
+            }
+        };
+        let next_poll_in = match then {
+            Then::Next(Next::Sleep(after)) => Some(after),
+            _ => None,
+        };
+        match &outcome {
+            Ok(response) => {
+                let status = &response.body().status;
+                tracing::debug!(attempt, %status, delay = ?next_poll_in, ?then, "polled task");
+            }
+            Err(error) => {
+                tracing::debug!(attempt, %error, delay = ?next_poll_in, ?then, "poll failed")
+            }
+        }
+        let seen = Polled {
+            task_id: self.task_id.clone(),
+            poll: attempt,
+            elapsed: now.saturating_duration_since(self.started),
+            outcome: outcome.map(Response::into_body),
+            last_status: self.last_status.clone(),
+            next_poll_in,
+        };
+        if let Some(callback) = &self.on_poll {
+            callback(&seen);
+        }
+        match then {
+            Then::Return => Step::Done(Box::new(seen.outcome)),
+            Then::Fail => Step::Done(Box::new(
+                seen.outcome
+                    .and_then(|task| Err(TaskError::from_task(task).into())),
+            )),
+            Then::Next(Next::Sleep(after)) => Step::Sleep {
+                until: now + after,
+                seen: Box::new(seen),
+            },
+            Then::Next(Next::GiveUp) => {
+                // The final poll was answered before the deadline: the wait
+                // still lasts its whole time (giving up early would break the
+                // promise the other way), then reports the timeout.
+                tokio::time::sleep_until(self.deadline).await;
+                Step::Done(Box::new(Err(
+                    self.timeout_error(Instant::now(), seen.outcome.err())
+                )))
+            }
+        }
+    }
+
+    /// When the final poll is sent: [`LAST_POLL_BUDGET`] before the deadline
+    /// (the start, for a timeout shorter than that).
+    fn last_poll_at(&self) -> Instant {
+        self.deadline
+            .checked_sub(LAST_POLL_BUDGET)
+            .unwrap_or(self.started)
+            .max(self.started)
+    }
+
+    fn timeout_error(&self, now: Instant, last_error: Option<Error>) -> Error {
+        TransportError::wait_timeout(
+            &self.task_id,
+            self.last_status.clone(),
+            self.polls,
+            now.saturating_duration_since(self.started),
+            last_error,
+        )
+        .into()
+    }
+}
+
+/// Polls until the wait is over, then decodes its outcome. (A plain `fn`
+/// returning an `async move` block that uses `poller` in place: an `async fn`
+/// would keep its argument twice, as the argument and as the moved local.)
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+pub(super) fn run_poller<T>(
+    mut poller: Poller,
+    decode: Decode<T>,
+) -> impl Future<Output = Result<T>> {
+    async move {
+        let mut sleep = None;
+        loop {
+            match poller.advance(sleep.take()).await {
+                Step::Done(result) => return decode((*result)?),
+                Step::Sleep { until, .. } => sleep = Some(until),
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Integration tests of the SDK against real HTTP servers on loopback.
+//!
+//! One binary; every module sits beside this file. [`support`] holds the
+//! shared helpers (the scripted server, clients with the test credentials and
+//! clock, `secs`/`ms`, addresses that refuse or drop connections).
+
+mod support;
+
+#[cfg(feature = "blocking")]
+mod blocking;
+mod cancel;
+mod client;
+mod doc_server;
+mod get;
+mod lifecycle;
+#[cfg(feature = "blocking")]
+mod lifecycle_blocking;
+mod many;
+mod ops;
+#[cfg(feature = "blocking")]
+mod ops_blocking;
+mod polling;
+mod send_sync;
+mod wait;
+mod watch;
