@@ -32,6 +32,7 @@
 //! with `stream-auth-type: jwt`. Every error is Stream's `APIError` envelope
 //! (`code`, `message`, `StatusCode`, `duration`, `more_info`, `details`, `exception_fields`);
 //! every response carries `X-RateLimit-Limit/Remaining/Reset`.
+//! The whole dialect, as the SDK and this emulator speak it: the repository's `docs/stream-wire.md`.
 //!
 //! # Start one in a test
 //!
@@ -134,6 +135,7 @@ mod job;
 mod lifecycle;
 mod pool;
 mod ratelimit;
+pub mod report;
 mod router;
 mod script;
 mod server;
