@@ -4,5 +4,7 @@ pub mod channels;
 pub mod demo;
 pub mod emulator;
 pub mod export;
+pub mod restore;
 pub mod tasks;
+pub mod truncate;
 pub mod users;

@@ -3,6 +3,7 @@
 mod support;
 
 mod demo;
+mod lifecycle;
 mod ops;
 #[cfg(unix)]
 mod signals;
