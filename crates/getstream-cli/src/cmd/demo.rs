@@ -1,6 +1,7 @@
 //! `getstream demo`: the whole story on an in-process emulator, with the progress display:
 //! export channels and download the file, hard-delete a channel, export and delete users, a
-//! job that fails, and a wait that times out and is resumed. No network, no credentials.
+//! job that fails, a wait that times out and is resumed, and the undo (a user restored, a
+//! channel truncated). No network, no credentials.
 //!
 //! Every step checks that things went as the story says; the demo exits non-zero when one
 //! did not, so it doubles as a smoke test.
@@ -20,6 +21,8 @@ use crate::cmd::{channels, export, users};
 use crate::error::{CliError, one_line_chain};
 use crate::output::Ctx;
 use crate::progress;
+
+mod undo;
 
 /// `getstream demo`
 #[derive(Debug, Args)]
@@ -312,7 +315,9 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         "status:      {} (the same task, resumed)",
         task.status
     ))?;
-    Ok(())
+
+    // 6. The undo around the jobs.
+    undo::story(ctx, emulator, &client, &start, &poll).await
 }
 
 /// Prints the export file's size, first lines and a few of its messages.
