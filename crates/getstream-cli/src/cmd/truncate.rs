@@ -1,11 +1,12 @@
 //! `getstream channels truncate CID [--hard] [--message TEXT --user ID] [--skip-push]
-//! [--truncated-at TIME]`: remove a channel's messages at once (no task).
+//! [--truncated-at T]`: remove a channel's messages at once (no task).
 
 use std::time::SystemTime;
 
 use clap::Args;
 use getstream::{Client, Timestamp, TruncateChannelRequest, TruncateChannelResponse};
 
+use crate::cli::parse_time;
 use crate::error::CliError;
 use crate::output::Ctx;
 
@@ -27,15 +28,10 @@ pub struct TruncateArgs {
     /// No push notification for the system message.
     #[arg(long)]
     pub skip_push: bool,
-    /// Truncate only the messages created up to this time (RFC 3339, e.g.
-    /// 2024-05-01T12:00:00Z; default: now).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    /// Truncate only the messages created up to this time: RFC 3339
+    /// (2026-11-01T10:00:00Z) or a duration ago (24h). Default: now.
+    #[arg(long, value_name = "T", value_parser = parse_time)]
     pub truncated_at: Option<SystemTime>,
-}
-
-fn parse_time(s: &str) -> Result<SystemTime, String> {
-    humantime::parse_rfc3339_weak(s)
-        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2024-05-01T12:00:00Z)"))
 }
 
 /// Truncates the channel and reports what the server answered.
