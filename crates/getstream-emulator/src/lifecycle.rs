@@ -106,7 +106,8 @@ impl AppData {
         if tr.hard {
             channel.messages.retain(|m| m.created_at > tr.at);
         }
-        channel.truncated_at = Some(tr.at);
+        // An earlier second truncation does not bring back what a later one hid.
+        channel.truncated_at = Some(channel.truncated_at.map_or(tr.at, |t| t.max(tr.at)));
         channel.truncated_by_id = tr.by;
         channel.updated_at = t;
         let (id, msg) = id.zip(tr.message)?;
@@ -247,6 +248,29 @@ mod tests {
             },
         );
         assert_eq!(d.channels[&cid].messages.len(), 2);
+        // A later, earlier-dated truncation does not bring hidden messages back.
+        let first = d.channels[&cid].messages[0].created_at;
+        let last = d.channels[&cid].messages[1].created_at;
+        d.truncate_channel(
+            &cid,
+            Truncation {
+                at: last,
+                hard: false,
+                by: None,
+                message: None,
+            },
+        );
+        d.truncate_channel(
+            &cid,
+            Truncation {
+                at: first,
+                hard: false,
+                by: None,
+                message: None,
+            },
+        );
+        assert_eq!(d.channels[&cid].truncated_at, Some(last));
+        assert_eq!(d.channels[&cid].visible_messages().count(), 0);
     }
 
     #[test]

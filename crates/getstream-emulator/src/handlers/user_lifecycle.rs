@@ -194,7 +194,7 @@ pub(crate) struct UpdateUsersPartialRequest {
 }
 
 /// Fields a partial update may not touch: the server's own.
-const SERVER_USER_FIELDS: [&str; 12] = [
+const SERVER_USER_FIELDS: [&str; 11] = [
     "id",
     "created_at",
     "updated_at",
@@ -206,7 +206,6 @@ const SERVER_USER_FIELDS: [&str; 12] = [
     "shadow_banned",
     "blocked_user_ids",
     "avg_response_time",
-    "custom",
 ];
 
 struct PartialUpdate {
@@ -265,6 +264,27 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
             ));
         }
     };
+    // `set: {"custom": {...}}` sets those custom fields (custom data is flat here).
+    match set.remove("custom") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(custom)) => {
+            for (k, v) in custom {
+                set.entry(k).or_insert(v);
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.set.custom"),
+                "must be an object",
+            ));
+        }
+    }
+    if unset.iter().any(|k| k == "custom") {
+        return Err(ApiError::field(
+            &format!("{field}.unset"),
+            "names custom fields one by one, not \"custom\"",
+        ));
+    }
     if set.is_empty() && unset.is_empty() {
         return Err(ApiError::field(
             &field,

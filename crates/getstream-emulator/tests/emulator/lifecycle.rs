@@ -168,6 +168,16 @@ async fn partial_update_sets_and_unsets_fields() {
         .unwrap();
     assert_eq!(s, 200, "{b}");
     assert!(b["users"]["ann"]["custom"].get("team").is_none(), "{b}");
+    let (s, _, b) = http
+        .send(
+            Method::PATCH,
+            "/api/v2/users",
+            Some(json!({"users": [{"id": "ann", "set": {"custom": {"level": 3}}}]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["users"]["ann"]["custom"]["level"], 3, "{b}");
     assert_eq!(b["users"]["ann"]["role"], "admin", "{b}");
     for bad in [
         json!({}),
@@ -179,6 +189,8 @@ async fn partial_update_sets_and_unsets_fields() {
         json!({"users": [{"id": "ann", "set": {"role": ""}}]}),
         json!({"users": [{"set": {"a": 1}}]}),
         json!({"users": [{"id": "ann", "unset": "a"}]}),
+        json!({"users": [{"id": "ann", "unset": ["custom"]}]}),
+        json!({"users": [{"id": "ann", "set": {"custom": 1}}]}),
     ] {
         let (s, _, b) = http
             .send(Method::PATCH, "/api/v2/users", Some(bad.clone()))
