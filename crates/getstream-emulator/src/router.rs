@@ -13,6 +13,7 @@ use crate::handlers::{
 };
 use crate::stack;
 use crate::state::EmulatorState;
+use crate::webhooks;
 
 /// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
 ///
@@ -106,6 +107,20 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/_emulator/seed", post(admin::seed))
         .route("/_emulator/state", get(admin::snapshot))
         .route("/_emulator/token", get(admin::token))
+        .route(
+            "/api/v2/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
+            "/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
+            "/_emulator/webhooks",
+            get(webhooks::admin::list)
+                .post(webhooks::admin::send)
+                .delete(webhooks::admin::clear),
+        )
         // One route layer does the per-request work (clock, log, rate limit, faults; see
         // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
         // would be cloned whole on every request.

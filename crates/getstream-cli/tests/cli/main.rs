@@ -8,3 +8,4 @@ mod ops;
 #[cfg(unix)]
 mod signals;
 mod tasks;
+mod webhook;

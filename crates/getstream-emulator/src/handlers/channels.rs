@@ -15,6 +15,7 @@ use crate::job::JobKind;
 use crate::shapes;
 use crate::store::{parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
 use crate::sync::write;
+use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueryChannelRequest {
@@ -284,16 +285,23 @@ pub(crate) async fn delete_channel(
         .get(&cid)
         .map(|c| shapes::channel(c, &data.users))
         .ok_or_else(|| ApiError::not_found(format!("channel \"{cid}\" does not exist")))?;
-    if q.hard_delete.unwrap_or(false) {
+    let event = if q.hard_delete.unwrap_or(false) {
+        let event = entities::channel_deleted(&data, &cid);
         data.hard_delete_channel(&cid);
+        event
     } else {
+        let live = entities::is_live_channel(&data, &cid);
         data.soft_delete_channel(&cid);
-    }
+        entities::channel_deleted(&data, &cid).filter(|_| live)
+    };
     let channel = data
         .channels
         .get(&cid)
         .map_or(channel, |c| shapes::channel(c, &data.users));
     drop(data);
+    if let Some(event) = event {
+        app.emit(event);
+    }
     Ok(Json(json!({ "channel": channel, "duration": duration() })).into_response())
 }
 
@@ -334,16 +342,36 @@ pub(crate) async fn delete_channels(
         "channel cid (type:id)",
     )?;
     let hard = req.hard_delete.unwrap_or(false);
+    // Without hard_delete the channels are deleted now, and so announced; with it the task
+    // announces them when it removes them.
+    let mut events = Vec::new();
     let soft = {
         let mut data = write(&jobs.app().data);
-        each_channel(&cids, |cid| data.soft_delete_channel(cid))
+        each_channel(&cids, |cid| {
+            let live = entities::is_live_channel(&data, cid);
+            let deleted = data.soft_delete_channel(cid);
+            if live && !hard {
+                events.extend(entities::channel_deleted(&data, cid));
+            }
+            deleted
+        })
     };
+    for event in events {
+        jobs.app().emit(event);
+    }
     let result = status_map(soft);
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data| {
-        each_channel(&cids, |cid| data.hard_delete_channel(cid))
+    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data, events| {
+        each_channel(&cids, |cid| {
+            let event = entities::channel_deleted(data, cid);
+            let deleted = data.hard_delete_channel(cid);
+            if deleted {
+                events.extend(event);
+            }
+            deleted
+        })
     });
     Ok(created(
         json!({ "task_id": task_id, "result": result, "duration": duration() }),

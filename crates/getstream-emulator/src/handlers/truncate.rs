@@ -15,6 +15,43 @@ use crate::lifecycle::{SystemMessage, Truncation};
 use crate::shapes;
 use crate::store::{now, valid_user_id};
 use crate::sync::write;
+use crate::webhooks::payload::{Event, now_ns};
+
+/// The webhook event of a truncation.
+const CHANNEL_TRUNCATED: &str = "channel.truncated";
+
+/// `channel.truncated` with the spec's fields: the channel after the truncation, and the
+/// system message and the user who did it, when there are.
+fn truncated_event(
+    kind: &str,
+    id: &str,
+    channel: &Value,
+    message: Option<&Value>,
+    user: Option<Value>,
+) -> Event {
+    let mut body = json!({
+        "type": CHANNEL_TRUNCATED,
+        "created_at": now_ns(),
+        "custom": {},
+        "cid": format!("{kind}:{id}"),
+        "channel_type": kind,
+        "channel_id": id,
+        "channel": channel,
+        "channel_member_count": channel.get("member_count").cloned().unwrap_or(Value::Null),
+    });
+    if let Some(m) = message {
+        body["message"] = m.clone();
+        body["message_id"] = m["id"].clone();
+    }
+    if let Some(u) = user {
+        body["user"] = u;
+    }
+    Event {
+        event_type: CHANNEL_TRUNCATED.into(),
+        task_id: None,
+        body,
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct TruncateChannelRequest {
@@ -144,6 +181,10 @@ pub(crate) async fn truncate_channel(
         )));
     }
     let hard = req.hard_delete.unwrap_or(false);
+    let by_user = by
+        .as_deref()
+        .and_then(|u| data.users.get(u))
+        .map(shapes::user);
     let msg = data.truncate_channel(
         &cid,
         Truncation {
@@ -158,10 +199,18 @@ pub(crate) async fn truncate_channel(
         .get(&cid)
         .map(|c| shapes::channel(c, &data.users))
         .ok_or_else(|| ApiError::internal("channel vanished"))?;
-    let mut body = json!({ "channel": channel, "duration": duration() });
-    if let Some(m) = msg {
-        body["message"] = shapes::message(&m, &cid, &data.users);
-    }
+    let message = msg.map(|m| shapes::message(&m, &cid, &data.users));
     drop(data);
+    app.emit(truncated_event(
+        &kind,
+        &id,
+        &channel,
+        message.as_ref(),
+        by_user,
+    ));
+    let mut body = json!({ "channel": channel, "duration": duration() });
+    if let Some(m) = message {
+        body["message"] = m;
+    }
     Ok(created(body))
 }

@@ -11,6 +11,8 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::job::JobKind;
 use crate::store::{AppData, DeleteMode, DeleteUsersPlan};
+use crate::webhooks::entities;
+use crate::webhooks::payload::Event;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct DeleteUsersRequest {
@@ -34,17 +36,19 @@ fn mode(field: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<Delet
 }
 
 /// Checks the `user_ids` and `created_by_id` of a user job and starts it: `work` gets the app's
-/// data and the deduplicated ids.
+/// data, the deduplicated ids and where to push its webhook events.
 fn start_user_job(
     jobs: &JobStarter,
     user_ids: Option<Vec<String>>,
     created_by_id: Option<&str>,
     kind: JobKind,
-    work: impl FnOnce(&mut AppData, &[String]) -> StatusMap + Send + 'static,
+    work: impl FnOnce(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(user_ids, MAX_USERS)?;
     check_optional_user_id("created_by_id", created_by_id)?;
-    let task_id = jobs.submit_status(kind, ids.len(), move |data| work(data, &ids));
+    let task_id = jobs.submit_status(kind, ids.len(), move |data, events| {
+        work(data, &ids, events)
+    });
     Ok(task_started(task_id))
 }
 
@@ -63,8 +67,11 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data| {
-        data.delete_users(&ids, plan)
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data, events| {
+        let before = entities::users_before(data, &ids);
+        let results = data.delete_users(&ids, plan);
+        entities::users_deleted(before, &results, plan, events);
+        results
     });
     Ok(task_started(task_id))
 }
@@ -84,12 +91,17 @@ pub(crate) async fn deactivate_users(
 ) -> Result<Response, ApiError> {
     let mark_messages = req.mark_messages_deleted.unwrap_or(false);
     let _ = req.mark_channels_deleted;
+    let by = req.created_by_id.clone();
     start_user_job(
         &jobs,
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::DeactivateUsers,
-        move |data, ids| data.deactivate_users(ids, mark_messages),
+        move |data, ids, events| {
+            let results = data.deactivate_users(ids, mark_messages);
+            entities::users_activation(data, &results, by.as_deref(), false, events);
+            results
+        },
     )
 }
 
@@ -108,11 +120,16 @@ pub(crate) async fn reactivate_users(
 ) -> Result<Response, ApiError> {
     let restore = req.restore_messages.unwrap_or(false);
     let _ = req.restore_channels;
+    let by = req.created_by_id.clone();
     start_user_job(
         &jobs,
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::ReactivateUsers,
-        move |data, ids| data.reactivate_users(ids, restore),
+        move |data, ids, events| {
+            let results = data.reactivate_users(ids, restore);
+            entities::users_activation(data, &results, by.as_deref(), true, events);
+            results
+        },
     )
 }

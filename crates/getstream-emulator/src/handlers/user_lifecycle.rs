@@ -17,6 +17,7 @@ use crate::lifecycle::RestoreRefusal;
 use crate::shapes;
 use crate::store::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
 use crate::sync::{read, write};
+use crate::webhooks::entities;
 
 /// Checks a user id from the path.
 fn check_path_user(id: &str) -> Result<(), ApiError> {
@@ -60,11 +61,25 @@ pub(crate) async fn deactivate_user(
     if !data.users.contains_key(&id) {
         return Err(no_such_user(&id));
     }
-    data.deactivate_users(
+    let results = data.deactivate_users(
         std::slice::from_ref(&id),
         req.mark_messages_deleted.unwrap_or(false),
     );
-    user_reply(&data, &id)
+    // The same `user.deactivated` webhook event as the deactivate-users job sends.
+    let mut events = Vec::new();
+    entities::users_activation(
+        &data,
+        &results,
+        req.created_by_id.as_deref(),
+        false,
+        &mut events,
+    );
+    let reply = user_reply(&data, &id);
+    drop(data);
+    for event in events {
+        app.emit(event);
+    }
+    reply
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +102,7 @@ pub(crate) async fn reactivate_user(
     if !data.users.contains_key(&id) {
         return Err(no_such_user(&id));
     }
-    data.reactivate_users(
+    let results = data.reactivate_users(
         std::slice::from_ref(&id),
         req.restore_messages.unwrap_or(false),
     );
@@ -96,7 +111,20 @@ pub(crate) async fn reactivate_user(
     {
         u.custom.insert("name".to_owned(), Value::String(name));
     }
-    user_reply(&data, &id)
+    let mut events = Vec::new();
+    entities::users_activation(
+        &data,
+        &results,
+        req.created_by_id.as_deref(),
+        true,
+        &mut events,
+    );
+    let reply = user_reply(&data, &id);
+    drop(data);
+    for event in events {
+        app.emit(event);
+    }
+    reply
 }
 
 /// `GET /api/v2/users/{user_id}/export`: one user with their messages, at once (what a hard
@@ -158,8 +186,11 @@ pub(crate) async fn delete_user(
             .then_some(mode),
     };
     let ids = vec![id];
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data| {
-        data.delete_users(&ids, plan)
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
+        let before = entities::users_before(data, &ids);
+        let results = data.delete_users(&ids, plan);
+        entities::users_deleted(before, &results, plan, events);
+        results
     });
     Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }

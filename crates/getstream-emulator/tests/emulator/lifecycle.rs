@@ -361,3 +361,69 @@ async fn legacy_single_user_delete_starts_a_task() {
         .unwrap();
     assert_eq!(s, 404, "{b}");
 }
+
+#[tokio::test]
+async fn single_user_calls_and_truncate_send_webhook_events() {
+    let (url, mut rx) = crate::webhooks::receiver().await;
+    let (handle, http) = start(config().webhook_url(url)).await;
+    http.upsert_users(&["ann", "bob"]).await;
+    http.create_channel("messaging", "c", &["ann", "bob"]).await;
+    http.send_message("messaging:c", "ann", "hi", None).await;
+
+    http.post(
+        "/api/v2/users/ann/deactivate",
+        json!({"created_by_id": "bob"}),
+    )
+    .await;
+    let d = crate::webhooks::next(&mut rx).await;
+    assert!(d.verified, "{:?}", d.event);
+    assert_eq!(d.event["type"], "user.deactivated", "{}", d.event);
+    assert_eq!(d.event["user"]["id"], "ann");
+    assert!(d.event["user"]["deactivated_at"].is_i64(), "{}", d.event);
+    assert_eq!(d.event["created_by"]["id"], "bob");
+
+    http.post("/users/ann/reactivate", json!({})).await;
+    let e = crate::webhooks::next(&mut rx).await.event;
+    assert_eq!(e["type"], "user.reactivated", "{e}");
+    assert!(e["user"].get("deactivated_at").is_none(), "{e}");
+
+    http.post(
+        "/api/v2/chat/channels/messaging/c/truncate",
+        json!({"hard_delete": true, "user_id": "bob", "message": {"text": "gone"}}),
+    )
+    .await;
+    let e = crate::webhooks::next(&mut rx).await.event;
+    assert_eq!(e["type"], "channel.truncated", "{e}");
+    assert_eq!(e["cid"], "messaging:c");
+    assert_eq!(
+        (e["channel_type"].as_str(), e["channel_id"].as_str()),
+        (Some("messaging"), Some("c"))
+    );
+    assert!(e["channel"]["truncated_at"].is_i64(), "{e}");
+    assert_eq!(e["message"]["text"], "gone");
+    assert_eq!(e["message_id"], e["message"]["id"]);
+    assert_eq!(e["user"]["id"], "bob");
+    assert!(e["created_at"].is_i64(), "{e}");
+
+    http.send(Method::DELETE, "/users/ann", None).await.unwrap();
+    let e = crate::webhooks::next(&mut rx).await.event;
+    assert_eq!(e["type"], "user.deleted", "{e}");
+    assert_eq!(e["user"]["id"], "ann");
+
+    handle.state().webhooks_settled().await;
+    let types: Vec<String> = handle
+        .state()
+        .webhook_deliveries()
+        .iter()
+        .map(|d| d.event_type.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "user.deactivated",
+            "user.reactivated",
+            "channel.truncated",
+            "user.deleted"
+        ]
+    );
+}
