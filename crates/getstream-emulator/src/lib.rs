@@ -132,7 +132,8 @@
 //! on the command line, [`EmulatorState::set_webhook`], or Stream's `PATCH /api/v2/app`) and its
 //! jobs `POST` the events Stream sends: `export.channels.success`/`.error` and
 //! `export.users.success`/`.error` (with `task_id` and `url` or `error`) once the task reads
-//! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated`. Each
+//! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated` (also at
+//! once for the single-user calls), `channel.truncated`. Each
 //! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
 //! `X-Webhook-Id` (the same on every retry), `X-Webhook-Attempt` and `X-Api-Key`; bodies are
 //! gzip when [`WebhookSettings::compression`] is on. Delivery follows Stream's policy (3 attempts
