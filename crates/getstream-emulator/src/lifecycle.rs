@@ -32,18 +32,27 @@ pub(crate) struct Truncation {
     pub message: Option<SystemMessage>,
 }
 
+/// A time in whole microseconds. Truncation compares times at this precision, as Stream
+/// stores them: a client that read a message's time with microseconds (the Python SDK's
+/// `datetime`) and sends it back as `truncated_at` cuts that message too.
+fn micros(t: OffsetDateTime) -> i128 {
+    t.unix_timestamp_nanos().div_euclid(1000)
+}
+
+/// Whether a message created at `created` falls in a truncation up to `at`.
+fn cut(created: OffsetDateTime, at: OffsetDateTime) -> bool {
+    micros(created) <= micros(at)
+}
+
 impl Channel {
     /// The messages a channel query shows: those after the last truncation.
     pub fn visible_messages(&self) -> impl Iterator<Item = &Message> + '_ {
-        let after = self.truncated_at;
-        self.messages
-            .iter()
-            .filter(move |m| after.is_none_or(|t| m.created_at > t))
+        self.messages.iter().filter(move |m| !self.is_truncated(m))
     }
 
     /// Whether a message was hidden by a (soft) truncation.
     pub fn is_truncated(&self, m: &Message) -> bool {
-        self.truncated_at.is_some_and(|t| m.created_at <= t)
+        self.truncated_at.is_some_and(|t| cut(m.created_at, t))
     }
 }
 
@@ -104,15 +113,18 @@ impl AppData {
         let channel = self.channels.get_mut(cid)?;
         let t = now();
         if tr.hard {
-            channel.messages.retain(|m| m.created_at > tr.at);
+            channel.messages.retain(|m| !cut(m.created_at, tr.at));
         }
         // An earlier second truncation does not bring back what a later one hid.
         channel.truncated_at = Some(channel.truncated_at.map_or(tr.at, |t| t.max(tr.at)));
         channel.truncated_by_id = tr.by;
         channel.updated_at = t;
         let (id, msg) = id.zip(tr.message)?;
-        // The system message is always after the truncation, even when `at` is now.
-        let created = t.max(tr.at + time::Duration::nanoseconds(1));
+        // The system message is always after the truncation (in the next microsecond at
+        // the earliest), even when `at` is now.
+        let after =
+            OffsetDateTime::from_unix_timestamp_nanos((micros(tr.at) + 1) * 1000).unwrap_or(t);
+        let created = t.max(after);
         let m = Message {
             id,
             text: msg.text,
@@ -238,10 +250,12 @@ mod tests {
         let mut d = data();
         let cid = "messaging:seed-1".to_owned();
         let second = d.channels[&cid].messages[1].created_at;
+        // As a client that keeps microseconds sends it back: still cuts that message.
+        let second_us = OffsetDateTime::from_unix_timestamp_nanos(micros(second) * 1000).unwrap();
         d.truncate_channel(
             &cid,
             Truncation {
-                at: second,
+                at: second_us,
                 hard: true,
                 by: None,
                 message: None,

@@ -1056,6 +1056,39 @@ def _webhook_entity_events(ctx: Ctx) -> None:
             _unhook(ctx)
 
 
+@case("webhook_lifecycle_events")
+def _webhook_lifecycle_events(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, cid, _ = make_channel(ctx, [a, b], [f"old {ctx.uid('msg')}"])
+
+    def typed(kind: str) -> Callable[[Dict[str, Any]], bool]:
+        def pred(r: Dict[str, Any]) -> bool:
+            e = _event_json(r)
+            return e.get("type") == kind and (e.get("cid") == cid or (e.get("user") or {}).get("id") == a)
+        return pred
+
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url)
+            ctx.client.deactivate_user(a, created_by_id=b)
+            ev = _verified(ctx, "user.deactivated", hooks.wait_for("user.deactivated", typed("user.deactivated")))
+            check(type(ev).__name__ == "UserDeactivatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == a and ev.created_by is not None and ev.created_by.id == b, f"user.deactivated {ev!r}")
+            ctx.client.reactivate_user(a)
+            ev = _verified(ctx, "user.reactivated", hooks.wait_for("user.reactivated", typed("user.reactivated")))
+            check(type(ev).__name__ == "UserReactivatedEvent" and ev.user.id == a, f"user.reactivated {ev!r}")
+            note = f"cleared {ctx.uid('msg')}"
+            ch.truncate(hard_delete=True, user_id=b, message=MessageRequest(text=note, user_id=b))
+            ev = _verified(ctx, "channel.truncated", hooks.wait_for("channel.truncated", typed("channel.truncated")))
+            check(type(ev).__name__ == "ChannelTruncatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.cid == cid and ev.channel.cid == cid, f"channel.truncated {ev!r}")
+            sane_time("channel.truncated channel.truncated_at", ev.channel.truncated_at)
+            check(ev.message is not None and ev.message.text == note, f"channel.truncated message {ev.message!r}")
+            check(ev.user is not None and ev.user.id == b, f"channel.truncated user {ev.user!r}")
+        finally:
+            _unhook(ctx)
+
+
 @case("webhook_deliveries_admin", admin=True)
 def _webhook_deliveries_admin(ctx: Ctx) -> None:
     (a,) = make_users(ctx, 1)
