@@ -164,6 +164,8 @@ impl Default for RateLimits {
             "POST /users/delete",
             "POST /users/deactivate",
             "POST /users/reactivate",
+            "POST /export/users",
+            "DELETE /users/{id}",
         ]
         .into_iter()
         .map(|e| (e.to_owned(), 60))

@@ -1,7 +1,9 @@
 //! A local server that speaks Stream's (getstream.io) server-side API dialect and really runs
 //! its batch jobs as background tasks — for demos, for our tests and for yours.
 //!
-//! Point any Stream server SDK (the official Python `getstream` package, our Rust SDK, `curl`)
+//! Point any Stream server SDK (the official Python `getstream` and JavaScript `stream-chat`
+//! packages, which `scripts/python-compat.sh` and `scripts/js-compat.sh` check; our Rust SDK;
+//! `curl`)
 //! at [`EmulatorHandle::base_url`] with the emulator's API key and secret. It serves:
 //!
 //! | method + path | what it does |
@@ -24,7 +26,7 @@
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
-//! | v1 paths: `GET /tasks/{id}`, `GET`/`PATCH /app`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `/users/restore`, `PATCH /users`, `/users/{id}/deactivate`, `/users/{id}/reactivate`, `/users/{id}/export`, `/channels/{type}/{id}/truncate`, and `DELETE /users/{id}` (one user, a task) | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
+//! | v1 paths: `GET /tasks/{id}`, `GET /export_channels/{id}`, `GET`/`PATCH /app`, `/users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `DELETE /channels/{type}/{id}`, `/channels/delete`, `/export_channels`, `/export/users`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `DELETE /users/{id}`, `/users/{id}/deactivate`, `/users/{id}/reactivate`, `/users/restore`, `PATCH /users`, `/users/{id}/export`, `/channels/{type}/{id}/truncate` | the same for the legacy `stream-chat` SDKs, in the v1 dialect (RFC 3339 timestamps, top-level custom fields); out of scope there: restore users, truncate, export one user (501, code 17) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
@@ -213,6 +215,7 @@ mod state;
 mod store;
 mod sync;
 mod task;
+mod v1;
 mod webhooks;
 
 pub use app_state::MAX_TASKS_PER_APP;

@@ -72,6 +72,39 @@ pub(super) fn check_channel_path(kind: &str, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Fields of a channel's `data` that have a meaning of their own (or are the server's); any
+/// other top-level field is custom data.
+const RESERVED_CHANNEL_FIELDS: [&str; 28] = [
+    "id",
+    "type",
+    "cid",
+    "custom",
+    "created_by_id",
+    "created_by",
+    "members",
+    "team",
+    "frozen",
+    "disabled",
+    "hidden",
+    "blocked",
+    "invites",
+    "filter_tags",
+    "config",
+    "config_overrides",
+    "own_capabilities",
+    "automod",
+    "blocklist_behavior",
+    "auto_translation_enabled",
+    "auto_translation_language",
+    "message_count",
+    "member_count",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "last_message_at",
+    "truncated_at",
+];
+
 /// `POST /api/v2/chat/channels/{type}/{id}/query`: get or create a channel.
 pub(crate) async fn query_channel(
     Authed(app): Authed,
@@ -99,11 +132,17 @@ pub(crate) async fn query_channel(
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(ApiError::field("data.members", "must be an array")),
     };
-    let custom = match data.get("custom") {
+    let mut custom = match data.get("custom") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(c)) => c.clone(),
         Some(_) => return Err(ApiError::field("data.custom", "must be an object")),
     };
+    // The v1 dialect (`stream-chat`) sends custom fields at the top level of `data`.
+    for (k, v) in &data {
+        if !RESERVED_CHANNEL_FIELDS.contains(&k.as_str()) {
+            custom.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let limit = req
         .messages
         .and_then(|p| p.limit)

@@ -1,16 +1,21 @@
-//! User jobs: delete, deactivate and reactivate users (tasks).
+//! User jobs: delete, deactivate and reactivate users (tasks), and `stream-chat`'s
+//! single-user delete, which runs as a delete-users task too.
 
-use axum::response::Response;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::MAX_USERS;
 use super::check::{check_optional_user_id, check_user_ids};
 use super::reply::task_started;
 use super::starter::{JobStarter, StatusMap};
-use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::error::{ApiError, duration};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::job::JobKind;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan};
+use crate::shapes;
+use crate::store::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
+use crate::sync::read;
 use crate::webhooks::entities;
 use crate::webhooks::payload::Event;
 
@@ -132,4 +137,56 @@ pub(crate) async fn reactivate_users(
             results
         },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteUserQuery {
+    hard_delete: Option<bool>,
+    mark_messages_deleted: Option<bool>,
+    delete_conversation_channels: Option<bool>,
+}
+
+/// `DELETE /users/{id}` (`stream-chat`'s `deleteUser`): answers the user and the id of a
+/// delete-users task for them. `hard_delete` removes the user and their messages for good;
+/// else the user is soft-deleted and `mark_messages_deleted` soft-deletes their messages;
+/// `delete_conversation_channels` also deletes their two-member channels (hard with
+/// `hard_delete`). An unknown user is a 404.
+pub(crate) async fn delete_user(
+    jobs: JobStarter,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeleteUserQuery>,
+) -> Result<Response, ApiError> {
+    if !valid_user_id(&id) {
+        return Err(ApiError::field(
+            "user_id",
+            format!("is not a valid user id: {id:?}"),
+        ));
+    }
+    let user = read(&jobs.app().data)
+        .users
+        .get(&id)
+        .map(shapes::user)
+        .ok_or_else(|| ApiError::not_found(format!("user {id:?} does not exist")))?;
+    let hard = q.hard_delete.unwrap_or(false);
+    let mode = if hard {
+        DeleteMode::Hard
+    } else {
+        DeleteMode::Soft
+    };
+    let plan = DeleteUsersPlan {
+        user: Some(mode),
+        messages: (hard || q.mark_messages_deleted.unwrap_or(false)).then_some(mode),
+        conversations: q
+            .delete_conversation_channels
+            .unwrap_or(false)
+            .then_some(mode),
+    };
+    let ids = [id];
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
+        let before = entities::users_before(data, &ids);
+        let results = data.delete_users(&ids, plan);
+        entities::users_deleted(before, &results, plan, events);
+        results
+    });
+    Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }

@@ -1,5 +1,5 @@
-//! The synchronous user calls around the user jobs: deactivate, reactivate, export and delete
-//! one user; restore soft-deleted users; update users partially.
+//! The synchronous user calls around the user jobs: deactivate, reactivate and export one
+//! user; restore soft-deleted users; update users partially.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -9,13 +9,11 @@ use serde_json::{Map, Value, json};
 use super::MAX_USERS;
 use super::check::{check_list, check_optional_user_id, check_user_ids};
 use super::reply::created;
-use super::starter::JobStarter;
 use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
-use crate::job::JobKind;
+use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::lifecycle::RestoreRefusal;
 use crate::shapes;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
+use crate::store::{AppData, valid_user_id};
 use crate::sync::{read, write};
 use crate::webhooks::entities;
 
@@ -149,50 +147,6 @@ pub(crate) async fn export_user(
     });
     drop(data);
     Ok(Json(body).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeleteUserQuery {
-    mark_messages_deleted: Option<bool>,
-    hard_delete: Option<bool>,
-    delete_conversation_channels: Option<bool>,
-}
-
-/// `DELETE /users/{user_id}` (the `stream-chat` SDKs' single delete; v2 deletes users in
-/// batches only): starts a delete-users task for this user and answers the user as it was,
-/// with the task id.
-pub(crate) async fn delete_user(
-    jobs: JobStarter,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<DeleteUserQuery>,
-) -> Result<Response, ApiError> {
-    check_path_user(&id)?;
-    let user = read(&jobs.app().data)
-        .users
-        .get(&id)
-        .map(shapes::user)
-        .ok_or_else(|| no_such_user(&id))?;
-    let mode = if q.hard_delete.unwrap_or(false) {
-        DeleteMode::Hard
-    } else {
-        DeleteMode::Soft
-    };
-    let plan = DeleteUsersPlan {
-        user: Some(mode),
-        messages: q.mark_messages_deleted.unwrap_or(false).then_some(mode),
-        conversations: q
-            .delete_conversation_channels
-            .unwrap_or(false)
-            .then_some(mode),
-    };
-    let ids = vec![id];
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
-        let before = entities::users_before(data, &ids);
-        let results = data.delete_users(&ids, plan);
-        entities::users_deleted(before, &results, plan, events);
-        results
-    });
-    Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }
 
 #[derive(Debug, Deserialize)]

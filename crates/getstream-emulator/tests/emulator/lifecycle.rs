@@ -38,7 +38,8 @@ async fn single_user_deactivate_reactivate_answer_the_user_at_once() {
     http.create_channel("messaging", "c1", &["ann", "bob"])
         .await;
     http.send_message("messaging:c1", "ann", "hi", None).await;
-    for prefix in ["/api/v2", ""] {
+    // The v2 paths (the unprefixed ones answer in the v1 dialect; tests in v1.rs).
+    for prefix in ["/api/v2"] {
         let (s, b) = http
             .post(
                 &format!("{prefix}/users/ann/deactivate"),
@@ -155,7 +156,13 @@ async fn partial_update_sets_and_unsets_fields() {
         let ann = &b["users"]["ann"];
         assert_eq!(ann["role"], "admin", "{b}");
         assert_eq!(ann["name"], "Ann", "{b}");
-        assert_eq!(ann["custom"]["team"], "blue", "{b}");
+        // v2 nests custom fields; the v1 dialect puts them at the top level.
+        let team = if prefix.is_empty() {
+            &ann["team"]
+        } else {
+            &ann["custom"]["team"]
+        };
+        assert_eq!(team, "blue", "{b}");
         assert_eq!(b["membership_deletion_task_id"], "", "{b}");
     }
     let (s, _, b) = http

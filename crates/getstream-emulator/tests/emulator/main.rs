@@ -16,4 +16,6 @@ mod cli;
 
 mod lifecycle;
 
+mod v1;
+
 mod webhooks;
