@@ -18,10 +18,15 @@
 //! | `POST /api/v2/export/users` | export users and their messages (a task) |
 //! | `POST /api/v2/users/delete` | delete users (a task) |
 //! | `POST /api/v2/users/deactivate`, `/reactivate` | (de)activate users (tasks) |
+//! | `POST /api/v2/users/{id}/deactivate`, `/reactivate` | (de)activate one user at once |
+//! | `GET /api/v2/users/{id}/export` | one user with their messages, at once |
+//! | `POST /api/v2/users/restore` | undo soft deletes (a hard-deleted user is an error) |
+//! | `PATCH /api/v2/users` | update users partially (`set`, `unset`) |
+//! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
-//! | v1 paths: `GET /tasks/{id}`, `GET /export_channels/{id}`, `GET`/`PATCH /app`, `/users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `DELETE /channels/{type}/{id}`, `/channels/delete`, `/export_channels`, `/export/users`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `DELETE /users/{id}`, `/users/{id}/deactivate`, `/users/{id}/reactivate` | the same for the legacy `stream-chat` SDKs, in the v1 dialect (RFC 3339 timestamps, top-level custom fields); out of scope there: restore users, truncate, export one user (501, code 17) |
+//! | v1 paths: `GET /tasks/{id}`, `GET /export_channels/{id}`, `GET`/`PATCH /app`, `/users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `DELETE /channels/{type}/{id}`, `/channels/delete`, `/export_channels`, `/export/users`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `DELETE /users/{id}`, `/users/{id}/deactivate`, `/users/{id}/reactivate`, `/users/restore`, `PATCH /users`, `/users/{id}/export`, `/channels/{type}/{id}/truncate` | the same for the legacy `stream-chat` SDKs, in the v1 dialect (RFC 3339 timestamps, top-level custom fields); out of scope there: restore users, truncate, export one user (501, code 17) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
@@ -129,7 +134,8 @@
 //! on the command line, [`EmulatorState::set_webhook`], or Stream's `PATCH /api/v2/app`) and its
 //! jobs `POST` the events Stream sends: `export.channels.success`/`.error` and
 //! `export.users.success`/`.error` (with `task_id` and `url` or `error`) once the task reads
-//! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated`. Each
+//! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated` (also at
+//! once for the single-user calls), `channel.truncated`. Each
 //! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
 //! `X-Webhook-Id` (the same on every retry), `X-Webhook-Attempt` and `X-Api-Key`; bodies are
 //! gzip when [`WebhookSettings::compression`] is on. Delivery follows Stream's policy (3 attempts
@@ -196,6 +202,7 @@ mod extract;
 mod faults;
 mod handlers;
 mod job;
+mod lifecycle;
 mod pool;
 mod ratelimit;
 pub mod report;

@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::error::{self, ApiError, codes};
-use crate::handlers::{admin, channels, exports, tasks, unsupported, user_jobs, users};
+use crate::handlers::{
+    admin, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+};
 use crate::stack;
 use crate::state::EmulatorState;
 use crate::v1;
@@ -29,7 +31,9 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/api/v2/tasks/{id}", get(tasks::get_task))
         .route(
             "/api/v2/users",
-            post(users::upsert_users).get(users::query_users),
+            post(users::upsert_users)
+                .get(users::query_users)
+                .patch(life::update_users_partial),
         )
         .route(
             "/api/v2/chat/channels/{type}/{id}/query",
@@ -61,6 +65,14 @@ pub fn app(state: EmulatorState) -> Router {
             "/api/v2/users/reactivate",
             post(user_jobs::reactivate_users),
         )
+        .route("/api/v2/users/restore", post(life::restore_users))
+        .route("/api/v2/users/{id}/deactivate", post(life::deactivate_user))
+        .route("/api/v2/users/{id}/reactivate", post(life::reactivate_user))
+        .route("/api/v2/users/{id}/export", get(life::export_user))
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/truncate",
+            post(truncate::truncate_channel),
+        )
         // The legacy v1 paths (the `stream-chat` SDKs): the same handlers, answering in the v1
         // dialect (`v1::rewrite`: RFC 3339 times, top-level custom fields) where the response
         // holds users, channels or messages; task statuses render RFC 3339 themselves.
@@ -68,7 +80,9 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/export_channels/{id}", get(tasks::get_task_v1))
         .route(
             "/users",
-            v1(post(users::upsert_users).get(users::query_users)),
+            v1(post(users::upsert_users)
+                .get(users::query_users)
+                .patch(life::update_users_partial)),
         )
         .route("/users/{id}", v1(delete(user_jobs::delete_user)))
         .route("/users/{id}/deactivate", v1(post(users::deactivate_user)))
@@ -91,13 +105,12 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/users/delete", post(user_jobs::delete_users))
         .route("/users/deactivate", post(user_jobs::deactivate_users))
         .route("/users/reactivate", post(user_jobs::reactivate_users))
-        // Out of scope: Stream's envelope, 501 (see handlers/unsupported.rs).
-        .route("/users/restore", post(unsupported::restore_users))
+        .route("/users/restore", v1(post(life::restore_users)))
         .route(
             "/channels/{type}/{id}/truncate",
-            post(unsupported::truncate_channel),
+            v1(post(truncate::truncate_channel)),
         )
-        .route("/users/{id}/export", get(unsupported::export_user))
+        .route("/users/{id}/export", v1(get(life::export_user)))
         .route("/_emulator/exports/{file}", get(exports::download_export))
         .route("/_emulator/health", get(admin::health))
         .route(

@@ -118,7 +118,7 @@ pub(crate) fn message(
         "cid": cid,
         "text": m.text,
         "html": if m.text.is_empty() { String::new() } else { format!("<p>{}</p>\n", html_escape(&m.text)) },
-        "type": if deleted { "deleted" } else { "regular" },
+        "type": if deleted { "deleted" } else if m.system { "system" } else { "regular" },
         "user": user_or_stub(&m.user_id, users),
         "custom": m.custom,
         "attachments": [],
@@ -198,8 +198,7 @@ fn channel_config(kind: &str) -> Value {
 pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, User>) -> Value {
     let cid = c.cid();
     let last_message_at = c
-        .messages
-        .iter()
+        .visible_messages()
         .filter(|m| m.deleted_at.is_none())
         .map(|m| m.created_at)
         .max();
@@ -219,6 +218,8 @@ pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, Us
         "blocked": false,
         "config": channel_config(&c.kind),
         "created_by": c.created_by_id.as_deref().map(|id| user_or_stub(id, users)),
+        "truncated_at": opt_ts(c.truncated_at),
+        "truncated_by": c.truncated_by_id.as_deref().map(|id| user_or_stub(id, users)),
     });
     if let Value::Object(o) = &mut out {
         o.retain(|_, v| !v.is_null());
@@ -234,11 +235,12 @@ pub(crate) fn channel_state(
     duration: String,
 ) -> Value {
     let cid = c.cid();
-    let skip = c.messages.len().saturating_sub(message_limit);
+    let visible = c.visible_messages().count();
+    let skip = visible.saturating_sub(message_limit);
     json!({
         "channel": channel(c, users),
         "members": c.members.iter().map(|m| member(m, users)).collect::<Vec<_>>(),
-        "messages": c.messages.iter().skip(skip).map(|m| message(m, &cid, users)).collect::<Vec<_>>(),
+        "messages": c.visible_messages().skip(skip).map(|m| message(m, &cid, users)).collect::<Vec<_>>(),
         "pinned_messages": [],
         "read": [],
         "threads": [],

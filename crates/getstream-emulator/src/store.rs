@@ -37,6 +37,8 @@ pub(crate) struct Message {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub deleted_at: Option<OffsetDateTime>,
+    /// A system message (e.g. the one a truncate leaves), not a user's.
+    pub system: bool,
 }
 
 /// A channel.
@@ -51,6 +53,9 @@ pub(crate) struct Channel {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub deleted_at: Option<OffsetDateTime>,
+    /// Messages created at or before this time are hidden (a soft truncate; see `lifecycle`).
+    pub truncated_at: Option<OffsetDateTime>,
+    pub truncated_by_id: Option<String>,
 }
 
 impl Channel {
@@ -91,6 +96,8 @@ pub(crate) struct DeleteUsersPlan {
 pub(crate) struct AppData {
     pub users: BTreeMap<String, User>,
     pub channels: BTreeMap<String, Channel>,
+    /// Ids of hard-deleted users, so a restore can say why it cannot bring one back.
+    pub hard_deleted_users: BTreeSet<String>,
     next_seq: u64,
 }
 
@@ -129,7 +136,7 @@ pub(crate) fn parse_cid(cid: &str) -> Option<(&str, &str)> {
 }
 
 impl AppData {
-    fn next_id(&mut self, prefix: &str) -> String {
+    pub(crate) fn next_id(&mut self, prefix: &str) -> String {
         self.next_seq += 1;
         format!("{prefix}-{}", uuid::Uuid::new_v4())
     }
@@ -137,6 +144,7 @@ impl AppData {
     /// Inserts or replaces a user, keeping `created_at` of an existing one.
     pub fn upsert_user(&mut self, id: &str, role: Option<String>, custom: Map<String, Value>) {
         let t = now();
+        self.hard_deleted_users.remove(id);
         match self.users.get_mut(id) {
             Some(u) => {
                 if let Some(role) = role {
@@ -187,6 +195,8 @@ impl AppData {
                 created_at: t,
                 updated_at: t,
                 deleted_at: None,
+                truncated_at: None,
+                truncated_by_id: None,
             }
         });
         if !created && channel.deleted_at.is_some() {
@@ -233,6 +243,7 @@ impl AppData {
             created_at: created,
             updated_at: created,
             deleted_at: None,
+            system: false,
         };
         // Keep messages ordered by creation time.
         let pos = channel
@@ -319,6 +330,7 @@ impl AppData {
             match plan.user {
                 Some(DeleteMode::Hard) => {
                     self.users.remove(id);
+                    self.hard_deleted_users.insert(id.clone());
                     for c in self.channels.values_mut() {
                         c.members.retain(|m| &m.user_id != id);
                     }

@@ -114,6 +114,53 @@
 //! [`blocking`] client has the same operations, finished by `.send()`:
 //! `client.chat().export_channels(req)?.handle().wait().send()?`.
 //!
+//! # The calls around the jobs
+//!
+//! The undo and the clean-ups next to the jobs answer at once (no task), with
+//! the same checks before any request:
+//!
+//! | call | answers |
+//! |---|---|
+//! | `client.deactivate_user(DeactivateUserRequest::new(id))`, `client.reactivate_user(..)` | [`UserResponse`] (the [`User`] as it now is) |
+//! | `client.export_user(id)` | [`ExportUserResponse`] (the user and their [`Message`]s) |
+//! | `client.restore_users(RestoreUsersRequest::new(ids))` | [`RestoreUsersResponse`]; undoes soft deletes (a hard-deleted user is an [`Error::Api`]) |
+//! | `client.chat().truncate_channel(TruncateChannelRequest::new(cid))` | [`TruncateChannelResponse`] (the [`Channel`], and the system message left) |
+//! | `client.delete_user(DeleteUserRequest::new(id))` | a [`TaskStarted`] like `delete_users` (v2 deletes users in batches) |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use getstream_emulator::{Emulator, EmulatorConfig, Pace, SeedSpec};
+//! # let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant())).await?;
+//! # let seed = SeedSpec { users: 2, channels: 1, messages: 3 };
+//! # emulator.state().seed(emulator.api_key(), seed)?;
+//! # let (api_key, api_secret) = (emulator.api_key(), emulator.api_secret());
+//! use getstream::{Client, DeleteUserRequest, RestoreUsersRequest, TruncateChannelRequest};
+//!
+//! let client = Client::builder(api_key, api_secret)
+//! #   .base_url(emulator.base_url())
+//!     .build()?;
+//!
+//! // Soft-delete a user (a task), then undo it.
+//! client.delete_user(DeleteUserRequest::new("user-1")).await?.handle().wait().await?;
+//! assert!(client.export_user("user-1").await?.user.unwrap().is_deleted());
+//! client.restore_users(RestoreUsersRequest::new(["user-1"])).await?;
+//! assert!(!client.export_user("user-1").await?.user.unwrap().is_deleted());
+//!
+//! // Empty a channel for good, leaving a note.
+//! let truncated = client
+//!     .chat()
+//!     .truncate_channel(
+//!         TruncateChannelRequest::new("messaging:seed-1")
+//!             .hard_delete(true)
+//!             .message("History cleared", "user-2"),
+//!     )
+//!     .await?;
+//! assert!(truncated.channel.unwrap().truncated_at.is_some());
+//! # emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! # Defaults and knobs
 //!
 //! Polls every second for up to 60 seconds. Override either:
@@ -493,6 +540,12 @@ pub use ops::{
     DeleteChannelsResult, DeleteMode, DeleteUsersRequest, DeleteUsersResult, ExportChannelsRequest,
     ExportFormat, ExportResult, ExportUsersRequest, ItemResult, ItemStatus, MAX_CHANNELS,
     MAX_EXPORT_USERS, MAX_USERS, ReactivateUsersRequest, TaskHandle, TaskStarted,
+};
+// The calls around the jobs (restore, truncate, single-user calls).
+pub use ops::{
+    Channel, DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, MAX_MESSAGE_LENGTH,
+    Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
+    TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
 };
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;

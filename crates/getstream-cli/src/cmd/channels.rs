@@ -1,4 +1,4 @@
-//! `getstream channels delete CID... [--hard]`.
+//! `getstream channels delete CID... [--hard]`, `getstream channels truncate CID [--hard]`.
 
 use clap::{Args, Subcommand};
 use getstream::{DeleteChannelsRequest, DeleteChannelsResult};
@@ -24,6 +24,9 @@ pub struct ChannelsCmd {
 pub enum ChannelsAction {
     /// Delete channels: soft at once, or for good with --hard (a task, waited for).
     Delete(DeleteArgs),
+    /// Remove a channel's messages at once: hidden, or for good with --hard; optionally
+    /// leave a system message.
+    Truncate(super::truncate::TruncateArgs),
 }
 
 /// `getstream channels delete`
@@ -45,6 +48,7 @@ pub async fn run(ctx: &Ctx, cmd: ChannelsCmd) -> Result<(), CliError> {
     let client = cmd.conn.client()?;
     match cmd.action {
         ChannelsAction::Delete(args) => delete(ctx, &client, args).await,
+        ChannelsAction::Truncate(args) => super::truncate::truncate(ctx, &client, args).await,
     }
 }
 

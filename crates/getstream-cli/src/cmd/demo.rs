@@ -1,7 +1,8 @@
 //! `getstream demo`: the whole story on an in-process emulator, with the progress display:
 //! export channels and download the file, hard-delete a channel, export and delete users, a
-//! job that fails, a wait that times out and is resumed, and a wait woken by the webhook the
-//! emulator pushes when an export ends. No network, no credentials.
+//! job that fails, a wait that times out and is resumed, the undo (a user restored, a
+//! channel truncated), and a wait woken by the webhook the emulator pushes when an export
+//! ends. No network, no credentials.
 //!
 //! Every step checks that things went as the story says; the demo exits non-zero when one
 //! did not, so it doubles as a smoke test.
@@ -21,6 +22,8 @@ use crate::cmd::{channels, export, users};
 use crate::error::{CliError, one_line_chain};
 use crate::output::Ctx;
 use crate::progress;
+
+mod undo;
 
 /// `getstream demo`
 #[derive(Debug, Args)]
@@ -314,8 +317,11 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         task.status
     ))?;
 
-    // 6. Push: the webhook event wakes the wait.
-    let step = "6. An export whose wait is woken by Stream's webhook";
+    // 6. The undo around the jobs.
+    undo::story(ctx, emulator, &client, &start, &poll).await?;
+
+    // 7. Push: the webhook event wakes the wait.
+    let step = "7. An export whose wait is woken by Stream's webhook";
     heading(ctx, step)?;
     crate::cmd::demo_push::run(ctx, emulator, step).await?;
     Ok(())

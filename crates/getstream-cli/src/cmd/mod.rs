@@ -5,5 +5,7 @@ pub mod demo;
 pub mod demo_push;
 pub mod emulator;
 pub mod export;
+pub mod restore;
 pub mod tasks;
+pub mod truncate;
 pub mod users;

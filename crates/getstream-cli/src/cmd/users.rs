@@ -1,5 +1,5 @@
 //! `getstream users delete ID... [--hard]`, `getstream users deactivate ID...`,
-//! `getstream users reactivate ID...`.
+//! `getstream users reactivate ID...`, `getstream users restore ID...`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use getstream::{
@@ -34,6 +34,8 @@ pub enum UsersAction {
     Deactivate(DeactivateArgs),
     /// Reactivate deactivated users (a task, waited for).
     Reactivate(ReactivateArgs),
+    /// Restore soft-deleted users (at once, no task).
+    Restore(super::restore::RestoreArgs),
 }
 
 /// How thoroughly to delete.
@@ -119,6 +121,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<(), CliError> {
     let client = cmd.conn.client()?;
     match cmd.action {
         UsersAction::Delete(args) => delete(ctx, &client, args).await,
+        UsersAction::Restore(args) => super::restore::restore(ctx, &client, args).await,
         UsersAction::Deactivate(args) => {
             let mut request = DeactivateUsersRequest::new(&args.ids)
                 .mark_messages_deleted(args.mark_messages_deleted);

@@ -24,6 +24,18 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
         "last_status: running",
         "resume with: getstream tasks wait ",
         "status:      completed (the same task, resumed)",
+        "== 6. The undo: restore a soft-deleted user, truncate a channel",
+        "after:      user-3 is soft-deleted",
+        "$ getstream users restore user-3",
+        "restored 1 user: user-3",
+        "after:      user-3 is back",
+        "$ getstream users restore user-1",
+        "exit code:  4 (user-1 was hard-deleted",
+        "before:     messaging:seed-4 has 12 messages",
+        "$ getstream channels truncate messaging:seed-4 --hard",
+        "after:      messaging:seed-4 is empty (0 messages)",
+        "== 7. An export whose wait is woken by Stream's webhook",
+        "waits:       with push: long_running() (a poll every 5 s) + events",
         "== All steps went as expected.",
     ] {
         assert!(

@@ -4,6 +4,7 @@ mod support;
 
 mod demo;
 mod escapes;
+mod lifecycle;
 mod ops;
 #[cfg(unix)]
 mod signals;

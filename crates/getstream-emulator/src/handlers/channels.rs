@@ -56,7 +56,7 @@ fn member_id(i: usize, v: &Value) -> Result<String, ApiError> {
     Ok(id)
 }
 
-fn check_channel_path(kind: &str, id: &str) -> Result<(), ApiError> {
+pub(super) fn check_channel_path(kind: &str, id: &str) -> Result<(), ApiError> {
     if !valid_channel_type(kind) {
         return Err(ApiError::field(
             "type",

@@ -145,7 +145,8 @@ pub(crate) async fn export_channels(
     let export_users = req.export_users.unwrap_or(false);
     let include_deleted = req.include_soft_deleted_channels.unwrap_or(false);
     let clear_deleted_text = req.clear_deleted_message_text.unwrap_or(false);
-    let _ = req.include_truncated_messages;
+    // A soft truncate hides messages; the export leaves them out unless asked for them.
+    let include_truncated = req.include_truncated_messages.unwrap_or(false);
     let n = specs.len();
     let task_id = jobs.submit_export(
         JobKind::ExportChannels,
@@ -169,6 +170,7 @@ pub(crate) async fn export_channels(
                 let messages: Vec<Value> = ch
                     .messages
                     .iter()
+                    .filter(|m| include_truncated || !ch.is_truncated(m))
                     .filter(|m| spec.since.is_none_or(|s| m.created_at >= s))
                     .filter(|m| spec.until.is_none_or(|u| m.created_at <= u))
                     .map(|m| {

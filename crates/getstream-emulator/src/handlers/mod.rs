@@ -9,8 +9,9 @@ pub(crate) mod exports;
 mod reply;
 mod starter;
 pub(crate) mod tasks;
-pub(crate) mod unsupported;
+pub(crate) mod truncate;
 pub(crate) mod user_jobs;
+pub(crate) mod user_lifecycle;
 pub(crate) mod users;
 
 /// Most channels per delete/export request.

@@ -14,5 +14,8 @@ mod faults;
 
 mod cli;
 
+mod lifecycle;
+
 mod v1;
+
 mod webhooks;

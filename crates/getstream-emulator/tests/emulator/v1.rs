@@ -234,34 +234,35 @@ async fn single_user_deactivate_and_reactivate_are_synchronous() {
 }
 
 #[tokio::test]
-async fn out_of_scope_calls_answer_501_code_17_after_auth() {
+async fn the_calls_around_the_jobs_are_served_on_the_v1_paths_too() {
+    // Once out of scope (501), now served (issue 18): the same handlers as v2, in the v1
+    // dialect.
     let (_h, http) = start(config()).await;
-    for (method, path) in [
-        (Method::POST, "/users/restore"),
-        (Method::POST, "/channels/messaging/c1/truncate"),
-        (Method::GET, "/users/ann/export"),
-    ] {
-        let body = (method == Method::POST).then(|| json!({}));
-        let (s, b) = send(&http, method.clone(), path, body.clone()).await;
-        assert_eq!(
-            (s, &b["code"], &b["StatusCode"]),
-            (501, &json!(17), &json!(501)),
-            "{path}: {b}"
-        );
-        assert!(
-            b["message"]
-                .as_str()
-                .is_some_and(|m| m.ends_with("is not supported by the emulator")),
-            "{b}"
-        );
-        assert_eq!(b["unrecoverable"], true, "{b}");
-        let wrong = Http {
-            secret: "wrong-secret-of-at-least-32-bytes!!".to_owned(),
-            ..http.clone()
-        };
-        let (s, b) = send(&wrong, method, path, body).await;
-        assert_eq!(s, 401, "{path}: {b}");
-    }
+    http.upsert_users(&["ann"]).await;
+    http.create_channel("messaging", "c1", &["ann"]).await;
+    let (s, b) = send(
+        &http,
+        Method::POST,
+        "/users/restore",
+        Some(json!({"user_ids": ["ann"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = send(
+        &http,
+        Method::POST,
+        "/channels/messaging/c1/truncate",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert!(
+        b["channel"]["truncated_at"].is_string(),
+        "v1 times are RFC 3339: {b}"
+    );
+    let (s, b) = send(&http, Method::GET, "/users/ann/export", None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["user"]["id"], "ann", "{b}");
 }
 
 #[tokio::test]

@@ -733,19 +733,22 @@ kase('deactivate_reactivate_user_single', async (ctx) => {
 
 // Calls outside the emulator's scope answer Stream's envelope: a clear, non-retryable
 // error (HTTP 501, code 17) that names the call, not a hang or an HTML page.
-kase('out_of_scope_calls_are_api_errors', async (ctx) => {
-  const [a] = await makeUsers(ctx, 1);
-  const { channel } = await makeChannel(ctx, [a]);
-  const calls = [
-    ['restoreUsers', () => ctx.client.restoreUsers([a])],
-    ['channel.truncate', () => channel.truncate()],
-    ['exportUser', () => ctx.client.exportUser(a)],
-  ];
-  for (const [label, call] of calls) {
-    const err = await expectApiError(label, call());
-    const body = checkEnvelope(label, err, 501, 17);
-    check(/not supported by the emulator/.test(body.message), `${label}: message ${short(body.message)}`);
-  }
+kase('lifecycle_calls_restore_truncate_export_user', async (ctx) => {
+  // Served since issue 18 (they were 501 before): the v2 handlers in the v1 dialect.
+  const [a, b] = await makeUsers(ctx, 2);
+  const { channel } = await makeChannel(ctx, [a, b]);
+  await channel.sendMessage({ text: 'before the cut', user_id: a });
+  const exported = await ctx.client.exportUser(a);
+  check(exported.user && exported.user.id === a, `exportUser user ${short(exported.user)}`);
+  check((exported.messages || []).some((m) => m.text === 'before the cut'), `exportUser messages ${short(exported.messages)}`);
+  const truncated = await channel.truncate({ hard_delete: true, user_id: b, message: { text: 'cleared', user_id: b } });
+  check(truncated.channel && truncated.channel.truncated_at, `truncate channel ${short(truncated.channel)}`);
+  check(truncated.message && truncated.message.type === 'system', `truncate message ${short(truncated.message)}`);
+  const after = await ctx.client.exportUser(a);
+  check(!(after.messages || []).some((m) => m.text === 'before the cut'), 'a hard truncate left the message in exportUser');
+  const err = await expectApiError('restoreUsers(never deleted, unknown)', ctx.client.restoreUsers([`ghost-${a}`]));
+  checkEnvelope('restoreUsers(unknown)', err, 400, 4);
+  await ctx.client.restoreUsers([a]);
 });
 
 kase('bad_secret_is_api_error', async (ctx) => {

@@ -54,6 +54,8 @@ from getstream.models import (
     ChannelInput,
     ChannelMemberRequest,
     MessageRequest,
+    QueryUsersPayload,
+    UpdateUserPartialRequest,
     UserRequest,
 )
 
@@ -742,6 +744,143 @@ def _wait_timeout(ctx: Ctx) -> None:
     check(status == "running", f"the task is {status!r} after the wait gave up, expected still running")
 
 
+# ---------------------------------------------------------------- the calls around the jobs
+def _query_ids(ctx: Ctx, ids: List[str], include_deactivated: Optional[bool] = None) -> set:
+    payload = QueryUsersPayload(
+        filter_conditions={"id": {"$in": ids}}, include_deactivated_users=include_deactivated
+    )
+    return {u.id for u in (ctx.client.query_users(payload=payload).data.users or [])}
+
+
+@case("deactivate_reactivate_user_single")
+def _deactivate_user(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, _, _ = make_channel(ctx, [a, b], [f"said {ctx.uid('msg')}"])
+    user = ctx.client.deactivate_user(a, created_by_id=b, mark_messages_deleted=True).data.user
+    check(user is not None and user.id == a, f"deactivate_user answered user {user!r}")
+    sane_time("deactivated user's deactivated_at", user.deactivated_at)
+    check(_query_ids(ctx, [a, b]) == {b}, "query_users lists a deactivated user without include_deactivated_users")
+    check(_query_ids(ctx, [a, b], True) == {a, b}, "include_deactivated_users=True does not list the deactivated user")
+    listed = ch.get_or_create().data.messages or []
+    check([m.type for m in listed] == ["deleted"], f"mark_messages_deleted left types {[m.type for m in listed]}")
+
+    async def run() -> Any:
+        client = ctx.async_()
+        try:
+            return (await client.reactivate_user(a, restore_messages=True, name="Back again")).data.user
+        finally:
+            await client.aclose()
+
+    user = asyncio.run(run())
+    check(user is not None and user.id == a, f"reactivate_user answered user {user!r}")
+    check(user.deactivated_at is None, f"reactivated user still has deactivated_at {user.deactivated_at}")
+    check(user.name == "Back again", f"reactivate_user(name=...) left name {user.name!r}")
+    check(_query_ids(ctx, [a]) == {a}, "a reactivated user is still hidden from query_users")
+    listed = ch.get_or_create().data.messages or []
+    check([m.type for m in listed] == ["regular"], f"restore_messages left types {[m.type for m in listed]}")
+    e = expect_api_error("deactivate_user(unknown)", lambda: ctx.client.deactivate_user(ctx.uid("ghost")))
+    check(e.status_code == 404, f"deactivate_user of an unknown user: {e}")
+
+
+@case("export_user_single")
+def _export_user(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    mine, theirs = f"mine {ctx.uid('msg')}", f"theirs {ctx.uid('msg')}"
+    ch, cid, _ = make_channel(ctx, [a, b], [])
+    ch.send_message(MessageRequest(text=mine, user_id=a))
+    ch.send_message(MessageRequest(text=theirs, user_id=b))
+    d = ctx.client.export_user(a).data
+    check(d.user is not None and d.user.id == a, f"export_user answered user {d.user!r}")
+    texts = [m.text for m in (d.messages or [])]
+    check(texts == [mine], f"export_user messages {texts!r}, expected only {[mine]!r}")
+    check(d.messages[0].cid == cid, f"exported message cid {d.messages[0].cid!r}")
+    e = expect_api_error("export_user(unknown)", lambda: ctx.client.export_user(ctx.uid("ghost")))
+    check(e.status_code == 404 and e.code == 16, f"export_user of an unknown user: {e}")
+
+
+@case("restore_users_after_soft_delete")
+def _restore_users(ctx: Ctx) -> None:
+    soft, hard = make_users(ctx, 2)
+    for uid, mode in ((soft, "soft"), (hard, "hard")):
+        tid = task_id_of("delete_users", ctx.client.delete_users(user_ids=[uid], user=mode))
+        completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    sane_time("soft-deleted user's deleted_at", ctx.client.export_user(soft).data.user.deleted_at)
+    e = expect_api_error("restore_users(hard-deleted)", lambda: ctx.client.restore_users(user_ids=[hard]))
+    check(e.status_code == 400 and e.code == 4, f"restoring a hard-deleted user: {e}")
+    check(hard in (e.message or ""), f"the error does not name the user: {e.message!r}")
+    resp = ctx.client.restore_users(user_ids=[soft])
+    check(isinstance(resp.data.duration, str) and resp.data.duration, f"duration {resp.data.duration!r}")
+    user = ctx.client.export_user(soft).data.user
+    check(user.deleted_at is None, f"restored user still has deleted_at {user.deleted_at}")
+
+
+@case("update_users_partial")
+def _update_partial(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    resp = ctx.client.update_users_partial(
+        users=[UpdateUserPartialRequest(id=a, set={"name": "Renamed", "team": "red"})]
+    )
+    users = resp.data.users
+    check(set(users) == {a}, f"users keys {sorted(users)}")
+    check(users[a].name == "Renamed", f"name {users[a].name!r}")
+    check((users[a].custom or {}).get("team") == "red", f"custom {users[a].custom!r}")
+    sane_time("updated_at", users[a].updated_at)
+    after = ctx.client.update_users_partial(users=[UpdateUserPartialRequest(id=a, unset=["team"])]).data.users[a]
+    check("team" not in (after.custom or {}), f"unset left custom {after.custom!r}")
+    check(after.name == "Renamed", f"unset of another field lost name: {after.name!r}")
+    e = expect_api_error(
+        "update_users_partial(unknown)",
+        lambda: ctx.client.update_users_partial(users=[UpdateUserPartialRequest(id=ctx.uid("ghost"), set={"x": 1})]),
+    )
+    check(e.status_code == 400, f"partial update of an unknown user: {e}")
+
+
+@case("truncate_channel_soft_with_message")
+def _truncate_soft(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    texts = [f"before {ctx.uid('msg')}" for _ in range(2)]
+    ch, _, _ = make_channel(ctx, [a, b], texts)
+    note = f"cleared {ctx.uid('msg')}"
+    d = ch.truncate(skip_push=True, user_id=a, message=MessageRequest(text=note, user_id=b)).data
+    check(d.channel is not None, "truncate answered no channel")
+    cut = sane_time("channel.truncated_at", d.channel.truncated_at)
+    check(d.channel.truncated_by is not None and d.channel.truncated_by.id == a, f"truncated_by {d.channel.truncated_by!r}")
+    check(d.message is not None and d.message.text == note, f"system message {d.message!r}")
+    check(d.message.type == "system", f"system message type {d.message.type!r}")
+    check(d.message.created_at > cut, "the system message is not after truncated_at")
+    listed = channel_texts(ch)
+    check(listed == [note], f"after a soft truncate the channel lists {listed!r}")
+    kept = [m.text for m in (ctx.client.export_user(a).data.messages or [])]
+    check(texts[0] in kept, "a soft truncate erased the user's messages from export_user")
+
+
+@case("truncate_channel_hard_truncated_at")
+def _truncate_hard(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    texts = [f"msg {ctx.uid('msg')}" for _ in range(3)]
+    ch, _, sent = make_channel(ctx, [a], texts, gap=0.03)
+
+    async def run() -> Any:
+        client = ctx.async_()
+        try:
+            achan = client.chat.channel("messaging", ch.channel_id)
+            return (await achan.truncate(hard_delete=True, truncated_at=sent[1].created_at)).data
+        finally:
+            await client.aclose()
+
+    d = asyncio.run(run())
+    check(d.channel is not None and d.channel.truncated_at == sent[1].created_at,
+          f"truncated_at {getattr(d.channel, 'truncated_at', None)} != {sent[1].created_at}")
+    listed = channel_texts(ch)
+    check(listed == texts[2:], f"after a hard truncate up to the 2nd message the channel lists {listed!r}")
+    kept = [m.text for m in (ctx.client.export_user(a).data.messages or [])]
+    check(kept == texts[2:], f"export_user after a hard truncate: {kept!r}")
+    d = ch.truncate(hard_delete=True).data
+    check(channel_texts(ch) == [], "a hard truncate to now left messages")
+    check(ch.get_or_create().data.channel.member_count == 1, "truncate removed members")
+    e = expect_api_error("truncate(unknown channel)",
+                         lambda: ctx.client.chat.channel("messaging", ctx.uid("never")).truncate())
+    check(e.status_code == 404, f"truncating an unknown channel: {e}")
 # ---------------------------------------------------------------- webhooks
 class HookReceiver:
     """A webhook receiver on 127.0.0.1:0 (the standard library's HTTP server on a thread):
@@ -913,6 +1052,39 @@ def _webhook_entity_events(ctx: Ctx) -> None:
             check(type(ev).__name__ == "UserDeletedEvent", f"parsed as {type(ev).__name__}")
             check(ev.user.id == b and ev.hard_delete is True and ev.delete_user == "hard", f"user.deleted {ev!r}")
             check(ev.delete_messages == "hard" and ev.mark_messages_deleted is False, f"user.deleted {ev!r}")
+        finally:
+            _unhook(ctx)
+
+
+@case("webhook_lifecycle_events")
+def _webhook_lifecycle_events(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, cid, _ = make_channel(ctx, [a, b], [f"old {ctx.uid('msg')}"])
+
+    def typed(kind: str) -> Callable[[Dict[str, Any]], bool]:
+        def pred(r: Dict[str, Any]) -> bool:
+            e = _event_json(r)
+            return e.get("type") == kind and (e.get("cid") == cid or (e.get("user") or {}).get("id") == a)
+        return pred
+
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url)
+            ctx.client.deactivate_user(a, created_by_id=b)
+            ev = _verified(ctx, "user.deactivated", hooks.wait_for("user.deactivated", typed("user.deactivated")))
+            check(type(ev).__name__ == "UserDeactivatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == a and ev.created_by is not None and ev.created_by.id == b, f"user.deactivated {ev!r}")
+            ctx.client.reactivate_user(a)
+            ev = _verified(ctx, "user.reactivated", hooks.wait_for("user.reactivated", typed("user.reactivated")))
+            check(type(ev).__name__ == "UserReactivatedEvent" and ev.user.id == a, f"user.reactivated {ev!r}")
+            note = f"cleared {ctx.uid('msg')}"
+            ch.truncate(hard_delete=True, user_id=b, message=MessageRequest(text=note, user_id=b))
+            ev = _verified(ctx, "channel.truncated", hooks.wait_for("channel.truncated", typed("channel.truncated")))
+            check(type(ev).__name__ == "ChannelTruncatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.cid == cid and ev.channel.cid == cid, f"channel.truncated {ev!r}")
+            sane_time("channel.truncated channel.truncated_at", ev.channel.truncated_at)
+            check(ev.message is not None and ev.message.text == note, f"channel.truncated message {ev.message!r}")
+            check(ev.user is not None and ev.user.id == b, f"channel.truncated user {ev.user!r}")
         finally:
             _unhook(ctx)
 

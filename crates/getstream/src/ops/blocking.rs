@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::blocking::{Client, WaitForTask};
+
+mod lifecycle;
 use crate::error::Result;
 use crate::models::Task;
 use crate::ops::{

@@ -31,6 +31,11 @@ pub struct Chat {
 }
 
 impl Chat {
+    /// The client this asks with.
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Deletes channels: `POST /api/v2/chat/channels/delete`.
     ///
     /// Soft deletion happens at once (see [`DeleteChannelsResponse::result`]);
@@ -79,7 +84,7 @@ impl Chat {
 }
 
 /// Checks one `type:id` channel id.
-fn check_cid(argument: &str, cid: &str) -> Result<()> {
+pub(super) fn check_cid(argument: &str, cid: &str) -> Result<()> {
     let valid = match cid.split_once(':') {
         Some((channel_type, id)) => check_parts(channel_type, id).is_ok(),
         None => false,
@@ -341,7 +346,7 @@ impl Serialize for ChannelRef {
 }
 
 /// `time` as RFC 3339 in UTC, if it is representable.
-fn rfc3339(time: SystemTime) -> Option<String> {
+pub(super) fn rfc3339(time: SystemTime) -> Option<String> {
     let nanos: i128 = match time.duration_since(UNIX_EPOCH) {
         Ok(after) => i128::try_from(after.as_nanos()).ok()?,
         Err(before) => -i128::try_from(before.duration().as_nanos()).ok()?,

@@ -13,8 +13,11 @@ mod macros;
 pub(crate) mod blocking;
 mod chat;
 mod handle;
+mod records;
 mod results;
 mod send;
+mod truncate;
+mod user_lifecycle;
 mod users;
 mod validate;
 
@@ -28,6 +31,12 @@ pub(crate) use validate::{check_count, check_ids, check_optional_id};
 pub use chat::{
     ChannelRef, Chat, DeleteChannelsRequest, DeleteChannelsResponse, ExportChannelsRequest,
     ExportFormat,
+};
+pub use records::{Channel, Message, User};
+pub use truncate::{MAX_MESSAGE_LENGTH, TruncateChannelRequest, TruncateChannelResponse};
+pub use user_lifecycle::{
+    DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, ReactivateUserRequest,
+    RestoreUsersRequest, RestoreUsersResponse, UserResponse,
 };
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,

@@ -12,6 +12,9 @@ mod cancel;
 mod client;
 mod doc_server;
 mod get;
+mod lifecycle;
+#[cfg(feature = "blocking")]
+mod lifecycle_blocking;
 mod limits;
 mod many;
 mod ops;

@@ -1,0 +1,345 @@
+//! The synchronous user calls around the user jobs: deactivate, reactivate and export one
+//! user; restore soft-deleted users; update users partially.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::MAX_USERS;
+use super::check::{check_list, check_optional_user_id, check_user_ids};
+use super::reply::created;
+use crate::error::{ApiError, duration};
+use crate::extract::{ApiJson, ApiPath, Authed};
+use crate::lifecycle::RestoreRefusal;
+use crate::shapes;
+use crate::store::{AppData, valid_user_id};
+use crate::sync::{read, write};
+use crate::webhooks::entities;
+
+/// Checks a user id from the path.
+fn check_path_user(id: &str) -> Result<(), ApiError> {
+    if valid_user_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "user_id",
+            format!("is not a valid user id: {id:?} (1..=255 letters, digits, @, _ or -)"),
+        ))
+    }
+}
+
+fn no_such_user(id: &str) -> ApiError {
+    ApiError::not_found(format!("user {id:?} does not exist"))
+}
+
+/// The `{user, duration}` answer of a single-user call.
+fn user_reply(data: &AppData, id: &str) -> Result<Response, ApiError> {
+    let user = data.users.get(id).ok_or_else(|| no_such_user(id))?;
+    Ok(created(
+        json!({ "user": shapes::user(user), "duration": duration() }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeactivateUserRequest {
+    created_by_id: Option<String>,
+    mark_messages_deleted: Option<bool>,
+}
+
+/// `POST /api/v2/users/{user_id}/deactivate`: deactivates one user at once and answers it.
+pub(crate) async fn deactivate_user(
+    Authed(app): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<DeactivateUserRequest>,
+) -> Result<Response, ApiError> {
+    check_path_user(&id)?;
+    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
+    let mut data = write(&app.data);
+    if !data.users.contains_key(&id) {
+        return Err(no_such_user(&id));
+    }
+    let results = data.deactivate_users(
+        std::slice::from_ref(&id),
+        req.mark_messages_deleted.unwrap_or(false),
+    );
+    // The same `user.deactivated` webhook event as the deactivate-users job sends.
+    let mut events = Vec::new();
+    entities::users_activation(
+        &data,
+        &results,
+        req.created_by_id.as_deref(),
+        false,
+        &mut events,
+    );
+    let reply = user_reply(&data, &id);
+    drop(data);
+    for event in events {
+        app.emit(event);
+    }
+    reply
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReactivateUserRequest {
+    created_by_id: Option<String>,
+    name: Option<String>,
+    restore_messages: Option<bool>,
+}
+
+/// `POST /api/v2/users/{user_id}/reactivate`: reactivates one user at once (optionally
+/// renaming them) and answers it.
+pub(crate) async fn reactivate_user(
+    Authed(app): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ReactivateUserRequest>,
+) -> Result<Response, ApiError> {
+    check_path_user(&id)?;
+    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
+    let mut data = write(&app.data);
+    if !data.users.contains_key(&id) {
+        return Err(no_such_user(&id));
+    }
+    let results = data.reactivate_users(
+        std::slice::from_ref(&id),
+        req.restore_messages.unwrap_or(false),
+    );
+    if let Some(name) = req.name.filter(|n| !n.is_empty())
+        && let Some(u) = data.users.get_mut(&id)
+    {
+        u.custom.insert("name".to_owned(), Value::String(name));
+    }
+    let mut events = Vec::new();
+    entities::users_activation(
+        &data,
+        &results,
+        req.created_by_id.as_deref(),
+        true,
+        &mut events,
+    );
+    let reply = user_reply(&data, &id);
+    drop(data);
+    for event in events {
+        app.emit(event);
+    }
+    reply
+}
+
+/// `GET /api/v2/users/{user_id}/export`: one user with their messages, at once (what a hard
+/// delete or a hard truncate removed is gone; a soft truncate's hidden messages are kept).
+pub(crate) async fn export_user(
+    Authed(app): Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    check_path_user(&id)?;
+    let data = read(&app.data);
+    let user = data.users.get(&id).ok_or_else(|| no_such_user(&id))?;
+    let messages: Vec<Value> = data
+        .messages_of(&id)
+        .into_iter()
+        .map(|(cid, m)| shapes::message(m, &cid, &data.users))
+        .collect();
+    let body = json!({
+        "user": shapes::user(user),
+        "messages": messages,
+        "reactions": [],
+        "duration": duration(),
+    });
+    drop(data);
+    Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RestoreUsersRequest {
+    user_ids: Option<Vec<String>>,
+}
+
+/// `POST /api/v2/users/restore`: undoes soft deletes, all or nothing; a user who was
+/// hard-deleted (or never existed) is an error.
+pub(crate) async fn restore_users(
+    Authed(app): Authed,
+    ApiJson(req): ApiJson<RestoreUsersRequest>,
+) -> Result<Response, ApiError> {
+    let ids = check_user_ids(req.user_ids, MAX_USERS)?;
+    let restored = write(&app.data).restore_users(&ids);
+    match restored {
+        Ok(()) => Ok(created(json!({ "duration": duration() }))),
+        Err((id, RestoreRefusal::HardDeleted)) => Err(ApiError::input(format!(
+            "user {id:?} was hard-deleted and cannot be restored"
+        ))),
+        Err((id, RestoreRefusal::Unknown)) => {
+            Err(ApiError::input(format!("user {id:?} does not exist")))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateUsersPartialRequest {
+    users: Option<Vec<Value>>,
+}
+
+/// Fields a partial update may not touch: the server's own.
+const SERVER_USER_FIELDS: [&str; 11] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "deactivated_at",
+    "last_active",
+    "online",
+    "banned",
+    "shadow_banned",
+    "blocked_user_ids",
+    "avg_response_time",
+];
+
+struct PartialUpdate {
+    id: String,
+    role: Option<String>,
+    set: Map<String, Value>,
+    unset: Vec<String>,
+}
+
+fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
+    let field = format!("users[{i}]");
+    let Value::Object(mut obj) = v else {
+        return Err(ApiError::field(&field, "must be an object"));
+    };
+    let id = match obj.remove("id") {
+        Some(Value::String(id)) if valid_user_id(&id) => id,
+        None | Some(Value::Null) => {
+            return Err(ApiError::field(
+                &format!("{field}.id"),
+                "is a required field",
+            ));
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.id"),
+                "must be 1..=255 letters, digits, @, _ or -",
+            ));
+        }
+    };
+    let mut set = match obj.remove("set") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.set"),
+                "must be an object",
+            ));
+        }
+    };
+    let unset: Vec<String> = match obj.remove("unset") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s),
+                _ => Err(ApiError::field(
+                    &format!("{field}.unset"),
+                    "must be a list of field names",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.unset"),
+                "must be a list of field names",
+            ));
+        }
+    };
+    // `set: {"custom": {...}}` sets those custom fields (custom data is flat here).
+    match set.remove("custom") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(custom)) => {
+            for (k, v) in custom {
+                set.entry(k).or_insert(v);
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.set.custom"),
+                "must be an object",
+            ));
+        }
+    }
+    if unset.iter().any(|k| k == "custom") {
+        return Err(ApiError::field(
+            &format!("{field}.unset"),
+            "names custom fields one by one, not \"custom\"",
+        ));
+    }
+    if set.is_empty() && unset.is_empty() {
+        return Err(ApiError::field(
+            &field,
+            "needs at least one field to set or unset",
+        ));
+    }
+    for k in set.keys().chain(unset.iter()) {
+        if SERVER_USER_FIELDS.contains(&k.as_str()) {
+            return Err(ApiError::field(
+                &format!("{field}.{k}"),
+                "is a server field and cannot be updated",
+            ));
+        }
+    }
+    if let Some(k) = unset.iter().find(|k| set.contains_key(*k)) {
+        return Err(ApiError::field(
+            &format!("{field}.{k}"),
+            "cannot be both set and unset",
+        ));
+    }
+    if unset.iter().any(|k| k == "role") {
+        return Err(ApiError::field(
+            &format!("{field}.role"),
+            "cannot be unset (set another role)",
+        ));
+    }
+    let role = match set.remove("role") {
+        None => None,
+        Some(Value::String(r)) if !r.is_empty() => Some(r),
+        Some(_) => {
+            return Err(ApiError::field(
+                &format!("{field}.set.role"),
+                "must be a non-empty string",
+            ));
+        }
+    };
+    Ok(PartialUpdate {
+        id,
+        role,
+        set,
+        unset,
+    })
+}
+
+/// `PATCH /api/v2/users`: sets and unsets fields of existing users; all or nothing.
+pub(crate) async fn update_users_partial(
+    Authed(app): Authed,
+    ApiJson(req): ApiJson<UpdateUsersPartialRequest>,
+) -> Result<Response, ApiError> {
+    let updates = check_list("users", req.users, MAX_USERS)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| check_partial(i, v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut data = write(&app.data);
+    if let Some(u) = updates.iter().find(|u| !data.users.contains_key(&u.id)) {
+        return Err(ApiError::input(format!("user {:?} does not exist", u.id)));
+    }
+    let mut out = Map::new();
+    for u in updates {
+        data.update_user_partial(&u.id, u.role, u.set, &u.unset);
+        if let Some(user) = data.users.get(&u.id) {
+            out.insert(u.id, shapes::full_user(user));
+        }
+    }
+    drop(data);
+    Ok(Json(json!({
+        "users": out,
+        "membership_deletion_task_id": "",
+        "duration": duration(),
+    }))
+    .into_response())
+}
