@@ -302,14 +302,16 @@ impl Link {
                     None => return,
                 },
             };
-            loop {
+            // A connection that broke while idle (Redis restarted) fails
+            // the first PUBLISH: one retry on a fresh connection.
+            for attempt in 0..2 {
                 if connection.is_none() {
                     match self.connect().await {
                         Ok(c) => connection = Some(c),
                         Err(e) => {
                             outage.down(&self.url.scrub(&e));
-                            // This event is lost (events are hints);
-                            // later ones wait in the queue meanwhile.
+                            // This event is lost (events are hints); later
+                            // ones wait in the queue meanwhile, or are dropped.
                             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
                             if self.sleep(outage.backoff()).await {
                                 return;
@@ -330,14 +332,16 @@ impl Link {
                     Ok(_) => {
                         outage.up();
                         self.stats.sent.fetch_add(1, Ordering::Relaxed);
+                        break;
                     }
                     Err(e) => {
-                        outage.down(&self.url.scrub(&e));
                         connection = None;
-                        self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                        if attempt == 1 {
+                            outage.down(&self.url.scrub(&e));
+                            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
-                break;
             }
         }
     }

@@ -20,6 +20,10 @@ mod polling;
 mod push;
 #[cfg(feature = "axum")]
 mod receiver;
+#[cfg(feature = "redis")]
+mod redis_events;
+#[cfg(feature = "redis")]
+mod redis_server;
 mod send_sync;
 mod wait;
 mod watch;
