@@ -467,10 +467,10 @@ impl RedisUrl {
             .split_once("://")
             .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
             .and_then(|authority| authority.rsplit_once('@'))
-            .and_then(|(userinfo, _)| match userinfo.split_once(':') {
-                Some((_, password)) => Some(password),
+            .map(|(userinfo, _)| match userinfo.split_once(':') {
+                Some((_, password)) => password,
                 // `redis://password@host` is how some write it.
-                None => Some(userinfo),
+                None => userinfo,
             })
             .filter(|p| !p.is_empty())
             .map(str::to_owned);
