@@ -6,3 +6,4 @@ pub mod emulator;
 pub mod export;
 pub mod tasks;
 pub mod users;
+pub mod webhook;
