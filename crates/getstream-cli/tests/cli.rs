@@ -4,7 +4,9 @@ mod cli {
     pub mod support;
 
     mod demo;
+    mod events;
     mod ops;
+    mod redis_server;
     #[cfg(unix)]
     mod signals;
     mod tasks;
