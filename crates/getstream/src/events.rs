@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use crate::webhook::{EventView, WebhookEvent};
 
 #[cfg(feature = "redis")]
-pub mod redis;
+pub(crate) mod redis;
 
 /// A hub that turns pushed events into early polls.
 ///

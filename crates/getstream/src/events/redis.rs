@@ -26,12 +26,12 @@ use crate::webhook::{EventView, WebhookEvent};
 
 /// The channel events go to unless [`RedisEventsBuilder::channel`] says
 /// otherwise.
-pub const DEFAULT_CHANNEL: &str = "getstream:task-events";
+pub const REDIS_DEFAULT_CHANNEL: &str = "getstream:task-events";
 /// How many events wait for Redis before new ones are dropped (and counted).
-pub const DEFAULT_BUFFER: usize = 1024;
+pub const REDIS_DEFAULT_BUFFER: usize = 1024;
 /// The version of the message on the channel (`"v"`); messages of other
 /// versions are ignored (counted in [`RedisStats::ignored`]).
-pub const MESSAGE_VERSION: u64 = 1;
+pub const REDIS_MESSAGE_VERSION: u64 = 1;
 /// Messages larger than this are ignored: a compact event is well under it.
 const MAX_MESSAGE: usize = 4096;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +42,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 impl TaskEvents {
     /// A hub whose events also travel through Redis: every event given to
     /// [`publish`](Self::publish) is sent to the channel
-    /// [`DEFAULT_CHANNEL`], and events other processes send there wake this
+    /// [`REDIS_DEFAULT_CHANNEL`], and events other processes send there wake this
     /// process's waits. One subscription (one connection) per hub, however
     /// many waits; one more connection for publishing. See
     /// [`redis_builder`](Self::redis_builder) for the knobs.
@@ -77,8 +77,8 @@ impl TaskEvents {
     pub fn redis_builder(url: &str) -> RedisEventsBuilder {
         RedisEventsBuilder {
             url: RedisUrl::new(url),
-            channel: DEFAULT_CHANNEL.to_owned(),
-            buffer: DEFAULT_BUFFER,
+            channel: REDIS_DEFAULT_CHANNEL.to_owned(),
+            buffer: REDIS_DEFAULT_BUFFER,
             publish: true,
             subscribe: true,
         }
@@ -116,14 +116,14 @@ impl fmt::Debug for RedisEventsBuilder {
 }
 
 impl RedisEventsBuilder {
-    /// The pub/sub channel (default [`DEFAULT_CHANNEL`]); processes that
+    /// The pub/sub channel (default [`REDIS_DEFAULT_CHANNEL`]); processes that
     /// share events must use the same one.
     pub fn channel(mut self, channel: impl Into<String>) -> Self {
         self.channel = channel.into();
         self
     }
 
-    /// How many events may wait for Redis (default [`DEFAULT_BUFFER`]);
+    /// How many events may wait for Redis (default [`REDIS_DEFAULT_BUFFER`]);
     /// when it is full, `publish` drops the event for Redis (it still wakes
     /// this process's waits) and counts it in [`RedisStats::dropped`].
     pub fn buffer(mut self, events: usize) -> Self {
@@ -509,7 +509,7 @@ impl fmt::Debug for RedisUrl {
 /// The message: `{"v":1,"o":origin,"type":…,"task_id"?,"cid"?,"user_id"?,"created_at"?}`.
 fn encode(event: &WebhookEvent, origin: &str) -> String {
     let mut message = Map::new();
-    message.insert("v".into(), MESSAGE_VERSION.into());
+    message.insert("v".into(), REDIS_MESSAGE_VERSION.into());
     message.insert("o".into(), origin.into());
     message.insert("type".into(), event.event_type().into());
     if let Some(task_id) = event.task_id() {
@@ -541,7 +541,7 @@ fn decode(payload: &[u8], origin: &str) -> Option<WebhookEvent> {
         return None;
     }
     let message: Map<String, Value> = serde_json::from_slice(payload).ok()?;
-    if message.get("v")?.as_u64()? != MESSAGE_VERSION {
+    if message.get("v")?.as_u64()? != REDIS_MESSAGE_VERSION {
         return None;
     }
     if message.get("o").and_then(Value::as_str) == Some(origin) {
