@@ -101,7 +101,10 @@ async fn measure_waits(
 async fn redis_bytes(url: &str) -> Result<u64, BoxError> {
     let client = redis::Client::open(url)?;
     let mut conn = client.get_multiplexed_async_connection().await?;
-    let info: String = redis::cmd("INFO").arg("stats").query_async(&mut conn).await?;
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut conn)
+        .await?;
     let field = |name: &str| -> u64 {
         info.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(':')?.trim().parse().ok())
