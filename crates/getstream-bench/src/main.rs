@@ -20,6 +20,7 @@ mod load;
 mod measure;
 mod overshoot;
 mod push;
+mod redis_events;
 mod report;
 mod roundtrip;
 mod waits;
@@ -126,6 +127,15 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         reps: u32,
     },
+    /// Bench 7: a wait (polling every 30 s) woken by an event through Redis vs in
+    /// process: detection latency and Redis bytes per wait (needs a redis-server).
+    RedisEvents {
+        /// The Redis to use (e.g. `redis://127.0.0.1:6379/`; its INFO counters are read).
+        #[arg(long)]
+        redis: String,
+        #[arg(long, default_value_t = 200)]
+        n: u32,
+    },
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -199,6 +209,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             runs,
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
         Cmd::Push { channels, reps } => async_runtime()?.block_on(push::run(&channels, reps)),
+        Cmd::RedisEvents { redis, n } => async_runtime()?.block_on(redis_events::run(&redis, n)),
         Cmd::Load {
             connections,
             phase,

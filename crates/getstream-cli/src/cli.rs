@@ -51,6 +51,7 @@ impl Cli {
             Command::Channels(cmd) => Some(&mut cmd.conn),
             Command::Export(cmd) => Some(&mut cmd.conn),
             Command::Users(cmd) => Some(&mut cmd.conn),
+            Command::Webhook(cmd) => Some(&mut cmd.conn),
             Command::Emulator(_) | Command::Demo(_) => None,
         };
         if let Some(conn) = conn {
@@ -119,6 +120,8 @@ pub enum Command {
     Emulator(cmd::emulator::EmulatorCmd),
     /// Tell the whole story on an in-process emulator: no network, no credentials.
     Demo(cmd::demo::DemoArgs),
+    /// Receive Stream's webhooks and share their events through Redis.
+    Webhook(cmd::webhook::WebhookCmd),
 }
 
 /// An API secret: never shown by `Debug`.
@@ -181,6 +184,17 @@ impl Connection {
     /// [`CliError::Usage`] when the key or secret is missing; the SDK's argument error for a
     /// bad base URL.
     pub fn client(&self) -> Result<getstream::Client, CliError> {
+        self.client_with(None)
+    }
+
+    /// [`client`](Self::client), listening to `events` when given.
+    ///
+    /// # Errors
+    /// As [`client`](Self::client).
+    pub fn client_with(
+        &self,
+        events: Option<getstream::TaskEvents>,
+    ) -> Result<getstream::Client, CliError> {
         let key = self.api_key.as_deref().filter(|k| !k.trim().is_empty());
         let secret = self.api_secret.as_ref().filter(|s| !s.0.trim().is_empty());
         let (Some(key), Some(secret)) = (key, secret) else {
@@ -196,6 +210,9 @@ impl Connection {
         let mut builder = getstream::Client::builder(key, secret.expose());
         if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
             builder = builder.base_url(url);
+        }
+        if let Some(events) = events {
+            builder = builder.task_events(events);
         }
         builder
             .allow_insecure_http(self.allow_insecure_http)

@@ -3,11 +3,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::Notify;
 
 use crate::webhook::{EventView, WebhookEvent};
+
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 
 /// A hub that turns pushed events into early polls.
 ///
@@ -65,6 +68,19 @@ struct Hub {
     waits: Mutex<HashMap<WakeKey, Vec<Arc<Notify>>>>,
     published: AtomicU64,
     woken: AtomicU64,
+    /// Where published events also go (other processes), set once by a
+    /// backend's constructor; it lives (and its tasks run) as long as the hub.
+    backend: OnceLock<Box<dyn Backend>>,
+}
+
+/// A transport that carries published events to the hubs of other
+/// processes. It must never block: `forward` runs in webhook handlers.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// Hands an event over for sending (or counts it dropped).
+    fn forward(&self, event: &WebhookEvent);
+    /// For the backend's own typed accessors.
+    #[allow(dead_code)]
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// The channels or users of a job whose per-entity events wake its waits.
@@ -106,6 +122,15 @@ impl TaskEvents {
     /// ```
     pub fn publish(&self, event: &WebhookEvent) -> usize {
         self.hub.published.fetch_add(1, Ordering::Relaxed);
+        if let Some(backend) = self.hub.backend.get() {
+            backend.forward(event);
+        }
+        self.wake(event)
+    }
+
+    /// Wakes the waits of this process only (an event that came from a
+    /// backend, which must not be forwarded again).
+    pub(crate) fn wake(&self, event: &WebhookEvent) -> usize {
         let mut keys: Vec<WakeKey> = Vec::with_capacity(2);
         if let Some(task_id) = event.task_id() {
             keys.push(WakeKey::Task(task_id.into()));

@@ -534,6 +534,11 @@ pub use error::{
     TransportError, WebhookError,
 };
 pub use events::TaskEvents;
+#[cfg(feature = "redis")]
+pub use events::redis::{
+    REDIS_DEFAULT_BUFFER, REDIS_DEFAULT_CHANNEL, REDIS_MESSAGE_VERSION, RedisEventsBuilder,
+    RedisStats,
+};
 pub use models::{ErrorResult, RateLimitInfo, Task, TaskStatus, Timestamp};
 pub use ops::{
     ChannelRef, Chat, DeactivateUsersRequest, DeleteChannelsRequest, DeleteChannelsResponse,

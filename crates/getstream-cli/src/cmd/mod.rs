@@ -9,3 +9,4 @@ pub mod restore;
 pub mod tasks;
 pub mod truncate;
 pub mod users;
+pub mod webhook;

@@ -34,22 +34,47 @@ pub enum TasksAction {
         /// How to wait.
         #[command(flatten)]
         wait: WaitArgs,
+        /// Also wake on task events from Redis (published by `getstream webhook serve` or
+        /// an SDK `TaskEvents::redis` hub): the wait polls at once when its task's event
+        /// comes, and keeps polling at --interval if none does [env: STREAM_EVENTS_URL]
+        #[arg(long, env = "STREAM_EVENTS_URL", hide_env = true)]
+        events: Option<String>,
     },
 }
 
 /// Runs a task subcommand.
 pub async fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<(), CliError> {
-    let client = cmd.conn.client()?;
     match cmd.action {
         TasksAction::Get { id } => {
-            let task = client.get_task(&id).await?;
+            let task = cmd.conn.client()?.get_task(&id).await?;
             ctx.task(&task)
         }
-        TasksAction::Wait { id, wait } => {
+        TasksAction::Wait { id, wait, events } => {
+            let events = match events {
+                Some(url) => Some(subscribed(&url).await?),
+                None => None,
+            };
+            let client = cmd.conn.client_with(events)?;
             let task = progress::wait(ctx, &client, &id, &wait, "wait").await?;
             ctx.task(&task)?;
             // The same verdict as the command that started the job would give.
             start::check_items(&task)
         }
     }
+}
+
+/// A hub on Redis that only listens, once its subscription is up (or after
+/// 2 s without Redis: the wait then polls and the subscription comes when it
+/// can), so that an event sent after the first poll is not missed.
+async fn subscribed(url: &str) -> Result<getstream::TaskEvents, CliError> {
+    let events = getstream::TaskEvents::redis_builder(url)
+        .publish(false)
+        .build()?;
+    let start = std::time::Instant::now();
+    while !events.redis_stats().is_some_and(|s| s.subscribed)
+        && start.elapsed() < std::time::Duration::from_secs(2)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    Ok(events)
 }

@@ -4,8 +4,10 @@ mod support;
 
 mod demo;
 mod escapes;
+mod events;
 mod lifecycle;
 mod ops;
+mod redis_server;
 #[cfg(unix)]
 mod signals;
 mod tasks;

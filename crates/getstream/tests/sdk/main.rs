@@ -26,6 +26,10 @@ mod push;
 mod push_emulator;
 #[cfg(feature = "axum")]
 mod receiver;
+#[cfg(feature = "redis")]
+mod redis_events;
+#[cfg(feature = "redis")]
+mod redis_server;
 mod send_sync;
 mod wait;
 mod watch;
