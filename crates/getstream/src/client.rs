@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::auth::{Secret, server_token};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
+use crate::sched::DEFAULT_MAX_IN_FLIGHT;
+use crate::sched::shared::SharedPolls;
 use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
 use crate::time::{Clock, TimeSource};
@@ -87,6 +89,18 @@ impl Client {
         &self.inner
     }
 
+    /// The polls of this client's waits that others may join.
+    pub(crate) fn shared_polls(&self) -> &SharedPolls {
+        self.inner.shared_polls()
+    }
+
+    /// The most requests this client (with its clones) has had in flight at
+    /// once; never more than its
+    /// [`max_in_flight`](ClientBuilder::max_in_flight).
+    pub fn peak_in_flight(&self) -> usize {
+        self.inner.scheduler().peak_in_flight()
+    }
+
     /// The client's wall clock.
     pub(crate) fn clock(&self) -> &Clock {
         self.inner.clock()
@@ -106,6 +120,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     wait_defaults: WaitDefaults,
     clock: Clock,
+    max_in_flight: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -119,6 +134,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("wait_defaults", &self.wait_defaults)
             .field("clock", &self.clock)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -134,6 +150,7 @@ impl ClientBuilder {
             user_agent: None,
             wait_defaults: WaitDefaults::default(),
             clock: Clock::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 
@@ -234,6 +251,41 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests the client (with all its clones, and the blocking
+    /// client around it) has in flight at once; more wait in a queue, and so
+    /// the client holds at most this many connections. Default:
+    /// [`DEFAULT_MAX_IN_FLIGHT`] (32). Zero is an [`Error::InvalidArgument`]
+    /// from [`build`](Self::build).
+    ///
+    /// Every request passes the client's scheduler: waits, watches,
+    /// many-task waits and operations alike. A request queued for a slot
+    /// waits at most until its deadline (a wait's deadline, else the request
+    /// [`timeout`](Self::timeout)), then fails with a timeout error instead
+    /// of going late; dropping it leaves the queue. While requests are
+    /// scarce (this bound reached, or the server's rate-limit headers asking
+    /// the client to slow down), the queue goes in this order: a wait's final
+    /// poll first, then the waits that polled least (every waiting task gets
+    /// a poll before any gets another), then the nearest deadline.
+    ///
+    /// The same scheduler keeps one request budget for the client: from the
+    /// `X-RateLimit-Limit`/`-Remaining`/`-Reset` headers of each answer it
+    /// spreads what is left of the window over the time to its reset (with
+    /// a burst of a few requests), and a 429 pauses every request until its
+    /// `Retry-After` (else the reset, else 1 s). The budget follows the most
+    /// recent headers, whatever the endpoint.
+    ///
+    /// ```
+    /// let client = getstream::Client::builder("api-key", "api-secret")
+    ///     .max_in_flight(8)
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), getstream::Error>(())
+    /// ```
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -264,12 +316,19 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
+        if self.max_in_flight == 0 {
+            return Err(
+                InvalidArgumentError::new("max_in_flight", "must be greater than zero").into(),
+            );
+        }
         let token = server_token(&self.api_secret, self.clock.now())?;
         let http = reqwest::Client::builder()
             .user_agent(user_agent)
             // Clamped so that "practically forever" cannot overflow a timer.
             .connect_timeout(self.connect_timeout.min(Duration::from_secs(86_400 * 365)))
             .pool_idle_timeout(Duration::from_secs(90))
+            // No more idle connections than requests that can be in flight.
+            .pool_max_idle_per_host(self.max_in_flight)
             .build()
             .map_err(|e| {
                 TransportError::unknown(
@@ -284,6 +343,7 @@ impl ClientBuilder {
             &token,
             self.timeout,
             self.clock,
+            self.max_in_flight,
         )?;
         Ok(Client {
             inner: Arc::new(transport),
@@ -363,6 +423,7 @@ mod tests {
                 .connect_timeout(Duration::ZERO)
                 .build(),
             Client::builder("k", "s").user_agent("bad\nagent").build(),
+            Client::builder("k", "s").max_in_flight(0).build(),
         ];
         for (i, result) in bad.into_iter().enumerate() {
             let e = result.unwrap_err();

@@ -23,7 +23,7 @@ use crate::models::{RateLimitInfo, Task, TaskStatus};
 
 mod api_body;
 
-pub(crate) use api_body::api_error;
+pub(crate) use api_body::{api_error, parse_retry_after};
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

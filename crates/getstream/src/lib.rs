@@ -245,11 +245,14 @@
 //! # Many tasks at once
 //!
 //! [`Client::wait_for_tasks`] waits on thousands of tasks with bounded
-//! concurrency (at most `concurrency` requests in flight), over the client's
-//! one connection pool, and yields a [`TaskOutcome`] per id in completion
-//! order. The waits share a request budget: a 429 pauses all of them until the
-//! server's `Retry-After`, and a rate-limit window running low spaces their
-//! requests out until it resets — throttling slows the batch down instead of
+//! concurrency over the client's one connection pool, and yields a
+//! [`TaskOutcome`] per id in completion order. Every request of a client goes
+//! through one scheduler: at most
+//! [`max_in_flight`](ClientBuilder::max_in_flight) requests in flight (default
+//! [`DEFAULT_MAX_IN_FLIGHT`]), duplicate waits on one task share their polls,
+//! and one request budget paces the requests from the server's rate-limit
+//! headers (a 429 pauses all of them until the server's `Retry-After`) —
+//! throttling slows the batch down instead of
 //! failing it. [`WaitForTasks::from_waits`] does the same for any waits (e.g.
 //! typed ones from task handles).
 //!
@@ -355,6 +358,7 @@ mod client;
 mod error;
 mod models;
 mod ops;
+mod sched;
 mod tasks;
 mod time;
 mod transport;
@@ -373,6 +377,7 @@ pub use ops::{
     ExportFormat, ExportResult, ExportUsersRequest, ItemResult, ItemStatus, MAX_CHANNELS,
     MAX_EXPORT_USERS, MAX_USERS, ReactivateUsersRequest, TaskHandle, TaskStarted,
 };
+pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};

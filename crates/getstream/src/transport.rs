@@ -57,6 +57,9 @@ use tokio::time::Instant;
 use crate::auth::Secret;
 use crate::error::{DecodeError, InvalidArgumentError, Result, TransportError, api_error};
 use crate::models::RateLimitInfo;
+use crate::sched::pacer::Observation;
+use crate::sched::shared::SharedPolls;
+use crate::sched::{Priority, Scheduler};
 use crate::time::{Clock, far_future};
 
 mod reqwest_error;
@@ -118,6 +121,7 @@ pub(crate) struct Request {
     deadline: Option<Instant>,
     request_id: Option<String>,
     headers: Vec<(&'static str, String)>,
+    priority: Priority,
 }
 
 impl Request {
@@ -144,6 +148,7 @@ impl Request {
             deadline: None,
             request_id: None,
             headers: Vec::new(),
+            priority: Priority::default(),
         })
     }
 
@@ -183,6 +188,13 @@ impl Request {
         self
     }
 
+    /// How urgent the request is when the client's requests are scarce
+    /// (see [`crate::sched`]).
+    pub(crate) fn priority(mut self, priority: Priority) -> Request {
+        self.priority = priority;
+        self
+    }
+
     /// `METHOD /path` for messages (never the query, which holds the API key).
     fn describe(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -197,6 +209,8 @@ pub(crate) struct Transport {
     authorization: HeaderValue,
     request_timeout: Duration,
     clock: Clock,
+    scheduler: Scheduler,
+    shared_polls: SharedPolls,
 }
 
 impl std::fmt::Debug for Transport {
@@ -206,6 +220,7 @@ impl std::fmt::Debug for Transport {
             .field("api_key", &self.api_key)
             .field("authorization", &"[redacted]")
             .field("request_timeout", &self.request_timeout)
+            .field("max_in_flight", &self.scheduler.bound())
             .finish()
     }
 }
@@ -218,6 +233,7 @@ impl Transport {
         token: &Secret,
         request_timeout: Duration,
         clock: Clock,
+        max_in_flight: usize,
     ) -> Result<Transport> {
         let mut authorization = HeaderValue::from_str(token.expose()).map_err(|_| {
             InvalidArgumentError::new("api_secret", "gives a token that is not a valid header")
@@ -230,7 +246,17 @@ impl Transport {
             authorization,
             request_timeout,
             clock,
+            scheduler: Scheduler::new(max_in_flight),
+            shared_polls: SharedPolls::default(),
         })
+    }
+
+    pub(crate) fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    pub(crate) fn shared_polls(&self) -> &SharedPolls {
+        &self.shared_polls
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {
@@ -294,6 +320,23 @@ impl Transport {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }
 
+        // Waiting for the scheduler's admission counts against the deadline
+        // (or the request timeout): a request never goes late.
+        let queued_at = Instant::now();
+        let give_up = request.deadline.unwrap_or_else(|| {
+            queued_at
+                .checked_add(self.request_timeout)
+                .unwrap_or_else(|| far_future(queued_at))
+        });
+        let Some(_permit) = self.scheduler.admit(request.priority, give_up).await else {
+            tracing::debug!(request = %what, %request_id, "no slot before the deadline");
+            return Err(TransportError::timeout(format!(
+                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
+                 in flight or its rate-limit budget were used up)",
+                give_up.saturating_duration_since(queued_at).as_secs_f64()
+            ))
+            .into());
+        };
         let now = Instant::now();
         let mut limit = now
             .checked_add(self.request_timeout)
@@ -336,6 +379,14 @@ impl Transport {
         };
         tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
         let rate_limit = RateLimitInfo::from_headers(&headers);
+        self.scheduler.observe(
+            &Observation {
+                throttled: status == StatusCode::TOO_MANY_REQUESTS,
+                info: rate_limit,
+                retry_after: crate::error::parse_retry_after(&headers, self.clock.now()),
+            },
+            self.clock.now(),
+        );
         if !status.is_success() {
             return Err(
                 api_error(status, &headers, &body, rate_limit, what, self.clock.now()).into(),

@@ -17,6 +17,7 @@ mod ops;
 #[cfg(feature = "blocking")]
 mod ops_blocking;
 mod polling;
+mod sched;
 mod send_sync;
 mod wait;
 mod watch;
