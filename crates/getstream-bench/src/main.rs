@@ -19,6 +19,7 @@ mod emu;
 mod load;
 mod measure;
 mod overshoot;
+mod paced;
 mod report;
 mod roundtrip;
 mod waits;
@@ -91,6 +92,9 @@ enum Cmd {
         n: u32,
         #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
         stagger: Duration,
+        /// Each wait's poll interval.
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        interval: Duration,
         #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
         timeout: Duration,
         /// Count polls and poll errors (an on_poll callback per wait) and report them.
@@ -108,6 +112,9 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// Bench 6 (issue 16): many waits through a rate-limited task route, both
+    /// ways of waiting, each against an emulator of its own.
+    Paced(paced::PacedArgs),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -158,6 +165,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             prefix,
             n,
             stagger,
+            interval,
             timeout,
             diagnose,
         } => async_runtime()?.block_on(waits::run(
@@ -165,6 +173,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             &prefix,
             n,
             stagger,
+            interval,
             timeout,
             diagnose,
         )),
@@ -174,6 +183,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             runs,
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
+        Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Load {
             connections,
             phase,
