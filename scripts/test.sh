@@ -23,6 +23,11 @@ fi
 rm -f "$doc_log"
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== cargo publish --dry-run (the SDK and the emulator, as a user would get them)"
+# Packages both crates and builds each from its package alone: catches a file left out of
+# the package, a readme path, a dependency the registry cannot give. Reads crates.io's index,
+# as the build does; --allow-dirty packages uncommitted work as it is.
+cargo publish --dry-run --locked --allow-dirty -p getstream -p getstream-emulator
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
   echo "== official Python SDK against the emulator"
   bash scripts/python-compat.sh

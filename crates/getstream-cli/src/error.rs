@@ -1,11 +1,11 @@
 //! What can make a command fail, its exit code, and how it is reported (one line on stderr,
 //! or a JSON object on stdout with `--json`).
 
-use std::error::Error as StdError;
 use std::io;
 use std::path::PathBuf;
 
 use getstream::Error as SdkError;
+pub use getstream_emulator::report::one_line_chain;
 use serde_json::{Value, json};
 
 /// Exit codes (see `EXIT_CODES` in `cli.rs`).
@@ -271,30 +271,6 @@ fn sdk_error_json(e: &SdkError) -> Value {
     }
 }
 
-/// The error and its causes on one line: `a: b: c` (a cause already contained in the line is
-/// skipped, so nothing is said twice).
-pub fn one_line_chain(e: &(dyn StdError + 'static)) -> String {
-    let mut line = flatten(&e.to_string());
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = flatten(&s.to_string());
-        if !text.is_empty() && !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        source = s.source();
-    }
-    line
-}
-
-fn flatten(s: &str) -> String {
-    s.split(['\r', '\n'])
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,15 +304,6 @@ mod tests {
 
     fn http_status(code: u16) -> reqwest::StatusCode {
         reqwest::StatusCode::from_u16(code).unwrap()
-    }
-
-    #[test]
-    fn the_chain_is_one_line_without_repeats() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("outer")]
-        struct Outer(#[source] io::Error);
-        let e = Outer(io::Error::other("inner\nsecond line"));
-        assert_eq!(one_line_chain(&e), "outer: inner second line");
     }
 
     #[test]

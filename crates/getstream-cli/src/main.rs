@@ -18,6 +18,7 @@ mod cli;
 mod cmd;
 mod download;
 mod error;
+mod items;
 mod output;
 mod progress;
 mod render;

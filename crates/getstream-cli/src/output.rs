@@ -5,9 +5,11 @@ use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
+use getstream::Task;
 use serde_json::Value;
 
 use crate::error::CliError;
+use crate::render;
 
 /// What every command needs to know about its output.
 #[derive(Debug, Clone)]
@@ -57,6 +59,20 @@ impl Ctx {
         }
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
         stdout_line(text)
+    }
+
+    /// A task: all its fields as JSON with `--json`, else a few readable lines.
+    pub fn task(&self, task: &Task) -> Result<(), CliError> {
+        self.task_json(task)?;
+        for line in render::task_lines(task) {
+            self.line(line)?;
+        }
+        Ok(())
+    }
+
+    /// A task as JSON on stdout (only with `--json`).
+    pub fn task_json(&self, task: &Task) -> Result<(), CliError> {
+        self.json(&serde_json::to_value(task).unwrap_or_default())
     }
 
     /// Shows the command a demo step is equivalent to.

@@ -3,29 +3,7 @@
 use getstream::Task;
 use serde_json::Value;
 
-/// Per-item outcomes of a job result shaped `{id: {"status": "ok"|"error", "error"?}}`, if
-/// it has that shape: `(id, status, error)`.
-pub fn item_results(result: &Value) -> Option<Vec<(String, String, Option<String>)>> {
-    let map = result.as_object()?;
-    if map.is_empty() {
-        return None;
-    }
-    map.iter()
-        .map(|(id, v)| {
-            let status = v.get("status")?.as_str()?.to_owned();
-            let error = v.get("error").and_then(Value::as_str).map(str::to_owned);
-            Some((id.clone(), status, error))
-        })
-        .collect()
-}
-
-/// How many items of a per-item result are not `ok`.
-pub fn failed_items(items: &[(String, String, Option<String>)]) -> usize {
-    items
-        .iter()
-        .filter(|(_, status, _)| !status.eq_ignore_ascii_case("ok"))
-        .count()
-}
+use crate::items::{self, Items, Untyped};
 
 /// The lines describing a task for a human.
 pub fn task_lines(task: &Task) -> Vec<String> {
@@ -65,14 +43,13 @@ pub fn result_lines(result: &Value) -> Vec<String> {
     if let Some(url) = result.get("url").and_then(Value::as_str) {
         return vec![format!("url:        {url}")];
     }
-    if let Some(items) = item_results(result) {
+    if let Some(per_item) = Untyped::from_result(result) {
         let mut lines = vec!["result:".to_owned()];
-        for (id, status, error) in items {
-            match error {
-                Some(e) => lines.push(format!("  {id}: {status} ({e})")),
-                None => lines.push(format!("  {id}: {status}")),
-            }
-        }
+        lines.extend(
+            per_item
+                .outcomes()
+                .map(|(id, item)| format!("  {}", items::line(id, item))),
+        );
         return lines;
     }
     let pretty = serde_json::to_string_pretty(result).unwrap_or_else(|_| result.to_string());
@@ -85,10 +62,8 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn per_item_results_are_recognised() {
+    fn per_item_results_are_listed_under_result() {
         let r = json!({"messaging:a": {"status": "ok"}, "messaging:b": {"status": "error", "error": "gone"}});
-        let items = item_results(&r).unwrap();
-        assert_eq!(failed_items(&items), 1);
         assert_eq!(
             result_lines(&r),
             vec![
@@ -97,7 +72,6 @@ mod tests {
                 "  messaging:b: error (gone)"
             ]
         );
-        assert!(item_results(&json!({"url": "http://x"})).is_none());
         assert_eq!(
             result_lines(&json!({"url": "http://x"})),
             vec!["url:        http://x"]

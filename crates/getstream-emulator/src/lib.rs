@@ -27,6 +27,7 @@
 //! with `stream-auth-type: jwt`. Every error is Stream's `APIError` envelope
 //! (`code`, `message`, `StatusCode`, `duration`, `more_info`, `details`, `exception_fields`);
 //! every response carries `X-RateLimit-Limit/Remaining/Reset`.
+//! The whole dialect, as the SDK and this emulator speak it: the repository's `docs/stream-wire.md`.
 //!
 //! # Start one in a test
 //!
@@ -128,6 +129,7 @@ mod handlers;
 mod job;
 mod pool;
 mod ratelimit;
+pub mod report;
 mod router;
 mod script;
 mod server;

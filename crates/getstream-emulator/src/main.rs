@@ -18,14 +18,10 @@ async fn main() -> ExitCode {
     match getstream_emulator::cli::run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            eprintln!("getstream-emulator: {msg}");
+            eprintln!(
+                "getstream-emulator: {}",
+                getstream_emulator::report::one_line_chain(&e)
+            );
             ExitCode::FAILURE
         }
     }

@@ -6,6 +6,7 @@
 //! waits on such a task for you: it returns the completed [`Task`], or a typed
 //! error saying whether the task failed, the wait ran out of time, or the status
 //! request itself failed.
+//! The HTTP dialect it speaks is written up in the repository's `docs/stream-wire.md`.
 //!
 //! # Waiting on a task
 //!

@@ -1,12 +1,12 @@
 //! `getstream channels delete CID... [--hard]`.
 
 use clap::{Args, Subcommand};
-use getstream::DeleteChannelsRequest;
+use getstream::{DeleteChannelsRequest, DeleteChannelsResult};
 
 use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
 use crate::output::Ctx;
-use crate::start;
+use crate::{items, start};
 
 /// `getstream channels ...`
 #[derive(Debug, Args)]
@@ -56,32 +56,11 @@ pub async fn delete(
 ) -> Result<(), CliError> {
     let request = DeleteChannelsRequest::new(&args.cids).hard_delete(args.hard);
     let response = client.chat().delete_channels(request).await?;
-    let Some(task_id) = response.task_id.clone() else {
+    let Some(handle) = response.task() else {
         // Soft delete: the answer is the outcome.
         ctx.json(&serde_json::to_value(&response).unwrap_or_default())?;
-        let mut failed = 0;
-        for (cid, item) in &response.result {
-            if !item.is_ok() {
-                failed += 1;
-            }
-            match &item.error {
-                Some(e) => ctx.line(format!("{cid}: {} ({e})", item.status))?,
-                None => ctx.line(format!("{cid}: {}", item.status))?,
-            }
-        }
-        if failed > 0 {
-            return Err(CliError::ItemsFailed {
-                task_id: None,
-                failed,
-                total: response.result.len(),
-            });
-        }
-        return Ok(());
+        return items::report(ctx, None, &DeleteChannelsResult::from(response.result));
     };
     let what = if args.hard { "hard delete" } else { "delete" };
-    let Some(task) = start::follow(ctx, client, &task_id, &response, &args.start, what).await?
-    else {
-        return Ok(());
-    };
-    start::report_items(ctx, &task)
+    start::follow_items(ctx, &handle, &response, &args.start, what).await
 }

@@ -1,11 +1,13 @@
 //! `getstream export channels CID... [--since T --until T] [--download FILE]` and
 //! `getstream export users ID... [--download FILE]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
-use getstream::{Client, ExportChannelsRequest, ExportUsersRequest, Task};
+use getstream::{
+    Client, ExportChannelsRequest, ExportResult, ExportUsersRequest, Task, TaskStarted,
+};
 
 use crate::cli::{Connection, StartArgs, parse_time};
 use crate::download::{check_target, download, human_size};
@@ -96,16 +98,14 @@ pub async fn channels(
         request = request.messages_until(until);
     }
     let started = client.chat().export_channels(request).await?;
-    let task = start::follow_unprinted(
+    finish(
         ctx,
-        client,
-        &started.task_id,
         &started,
         &args.start,
+        args.download.as_deref(),
         "export channels",
     )
-    .await?;
-    finish(ctx, task, args.download.as_deref()).await
+    .await
 }
 
 /// Exports users; returns the completed task (`None` with `--no-wait`).
@@ -116,25 +116,26 @@ pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option
     let started = client
         .export_users(ExportUsersRequest::new(&args.ids))
         .await?;
-    let task = start::follow_unprinted(
+    finish(
         ctx,
-        client,
-        &started.task_id,
         &started,
         &args.start,
+        args.download.as_deref(),
         "export users",
     )
-    .await?;
-    finish(ctx, task, args.download.as_deref()).await
+    .await
 }
 
-/// Prints the download link and, with `--download`, fetches the file.
+/// Follows a started export; once it completes, prints the download link and, with
+/// `--download`, fetches the file.
 async fn finish(
     ctx: &Ctx,
-    task: Option<Task>,
-    target: Option<&std::path::Path>,
+    started: &TaskStarted<ExportResult>,
+    args: &StartArgs,
+    target: Option<&Path>,
+    what: &str,
 ) -> Result<Option<Task>, CliError> {
-    let Some(task) = task else {
+    let Some(task) = start::follow(ctx, &started.handle(), started, args, what).await? else {
         return Ok(None);
     };
     let url = export_url(&task);
@@ -159,15 +160,12 @@ async fn finish(
         ))?;
     }
     // With --json, the task once everything went well (else the error, printed by main).
-    start::print_json(ctx, &task)?;
+    ctx.task_json(&task)?;
     Ok(Some(task))
 }
 
 /// The download link of a completed export task.
 pub fn export_url(task: &Task) -> Option<String> {
-    task.result
-        .as_ref()?
-        .get("url")?
-        .as_str()
-        .map(str::to_owned)
+    let result: ExportResult = serde_json::from_value(task.result.clone()?).ok()?;
+    Some(result.url)
 }

@@ -1,12 +1,11 @@
 //! `getstream tasks get ID` and `getstream tasks wait ID`.
 
 use clap::{Args, Subcommand};
-use getstream::Task;
 
 use crate::cli::{Connection, WaitArgs};
 use crate::error::CliError;
 use crate::output::Ctx;
-use crate::{progress, render, start};
+use crate::{progress, start};
 
 /// `getstream tasks ...`
 #[derive(Debug, Args)]
@@ -44,22 +43,13 @@ pub async fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<(), CliError> {
     match cmd.action {
         TasksAction::Get { id } => {
             let task = client.get_task(&id).await?;
-            print_task(ctx, &task)
+            ctx.task(&task)
         }
         TasksAction::Wait { id, wait } => {
             let task = progress::wait(ctx, &client, &id, &wait, "wait").await?;
-            print_task(ctx, &task)?;
+            ctx.task(&task)?;
             // The same verdict as the command that started the job would give.
             start::check_items(&task)
         }
     }
-}
-
-/// Prints a task: all its fields as JSON with `--json`, else a few readable lines.
-pub fn print_task(ctx: &Ctx, task: &Task) -> Result<(), CliError> {
-    ctx.json(&serde_json::to_value(task).unwrap_or_default())?;
-    for line in render::task_lines(task) {
-        ctx.line(line)?;
-    }
-    Ok(())
 }

@@ -4,10 +4,13 @@
 use clap::{Args, Subcommand, ValueEnum};
 use getstream::{
     Client, DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ReactivateUsersRequest,
+    TaskHandle, TaskStarted,
 };
+use serde_json::Value;
 
 use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
+use crate::items::Untyped;
 use crate::output::Ctx;
 use crate::start;
 
@@ -123,19 +126,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<(), CliError> {
                 request = request.created_by_id(by);
             }
             let started = client.deactivate_users(request).await?;
-            let task = start::follow(
-                ctx,
-                &client,
-                &started.task_id,
-                &started,
-                &args.start,
-                "deactivate users",
-            )
-            .await?;
-            match task {
-                Some(task) => start::report_items(ctx, &task),
-                None => Ok(()),
-            }
+            follow_untyped(ctx, &started, &args.start, "deactivate users").await
         }
         UsersAction::Reactivate(args) => {
             let mut request =
@@ -144,21 +135,21 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<(), CliError> {
                 request = request.created_by_id(by);
             }
             let started = client.reactivate_users(request).await?;
-            let task = start::follow(
-                ctx,
-                &client,
-                &started.task_id,
-                &started,
-                &args.start,
-                "reactivate users",
-            )
-            .await?;
-            match task {
-                Some(task) => start::report_items(ctx, &task),
-                None => Ok(()),
-            }
+            follow_untyped(ctx, &started, &args.start, "reactivate users").await
         }
     }
+}
+
+/// Follows (de)activate users, whose result the SDK leaves untyped: reported per user when
+/// it lists users.
+async fn follow_untyped(
+    ctx: &Ctx,
+    started: &TaskStarted<Value>,
+    args: &StartArgs,
+    what: &str,
+) -> Result<(), CliError> {
+    let handle = TaskHandle::<Untyped>::new(started.handle().client(), &started.task_id);
+    start::follow_items(ctx, &handle, started, args, what).await
 }
 
 /// Deletes users and reports per user.
@@ -185,9 +176,5 @@ pub async fn delete(ctx: &Ctx, client: &Client, args: DeleteArgs) -> Result<(), 
     } else {
         "delete users"
     };
-    let task = start::follow(ctx, client, &started.task_id, &started, &args.start, what).await?;
-    match task {
-        Some(task) => start::report_items(ctx, &task),
-        None => Ok(()),
-    }
+    start::follow_items(ctx, &started.handle(), &started, &args.start, what).await
 }

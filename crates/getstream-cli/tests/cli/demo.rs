@@ -1,6 +1,6 @@
 //! `getstream demo` runs the whole story to completion.
 
-use super::support::run_bare;
+use crate::support::run_bare;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_tells_the_whole_story_and_exits_0() {

@@ -4,7 +4,7 @@
 use getstream_emulator::{Fault, JobKind, TaskFailure};
 use serde_json::{Value, json};
 
-use super::support::{emulator, run};
+use crate::support::{emulator, run};
 
 fn channel_cids(snapshot: &Value) -> Vec<String> {
     snapshot["channels"]

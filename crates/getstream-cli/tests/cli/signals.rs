@@ -5,45 +5,31 @@ use std::time::Duration;
 
 use getstream_emulator::{Fault, ScriptedTask};
 
-use super::support::{BIN, emulator, script};
+use tokio::process::{Child, Command};
+
+use crate::support::{bare_command, command, emulator, ms, script, secs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_while_waiting_exits_130_and_says_how_to_resume() {
     let emu = emulator().await;
-    let id = script(
-        &emu,
-        ScriptedTask::new().step("running", Duration::from_secs(3600)),
-    );
+    let id = script(&emu, ScriptedTask::new().step("running", secs(3600)));
     // A pass-through fault on the first poll tells us when the wait is under way.
     emu.state()
         .add_fault(Fault::delay("GET /api/v2/tasks/{id}", Duration::ZERO).times(1));
-    let child = tokio::process::Command::new(BIN)
-        .args(["tasks", "wait", &id, "--interval", "100ms", "--json"])
-        .env("STREAM_API_KEY", emu.api_key())
-        .env("STREAM_API_SECRET", emu.api_secret())
-        .env("STREAM_BASE_URL", emu.base_url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let child = piped(command(
+        &emu,
+        ["tasks", "wait", &id, "--interval", "100ms", "--json"],
+    ));
     let mut polled = false;
     for _ in 0..500 {
         if emu.state().faults().is_empty() {
             polled = true;
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(ms(20)).await;
     }
     assert!(polled, "the wait never polled");
-    let pid = child.id().unwrap().to_string();
-    let kill = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(kill.success());
+    interrupt(&child).await;
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(130), "{out:?}");
     let stdout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -60,21 +46,8 @@ async fn ctrl_c_while_waiting_exits_130_and_says_how_to_resume() {
 async fn a_closed_stdout_pipe_is_not_an_error() {
     // `getstream tasks get ID | head -c 0`: the reader is gone before anything is written.
     let emu = emulator().await;
-    let id = script(
-        &emu,
-        ScriptedTask::new().step("running", Duration::from_secs(3600)),
-    );
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["tasks", "get", &id])
-        .env("STREAM_API_KEY", emu.api_key())
-        .env("STREAM_API_SECRET", emu.api_secret())
-        .env("STREAM_BASE_URL", emu.base_url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let id = script(&emu, ScriptedTask::new().step("running", secs(3600)));
+    let mut child = piped(command(&emu, ["tasks", "get", &id]));
     drop(child.stdout.take());
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -89,21 +62,18 @@ async fn a_closed_stdout_pipe_is_not_an_error() {
 async fn getstream_emulator_prints_its_credentials_serves_and_stops_on_ctrl_c() {
     use tokio::io::{AsyncBufReadExt, BufReader};
 
-    let mut child = tokio::process::Command::new(BIN)
-        .args([
-            "emulator",
-            "--addr",
-            "127.0.0.1:0",
-            "--seed",
-            "channels=1,messages=2,users=2",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = bare_command([
+        "emulator",
+        "--addr",
+        "127.0.0.1:0",
+        "--seed",
+        "channels=1,messages=2,users=2",
+    ])
+    .env("RUST_LOG", "warn")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut contract = Vec::new();
     for _ in 0..3 {
@@ -121,33 +91,44 @@ async fn getstream_emulator_prints_its_credentials_serves_and_stops_on_ctrl_c() 
         .expect("api_secret third");
 
     // The printed credentials work: `getstream export channels` against it.
-    let out = tokio::process::Command::new(BIN)
-        .args([
-            "export",
-            "channels",
-            "messaging:seed-1",
-            "--json",
-            "--interval",
-            "100ms",
-        ])
-        .env("STREAM_API_KEY", key)
-        .env("STREAM_API_SECRET", secret)
-        .env("STREAM_BASE_URL", base_url)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
+    let out = bare_command([
+        "export",
+        "channels",
+        "messaging:seed-1",
+        "--json",
+        "--interval",
+        "100ms",
+    ])
+    .env("STREAM_API_KEY", key)
+    .env("STREAM_API_SECRET", secret)
+    .env("STREAM_BASE_URL", base_url)
+    .output()
+    .await
+    .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let task: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(task["status"], "completed");
 
+    interrupt(&child).await;
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "a graceful shutdown");
+}
+
+/// Spawns `cmd` with stdout and stderr piped.
+fn piped(mut cmd: Command) -> Child {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends SIGINT (Ctrl-C) to `child`.
+async fn interrupt(child: &Child) {
     let pid = child.id().unwrap().to_string();
-    let kill = tokio::process::Command::new("kill")
+    let kill = Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .await
         .unwrap();
     assert!(kill.success());
-    let status = child.wait().await.unwrap();
-    assert_eq!(status.code(), Some(0), "a graceful shutdown");
 }

@@ -2,10 +2,12 @@
 //! against it.
 
 use std::ffi::OsStr;
-use std::process::Output;
+use std::process::Stdio;
+use std::time::Duration;
 
 use getstream_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Pace, SeedSpec};
 use serde_json::Value;
+use tokio::process::Command;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_getstream");
@@ -54,27 +56,46 @@ impl Run {
     }
 }
 
-fn finish(out: Output) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// `getstream ARGS` with the emulator's credentials in the environment, stdin closed, killed
+/// when dropped; stdout and stderr are for the caller to set.
+pub fn command<I, S>(emulator: &EmulatorHandle, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = bare_command(args);
+    cmd.env("STREAM_API_KEY", emulator.api_key())
+        .env("STREAM_API_SECRET", emulator.api_secret())
+        .env("STREAM_BASE_URL", emulator.base_url());
+    cmd
 }
 
-/// Runs `getstream ARGS` with the emulator's credentials in the environment (stdin closed,
-/// stdout and stderr piped: not a terminal).
+/// `getstream ARGS` with a clean environment (no STREAM_* variables, no RUST_LOG), stdin
+/// closed, killed when dropped.
+pub fn bare_command<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("STREAM_API_KEY")
+        .env_remove("STREAM_API_SECRET")
+        .env_remove("STREAM_BASE_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Runs `getstream ARGS` with the emulator's credentials in the environment (stdout and
+/// stderr piped: not a terminal).
 pub async fn run<I, S>(emulator: &EmulatorHandle, args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env("STREAM_API_KEY", emulator.api_key())
-        .env("STREAM_API_SECRET", emulator.api_secret())
-        .env("STREAM_BASE_URL", emulator.base_url());
-    output(cmd).await
+    finish(command(emulator, args)).await
 }
 
 /// Runs `getstream ARGS` with a clean environment (no STREAM_* variables).
@@ -83,19 +104,16 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env_remove("STREAM_API_KEY")
-        .env_remove("STREAM_API_SECRET")
-        .env_remove("STREAM_BASE_URL");
-    output(cmd).await
+    finish(bare_command(args)).await
 }
 
-async fn output(mut cmd: tokio::process::Command) -> Run {
-    cmd.env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    finish(cmd.output().await.expect("the binary runs"))
+async fn finish(mut cmd: Command) -> Run {
+    let out = cmd.output().await.expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// A loopback address where nothing listens.
@@ -112,4 +130,14 @@ pub fn script(emulator: &EmulatorHandle, task: getstream_emulator::ScriptedTask)
         .state()
         .script_task(emulator.api_key(), task)
         .expect("the emulator scripts the task")
+}
+
+/// `n` seconds.
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// `n` milliseconds.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use getstream_emulator::{ScriptedTask, TaskFailure};
 use serde_json::json;
 
-use super::support::{closed_port_url, emulator, run, run_bare, script};
+use crate::support::{closed_port_url, emulator, ms, run, run_bare, script, secs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_on_a_completed_task_exits_0_and_prints_it() {
@@ -13,7 +13,7 @@ async fn wait_on_a_completed_task_exits_0_and_prints_it() {
     let id = script(
         &emu,
         ScriptedTask::new()
-            .step("running", Duration::from_millis(300))
+            .step("running", ms(300))
             .step("completed", Duration::ZERO)
             .result(json!({"url": "http://example.invalid/file.json"})),
     );
@@ -47,10 +47,7 @@ async fn wait_on_a_completed_task_exits_0_and_prints_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tasks_get_shows_a_running_task_and_exits_0() {
     let emu = emulator().await;
-    let id = script(
-        &emu,
-        ScriptedTask::new().step("running", Duration::from_secs(3600)),
-    );
+    let id = script(&emu, ScriptedTask::new().step("running", secs(3600)));
     let out = run(&emu, ["tasks", "get", &id, "--json"]).await;
     out.assert_code(0);
     assert_eq!(out.json()["status"], "running");
@@ -108,10 +105,7 @@ async fn a_failed_task_exits_1_with_every_field_of_its_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_that_times_out_exits_3_and_says_how_to_resume() {
     let emu = emulator().await;
-    let id = script(
-        &emu,
-        ScriptedTask::new().step("running", Duration::from_secs(3600)),
-    );
+    let id = script(&emu, ScriptedTask::new().step("running", secs(3600)));
     let out = run(
         &emu,
         [
@@ -200,21 +194,12 @@ async fn bad_credentials_are_an_api_error_and_the_secret_never_shows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_port_is_a_transport_error_exit_5() {
     let url = closed_port_url();
-    let out = run_bare([
-        "tasks",
-        "wait",
-        "t1",
-        "--api-key",
-        "k",
-        "--api-secret",
-        "s",
-        "--base-url",
-        &url,
-        "--timeout",
-        "2s",
-        "--json",
-    ])
-    .await;
+    let conn = ["--api-key", "k", "--api-secret", "s", "--base-url", &url];
+    let to_closed_port = |args: &[&str]| {
+        let all: Vec<String> = args.iter().chain(&conn).map(|a| a.to_string()).collect();
+        run_bare(all)
+    };
+    let out = to_closed_port(&["tasks", "wait", "t1", "--timeout", "2s", "--json"]).await;
     // The wait retries a refused connection within its deadline, then gives up: a timeout
     // whose last error is the transport error. A single get reports it directly.
     out.assert_code(3);
@@ -225,19 +210,7 @@ async fn a_closed_port_is_a_transport_error_exit_5() {
             .is_some_and(|e| e.contains("connection_reset")),
         "{v}"
     );
-    let get = run_bare([
-        "tasks",
-        "get",
-        "t1",
-        "--api-key",
-        "k",
-        "--api-secret",
-        "s",
-        "--base-url",
-        &url,
-        "--json",
-    ])
-    .await;
+    let get = to_closed_port(&["tasks", "get", "t1", "--json"]).await;
     get.assert_code(5);
     let v = get.json();
     assert_eq!(v["error"]["kind"], "transport");
@@ -281,52 +254,31 @@ async fn connection_flags_work_before_the_command_and_after_it_they_win() {
     let emu = emulator().await;
     let id = script(&emu, ScriptedTask::new().step("completed", Duration::ZERO));
     let (key, secret, url) = (emu.api_key(), emu.api_secret(), &emu.base_url());
+    // `getstream --api-key ROOT --api-secret S --base-url U tasks [--api-key GROUP] get ID`
+    let get = |root_key: &str, group_key: Option<&str>| {
+        let mut args = vec![
+            "--api-key",
+            root_key,
+            "--api-secret",
+            secret,
+            "--base-url",
+            url,
+            "tasks",
+        ];
+        if let Some(group_key) = group_key {
+            args.extend(["--api-key", group_key]);
+        }
+        args.extend(["get", &id]);
+        run_bare(args.into_iter().map(str::to_owned).collect::<Vec<_>>())
+    };
     // Before the command group, as many users type them.
-    let before = run_bare([
-        "--api-key",
-        key,
-        "--api-secret",
-        secret,
-        "--base-url",
-        url,
-        "tasks",
-        "get",
-        &id,
-    ])
-    .await;
+    let before = get(key, None).await;
     before.assert_code(0);
     assert!(before.stdout.contains("completed"), "{before:?}");
     // After the group, the same flags win over those before it: a wrong key
     // before, the right one after, succeeds; the other way round is refused.
-    let after_wins = run_bare([
-        "--api-key",
-        "wrong-key",
-        "--api-secret",
-        secret,
-        "--base-url",
-        url,
-        "tasks",
-        "--api-key",
-        key,
-        "get",
-        &id,
-    ])
-    .await;
-    after_wins.assert_code(0);
-    let wrong_after = run_bare([
-        "--api-key",
-        key,
-        "--api-secret",
-        secret,
-        "--base-url",
-        url,
-        "tasks",
-        "--api-key",
-        "wrong-key",
-        "get",
-        &id,
-    ])
-    .await;
+    get("wrong-key", Some(key)).await.assert_code(0);
+    let wrong_after = get(key, Some("wrong-key")).await;
     wrong_after.assert_code(4);
     assert!(!wrong_after.stderr.contains(secret), "{wrong_after:?}");
 }
