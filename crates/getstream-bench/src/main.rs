@@ -22,6 +22,7 @@ mod overshoot;
 mod paced;
 mod report;
 mod roundtrip;
+mod scale;
 mod waits;
 
 /// Errors of the bench: reported, never panicked.
@@ -112,6 +113,9 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// Bench 2 at scale (issue 13): its own emulator, `n` scripted tasks, the
+    /// `waits` subcommand in a child process.
+    Scale(scale::ScaleArgs),
     /// Bench 6 (issue 16): many waits through a rate-limited task route, both
     /// ways of waiting, each against an emulator of its own.
     Paced(paced::PacedArgs),
@@ -183,6 +187,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             timeout,
             runs,
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
+        Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Load {
             connections,

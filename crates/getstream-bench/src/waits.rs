@@ -17,7 +17,8 @@ use crate::{BoxError, measure};
 /// Also reported: the peak number of sockets of this process (sampled every
 /// 20 ms), the client's peak requests in flight, and how late the slowest wait
 /// finished after its task completed (wall clock at the wait's end minus the
-/// task's `updated_at`, both on this machine).
+/// later of the task's `updated_at` and the wait's start, both on this
+/// machine).
 ///
 /// With `diagnose`, each wait also counts its polls and failed polls (an `on_poll`
 /// callback, which costs a little memory) and the slowest wait is reported.
@@ -74,10 +75,12 @@ pub async fn run(
             future_bytes = std::mem::size_of_val(&*wait);
             set.spawn(async move {
                 let t = Instant::now();
+                let started = std::time::SystemTime::now();
                 let result = wait.await;
-                // How long after the task's completion the wait saw it.
+                // How long after the task's completion (or the wait's start,
+                // for a task already done) the wait saw it.
                 let late = result.as_ref().ok().and_then(|task| {
-                    let done = task.updated_at?.to_system_time();
+                    let done = task.updated_at?.to_system_time().max(started);
                     std::time::SystemTime::now().duration_since(done).ok()
                 });
                 (result, t.elapsed(), late)
