@@ -300,6 +300,35 @@ impl Transport {
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
         let what = request.describe();
         let url = self.url(&request)?;
+        // Waiting for the scheduler's admission counts against the deadline
+        // (or the request timeout): a request never goes late.
+        let queued_at = Instant::now();
+        let give_up = request.deadline.unwrap_or_else(|| {
+            queued_at
+                .checked_add(self.request_timeout)
+                .unwrap_or_else(|| far_future(queued_at))
+        });
+        let Some(_permit) = self.scheduler.admit(request.priority, give_up).await else {
+            tracing::debug!(request = %what, "no slot before the deadline");
+            return Err(TransportError::timeout(format!(
+                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
+                 in flight or its rate-limit budget were used up)",
+                give_up.saturating_duration_since(queued_at).as_secs_f64()
+            ))
+            .into());
+        };
+        // Boxed: a request queued for admission holds only the small state
+        // above, not the HTTP exchange's (thousands of waits may be queued).
+        Box::pin(self.send_admitted(request, what, url)).await
+    }
+
+    /// Sends an admitted request; see [`send`](Self::send).
+    async fn send_admitted<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        what: String,
+        url: reqwest::Url,
+    ) -> Result<Response<T>> {
         let request_id = request
             .request_id
             .clone()
@@ -320,23 +349,6 @@ impl Transport {
             builder = builder.header(CONTENT_TYPE, "application/json").body(body);
         }
 
-        // Waiting for the scheduler's admission counts against the deadline
-        // (or the request timeout): a request never goes late.
-        let queued_at = Instant::now();
-        let give_up = request.deadline.unwrap_or_else(|| {
-            queued_at
-                .checked_add(self.request_timeout)
-                .unwrap_or_else(|| far_future(queued_at))
-        });
-        let Some(_permit) = self.scheduler.admit(request.priority, give_up).await else {
-            tracing::debug!(request = %what, %request_id, "no slot before the deadline");
-            return Err(TransportError::timeout(format!(
-                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
-                 in flight or its rate-limit budget were used up)",
-                give_up.saturating_duration_since(queued_at).as_secs_f64()
-            ))
-            .into());
-        };
         let now = Instant::now();
         let mut limit = now
             .checked_add(self.request_timeout)
