@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: everything CI checks, in the order a developer would.
 # Usage: bash scripts/test.sh            (from the repository root)
-# Env:   SKIP_PYTHON=1 skips the official-Python-SDK compatibility check.
+# Env:   SKIP_PYTHON=1 skips the official-Python-SDK compatibility check,
+#        SKIP_JS=1 the official-JavaScript-SDK (stream-chat) one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,8 @@ cargo publish --dry-run --locked --allow-dirty -p getstream -p getstream-emulato
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
   echo "== official Python SDK against the emulator"
   bash scripts/python-compat.sh
+fi
+if [ -z "${SKIP_JS:-}" ] && [ -f scripts/js-compat.sh ]; then
+  echo "== official JavaScript SDK (stream-chat) against the emulator"
+  bash scripts/js-compat.sh
 fi

@@ -8,6 +8,8 @@ use crate::job::{JobKind, TaskFailure};
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
+use crate::webhooks::WebhookHub;
+use crate::webhooks::payload::Event;
 
 /// One app: its credentials and data.
 pub(crate) struct AppState {
@@ -18,6 +20,8 @@ pub(crate) struct AppState {
     /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
     /// so the hot path (polling a task) skips the HMAC and JSON work.
     verified: RwLock<HashMap<String, TokenTimes>>,
+    /// Where this app's events go.
+    hooks: WebhookHub,
 }
 
 /// The time claims of a verified token.
@@ -61,14 +65,26 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(creds: AppCredentials) -> Self {
+    pub fn new(creds: AppCredentials, hooks: WebhookHub) -> Self {
         Self {
+            hooks,
             creds,
             data: RwLock::default(),
             tasks: RwLock::default(),
             job_failures: Mutex::default(),
             verified: RwLock::default(),
         }
+    }
+
+    /// Sends `event` to this app's webhook, if it has one that takes this type (never waits);
+    /// returns the webhook id then.
+    pub fn emit(&self, event: Event) -> Option<String> {
+        self.hooks.emit(&self.creds, event)
+    }
+
+    /// The download link of an export file as events carry it.
+    pub fn export_url(&self, token: &str) -> String {
+        self.hooks.export_url(token)
     }
 
     /// The time claims of `token` if it verified before.

@@ -41,6 +41,10 @@ fn parse_url(s: &str) -> Result<String, String> {
     }
 }
 
+fn parse_webhook_url(s: &str) -> Result<String, String> {
+    crate::webhooks::settings::check_url(s).map(|()| s.to_owned())
+}
+
 fn parse_limit(s: &str) -> Result<(String, u32), String> {
     let (endpoint, n) = s
         .rsplit_once('=')
@@ -114,6 +118,10 @@ pub struct Args {
     /// Base URL written into export links (default: the Host of the request reading the task).
     #[arg(long, value_parser = parse_url)]
     pub public_url: Option<String>,
+    /// POST the default app's events (export.*.success/error, channel.deleted, user.*) to
+    /// this URL, signed with its secret (X-Signature). Other apps: PATCH /api/v2/app.
+    #[arg(long, value_parser = parse_webhook_url, env = "GETSTREAM_EMULATOR_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
 }
 
 impl Args {
@@ -150,6 +158,9 @@ impl Args {
         }
         if let Some(url) = &self.public_url {
             config = config.public_url(url.clone());
+        }
+        if let Some(url) = &self.webhook_url {
+            config = config.webhook_url(url.clone());
         }
         config
     }

@@ -164,6 +164,8 @@ impl Default for RateLimits {
             "POST /users/delete",
             "POST /users/deactivate",
             "POST /users/reactivate",
+            "POST /export/users",
+            "DELETE /users/{id}",
         ]
         .into_iter()
         .map(|e| (e.to_owned(), 60))
@@ -259,6 +261,8 @@ pub struct EmulatorConfig {
     admin: bool,
     seed: SeedSpec,
     public_url: Option<String>,
+    webhook_url: Option<String>,
+    webhook_queue: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -282,6 +286,8 @@ impl EmulatorConfig {
             admin: false,
             seed: SeedSpec::default(),
             public_url: None,
+            webhook_url: None,
+            webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
         }
     }
 
@@ -346,6 +352,24 @@ impl EmulatorConfig {
         self
     }
 
+    /// The default app's webhook URL: its events are `POST`ed there (all types, uncompressed;
+    /// change that with `PATCH /api/v2/app` or `EmulatorState::set_webhook`). A URL that does
+    /// not parse makes each delivery fail, listed with its error (the CLI checks it first).
+    /// Default none.
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.webhook_url = (!url.is_empty()).then_some(url);
+        self
+    }
+
+    /// Capacity of the webhook delivery queue (at least 1): an event that finds it full is
+    /// dropped, logged and counted. Default
+    /// [`DEFAULT_WEBHOOK_QUEUE`](crate::DEFAULT_WEBHOOK_QUEUE).
+    pub fn webhook_queue(mut self, capacity: usize) -> Self {
+        self.webhook_queue = capacity.max(1);
+        self
+    }
+
     /// The configured apps; the default app when none was added.
     pub fn apps(&self) -> Vec<AppCredentials> {
         if self.apps.is_empty() {
@@ -388,6 +412,16 @@ impl EmulatorConfig {
     /// The seed spec.
     pub fn seed_spec(&self) -> SeedSpec {
         self.seed
+    }
+
+    /// The default app's webhook URL, if set.
+    pub fn default_webhook_url(&self) -> Option<&str> {
+        self.webhook_url.as_deref()
+    }
+
+    /// The capacity of the webhook delivery queue.
+    pub fn webhook_queue_capacity(&self) -> usize {
+        self.webhook_queue
     }
 
     /// The public base URL, if set.

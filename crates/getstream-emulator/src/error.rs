@@ -151,6 +151,24 @@ impl ApiError {
         .unrecoverable()
     }
 
+    /// 501, code 17, unrecoverable: a call of Stream's API that the emulator does not serve
+    /// (clearer than a "no route" 404, and the SDKs do not retry code 17). `call` names it.
+    ///
+    /// ```
+    /// use getstream_emulator::ApiError;
+    /// let err = ApiError::not_supported("restoreUsers (POST /users/restore)");
+    /// assert_eq!((err.status().as_u16(), err.code()), (501, 17));
+    /// assert_eq!(err.message(), "restoreUsers (POST /users/restore) is not supported by the emulator");
+    /// ```
+    pub fn not_supported(call: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            codes::NOT_ALLOWED,
+            format!("{call} is not supported by the emulator"),
+        )
+        .unrecoverable()
+    }
+
     /// 500, code -1.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)

@@ -1,7 +1,9 @@
 //! A local server that speaks Stream's (getstream.io) server-side API dialect and really runs
 //! its batch jobs as background tasks — for demos, for our tests and for yours.
 //!
-//! Point any Stream server SDK (the official Python `getstream` package, our Rust SDK, `curl`)
+//! Point any Stream server SDK (the official Python `getstream` and JavaScript `stream-chat`
+//! packages, which `scripts/python-compat.sh` and `scripts/js-compat.sh` check; our Rust SDK;
+//! `curl`)
 //! at [`EmulatorHandle::base_url`] with the emulator's API key and secret. It serves:
 //!
 //! | method + path | what it does |
@@ -17,8 +19,9 @@
 //! | `POST /api/v2/users/delete` | delete users (a task) |
 //! | `POST /api/v2/users/deactivate`, `/reactivate` | (de)activate users (tasks) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
+//! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
-//! | v1 paths: `GET /tasks/{id}`, `POST /users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `/channels/delete`, `/export_channels`, `/users/delete`, `/users/deactivate`, `/users/reactivate` | the same, for the legacy `stream-chat` SDKs (task timestamps in RFC 3339) |
+//! | v1 paths: `GET /tasks/{id}`, `GET /export_channels/{id}`, `GET`/`PATCH /app`, `/users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `DELETE /channels/{type}/{id}`, `/channels/delete`, `/export_channels`, `/export/users`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `DELETE /users/{id}`, `/users/{id}/deactivate`, `/users/{id}/reactivate` | the same for the legacy `stream-chat` SDKs, in the v1 dialect (RFC 3339 timestamps, top-level custom fields); out of scope there: restore users, truncate, export one user (501, code 17) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
 //!
@@ -111,11 +114,77 @@
 //! | `POST /_emulator/tasks` | `{"task_id"?: "..", "steps": [{"status": "running", "duration_ms": 500}, ..], "result"?: {..}, "error"?: {"type", "description", "stacktrace", "version"}}` | a scripted task (201 `{task_id}`) |
 //! | `POST /_emulator/job-failures` | `{"job": "export_channels", "count"?: 1, "error"?: {"type", "description"}}` | the next jobs of that kind end `failed` |
 //! | `POST /_emulator/seed` | `{"users": 10, "channels": 5, "messages": 20}` | bulk data |
-//! | `POST /_emulator/reset` | | forget all data, tasks, exports, faults and rate-limit windows |
+//! | `POST /_emulator/reset` | | forget all data, tasks, exports, faults, rate-limit windows and webhook deliveries |
+//! | `GET /_emulator/webhooks` | | the webhook deliveries (`?api_key=` for one app), `dropped`, `pending` |
+//! | `POST /_emulator/webhooks` | `{"event": {"type": "..", ..}}` | send an event of your own through the app's webhook (`{webhook_id}`) |
+//! | `DELETE /_emulator/webhooks` | | forget the deliveries and the drop count |
 //! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
 //! | `GET /_emulator/token` | | `{"api_key", "token"}`: a server token, handy for `curl` |
 //!
 //! See `docs/admin-api.md` in the crate for examples.
+//!
+//! # Webhooks: the emulator pushes Stream's events
+//!
+//! Give an app a webhook URL ([`EmulatorConfig::webhook_url`] for the default app, `--webhook-url`
+//! on the command line, [`EmulatorState::set_webhook`], or Stream's `PATCH /api/v2/app`) and its
+//! jobs `POST` the events Stream sends: `export.channels.success`/`.error` and
+//! `export.users.success`/`.error` (with `task_id` and `url` or `error`) once the task reads
+//! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated`. Each
+//! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
+//! `X-Webhook-Id` (the same on every retry), `X-Webhook-Attempt` and `X-Api-Key`; bodies are
+//! gzip when [`WebhookSettings::compression`] is on. Delivery follows Stream's policy (3 attempts
+//! on 408/429/5xx/timeouts, 2 on network errors, [`WEBHOOK_REQUEST_TIMEOUT`] per request,
+//! [`WEBHOOK_DELIVERY_DEADLINE`] per event) from a bounded background queue, so a slow receiver
+//! never slows the API or the jobs; [`EmulatorState::webhook_deliveries`] (and
+//! `GET /_emulator/webhooks`) shows what was sent.
+//!
+//! ```
+//! use getstream_emulator::{DeliveryState, Emulator, EmulatorConfig, Pace, SeedSpec};
+//! use serde_json::{Value, json};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Any HTTP server is a receiver; this one hands each request to the test.
+//! let (tx, mut received) = tokio::sync::mpsc::unbounded_channel();
+//! let hook = axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+//!     let _ = tx.send((headers, body));
+//!     async {}
+//! });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let url = format!("http://{}/hooks", listener.local_addr()?);
+//! tokio::spawn(axum::serve(listener, axum::Router::new().route("/hooks", hook)).into_future());
+//!
+//! let config = EmulatorConfig::new().pace(Pace::instant()).admin(true).webhook_url(url);
+//! let emulator = Emulator::start(config).await?;
+//! let state = emulator.state();
+//! state.seed(emulator.api_key(), SeedSpec { users: 2, channels: 1, messages: 3 })?;
+//!
+//! // Start an export as any SDK would (the admin API hands out a server token).
+//! let http = reqwest::Client::new();
+//! let base = emulator.base_url();
+//! let token: Value = http.get(format!("{base}/_emulator/token")).send().await?.json().await?;
+//! let started: Value = http
+//!     .post(format!("{base}/api/v2/chat/export_channels?api_key={}", emulator.api_key()))
+//!     .header("Authorization", token["token"].as_str().unwrap_or_default())
+//!     .json(&json!({"channels": [{"cid": "messaging:seed-1"}]}))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//!
+//! let (headers, body) = received.recv().await.expect("the export's event");
+//! let event: Value = serde_json::from_slice(&body)?;
+//! assert_eq!(event["type"], "export.channels.success");
+//! assert_eq!(event["task_id"], started["task_id"]);
+//! assert_eq!(headers["x-webhook-attempt"], "1");
+//! assert!(headers.contains_key("x-signature"));
+//!
+//! state.webhooks_settled().await;
+//! assert_eq!(state.webhook_deliveries()[0].state, DeliveryState::Delivered);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(missing_docs)]
 
@@ -139,6 +208,8 @@ mod state;
 mod store;
 mod sync;
 mod task;
+mod v1;
+mod webhooks;
 
 pub use app_state::MAX_TASKS_PER_APP;
 pub use config::{
@@ -153,6 +224,19 @@ pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
 pub use state::{EmulatorState, MAX_EXPORT_FILES, StateError};
+pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
+pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
+pub use webhooks::payload::{
+    CHANNEL_DELETED, EXPORT_CHANNELS_ERROR, EXPORT_CHANNELS_SUCCESS, EXPORT_USERS_ERROR,
+    EXPORT_USERS_SUCCESS, USER_DEACTIVATED, USER_DELETED, USER_REACTIVATED,
+};
+pub use webhooks::policy::{
+    DELIVERY_DEADLINE as WEBHOOK_DELIVERY_DEADLINE, MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS,
+    MAX_ATTEMPTS_NETWORK as WEBHOOK_MAX_ATTEMPTS_NETWORK,
+    REQUEST_TIMEOUT as WEBHOOK_REQUEST_TIMEOUT,
+};
+pub use webhooks::record::{DeliveryState, MAX_WEBHOOK_RECORDS, WebhookDelivery};
+pub use webhooks::settings::{MAX_WEBHOOK_EVENTS, MAX_WEBHOOK_URL_LEN, WebhookSettings};
 
 mod extract_public {
     use crate::error::ApiError;

@@ -9,10 +9,12 @@ use crate::app_state::AppState;
 use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::task::{TaskRecord, TaskStatus};
+use crate::webhooks::payload::{self, Event, ExportKind};
 
 /// The work of a job, run on a worker once its running time has passed. Holds app locks
-/// only inside, briefly.
-pub(crate) type Work = Box<dyn FnOnce(&AppState) -> Result<TaskResult, TaskFailure> + Send>;
+/// only inside, briefly. Entity events it pushes are sent once the task reads finished.
+pub(crate) type Work =
+    Box<dyn FnOnce(&AppState, &mut Vec<Event>) -> Result<TaskResult, TaskFailure> + Send>;
 
 /// The bounded worker pool: at most `workers` jobs run at once; each waits out the pace's
 /// pending time, then its running time, then does its work.
@@ -49,13 +51,15 @@ impl WorkerPool {
                     return;
                 };
                 app.update_task(&id, |t| t.status = TaskStatus::Running);
+                let started_ns = payload::now_ns();
                 tracing::debug!(task_id = %id, job = %kind, "job running");
                 tokio::time::sleep(pace.running_time(items)).await;
+                let mut events = Vec::new();
                 let outcome = match app.take_injected_failure(kind) {
                     Some(failure) => Err(failure),
-                    None => work(&app),
+                    None => work(&app, &mut events),
                 };
-                record_outcome(&app, &id, kind, outcome);
+                record_outcome(&app, &id, kind, outcome, started_ns, events);
             };
             tokio::select! {
                 () = shutdown.cancelled() => {}
@@ -67,25 +71,56 @@ impl WorkerPool {
 }
 
 /// Records how a job ended: its task becomes `completed` with the result, or `failed` with
-/// the failure. Every finished job passes here, once.
+/// the failure. Every finished job passes here, once. Then its webhook events go out — the
+/// export's `export.*.success`/`.error` and the entity events the work pushed — so a wait an
+/// event wakes reads the final status.
 fn record_outcome(
     app: &AppState,
     task_id: &str,
     kind: JobKind,
     outcome: Result<TaskResult, TaskFailure>,
+    started_ns: i64,
+    events: Vec<Event>,
 ) {
-    match outcome {
-        Ok(result) => app.update_task(task_id, |t| {
-            t.status = TaskStatus::Completed;
-            t.result = Some(result);
-        }),
+    let export = match kind {
+        JobKind::ExportChannels => Some(ExportKind::Channels),
+        JobKind::ExportUsers => Some(ExportKind::Users),
+        _ => None,
+    };
+    let export_outcome: Option<Result<String, String>> = match outcome {
+        Ok(result) => {
+            let url = match &result {
+                TaskResult::Export { token } => Some(app.export_url(token)),
+                TaskResult::Json(_) => None,
+            };
+            app.update_task(task_id, |t| {
+                t.status = TaskStatus::Completed;
+                t.result = Some(result);
+            });
+            url.map(Ok)
+        }
         Err(failure) => {
             tracing::debug!(%task_id, job = %kind, error = %failure.description, "job failed");
+            let description = failure.description.clone();
             app.update_task(task_id, |t| {
                 t.status = TaskStatus::Failed;
                 t.error = Some(failure);
             });
+            Some(Err(description))
         }
+    };
+    if let (Some(export), Some(outcome)) = (export, export_outcome) {
+        let outcome = outcome.as_deref().map_err(String::as_str);
+        app.emit(payload::export_finished(
+            export,
+            task_id,
+            outcome,
+            started_ns,
+            payload::now_ns(),
+        ));
+    }
+    for event in events {
+        app.emit(event);
     }
     tracing::debug!(%task_id, job = %kind, "job finished");
 }

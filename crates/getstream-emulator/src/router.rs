@@ -4,13 +4,21 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::error::{self, ApiError, codes};
-use crate::handlers::{admin, channels, exports, tasks, user_jobs, users};
+use crate::handlers::{admin, channels, exports, tasks, unsupported, user_jobs, users};
 use crate::stack;
 use crate::state::EmulatorState;
+use crate::v1;
+use crate::webhooks;
+
+/// A v1 route: its successful JSON answers are put into the v1 dialect (see `v1`).
+fn v1(route: MethodRouter<EmulatorState>) -> MethodRouter<EmulatorState> {
+    route.layer(map_response(v1::rewrite))
+}
 
 /// The emulator's router over `state`: Stream's API, export downloads, health and the admin API.
 ///
@@ -53,19 +61,43 @@ pub fn app(state: EmulatorState) -> Router {
             "/api/v2/users/reactivate",
             post(user_jobs::reactivate_users),
         )
-        // The legacy v1 paths (the `stream-chat` SDKs): same handlers, v1 task timestamps.
+        // The legacy v1 paths (the `stream-chat` SDKs): the same handlers, answering in the v1
+        // dialect (`v1::rewrite`: RFC 3339 times, top-level custom fields) where the response
+        // holds users, channels or messages; task statuses render RFC 3339 themselves.
         .route("/tasks/{id}", get(tasks::get_task_v1))
-        .route("/users", post(users::upsert_users).get(users::query_users))
-        .route("/channels/{type}/{id}/query", post(channels::query_channel))
+        .route("/export_channels/{id}", get(tasks::get_task_v1))
+        .route(
+            "/users",
+            v1(post(users::upsert_users).get(users::query_users)),
+        )
+        .route("/users/{id}", v1(delete(user_jobs::delete_user)))
+        .route("/users/{id}/deactivate", v1(post(users::deactivate_user)))
+        .route("/users/{id}/reactivate", v1(post(users::reactivate_user)))
+        .route(
+            "/channels/{type}/{id}/query",
+            v1(post(channels::query_channel)),
+        )
         .route(
             "/channels/{type}/{id}/message",
-            post(channels::send_message),
+            v1(post(channels::send_message)),
+        )
+        .route(
+            "/channels/{type}/{id}",
+            v1(delete(channels::delete_channel)),
         )
         .route("/channels/delete", post(channels::delete_channels))
         .route("/export_channels", post(exports::export_channels))
+        .route("/export/users", post(exports::export_users))
         .route("/users/delete", post(user_jobs::delete_users))
         .route("/users/deactivate", post(user_jobs::deactivate_users))
         .route("/users/reactivate", post(user_jobs::reactivate_users))
+        // Out of scope: Stream's envelope, 501 (see handlers/unsupported.rs).
+        .route("/users/restore", post(unsupported::restore_users))
+        .route(
+            "/channels/{type}/{id}/truncate",
+            post(unsupported::truncate_channel),
+        )
+        .route("/users/{id}/export", get(unsupported::export_user))
         .route("/_emulator/exports/{file}", get(exports::download_export))
         .route("/_emulator/health", get(admin::health))
         .route(
@@ -80,6 +112,20 @@ pub fn app(state: EmulatorState) -> Router {
         .route("/_emulator/seed", post(admin::seed))
         .route("/_emulator/state", get(admin::snapshot))
         .route("/_emulator/token", get(admin::token))
+        .route(
+            "/api/v2/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
+            "/app",
+            get(webhooks::app_api::get_app).patch(webhooks::app_api::update_app),
+        )
+        .route(
+            "/_emulator/webhooks",
+            get(webhooks::admin::list)
+                .post(webhooks::admin::send)
+                .delete(webhooks::admin::clear),
+        )
         // One route layer does the per-request work (clock, log, rate limit, faults; see
         // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
         // would be cloned whole on every request.

@@ -104,7 +104,7 @@ impl EmulatorHandle {
         self.state.config().apps()
     }
 
-    /// The state, for library calls (seed, faults, scripted tasks, reset, snapshot).
+    /// The state, for library calls (seed, faults, scripted tasks, reset, snapshot, webhooks).
     pub fn state(&self) -> &EmulatorState {
         &self.state
     }

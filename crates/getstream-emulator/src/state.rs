@@ -17,6 +17,8 @@ use crate::script::ScriptedTask;
 use crate::shapes;
 use crate::sync::{lock, read, write};
 use crate::task::TaskRecord;
+use crate::webhooks::WebhookHub;
+use crate::webhooks::settings::WebhookSettings;
 
 /// The error of a library call on the state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +58,7 @@ struct Inner {
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
+    webhooks: WebhookHub,
 }
 
 impl std::fmt::Debug for Inner {
@@ -96,11 +99,22 @@ impl EmulatorState {
     pub fn new(config: EmulatorConfig) -> Self {
         let apps_list = config.apps();
         let default_app = apps_list[0].key().to_owned();
+        let shutdown = CancellationToken::new();
+        let webhooks = WebhookHub::new(
+            config.webhook_queue_capacity(),
+            config.public_base_url().map(str::to_owned),
+            shutdown.clone(),
+        );
+        if let Some(url) = config.default_webhook_url() {
+            webhooks.set_settings(&default_app, WebhookSettings::new().url(url));
+        }
         let apps = apps_list
             .into_iter()
-            .map(|c| (c.key().to_owned(), Arc::new(AppState::new(c))))
+            .map(|c| {
+                let key = c.key().to_owned();
+                (key, Arc::new(AppState::new(c, webhooks.clone())))
+            })
             .collect::<HashMap<_, _>>();
-        let shutdown = CancellationToken::new();
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
@@ -112,6 +126,7 @@ impl EmulatorState {
                 exports: Mutex::default(),
                 local_addr: OnceLock::new(),
                 shutdown,
+                webhooks,
             }),
         };
         let seed = state.inner.config.seed_spec();
@@ -154,6 +169,11 @@ impl EmulatorState {
 
     pub(crate) fn set_local_addr(&self, addr: SocketAddr) {
         let _ = self.inner.local_addr.set(addr);
+        self.inner.webhooks.set_local_addr(addr);
+    }
+
+    pub(crate) fn webhooks(&self) -> &WebhookHub {
+        &self.inner.webhooks
     }
 
     /// The base URL for export links: the config's public URL, else `http://{host}` from the
@@ -268,9 +288,11 @@ impl EmulatorState {
         Ok(())
     }
 
-    /// Forgets all data, tasks, export files, injected failures, faults and rate-limit windows
-    /// of every app. Jobs already running finish against the emptied data.
+    /// Forgets all data, tasks, export files, injected failures, faults, rate-limit windows and
+    /// webhook delivery records of every app (webhook settings stay). Jobs already running
+    /// finish against the emptied data.
     pub fn reset(&self) {
+        self.inner.webhooks.clear();
         for app in self.inner.apps.values() {
             app.reset();
         }

@@ -7,3 +7,4 @@ mod ops;
 #[cfg(unix)]
 mod signals;
 mod tasks;
+mod webhook;

@@ -23,7 +23,7 @@ use crate::state::{EmulatorState, StateError};
 /// Longest delay or step accepted by the admin API (one day).
 const MAX_DELAY_MS: u64 = 86_400_000;
 
-fn enabled(state: &EmulatorState) -> Result<(), ApiError> {
+pub(crate) fn enabled(state: &EmulatorState) -> Result<(), ApiError> {
     if state.config().admin_enabled() {
         Ok(())
     } else {
@@ -55,7 +55,7 @@ fn state_err(e: StateError) -> ApiError {
     }
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     let mut body = body;
     body["duration"] = Value::String(duration());
     (StatusCode::OK, Json(body)).into_response()

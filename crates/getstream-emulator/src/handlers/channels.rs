@@ -15,6 +15,7 @@ use crate::job::JobKind;
 use crate::shapes;
 use crate::store::{parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
 use crate::sync::write;
+use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueryChannelRequest {
@@ -71,6 +72,39 @@ fn check_channel_path(kind: &str, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Fields of a channel's `data` that have a meaning of their own (or are the server's); any
+/// other top-level field is custom data.
+const RESERVED_CHANNEL_FIELDS: [&str; 28] = [
+    "id",
+    "type",
+    "cid",
+    "custom",
+    "created_by_id",
+    "created_by",
+    "members",
+    "team",
+    "frozen",
+    "disabled",
+    "hidden",
+    "blocked",
+    "invites",
+    "filter_tags",
+    "config",
+    "config_overrides",
+    "own_capabilities",
+    "automod",
+    "blocklist_behavior",
+    "auto_translation_enabled",
+    "auto_translation_language",
+    "message_count",
+    "member_count",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "last_message_at",
+    "truncated_at",
+];
+
 /// `POST /api/v2/chat/channels/{type}/{id}/query`: get or create a channel.
 pub(crate) async fn query_channel(
     Authed(app): Authed,
@@ -98,11 +132,17 @@ pub(crate) async fn query_channel(
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(ApiError::field("data.members", "must be an array")),
     };
-    let custom = match data.get("custom") {
+    let mut custom = match data.get("custom") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(c)) => c.clone(),
         Some(_) => return Err(ApiError::field("data.custom", "must be an object")),
     };
+    // The v1 dialect (`stream-chat`) sends custom fields at the top level of `data`.
+    for (k, v) in &data {
+        if !RESERVED_CHANNEL_FIELDS.contains(&k.as_str()) {
+            custom.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let limit = req
         .messages
         .and_then(|p| p.limit)
@@ -284,16 +324,23 @@ pub(crate) async fn delete_channel(
         .get(&cid)
         .map(|c| shapes::channel(c, &data.users))
         .ok_or_else(|| ApiError::not_found(format!("channel \"{cid}\" does not exist")))?;
-    if q.hard_delete.unwrap_or(false) {
+    let event = if q.hard_delete.unwrap_or(false) {
+        let event = entities::channel_deleted(&data, &cid);
         data.hard_delete_channel(&cid);
+        event
     } else {
+        let live = entities::is_live_channel(&data, &cid);
         data.soft_delete_channel(&cid);
-    }
+        entities::channel_deleted(&data, &cid).filter(|_| live)
+    };
     let channel = data
         .channels
         .get(&cid)
         .map_or(channel, |c| shapes::channel(c, &data.users));
     drop(data);
+    if let Some(event) = event {
+        app.emit(event);
+    }
     Ok(Json(json!({ "channel": channel, "duration": duration() })).into_response())
 }
 
@@ -334,16 +381,36 @@ pub(crate) async fn delete_channels(
         "channel cid (type:id)",
     )?;
     let hard = req.hard_delete.unwrap_or(false);
+    // Without hard_delete the channels are deleted now, and so announced; with it the task
+    // announces them when it removes them.
+    let mut events = Vec::new();
     let soft = {
         let mut data = write(&jobs.app().data);
-        each_channel(&cids, |cid| data.soft_delete_channel(cid))
+        each_channel(&cids, |cid| {
+            let live = entities::is_live_channel(&data, cid);
+            let deleted = data.soft_delete_channel(cid);
+            if live && !hard {
+                events.extend(entities::channel_deleted(&data, cid));
+            }
+            deleted
+        })
     };
+    for event in events {
+        jobs.app().emit(event);
+    }
     let result = status_map(soft);
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data| {
-        each_channel(&cids, |cid| data.hard_delete_channel(cid))
+    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data, events| {
+        each_channel(&cids, |cid| {
+            let event = entities::channel_deleted(data, cid);
+            let deleted = data.hard_delete_channel(cid);
+            if deleted {
+                events.extend(event);
+            }
+            deleted
+        })
     });
     Ok(created(
         json!({ "task_id": task_id, "result": result, "duration": duration() }),

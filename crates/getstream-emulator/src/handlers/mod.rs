@@ -9,6 +9,7 @@ pub(crate) mod exports;
 mod reply;
 mod starter;
 pub(crate) mod tasks;
+pub(crate) mod unsupported;
 pub(crate) mod user_jobs;
 pub(crate) mod users;
 

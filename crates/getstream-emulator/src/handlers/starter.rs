@@ -15,6 +15,7 @@ use crate::pool::Work;
 use crate::state::EmulatorState;
 use crate::store::AppData;
 use crate::sync::write;
+use crate::webhooks::payload::Event;
 
 use super::reply::status_map;
 
@@ -52,17 +53,23 @@ impl JobStarter {
     }
 
     /// Starts a job that changes the app's data and reports a per-item status map as its
-    /// result; returns the task id.
+    /// result; returns the task id. The webhook events `work` pushes go out once the task
+    /// reads completed.
     pub(super) fn submit_status(
         &self,
         kind: JobKind,
         items: usize,
-        work: impl FnOnce(&mut AppData) -> StatusMap + Send + 'static,
+        work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
     ) -> String {
         self.submit(
             kind,
             items,
-            Box::new(move |app| Ok(TaskResult::Json(status_map(work(&mut write(&app.data)))))),
+            Box::new(move |app, events| {
+                Ok(TaskResult::Json(status_map(work(
+                    &mut write(&app.data),
+                    events,
+                ))))
+            }),
         )
     }
 
@@ -80,7 +87,7 @@ impl JobStarter {
         self.submit(
             kind,
             items,
-            Box::new(move |app| {
+            Box::new(move |app, _events| {
                 let file = build(app)?;
                 let bytes = serde_json::to_vec_pretty(&file)
                     .map_err(|e| TaskFailure::new(error_type, e.to_string()))?;

@@ -1,16 +1,23 @@
-//! User jobs: delete, deactivate and reactivate users (tasks).
+//! User jobs: delete, deactivate and reactivate users (tasks), and `stream-chat`'s
+//! single-user delete, which runs as a delete-users task too.
 
-use axum::response::Response;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::MAX_USERS;
 use super::check::{check_optional_user_id, check_user_ids};
 use super::reply::task_started;
 use super::starter::{JobStarter, StatusMap};
-use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::error::{ApiError, duration};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::job::JobKind;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan};
+use crate::shapes;
+use crate::store::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
+use crate::sync::read;
+use crate::webhooks::entities;
+use crate::webhooks::payload::Event;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct DeleteUsersRequest {
@@ -34,17 +41,19 @@ fn mode(field: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<Delet
 }
 
 /// Checks the `user_ids` and `created_by_id` of a user job and starts it: `work` gets the app's
-/// data and the deduplicated ids.
+/// data, the deduplicated ids and where to push its webhook events.
 fn start_user_job(
     jobs: &JobStarter,
     user_ids: Option<Vec<String>>,
     created_by_id: Option<&str>,
     kind: JobKind,
-    work: impl FnOnce(&mut AppData, &[String]) -> StatusMap + Send + 'static,
+    work: impl FnOnce(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(user_ids, MAX_USERS)?;
     check_optional_user_id("created_by_id", created_by_id)?;
-    let task_id = jobs.submit_status(kind, ids.len(), move |data| work(data, &ids));
+    let task_id = jobs.submit_status(kind, ids.len(), move |data, events| {
+        work(data, &ids, events)
+    });
     Ok(task_started(task_id))
 }
 
@@ -63,8 +72,11 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data| {
-        data.delete_users(&ids, plan)
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data, events| {
+        let before = entities::users_before(data, &ids);
+        let results = data.delete_users(&ids, plan);
+        entities::users_deleted(before, &results, plan, events);
+        results
     });
     Ok(task_started(task_id))
 }
@@ -84,12 +96,17 @@ pub(crate) async fn deactivate_users(
 ) -> Result<Response, ApiError> {
     let mark_messages = req.mark_messages_deleted.unwrap_or(false);
     let _ = req.mark_channels_deleted;
+    let by = req.created_by_id.clone();
     start_user_job(
         &jobs,
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::DeactivateUsers,
-        move |data, ids| data.deactivate_users(ids, mark_messages),
+        move |data, ids, events| {
+            let results = data.deactivate_users(ids, mark_messages);
+            entities::users_activation(data, &results, by.as_deref(), false, events);
+            results
+        },
     )
 }
 
@@ -108,11 +125,68 @@ pub(crate) async fn reactivate_users(
 ) -> Result<Response, ApiError> {
     let restore = req.restore_messages.unwrap_or(false);
     let _ = req.restore_channels;
+    let by = req.created_by_id.clone();
     start_user_job(
         &jobs,
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::ReactivateUsers,
-        move |data, ids| data.reactivate_users(ids, restore),
+        move |data, ids, events| {
+            let results = data.reactivate_users(ids, restore);
+            entities::users_activation(data, &results, by.as_deref(), true, events);
+            results
+        },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteUserQuery {
+    hard_delete: Option<bool>,
+    mark_messages_deleted: Option<bool>,
+    delete_conversation_channels: Option<bool>,
+}
+
+/// `DELETE /users/{id}` (`stream-chat`'s `deleteUser`): answers the user and the id of a
+/// delete-users task for them. `hard_delete` removes the user and their messages for good;
+/// else the user is soft-deleted and `mark_messages_deleted` soft-deletes their messages;
+/// `delete_conversation_channels` also deletes their two-member channels (hard with
+/// `hard_delete`). An unknown user is a 404.
+pub(crate) async fn delete_user(
+    jobs: JobStarter,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeleteUserQuery>,
+) -> Result<Response, ApiError> {
+    if !valid_user_id(&id) {
+        return Err(ApiError::field(
+            "user_id",
+            format!("is not a valid user id: {id:?}"),
+        ));
+    }
+    let user = read(&jobs.app().data)
+        .users
+        .get(&id)
+        .map(shapes::user)
+        .ok_or_else(|| ApiError::not_found(format!("user {id:?} does not exist")))?;
+    let hard = q.hard_delete.unwrap_or(false);
+    let mode = if hard {
+        DeleteMode::Hard
+    } else {
+        DeleteMode::Soft
+    };
+    let plan = DeleteUsersPlan {
+        user: Some(mode),
+        messages: (hard || q.mark_messages_deleted.unwrap_or(false)).then_some(mode),
+        conversations: q
+            .delete_conversation_channels
+            .unwrap_or(false)
+            .then_some(mode),
+    };
+    let ids = [id];
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
+        let before = entities::users_before(data, &ids);
+        let results = data.delete_users(&ids, plan);
+        entities::users_deleted(before, &results, plan, events);
+        results
+    });
+    Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }

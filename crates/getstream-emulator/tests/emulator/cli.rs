@@ -124,3 +124,32 @@ fn cli_arguments_build_the_config() {
         );
     }
 }
+
+#[test]
+fn webhook_url_reaches_the_config_and_bad_ones_are_refused() {
+    use clap::Parser;
+    use getstream_emulator::cli::Args;
+    let args = Args::try_parse_from([
+        "getstream-emulator",
+        "--webhook-url",
+        "http://127.0.0.1:9000/hooks",
+    ])
+    .unwrap();
+    assert_eq!(
+        args.config().default_webhook_url(),
+        Some("http://127.0.0.1:9000/hooks")
+    );
+    assert_eq!(
+        Args::try_parse_from(["getstream-emulator"])
+            .unwrap()
+            .config()
+            .default_webhook_url(),
+        None
+    );
+    for bad in ["ftp://example.com", "example.com/hook", "http://"] {
+        assert!(
+            Args::try_parse_from(["getstream-emulator", "--webhook-url", bad]).is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! Integration tests of the emulator: handlers through the router (no socket), end-to-end
-//! jobs over HTTP, fault injection and the admin API, and the binary's stdout contract.
+//! jobs over HTTP, fault injection and the admin API, the binary's stdout contract, and the
+//! webhooks the jobs push to receivers on loopback.
 
 #![allow(missing_docs)]
 
@@ -12,3 +13,6 @@ mod jobs;
 mod faults;
 
 mod cli;
+
+mod v1;
+mod webhooks;

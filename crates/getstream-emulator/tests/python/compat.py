@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import http.server
 import ipaddress
 import json
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 import urllib.error
@@ -46,6 +48,7 @@ from getstream.exceptions import (
     StreamTaskException,
     StreamTransportException,
 )
+from getstream.webhook import verify_and_parse_webhook
 from getstream.models import (
     ChannelExport,
     ChannelInput,
@@ -737,6 +740,210 @@ def _wait_timeout(ctx: Ctx) -> None:
     check(took < 5, f"wait_for_task(timeout=0.3) took {took:.1f} s")
     status = ctx.client.get_task(id=tid).data.status
     check(status == "running", f"the task is {status!r} after the wait gave up, expected still running")
+
+
+# ---------------------------------------------------------------- webhooks
+class HookReceiver:
+    """A webhook receiver on 127.0.0.1:0 (the standard library's HTTP server on a thread):
+    keeps each request's raw body and headers, answers 200. Use as a context manager."""
+
+    def __init__(self) -> None:
+        self.requests: List[Dict[str, Any]] = []
+        self._cond = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._cond:
+                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body})
+                    receiver._cond.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/stream"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "HookReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, label: str, pred: Callable[[Dict[str, Any]], bool], timeout: float = WAIT_TIMEOUT) -> Dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for r in self.requests:
+                    if pred(r):
+                        return r
+                left = deadline - time.monotonic()
+                check(left > 0, f"{label}: no webhook within {timeout} s; got {len(self.requests)} other(s)")
+                self._cond.wait(left)
+
+
+def _event_json(r: Dict[str, Any]) -> Dict[str, Any]:
+    body = r["body"]
+    return json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+
+
+def _for_task(tid: str) -> Callable[[Dict[str, Any]], bool]:
+    return lambda r: _event_json(r).get("task_id") == tid
+
+
+def _verified(ctx: Ctx, label: str, r: Dict[str, Any]) -> Any:
+    """The SDK's own verify_and_parse_webhook over the raw body (it gunzips first)."""
+    headers = {k.lower(): v for k, v in r["headers"].items()}
+    check(headers.get("content-type") == "application/json", f"{label}: Content-Type {headers.get('content-type')!r}")
+    check(headers.get("x-api-key") == ctx.api_key, f"{label}: X-Api-Key {headers.get('x-api-key')!r}")
+    check(headers.get("x-webhook-attempt") == "1", f"{label}: X-Webhook-Attempt {headers.get('x-webhook-attempt')!r}")
+    try:
+        uuid.UUID(headers.get("x-webhook-id", ""))
+    except ValueError:
+        raise CaseFailure(f"{label}: X-Webhook-Id {headers.get('x-webhook-id')!r} is not a UUID")
+    sig = headers.get("x-signature", "")
+    return verify_and_parse_webhook(r["body"], sig, ctx.api_secret)
+
+
+def _unhook(ctx: Ctx) -> None:
+    ctx.client.update_app(webhook_url="", webhook_events=[], enable_hook_payload_compression=False)
+
+
+@case("app_webhook_settings")
+def _app_webhook_settings(ctx: Ctx) -> None:
+    url = f"http://127.0.0.1:9/{ctx.uid('hook')}"
+    try:
+        resp = ctx.client.update_app(
+            webhook_url=url,
+            webhook_events=["export.channels.success", "export.channels.error"],
+            enable_hook_payload_compression=True,
+        )
+        check(isinstance(resp.data.duration, str), f"update_app duration {resp.data.duration!r}")
+        app = ctx.client.get_app().data.app
+        check(app.webhook_url == url, f"get_app webhook_url {app.webhook_url!r} != {url!r}")
+        check(app.webhook_events == ["export.channels.success", "export.channels.error"],
+              f"get_app webhook_events {app.webhook_events!r}")
+        e = expect_api_error("update_app(webhook_url='ftp://x')", lambda: ctx.client.update_app(webhook_url="ftp://x"))
+        check(e.status_code == 400 and e.code == 4, f"bad webhook_url: status {e.status_code} code {e.code}")
+        check(ctx.client.get_app().data.app.webhook_url == url, "a refused update_app changed the webhook_url")
+    finally:
+        _unhook(ctx)
+    check(ctx.client.get_app().data.app.webhook_url == "", "update_app(webhook_url='') did not clear it")
+
+
+@case("webhook_export_events")
+def _webhook_export_events(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    _, cid, _ = make_channel(ctx, [a], [f"pushed {ctx.uid('msg')}"])
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url)
+            tid = task_id_of("export_channels", ctx.client.chat.export_channels(channels=[ChannelExport(cid=cid)]))
+            done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+            r = hooks.wait_for("export.channels.success", _for_task(tid))
+            check(r["body"][:1] == b"{", "an uncompressed body was expected")
+            ev = _verified(ctx, "export.channels.success", r)
+            check(type(ev).__name__ == "AsyncExportChannelsEvent", f"parsed as {type(ev).__name__}")
+            check(ev.type == "export.channels.success" and ev.task_id == tid, f"event {ev!r}")
+            check(ev.url == result_url("export_channels", done), f"event url {ev.url!r} != the task's")
+            started = sane_time("started_at", ev.started_at)
+            finished = sane_time("finished_at", ev.finished_at)
+            check(started <= finished, f"started_at {started} > finished_at {finished}")
+            sane_time("created_at", ev.created_at)
+            check(texts_in_export(ev.url), "the event's url does not download the export")
+
+            # Compressed: gzip on the wire, the signature over the plain JSON; an error event.
+            ctx.client.update_app(enable_hook_payload_compression=True)
+            missing = ctx.uid("nobody")
+            tid = task_id_of("export_users", ctx.client.export_users(user_ids=[missing]))
+            r = hooks.wait_for("export.users.error", _for_task(tid))
+            check(r["body"][:2] == b"\x1f\x8b", "enable_hook_payload_compression: the body is not gzip")
+            ev = _verified(ctx, "export.users.error", r)
+            check(type(ev).__name__ == "AsyncExportErrorEvent", f"parsed as {type(ev).__name__}")
+            check(ev.task_id == tid and missing in ev.error, f"error event {ev!r}")
+        finally:
+            _unhook(ctx)
+
+
+@case("webhook_entity_events")
+def _webhook_entity_events(ctx: Ctx) -> None:
+    a, b, c = make_users(ctx, 3)
+    _, cid, _ = make_channel(ctx, [a, b])
+
+    def about(kind: str, key: str, value: str) -> Callable[[Dict[str, Any]], bool]:
+        def pred(r: Dict[str, Any]) -> bool:
+            e = _event_json(r)
+            got = e.get("cid") if key == "cid" else (e.get("user") or {}).get("id")
+            return e.get("type") == kind and got == value
+        return pred
+
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url)
+            w = lambda t: ctx.client.wait_for_task(t, poll_interval=POLL, timeout=WAIT_TIMEOUT)  # noqa: E731
+            tid = task_id_of("delete_channels", ctx.client.chat.delete_channels(cids=[cid], hard_delete=True))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "channel.deleted", hooks.wait_for("channel.deleted", about("channel.deleted", "cid", cid)))
+            check(type(ev).__name__ == "ChannelDeletedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.cid == cid and ev.channel.cid == cid, f"channel.deleted {ev!r}")
+            check(ev.channel_type == "messaging" and ev.channel_id == cid.split(":", 1)[1], f"channel.deleted {ev!r}")
+            sane_time("channel.deleted created_at", ev.created_at)
+
+            tid = task_id_of("deactivate_users", ctx.client.deactivate_users(user_ids=[a], created_by_id=c))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.deactivated", hooks.wait_for("user.deactivated", about("user.deactivated", "user", a)))
+            check(type(ev).__name__ == "UserDeactivatedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == a and ev.created_by is not None and ev.created_by.id == c, f"user.deactivated {ev!r}")
+
+            tid = task_id_of("reactivate_users", ctx.client.reactivate_users(user_ids=[a]))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.reactivated", hooks.wait_for("user.reactivated", about("user.reactivated", "user", a)))
+            check(type(ev).__name__ == "UserReactivatedEvent" and ev.user.id == a, f"user.reactivated {ev!r}")
+
+            tid = task_id_of("delete_users", ctx.client.delete_users(user_ids=[b], user="hard", messages="hard"))
+            completed("wait_for_task", w(tid), tid)
+            ev = _verified(ctx, "user.deleted", hooks.wait_for("user.deleted", about("user.deleted", "user", b)))
+            check(type(ev).__name__ == "UserDeletedEvent", f"parsed as {type(ev).__name__}")
+            check(ev.user.id == b and ev.hard_delete is True and ev.delete_user == "hard", f"user.deleted {ev!r}")
+            check(ev.delete_messages == "hard" and ev.mark_messages_deleted is False, f"user.deleted {ev!r}")
+        finally:
+            _unhook(ctx)
+
+
+@case("webhook_deliveries_admin", admin=True)
+def _webhook_deliveries_admin(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    with HookReceiver() as hooks:
+        try:
+            ctx.client.update_app(webhook_url=hooks.url, webhook_events=["export.users.success"])
+            tid = task_id_of("export_users", ctx.client.export_users(user_ids=[a]))
+            r = hooks.wait_for("export.users.success", _for_task(tid))
+        finally:
+            _unhook(ctx)
+    wid = {k.lower(): v for k, v in r["headers"].items()}["x-webhook-id"]
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while True:
+        listed = admin(ctx, "GET", "webhooks")
+        mine = [d for d in listed.get("deliveries", []) if d.get("webhook_id") == wid]
+        if mine and mine[0].get("state") != "sending" or time.monotonic() > deadline:
+            break
+        time.sleep(POLL)
+    check(len(mine) == 1, f"GET /_emulator/webhooks does not list {wid}: {_short(listed)}")
+    d = mine[0]
+    check(d.get("type") == "export.users.success" and d.get("task_id") == tid, f"delivery {_short(d)}")
+    check(d.get("attempts") == 1 and d.get("last_status") == 200 and d.get("state") == "delivered",
+          f"delivery {_short(d)}")
+
+
+def texts_in_export(url: str) -> bool:
+    return bool(strings_in(download(url)))
 
 
 # ---------------------------------------------------------------- runner
