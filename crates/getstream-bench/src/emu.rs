@@ -33,16 +33,24 @@ impl EmulatorProcess {
     /// Starts `binary --addr 127.0.0.1:0 --admin --instant --no-rate-limits` and reads its
     /// stdout contract (`base_url=`, `api_key=`, `api_secret=`), for at most 30 s.
     pub fn start(binary: &Path) -> Result<EmulatorProcess, BoxError> {
+        EmulatorProcess::start_with(binary, None)
+    }
+
+    /// Like [`start`](Self::start); with `rate_limit` (e.g.
+    /// `GET /api/v2/tasks/{id}=1200`) that endpoint's limit is enforced (429s)
+    /// while every other endpoint keeps the huge default limit.
+    pub fn start_with(
+        binary: &Path,
+        rate_limit: Option<&str>,
+    ) -> Result<EmulatorProcess, BoxError> {
         let api_key = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let api_secret = uuid::Uuid::new_v4().simple().to_string();
         let mut child = Command::new(binary)
-            .args([
-                "--addr",
-                "127.0.0.1:0",
-                "--admin",
-                "--instant",
-                "--no-rate-limits",
-            ])
+            .args(["--addr", "127.0.0.1:0", "--admin", "--instant"])
+            .args(match rate_limit {
+                None => vec!["--no-rate-limits"],
+                Some(limit) => vec!["--rate-limit", limit],
+            })
             // Rate-limit headers are still sent with --no-rate-limits; a huge limit keeps
             // `X-RateLimit-Remaining` from reaching 0, which our SDK honours by waiting for the reset.
             .args(["--default-rate-limit", "1000000000"])

@@ -19,10 +19,12 @@ mod emu;
 mod load;
 mod measure;
 mod overshoot;
+mod paced;
 mod push;
 mod redis_events;
 mod report;
 mod roundtrip;
+mod scale;
 mod waits;
 
 /// Errors of the bench: reported, never panicked.
@@ -93,6 +95,9 @@ enum Cmd {
         n: u32,
         #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
         stagger: Duration,
+        /// Each wait's poll interval.
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        interval: Duration,
         #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
         timeout: Duration,
         /// Count polls and poll errors (an on_poll callback per wait) and report them.
@@ -136,6 +141,12 @@ enum Cmd {
         #[arg(long, default_value_t = 200)]
         n: u32,
     },
+    /// Bench 2 at scale (issue 13): its own emulator, `n` scripted tasks, the
+    /// `waits` subcommand in a child process.
+    Scale(scale::ScaleArgs),
+    /// Bench 8 (issue 16): many waits through a rate-limited task route, both
+    /// ways of waiting, each against an emulator of its own.
+    Paced(paced::PacedArgs),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -186,6 +197,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             prefix,
             n,
             stagger,
+            interval,
             timeout,
             diagnose,
             task_events,
@@ -195,6 +207,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             &prefix,
             n,
             stagger,
+            interval,
             timeout,
             diagnose,
             waits::Extra {
@@ -210,6 +223,8 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         } => async_runtime()?.block_on(overshoot::run(&target.target(), &task_id, timeout, runs)),
         Cmd::Push { channels, reps } => async_runtime()?.block_on(push::run(&channels, reps)),
         Cmd::RedisEvents { redis, n } => async_runtime()?.block_on(redis_events::run(&redis, n)),
+        Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
+        Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Load {
             connections,
             phase,

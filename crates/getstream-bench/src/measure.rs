@@ -46,6 +46,56 @@ pub fn peak_rss_kib() -> u64 {
     proc_status_kib("VmHWM").unwrap_or_else(max_rss_kib)
 }
 
+/// How many sockets this process has open (entries of `/proc/self/fd` that
+/// link to `socket:[…]`; 0 where `/proc` is missing).
+pub fn socket_count() -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+/// Samples [`socket_count`] every 20 ms on a thread of its own until the
+/// returned guard is dropped; the guard reads the peak.
+pub struct SocketPeak {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    peak: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SocketPeak {
+    /// Starts sampling.
+    pub fn start() -> SocketPeak {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let peak = std::sync::Arc::new(AtomicUsize::new(socket_count()));
+        let (s, p) = (stop.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max(socket_count(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        SocketPeak { stop, peak }
+    }
+
+    /// The most sockets seen so far.
+    pub fn peak(&self) -> usize {
+        self.peak
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(socket_count())
+    }
+}
+
+impl Drop for SocketPeak {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The value at quantile `q` (0..=1) of sorted samples.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {

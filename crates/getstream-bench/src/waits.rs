@@ -21,7 +21,13 @@ pub struct Extra {
 
 /// Waits on the tasks `{prefix}0..{prefix}{n-1}` at once, started in 1000 batches
 /// spread evenly over `stagger` (as a program that starts tasks one after another
-/// would); each wait polls every second for at most `timeout`.
+/// would); each wait polls every `interval` for at most `timeout`.
+///
+/// Also reported: the peak number of sockets of this process (sampled every
+/// 20 ms), the client's peak requests in flight, and how late the slowest wait
+/// finished after its task completed (wall clock at the wait's end minus the
+/// later of the task's `updated_at` and the wait's start, both on this
+/// machine).
 ///
 /// With `script`, the tasks are first created on the emulator (admin API).
 ///
@@ -36,6 +42,7 @@ pub async fn run(
     prefix: &str,
     n: u32,
     stagger: Duration,
+    interval: Duration,
     timeout: Duration,
     diagnose: bool,
     extra: Extra,
@@ -61,6 +68,7 @@ pub async fn run(
     // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
     client.get_task(&format!("{prefix}0")).await?;
     let baseline_kib = measure::rss_kib();
+    let sockets = measure::SocketPeak::start();
     let cpu0 = measure::cpu_time();
     let t0 = Instant::now();
 
@@ -74,6 +82,7 @@ pub async fn run(
         for _ in 0..batch.min(n - started) {
             let mut wait = client
                 .wait_for_task(format!("{prefix}{started}"))
+                .interval(interval)
                 .timeout(timeout);
             if diagnose {
                 let (polls, errors) = (polls.clone(), poll_errors.clone());
@@ -95,7 +104,15 @@ pub async fn run(
             future_bytes = std::mem::size_of_val(&*wait);
             set.spawn(async move {
                 let t = Instant::now();
-                (wait.await, t.elapsed())
+                let started = std::time::SystemTime::now();
+                let result = wait.await;
+                // How long after the task's completion (or the wait's start,
+                // for a task already done) the wait saw it.
+                let late = result.as_ref().ok().and_then(|task| {
+                    let done = task.updated_at?.to_system_time().max(started);
+                    std::time::SystemTime::now().duration_since(done).ok()
+                });
+                (result, t.elapsed(), late)
             });
             started += 1;
         }
@@ -103,10 +120,12 @@ pub async fn run(
     let (mut ok, mut failed) = (0u32, 0u32);
     let mut first_error = None;
     let mut slowest = Duration::ZERO;
+    let mut latest = Duration::ZERO;
     while let Some(joined) = set.join_next().await {
         match joined {
-            Ok((result, took)) => {
+            Ok((result, took, late)) => {
                 slowest = slowest.max(took);
+                latest = latest.max(late.unwrap_or_default());
                 match result {
                     Ok(_) => ok += 1,
                     Err(e) => {
@@ -135,6 +154,11 @@ pub async fn run(
         "peak_kib": peak_kib,
         "future_bytes": future_bytes,
         "slowest_wait_s": slowest.as_secs_f64(),
+        "latest_after_completion_s": latest.as_secs_f64(),
+        "interval_s": interval.as_secs_f64(),
+        "peak_sockets": sockets.peak(),
+        "peak_in_flight": client.peak_in_flight(),
+        "max_in_flight": getstream::DEFAULT_MAX_IN_FLIGHT,
         "polls": diagnose.then(|| polls.load(Ordering::Relaxed)),
         "poll_errors": diagnose.then(|| poll_errors.lock().map(|e| e.clone()).unwrap_or_default()),
         "per_wait_bytes": (peak_kib.saturating_sub(baseline_kib) as f64) * 1024.0 / f64::from(n),

@@ -290,6 +290,14 @@ impl ClientBuilder {
         }
     }
 
+    /// The bound on requests in flight; see
+    /// [`crate::ClientBuilder::max_in_flight`].
+    pub fn max_in_flight(self, max: usize) -> Self {
+        ClientBuilder {
+            inner: self.inner.max_in_flight(max),
+        }
+    }
+
     /// See [`crate::ClientBuilder::user_agent`]. Default: `getstream-rust/<version>`.
     pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
         ClientBuilder {

@@ -8,6 +8,8 @@ use crate::auth::tokens::ServerTokens;
 use crate::auth::{Secret, plain_http};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
 use crate::events::TaskEvents;
+use crate::sched::DEFAULT_MAX_IN_FLIGHT;
+use crate::sched::shared::SharedPolls;
 use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
 use crate::time::{Clock, TimeSource};
@@ -101,6 +103,18 @@ impl Client {
         &self.inner
     }
 
+    /// The polls of this client's waits that others may join.
+    pub(crate) fn shared_polls(&self) -> &SharedPolls {
+        self.inner.shared_polls()
+    }
+
+    /// The most requests this client (with its clones) has had in flight at
+    /// once; never more than its
+    /// [`max_in_flight`](ClientBuilder::max_in_flight).
+    pub fn peak_in_flight(&self) -> usize {
+        self.inner.scheduler().peak_in_flight()
+    }
+
     /// The client's wall clock.
     pub(crate) fn clock(&self) -> &Clock {
         self.inner.clock()
@@ -124,6 +138,7 @@ pub struct ClientBuilder {
     task_events: Option<TaskEvents>,
     clock: Clock,
     max_response_size: usize,
+    max_in_flight: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -141,6 +156,7 @@ impl fmt::Debug for ClientBuilder {
             .field("task_events", &self.task_events)
             .field("clock", &self.clock)
             .field("max_response_size", &self.max_response_size)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -160,6 +176,7 @@ impl ClientBuilder {
             task_events: None,
             clock: Clock::default(),
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 
@@ -307,6 +324,41 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests the client (with all its clones, and the blocking
+    /// client around it) has in flight at once; more wait in a queue, and so
+    /// the client holds at most this many connections. Default:
+    /// [`DEFAULT_MAX_IN_FLIGHT`] (32). Zero is an [`Error::InvalidArgument`]
+    /// from [`build`](Self::build).
+    ///
+    /// Every request passes the client's scheduler: waits, watches,
+    /// many-task waits and operations alike. A request queued for a slot
+    /// waits at most until its deadline (a wait's deadline, else the request
+    /// [`timeout`](Self::timeout)), then fails with a timeout error instead
+    /// of going late; dropping it leaves the queue. While requests are
+    /// scarce (this bound reached, or the server's rate-limit headers asking
+    /// the client to slow down), the queue goes in this order: a wait's final
+    /// poll first, then the waits that polled least (every waiting task gets
+    /// a poll before any gets another), then the nearest deadline.
+    ///
+    /// The same scheduler keeps one request budget for the client: from the
+    /// `X-RateLimit-Limit`/`-Remaining`/`-Reset` headers of each answer it
+    /// spreads what is left of the window over the time to its reset (with
+    /// a burst of a few requests), and a 429 pauses every request until its
+    /// `Retry-After` (else the reset, else 1 s). The budget follows the most
+    /// recent headers, whatever the endpoint.
+    ///
+    /// ```
+    /// let client = getstream::Client::builder("api-key", "api-secret")
+    ///     .max_in_flight(8)
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), getstream::Error>(())
+    /// ```
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -349,6 +401,11 @@ impl ClientBuilder {
                 InvalidArgumentError::new("user_agent", "is not a valid header value").into(),
             );
         }
+        if self.max_in_flight == 0 {
+            return Err(
+                InvalidArgumentError::new("max_in_flight", "must be greater than zero").into(),
+            );
+        }
         let webhook_secret = self.api_secret.clone();
         let tokens = ServerTokens::new(self.api_secret, self.token_ttl, self.clock.clone())?;
         let http = reqwest::Client::builder()
@@ -360,6 +417,8 @@ impl ClientBuilder {
             // (see the transport), and no request carries a `Referer`.
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
+            // No more idle connections than requests that can be in flight.
+            .pool_max_idle_per_host(self.max_in_flight)
             .build()
             .map_err(|e| {
                 TransportError::unknown(
@@ -375,6 +434,7 @@ impl ClientBuilder {
             webhook_secret,
             self.timeout,
             self.clock,
+            self.max_in_flight,
         )
         .with_max_body(self.max_response_size);
         Ok(Client {
@@ -459,6 +519,7 @@ mod tests {
             Client::builder("k", "s")
                 .token_ttl(Duration::from_secs(59))
                 .build(),
+            Client::builder("k", "s").max_in_flight(0).build(),
         ];
         for (i, result) in bad.into_iter().enumerate() {
             let e = result.unwrap_err();

@@ -24,9 +24,7 @@ pub use crate::webhook::WebhookError;
 
 mod api_body;
 
-pub(crate) use api_body::api_error;
-#[cfg(test)]
-pub(crate) use api_body::parse_retry_after;
+pub(crate) use api_body::{api_error, parse_retry_after};
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

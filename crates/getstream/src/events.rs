@@ -28,7 +28,7 @@ pub(crate) mod redis;
 /// running, or within 50 ms of its start, are the same burst and cause no
 /// further poll (100 events in a millisecond: one poll). An event that comes
 /// while a scheduled poll is running is kept: one more poll follows it. The
-/// request budget of a many-task wait and every deadline still hold: after
+/// client's request budget (its scheduler) and every deadline still hold: after
 /// the final poll (100 ms before the deadline) events change nothing.
 ///
 /// Besides `task_id` (exports, channel batch updates), the per-entity events

@@ -293,11 +293,14 @@
 //! # Many tasks at once
 //!
 //! [`Client::wait_for_tasks`] waits on thousands of tasks with bounded
-//! concurrency (at most `concurrency` requests in flight), over the client's
-//! one connection pool, and yields a [`TaskOutcome`] per id in completion
-//! order. The waits share a request budget: a 429 pauses all of them until the
-//! server's `Retry-After`, and a rate-limit window running low spaces their
-//! requests out until it resets — throttling slows the batch down instead of
+//! concurrency over the client's one connection pool, and yields a
+//! [`TaskOutcome`] per id in completion order. Every request of a client goes
+//! through one scheduler: at most
+//! [`max_in_flight`](ClientBuilder::max_in_flight) requests in flight (default
+//! [`DEFAULT_MAX_IN_FLIGHT`]), duplicate waits on one task share their polls,
+//! and one request budget paces the requests from the server's rate-limit
+//! headers (a 429 pauses all of them until the server's `Retry-After`) —
+//! throttling slows the batch down instead of
 //! failing it. [`WaitForTasks::from_waits`] does the same for any waits (e.g.
 //! typed ones from task handles).
 //!
@@ -340,7 +343,7 @@
 //! typed waits of `delete_channels` and the user jobs, one of whose channels
 //! or users) the event names polls at once. The poll stays the source of
 //! truth, so a forged event costs one request; a burst costs one poll; the
-//! deadline and a many-task wait's request budget still hold. With push on,
+//! deadline and the client's request budget still hold. With push on,
 //! a long interval is the sensible default:
 //!
 //! ```
@@ -519,6 +522,7 @@ mod models;
 mod ops;
 mod request_id;
 mod rfc3339;
+mod sched;
 mod tasks;
 mod time;
 mod tls;
@@ -552,6 +556,7 @@ pub use ops::{
     Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
     TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
 };
+pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};

@@ -66,6 +66,9 @@ use crate::auth::Secret;
 use crate::auth::tokens::{ServerTokens, TOKEN_EXPIRED_CODE};
 use crate::error::{DecodeError, Error, InvalidArgumentError, Result, TransportError, api_error};
 use crate::models::RateLimitInfo;
+use crate::sched::pacer::Observation;
+use crate::sched::shared::SharedPolls;
+use crate::sched::{Priority, Scheduler};
 use crate::time::{Clock, far_future};
 
 mod reqwest_error;
@@ -128,6 +131,7 @@ pub(crate) struct Request {
     deadline: Option<Instant>,
     request_id: Option<String>,
     headers: Vec<(&'static str, String)>,
+    priority: Priority,
 }
 
 impl Request {
@@ -154,6 +158,7 @@ impl Request {
             deadline: None,
             request_id: None,
             headers: Vec::new(),
+            priority: Priority::default(),
         })
     }
 
@@ -193,6 +198,13 @@ impl Request {
         self
     }
 
+    /// How urgent the request is when the client's requests are scarce
+    /// (see [`crate::sched`]).
+    pub(crate) fn priority(mut self, priority: Priority) -> Request {
+        self.priority = priority;
+        self
+    }
+
     /// `METHOD /path` for messages (never the query, which holds the API key).
     fn describe(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -211,6 +223,8 @@ pub(crate) struct Transport {
     clock: Clock,
     /// Successful bodies larger than this are refused (see [`read_body`]).
     max_body: usize,
+    scheduler: Scheduler,
+    shared_polls: SharedPolls,
 }
 
 impl std::fmt::Debug for Transport {
@@ -221,6 +235,7 @@ impl std::fmt::Debug for Transport {
             .field("authorization", &"[redacted]")
             .field("request_timeout", &self.request_timeout)
             .field("max_body", &self.max_body)
+            .field("max_in_flight", &self.scheduler.bound())
             .finish()
     }
 }
@@ -234,6 +249,7 @@ impl Transport {
         api_secret: Secret,
         request_timeout: Duration,
         clock: Clock,
+        max_in_flight: usize,
     ) -> Transport {
         Transport {
             http,
@@ -244,6 +260,8 @@ impl Transport {
             request_timeout,
             clock,
             max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
+            scheduler: Scheduler::new(max_in_flight),
+            shared_polls: SharedPolls::default(),
         }
     }
 
@@ -256,6 +274,14 @@ impl Transport {
     /// The API secret; only webhook verification reads it.
     pub(crate) fn api_secret(&self) -> &str {
         self.api_secret.expose()
+    }
+
+    pub(crate) fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    pub(crate) fn shared_polls(&self) -> &SharedPolls {
+        &self.shared_polls
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {
@@ -320,6 +346,36 @@ impl Transport {
     ) -> Result<Response<T>> {
         let what = request.describe();
         let url = self.url(request)?;
+        // Waiting for the scheduler's admission counts against the deadline
+        // (or the request timeout): a request never goes late.
+        let queued_at = Instant::now();
+        let give_up = request.deadline.unwrap_or_else(|| {
+            queued_at
+                .checked_add(self.request_timeout)
+                .unwrap_or_else(|| far_future(queued_at))
+        });
+        let Some(_permit) = self.scheduler.admit(request.priority, give_up).await else {
+            tracing::debug!(request = %what, "no slot before the deadline");
+            return Err(TransportError::timeout(format!(
+                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
+                 in flight or its rate-limit budget were used up)",
+                give_up.saturating_duration_since(queued_at).as_secs_f64()
+            ))
+            .into());
+        };
+        // Boxed: a request queued for admission holds only the small state
+        // above, not the HTTP exchange's (thousands of waits may be queued).
+        Box::pin(self.send_admitted(request, authorization, what, url)).await
+    }
+
+    /// Sends an admitted request; see [`send`](Self::send).
+    async fn send_admitted<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        authorization: HeaderValue,
+        what: String,
+        url: reqwest::Url,
+    ) -> Result<Response<T>> {
         let request_id = request
             .request_id
             .clone()
@@ -394,6 +450,14 @@ impl Transport {
         };
         tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
         let rate_limit = RateLimitInfo::from_headers(&headers);
+        self.scheduler.observe(
+            &Observation {
+                throttled: status == StatusCode::TOO_MANY_REQUESTS,
+                info: rate_limit,
+                retry_after: crate::error::parse_retry_after(&headers, self.clock.now()),
+            },
+            self.clock.now(),
+        );
         if status.is_redirection() {
             let location = headers.get(http::header::LOCATION);
             return Err(redirect_error(status, location, what).into());

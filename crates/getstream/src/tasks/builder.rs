@@ -14,7 +14,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::budget::Budget;
 use super::get::validate_task_id;
 use super::policy::{Policy, PollPolicy};
 use super::poller::{Decode, OnPoll, Polled, Poller, run_poller};
@@ -63,7 +62,6 @@ pub struct WaitForTask<T = Task> {
     abort_on_error: bool,
     on_poll: Option<OnPoll>,
     cancel: Option<CancellationToken>,
-    budget: Option<Arc<Budget>>,
     /// Channels or users whose pushed events also wake this wait (typed
     /// waits of the jobs that send per-entity events).
     entities: Entities,
@@ -82,7 +80,6 @@ impl<T> Clone for WaitForTask<T> {
             abort_on_error: self.abort_on_error,
             on_poll: self.on_poll.clone(),
             cancel: self.cancel.clone(),
-            budget: self.budget.clone(),
             entities: self.entities.clone(),
             decode: self.decode,
         }
@@ -149,7 +146,6 @@ impl<T> WaitForTask<T> {
             abort_on_error: false,
             on_poll: None,
             cancel: None,
-            budget: None,
             entities: None,
             decode,
         }
@@ -277,12 +273,6 @@ impl<T> WaitForTask<T> {
         self
     }
 
-    /// Shares `budget` (a many-task wait's request pacing) with this wait.
-    pub(crate) fn with_budget(mut self, budget: Arc<Budget>) -> Self {
-        self.budget = Some(budget);
-        self
-    }
-
     /// Checks the knobs and starts the clock.
     pub(crate) fn into_poller(self) -> Result<(Poller, Decode<T>)> {
         validate_task_id(&self.task_id)?;
@@ -332,7 +322,6 @@ impl<T> WaitForTask<T> {
             last_status: None,
             on_poll: self.on_poll,
             cancel: self.cancel,
-            budget: self.budget,
             attempt_header: defaults.poll_attempt_header,
             span,
         };

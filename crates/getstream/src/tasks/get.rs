@@ -6,6 +6,7 @@ use tokio::time::Instant;
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
+use crate::sched::Priority;
 use crate::transport::{Request, Response};
 
 impl Client {
@@ -36,7 +37,7 @@ impl Client {
     ///
     /// As for [`get_task`](Client::get_task).
     pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
-        fetch(self, task_id, None, None).await
+        fetch(self, task_id, None, None, Priority::default()).await
     }
 }
 
@@ -81,10 +82,12 @@ pub(crate) async fn fetch(
     task_id: &str,
     deadline: Option<Instant>,
     attempt: Option<u32>,
+    priority: Priority,
 ) -> Result<Response<Task>> {
     validate_task_id(task_id)?;
-    let mut request =
-        Request::new(Method::GET, &["api", "v2", "tasks", task_id])?.deadline(deadline);
+    let mut request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
+        .deadline(deadline)
+        .priority(priority);
     if let Some(attempt) = attempt {
         request = request.header(POLL_ATTEMPT_HEADER, attempt.to_string());
     }

@@ -1,15 +1,13 @@
-//! `client.wait_for_tasks(ids)`: many waits at once, with bounded concurrency
-//! and one request [`Budget`] that slows every wait down when the server pushes
-//! back (429, a low `X-RateLimit-Remaining`) instead of failing them.
+//! `client.wait_for_tasks(ids)`: many waits at once, with bounded concurrency,
+//! over the client's scheduler (its request budget slows every wait down when
+//! the server pushes back, instead of failing them).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
-use super::budget::Budget;
 use super::builder::WaitForTask;
 use super::policy::PollPolicy;
 use crate::client::Client;
@@ -33,13 +31,19 @@ pub struct TaskOutcome<T = Task> {
 /// [`WaitForTasks::from_waits`]: a [`Stream`](futures::Stream) of one
 /// [`TaskOutcome`] per wait, in completion order.
 ///
-/// * At most [`concurrency`](Self::concurrency) waits run at once (so at most
-///   that many requests are in flight), the others start as they finish;
-/// * all share the client's connection pool and one request budget: a 429 (or
-///   a spent `X-RateLimit-Remaining`) pauses every wait until the server's
-///   `Retry-After`/`X-RateLimit-Reset`, and a window running low spaces the
-///   requests out until it resets — throttling slows the waits down instead of
-///   failing them (each wait retries a 429 within its own deadline);
+/// * At most [`concurrency`](Self::concurrency) waits run at once, the
+///   others start as they finish; the client's
+///   [`max_in_flight`](crate::ClientBuilder::max_in_flight) bounds the
+///   requests in flight of all its waits together;
+/// * all share the client's one request budget (with every other wait and
+///   operation of the client): the server's rate-limit headers pace the
+///   requests so the window lasts until its reset, a 429 pauses every wait
+///   until the server's `Retry-After`/`X-RateLimit-Reset`, and while requests
+///   are scarce every waiting task gets a poll before any gets another —
+///   throttling slows the waits down instead of failing them. Concurrency
+///   beyond what the window allows buys nothing: size it for the waits you
+///   want *started* (each costs under a kilobyte while it sleeps), not for
+///   the request rate;
 /// * each wait keeps its own knobs and timeout, counted from when it starts
 ///   (set an absolute [`deadline`](Self::deadline) to bound the whole batch);
 /// * dropping the stream cancels every running wait.
@@ -124,7 +128,9 @@ impl<T> WaitForTasks<T> {
         self
     }
 
-    /// How many waits run at once (and so how many requests can be in flight).
+    /// How many waits run at once (the client's
+    /// [`max_in_flight`](crate::ClientBuilder::max_in_flight) bounds their
+    /// requests in flight).
     /// Default: [`DEFAULT_WAIT_CONCURRENCY`] (32). Zero makes every outcome an
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument), without any
     /// request.
@@ -191,11 +197,9 @@ fn start<T: Send + 'static>(
         }))
         .boxed();
     }
-    let budget = Arc::new(Budget::new());
     futures::stream::iter(waits)
         .map(move |wait| {
             let task_id = wait.task_id().to_owned();
-            let wait = wait.with_budget(budget.clone());
             async move {
                 TaskOutcome {
                     task_id,

@@ -1,9 +1,9 @@
 //! Asynchronous tasks: reading a task's status ([`get`]), the wait builder
 //! ([`builder`]) and its polling loop ([`poller`]), watching a wait as a
-//! stream ([`watch`]), waiting on many at once ([`many`]) with one request
-//! [`budget`], and the pure polling decisions ([`policy`]).
+//! stream ([`watch`]), waiting on many at once ([`many`]), and the pure
+//! polling decisions ([`policy`]). Every poll passes the client's scheduler
+//! ([`crate::sched`]): its in-flight bound, request budget and shared polls.
 
-pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod get;
 pub(crate) mod many;

@@ -14,13 +14,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::budget::Budget;
-use super::get::fetch;
 use super::policy::{ErrorDecision, Next, Policy, TaskDecision};
 use crate::client::Client;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
 use crate::events::Subscription;
 use crate::models::{Task, TaskStatus};
+use crate::sched::Priority;
 use crate::transport::Response;
 
 /// The answer window of a wait's final poll: when the next poll would come
@@ -82,7 +81,6 @@ pub(crate) struct Poller {
     pub(super) last_status: Option<TaskStatus>,
     pub(super) on_poll: Option<OnPoll>,
     pub(super) cancel: Option<CancellationToken>,
-    pub(super) budget: Option<Arc<Budget>>,
     pub(super) attempt_header: bool,
     pub(super) span: tracing::Span,
     /// Pushed events naming this wait cut its sleep short (a client with a
@@ -235,21 +233,25 @@ impl Poller {
     /// ([`LAST_POLL_BUDGET`] before the deadline), else until that slot if `t`
     /// is before it, else give up.
     async fn poll(&mut self) -> Step {
-        if let Some(budget) = &self.budget {
-            budget.acquire(self.last_poll_at()).await;
-        }
         let attempt = self.polls + 1;
-        let outcome = fetch(
-            &self.client,
-            &self.task_id,
-            Some(self.deadline),
-            self.attempt_header.then_some(attempt),
-        )
-        .await;
+        // Through the client's scheduler, sharing the request with any other
+        // wait on this task id that polls now.
+        let priority = Priority {
+            polls: self.polls,
+            final_at: Some(self.last_poll_at()),
+        };
+        let outcome = self
+            .client
+            .shared_polls()
+            .poll(
+                &self.client,
+                &self.task_id,
+                self.deadline,
+                self.attempt_header.then_some(attempt),
+                priority,
+            )
+            .await;
         self.polls = attempt;
-        if let Some(budget) = &self.budget {
-            budget.observe(&outcome, self.client.clock().now());
-        }
         let now = Instant::now();
         // The time left until the final poll slot: zero once it has come, so
         // that a poll ending then (or later) ends the wait.

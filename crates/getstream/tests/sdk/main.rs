@@ -30,6 +30,7 @@ mod receiver;
 mod redis_events;
 #[cfg(feature = "redis")]
 mod redis_server;
+mod sched;
 mod send_sync;
 mod wait;
 mod watch;
