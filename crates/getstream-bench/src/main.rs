@@ -209,10 +209,10 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             stagger,
             interval,
             timeout,
-            diagnose,
             waits::Extra {
                 task_events,
                 script,
+                diagnose,
             },
         )),
         Cmd::Overshoot {

@@ -17,6 +17,8 @@ pub struct Extra {
     pub task_events: bool,
     /// Create the scripted tasks first, `running` this long.
     pub script: Option<Duration>,
+    /// Count each wait's polls and failed polls, report the slowest wait.
+    pub diagnose: bool,
 }
 
 /// Waits on the tasks `{prefix}0..{prefix}{n-1}` at once, started in 1000 batches
@@ -44,12 +46,12 @@ pub async fn run(
     stagger: Duration,
     interval: Duration,
     timeout: Duration,
-    diagnose: bool,
     extra: Extra,
 ) -> Result<Value, BoxError> {
     let Extra {
         task_events,
         script,
+        diagnose,
     } = extra;
     if let Some(run_for) = script {
         let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();

@@ -434,9 +434,9 @@ impl ClientBuilder {
             webhook_secret,
             self.timeout,
             self.clock,
-            self.max_in_flight,
         )
-        .with_max_body(self.max_response_size);
+        .with_max_body(self.max_response_size)
+        .with_max_in_flight(self.max_in_flight);
         Ok(Client {
             inner: Arc::new(transport),
             wait_defaults: self.wait_defaults,

@@ -249,7 +249,6 @@ impl Transport {
         api_secret: Secret,
         request_timeout: Duration,
         clock: Clock,
-        max_in_flight: usize,
     ) -> Transport {
         Transport {
             http,
@@ -260,9 +259,15 @@ impl Transport {
             request_timeout,
             clock,
             max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
-            scheduler: Scheduler::new(max_in_flight),
+            scheduler: Scheduler::new(crate::sched::DEFAULT_MAX_IN_FLIGHT),
             shared_polls: SharedPolls::default(),
         }
+    }
+
+    /// Bounds the requests in flight to `max_in_flight` (a fresh scheduler).
+    pub(crate) fn with_max_in_flight(mut self, max_in_flight: usize) -> Transport {
+        self.scheduler = Scheduler::new(max_in_flight);
+        self
     }
 
     /// Refuses successful bodies larger than `max_body` bytes.
