@@ -233,11 +233,14 @@ impl Subscription {
     /// Sleeps until `until`, or less when an event names this wait (at once
     /// if one came since the last wake-up); `true` when an event ended it.
     pub(crate) async fn sleep_until(&self, until: tokio::time::Instant) -> bool {
-        tokio::select! {
-            biased;
-            () = self.notify.notified() => true,
-            () = tokio::time::sleep_until(until) => false,
-        }
+        // `select` polls its first future first: an event that comes with
+        // the deadline counts as an event.
+        let notified = std::pin::pin!(self.notify.notified());
+        let sleep = std::pin::pin!(tokio::time::sleep_until(until));
+        matches!(
+            futures::future::select(notified, sleep).await,
+            futures::future::Either::Left(_)
+        )
     }
 
     /// Forgets an event that came since the last wake-up.
