@@ -207,10 +207,10 @@ impl Scheduler {
             if let Some(at) = priority.final_at.filter(|&at| class == 1 && at > now) {
                 until = until.min(at);
             }
-            tokio::select! {
-                () = notify.notified() => {}
-                () = tokio::time::sleep_until(until) => {}
-            }
+            // Whichever comes first: a slot or budget change, or the time.
+            let notified = std::pin::pin!(notify.notified());
+            let sleep = std::pin::pin!(tokio::time::sleep_until(until));
+            futures::future::select(notified, sleep).await;
         }
     }
 
