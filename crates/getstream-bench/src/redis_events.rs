@@ -1,4 +1,4 @@
-//! Bench 6: a wait woken by an event published through Redis, against the
+//! Bench 7: a wait woken by an event published through Redis, against the
 //! same wait woken in process. Two hubs with their own Redis connections play
 //! the receiver (A: publishes) and the worker (B: subscribes); the wait polls
 //! every 30 s, so only the event can end it early. Detection = the event
