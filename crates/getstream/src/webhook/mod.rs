@@ -86,6 +86,8 @@
 mod decode;
 mod error;
 mod event;
+#[cfg(test)]
+mod props;
 mod signature;
 
 #[cfg(feature = "axum")]
