@@ -17,10 +17,10 @@ pub fn parser() -> Parser {
 }
 
 /// The most memory a webhook decode may hold at once for an input of
-/// `input_len` bytes: the cap, the JSON tree read from at most the cap (a
-/// `serde_json::Value` is up to ~16 times its text: `[0,0,…]`), base64 and
-/// inflate buffers, and slack for the inflater's state. Independent of how
-/// far a gzip bomb would inflate.
+/// `input_len` bytes: the cap, the JSON tree read from at most the cap (at
+/// most one value per 8 bytes of it, each 32 to ~150 bytes decoded), base64
+/// and inflate buffers, and slack for the inflater's state. Independent of
+/// how far a gzip bomb would inflate.
 pub fn webhook_memory_bound(input_len: usize) -> usize {
     48 * WEBHOOK_CAP + 2 * input_len + 256 * 1024
 }
@@ -190,8 +190,35 @@ pub fn reference_payload(body: &[u8]) -> Result<Vec<u8>, WebhookErrorKind> {
     }
 }
 
+/// Whether JSON bytes hold more values than the cap allows (one per 8 bytes
+/// of it, at least 1024; counted as the SDK documents it: `[`, `{`, `,` and
+/// `:` outside strings, plus one). The SDK refuses those before decoding.
+pub fn too_many_values(json: &[u8]) -> bool {
+    let mut values = 1usize;
+    let mut rest = json;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'"' => {
+                // Skip the string: to the first quote not escaped.
+                let mut i = 0;
+                while i < rest.len() && rest[i] != b'"' {
+                    i += if rest[i] == b'\\' { 2 } else { 1 };
+                }
+                rest = rest.get(i + 1..).unwrap_or(&[]);
+            }
+            b'[' | b'{' | b',' | b':' => values += 1,
+            _ => {}
+        }
+    }
+    values > (WEBHOOK_CAP / 8).max(1024)
+}
+
 /// The error kind (or `None`) JSON bytes give as an event.
 pub fn expected_json_kind(json: &[u8]) -> Option<WebhookErrorKind> {
+    if too_many_values(json) {
+        return Some(WebhookErrorKind::PayloadTooLarge);
+    }
     match serde_json::from_slice::<serde_json::Value>(json) {
         Err(_) => Some(WebhookErrorKind::InvalidJson),
         Ok(value) => kind(&getstream::webhook::WebhookEvent::from_value(value)),
