@@ -9,6 +9,7 @@ use crate::app_state::AppState;
 use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::task::{TaskRecord, TaskStatus};
+use crate::task_store::QueueFull;
 use crate::webhooks::payload::{self, Event, ExportKind};
 
 /// The work of a job, run on a worker once its running time has passed. Holds app locks
@@ -36,9 +37,18 @@ impl WorkerPool {
 
     /// Records a pending task and starts the job in the background. Returns the task id.
     /// Must be called inside a tokio runtime.
-    pub fn submit(&self, app: Arc<AppState>, kind: JobKind, items: usize, work: Work) -> String {
+    ///
+    /// # Errors
+    /// [`QueueFull`] when the app's task store is full of unfinished tasks.
+    pub fn submit(
+        &self,
+        app: Arc<AppState>,
+        kind: JobKind,
+        items: usize,
+        work: Work,
+    ) -> Result<String, QueueFull> {
         let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(task_id.clone(), TaskRecord::pending());
+        app.insert_task(&task_id, TaskRecord::pending())?;
         let permits = Arc::clone(&self.permits);
         let pace = self.pace;
         let shutdown = self.shutdown.clone();
@@ -66,7 +76,7 @@ impl WorkerPool {
                 () = run => {}
             }
         });
-        task_id
+        Ok(task_id)
     }
 }
 

@@ -413,6 +413,6 @@ pub(crate) async fn delete_channels(
         })
     });
     Ok(created(
-        json!({ "task_id": task_id, "result": result, "duration": duration() }),
+        json!({ "task_id": task_id?, "result": result, "duration": duration() }),
     ))
 }

@@ -48,8 +48,18 @@ impl JobStarter {
 
     /// Records a pending task for a job of `kind` over `items` items and starts it; returns
     /// the task id.
-    pub(super) fn submit(&self, kind: JobKind, items: usize, work: Work) -> String {
-        self.state.submit_job(&self.app, kind, items, work)
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
+    pub(super) fn submit(
+        &self,
+        kind: JobKind,
+        items: usize,
+        work: Work,
+    ) -> Result<String, ApiError> {
+        self.state
+            .submit_job(&self.app, kind, items, work)
+            .map_err(|full| ApiError::too_many_tasks(full.cap))
     }
 
     /// Starts a job that changes the app's data and reports a per-item status map as its
@@ -60,7 +70,7 @@ impl JobStarter {
         kind: JobKind,
         items: usize,
         work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
-    ) -> String {
+    ) -> Result<String, ApiError> {
         self.submit(
             kind,
             items,
@@ -82,18 +92,22 @@ impl JobStarter {
         items: usize,
         error_type: &'static str,
         build: impl FnOnce(&AppState) -> Result<Value, TaskFailure> + Send + 'static,
-    ) -> String {
+    ) -> Result<String, ApiError> {
         let state = self.state.clone();
         self.submit(
             kind,
             items,
             Box::new(move |app, _events| {
                 let file = build(app)?;
-                let bytes = serde_json::to_vec_pretty(&file)
-                    .map_err(|e| TaskFailure::new(error_type, e.to_string()))?;
-                Ok(TaskResult::Export {
-                    token: state.store_export(app.creds.key(), bytes),
-                })
+                let failed =
+                    |e: &dyn std::fmt::Display| TaskFailure::new(error_type, e.to_string());
+                let exports = state.exports();
+                let mut out = exports.create().map_err(|e| failed(&e))?;
+                serde_json::to_writer_pretty(&mut out, &file).map_err(|e| failed(&e))?;
+                let token = exports
+                    .commit(app.creds.key(), out)
+                    .map_err(|e| failed(&e))?;
+                Ok(TaskResult::Export { token })
             }),
         )
     }

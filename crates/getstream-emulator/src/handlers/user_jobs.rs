@@ -54,7 +54,7 @@ fn start_user_job(
     let task_id = jobs.submit_status(kind, ids.len(), move |data, events| {
         work(data, &ids, events)
     });
-    Ok(task_started(task_id))
+    Ok(task_started(task_id?))
 }
 
 /// `POST /api/v2/users/delete`.
@@ -78,7 +78,7 @@ pub(crate) async fn delete_users(
         entities::users_deleted(before, &results, plan, events);
         results
     });
-    Ok(task_started(task_id))
+    Ok(task_started(task_id?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,5 +188,5 @@ pub(crate) async fn delete_user(
         entities::users_deleted(before, &results, plan, events);
         results
     });
-    Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
+    Ok(Json(json!({ "user": user, "task_id": task_id?, "duration": duration() })).into_response())
 }
