@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::exports::store::ExportFile;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::pool::Work;
+use crate::pool::{Work, check_cancel};
 use crate::state::EmulatorState;
 use crate::store::AppData;
 use crate::sync::write;
@@ -62,51 +63,60 @@ impl JobStarter {
             .map_err(|full| ApiError::too_many_tasks(full.cap))
     }
 
-    /// Starts a job that changes the app's data and reports a per-item status map as its
-    /// result; returns the task id. The webhook events `work` pushes go out once the task
-    /// reads completed.
+    /// Starts a job that changes the app's data item by item (`items`: cids, user ids) and
+    /// reports a per-item status map as its result; returns the task id. `work` runs on one
+    /// item at a time under its own write lock, so requests reading the app wait at most for
+    /// one item; the webhook events it pushes go out once the task reads completed.
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
     pub(super) fn submit_status(
         &self,
         kind: JobKind,
-        items: usize,
-        work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
+        items: Vec<String>,
+        mut work: impl FnMut(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
     ) -> Result<String, ApiError> {
+        let n = items.len();
         self.submit(
             kind,
-            items,
-            Box::new(move |app, events| {
-                Ok(TaskResult::Json(status_map(work(
-                    &mut write(&app.data),
-                    events,
-                ))))
+            n,
+            Box::new(move |app, events, cancel| {
+                let mut results = StatusMap::new();
+                for chunk in items.chunks(1) {
+                    check_cancel(cancel)?;
+                    results.extend(work(&mut write(&app.data), chunk, events));
+                }
+                Ok(TaskResult::Json(status_map(results)))
             }),
         )
     }
 
-    /// Starts an export: `build` makes the file's JSON from the app's data; it is stored as
-    /// an export file and the task's `result.url` links to it. A failure to serialize ends
-    /// the task `failed` with `error_type`.
+    /// Starts an export: `build` writes the file's JSON a chunk at a time into an export file
+    /// (taking app locks per chunk and checking the shutdown token between chunks); the file
+    /// is committed to the export store and the task's `result.url` links to it. An I/O error
+    /// ends the task `failed` with `error_type`; a file not committed is removed.
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
     pub(super) fn submit_export(
         &self,
         kind: JobKind,
         items: usize,
         error_type: &'static str,
-        build: impl FnOnce(&AppState) -> Result<Value, TaskFailure> + Send + 'static,
+        build: impl FnOnce(&AppState, &mut ExportFile, &CancellationToken) -> Result<(), TaskFailure>
+        + Send
+        + 'static,
     ) -> Result<String, ApiError> {
         let state = self.state.clone();
         self.submit(
             kind,
             items,
-            Box::new(move |app, _events| {
-                let file = build(app)?;
-                let failed =
-                    |e: &dyn std::fmt::Display| TaskFailure::new(error_type, e.to_string());
+            Box::new(move |app, _events, cancel| {
+                let failed = |e: std::io::Error| TaskFailure::new(error_type, e.to_string());
                 let exports = state.exports();
-                let mut out = exports.create().map_err(|e| failed(&e))?;
-                serde_json::to_writer_pretty(&mut out, &file).map_err(|e| failed(&e))?;
-                let token = exports
-                    .commit(app.creds.key(), out)
-                    .map_err(|e| failed(&e))?;
+                let mut out = exports.create().map_err(failed)?;
+                build(app, &mut out, cancel)?;
+                let token = exports.commit(app.creds.key(), out).map_err(failed)?;
                 Ok(TaskResult::Export { token })
             }),
         )
