@@ -266,6 +266,7 @@ pub struct EmulatorConfig {
     webhook_queue: usize,
     exports_dir: Option<PathBuf>,
     export_link_ttl: Duration,
+    max_tasks: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -293,6 +294,7 @@ impl EmulatorConfig {
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
             exports_dir: None,
             export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
+            max_tasks: crate::app_state::MAX_TASKS_PER_APP,
         }
     }
 
@@ -389,6 +391,19 @@ impl EmulatorConfig {
     pub fn export_link_ttl(mut self, ttl: Duration) -> Self {
         self.export_link_ttl = ttl;
         self
+    }
+
+    /// Most tasks kept per app, finished or not (at least 1): past it the oldest finished task
+    /// is forgotten, and when every task is unfinished a new job is refused with 429 (code 9,
+    /// `Retry-After: 1`). Default [`MAX_TASKS_PER_APP`](crate::MAX_TASKS_PER_APP).
+    pub fn max_tasks(mut self, n: usize) -> Self {
+        self.max_tasks = n.max(1);
+        self
+    }
+
+    /// The task cap per app.
+    pub fn task_cap(&self) -> usize {
+        self.max_tasks
     }
 
     /// The configured exports directory, if any.

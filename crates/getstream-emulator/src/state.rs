@@ -102,7 +102,10 @@ impl EmulatorState {
             .map(|c| {
                 let key = c.key().to_owned();
                 let ttl = config.export_link_lifetime();
-                (key, Arc::new(AppState::new(c, webhooks.clone(), ttl)))
+                (
+                    key,
+                    Arc::new(AppState::new(c, webhooks.clone(), ttl, config.task_cap())),
+                )
             })
             .collect::<HashMap<_, _>>();
         let exports = ExportStore::new(config.exports_root().map(ToOwned::to_owned));
