@@ -265,3 +265,58 @@ async fn a_seed_too_big_for_the_limits_is_refused_with_the_limit() {
     let _ = KEY;
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_state_view_pages_users_channels_and_messages() {
+    let cfg = config().admin(true).seed(SeedSpec {
+        users: 5,
+        channels: 7,
+        messages: 30,
+    });
+    let (handle, http) = start(cfg).await;
+    let (s, page) = http.get("/_emulator/state").await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["users_total"], 5);
+    assert_eq!(page["channels_total"], 7);
+    assert_eq!(page["limit"], 100);
+    assert_eq!(page["next_offset"], Value::Null);
+    assert_eq!(
+        page["channels"][0]["messages"].as_array().unwrap().len(),
+        30
+    );
+
+    let (_, page) = http
+        .get("/_emulator/state?offset=2&limit=3&messages_offset=25&messages_limit=10")
+        .await;
+    let users: Vec<&str> = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, ["user-3", "user-4", "user-5"]);
+    let chans = page["channels"].as_array().unwrap();
+    assert_eq!(chans.len(), 3);
+    assert_eq!(chans[0]["cid"], "messaging:seed-3");
+    assert_eq!(chans[0]["messages_total"], 30);
+    let texts: Vec<&str> = chans[0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 5);
+    assert!(texts[0].starts_with("seed message 26 "), "{texts:?}");
+    assert_eq!(page["next_offset"], 5);
+
+    // Past the bounds: the envelope names the field and the limit.
+    let (s, b) = http.get("/_emulator/state?limit=1001").await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("1000"), "{b}");
+    let (s, b) = http
+        .get("/_emulator/state?limit=1000&messages_limit=1000")
+        .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("20000"), "{b}");
+    handle.shutdown().await;
+}
