@@ -1,22 +1,25 @@
 //! The emulator's shared state: apps and their data, tasks, exports, faults, rate limits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::config::{EmulatorConfig, SeedSpec};
+use crate::exports::{ExportEntry, ExportStore};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
 use crate::pool::{Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
-use crate::sync::{lock, read, write};
+use crate::state_page::StatePage;
+use crate::sync::{read, write};
 use crate::task::TaskRecord;
+use crate::task_store::QueueFull;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
 
@@ -35,26 +38,13 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Most export files kept: past it, the oldest one is forgotten.
-pub const MAX_EXPORT_FILES: usize = 10_000;
-
-/// An export file: the app key that owns it, and its bytes.
-type ExportFile = (String, axum::body::Bytes);
-
-/// Export files by token, and their tokens oldest first.
-#[derive(Debug, Default)]
-struct Exports {
-    files: HashMap<String, ExportFile>,
-    order: VecDeque<String>,
-}
-
 struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
     default_app: String,
     jobs: WorkerPool,
     faults: Faults,
-    exports: Mutex<Exports>,
+    exports: ExportStore,
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
@@ -67,7 +57,7 @@ impl std::fmt::Debug for Inner {
         f.debug_struct("EmulatorState")
             .field("config", &self.config)
             .field("apps", &self.apps)
-            .field("exports", &lock(&self.exports).files.len())
+            .field("exports", &self.exports.len())
             .field("faults", &self.faults.list().len())
             .finish_non_exhaustive()
     }
@@ -112,9 +102,14 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                (key, Arc::new(AppState::new(c, webhooks.clone())))
+                let ttl = config.export_link_lifetime();
+                (
+                    key,
+                    Arc::new(AppState::new(c, webhooks.clone(), ttl, config.task_cap())),
+                )
             })
             .collect::<HashMap<_, _>>();
+        let exports = ExportStore::new(config.exports_root().map(ToOwned::to_owned));
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
@@ -123,7 +118,7 @@ impl EmulatorState {
                 apps,
                 default_app,
                 faults: Faults::default(),
-                exports: Mutex::default(),
+                exports,
                 local_addr: OnceLock::new(),
                 shutdown,
                 webhooks,
@@ -189,31 +184,14 @@ impl EmulatorState {
         }
     }
 
-    pub(crate) fn store_export(&self, app_key: &str, bytes: Vec<u8>) -> String {
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let mut exports = lock(&self.inner.exports);
-        if exports.files.len() >= MAX_EXPORT_FILES
-            && let Some(oldest) = exports.order.pop_front()
-        {
-            exports.files.remove(&oldest);
-        }
-        exports.order.push_back(token.clone());
-        exports.files.insert(
-            token.clone(),
-            (app_key.to_owned(), axum::body::Bytes::from(bytes)),
-        );
-        token
+    /// The export file store.
+    pub(crate) fn exports(&self) -> &ExportStore {
+        &self.inner.exports
     }
 
-    pub(crate) fn export_file(&self, token: &str) -> Option<axum::body::Bytes> {
-        lock(&self.inner.exports)
-            .files
-            .get(token)
-            .map(|(_, b)| b.clone())
+    /// The export file of a token.
+    pub(crate) fn export_file(&self, token: &str) -> Option<ExportEntry> {
+        self.inner.exports.get(token)
     }
 
     pub(crate) fn submit_job(
@@ -222,16 +200,20 @@ impl EmulatorState {
         kind: JobKind,
         items: usize,
         work: Work,
-    ) -> String {
+    ) -> Result<String, QueueFull> {
         self.inner.jobs.submit(Arc::clone(app), kind, items, work)
     }
 
     /// Creates bulk data in an app (see [`SeedSpec`]).
     ///
     /// # Errors
-    /// [`StateError::UnknownApp`] when no app has this key.
+    /// [`StateError::UnknownApp`] when no app has this key; [`StateError::Invalid`] when the
+    /// seed would take more than half the memory available ([`SeedSpec::fits_in`]).
     pub fn seed(&self, app_key: &str, spec: SeedSpec) -> Result<(), StateError> {
-        write(&self.app_or_err(app_key)?.data).seed(spec);
+        let app = self.app_or_err(app_key)?;
+        spec.fits_in(crate::config::available_memory())
+            .map_err(StateError::Invalid)?;
+        write(&app.data).seed(spec);
         Ok(())
     }
 
@@ -266,8 +248,10 @@ impl EmulatorState {
                 "task_id must be 1..=256 characters".into(),
             ));
         }
-        if !app.insert_new_task(&id, TaskRecord::scripted(task)) {
-            return Err(StateError::TaskExists(id));
+        match app.insert_task(&id, TaskRecord::scripted(task)) {
+            Ok(true) => {}
+            Ok(false) => return Err(StateError::TaskExists(id)),
+            Err(full) => return Err(StateError::Invalid(full.to_string())),
         }
         Ok(id)
     }
@@ -296,13 +280,28 @@ impl EmulatorState {
         for app in self.inner.apps.values() {
             app.reset();
         }
-        *lock(&self.inner.exports) = Exports::default();
+        self.inner.exports.clear();
         self.inner.faults.clear();
         self.inner.limiter.reset();
     }
 
-    /// A JSON picture of an app's data: `{"users": [...], "channels": [{..., "members": [...],
-    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`).
+    /// A page of an app's data (see [`StatePage`]): `{"users": [...], "users_total",
+    /// "channels": [{..., "members", "messages", "messages_total"}], "channels_total",
+    /// "offset", "limit", "messages_offset", "messages_limit", "next_offset"}`. Memory is
+    /// bounded by the page, whatever the app holds.
+    ///
+    /// # Errors
+    /// [`StateError::UnknownApp`], or [`StateError::Invalid`] for a page past its bounds.
+    pub fn snapshot_page(&self, app_key: &str, page: StatePage) -> Result<Value, StateError> {
+        page.check()
+            .map_err(|(field, problem)| StateError::Invalid(format!("{field} {problem}")))?;
+        let app = self.app_or_err(app_key)?;
+        Ok(page.render(&read(&app.data)))
+    }
+
+    /// A JSON picture of all an app's data: `{"users": [...], "channels": [{..., "members": [...],
+    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`). It holds every
+    /// message at once: for big data use [`snapshot_page`](Self::snapshot_page).
     ///
     /// # Errors
     /// [`StateError::UnknownApp`].

@@ -402,8 +402,8 @@ pub(crate) async fn delete_channels(
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data, events| {
-        each_channel(&cids, |cid| {
+    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids, move |data, cids, events| {
+        each_channel(cids, |cid| {
             let event = entities::channel_deleted(data, cid);
             let deleted = data.hard_delete_channel(cid);
             if deleted {
@@ -413,6 +413,6 @@ pub(crate) async fn delete_channels(
         })
     });
     Ok(created(
-        json!({ "task_id": task_id, "result": result, "duration": duration() }),
+        json!({ "task_id": task_id?, "result": result, "duration": duration() }),
     ))
 }

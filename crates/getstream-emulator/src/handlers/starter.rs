@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::exports::store::ExportFile;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::pool::Work;
+use crate::pool::{Work, check_cancel};
 use crate::state::EmulatorState;
 use crate::store::AppData;
 use crate::sync::write;
@@ -48,52 +49,75 @@ impl JobStarter {
 
     /// Records a pending task for a job of `kind` over `items` items and starts it; returns
     /// the task id.
-    pub(super) fn submit(&self, kind: JobKind, items: usize, work: Work) -> String {
-        self.state.submit_job(&self.app, kind, items, work)
-    }
-
-    /// Starts a job that changes the app's data and reports a per-item status map as its
-    /// result; returns the task id. The webhook events `work` pushes go out once the task
-    /// reads completed.
-    pub(super) fn submit_status(
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
+    pub(super) fn submit(
         &self,
         kind: JobKind,
         items: usize,
-        work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
-    ) -> String {
+        work: Work,
+    ) -> Result<String, ApiError> {
+        self.state
+            .submit_job(&self.app, kind, items, work)
+            .map_err(|full| ApiError::too_many_tasks(full.cap))
+    }
+
+    /// Starts a job that changes the app's data item by item (`items`: cids, user ids) and
+    /// reports a per-item status map as its result; returns the task id. `work` runs on one
+    /// item at a time under its own write lock, so requests reading the app wait at most for
+    /// one item; the webhook events it pushes go out once the task reads completed.
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
+    pub(super) fn submit_status(
+        &self,
+        kind: JobKind,
+        items: Vec<String>,
+        mut work: impl FnMut(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
+    ) -> Result<String, ApiError> {
+        let n = items.len();
         self.submit(
             kind,
-            items,
-            Box::new(move |app, events| {
-                Ok(TaskResult::Json(status_map(work(
-                    &mut write(&app.data),
-                    events,
-                ))))
+            n,
+            Box::new(move |app, events, cancel| {
+                let mut results = StatusMap::new();
+                for chunk in items.chunks(1) {
+                    check_cancel(cancel)?;
+                    results.extend(work(&mut write(&app.data), chunk, events));
+                }
+                Ok(TaskResult::Json(status_map(results)))
             }),
         )
     }
 
-    /// Starts an export: `build` makes the file's JSON from the app's data; it is stored as
-    /// an export file and the task's `result.url` links to it. A failure to serialize ends
-    /// the task `failed` with `error_type`.
+    /// Starts an export: `build` writes the file's JSON a chunk at a time into an export file
+    /// (taking app locks per chunk and checking the shutdown token between chunks); the file
+    /// is committed to the export store and the task's `result.url` links to it. An I/O error
+    /// ends the task `failed` with `error_type`; a file not committed is removed.
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks.
     pub(super) fn submit_export(
         &self,
         kind: JobKind,
         items: usize,
         error_type: &'static str,
-        build: impl FnOnce(&AppState) -> Result<Value, TaskFailure> + Send + 'static,
-    ) -> String {
+        build: impl FnOnce(&AppState, &mut ExportFile, &CancellationToken) -> Result<(), TaskFailure>
+        + Send
+        + 'static,
+    ) -> Result<String, ApiError> {
         let state = self.state.clone();
         self.submit(
             kind,
             items,
-            Box::new(move |app, _events| {
-                let file = build(app)?;
-                let bytes = serde_json::to_vec_pretty(&file)
-                    .map_err(|e| TaskFailure::new(error_type, e.to_string()))?;
-                Ok(TaskResult::Export {
-                    token: state.store_export(app.creds.key(), bytes),
-                })
+            Box::new(move |app, _events, cancel| {
+                let failed = |e: std::io::Error| TaskFailure::new(error_type, e.to_string());
+                let exports = state.exports();
+                let mut out = exports.create().map_err(failed)?;
+                build(app, &mut out, cancel)?;
+                let token = exports.commit(app.creds.key(), out).map_err(failed)?;
+                Ok(TaskResult::Export { token })
             }),
         )
     }

@@ -47,14 +47,12 @@ fn start_user_job(
     user_ids: Option<Vec<String>>,
     created_by_id: Option<&str>,
     kind: JobKind,
-    work: impl FnOnce(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
+    work: impl FnMut(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(user_ids, MAX_USERS)?;
     check_optional_user_id("created_by_id", created_by_id)?;
-    let task_id = jobs.submit_status(kind, ids.len(), move |data, events| {
-        work(data, &ids, events)
-    });
-    Ok(task_started(task_id))
+    let task_id = jobs.submit_status(kind, ids, work);
+    Ok(task_started(task_id?))
 }
 
 /// `POST /api/v2/users/delete`.
@@ -72,13 +70,13 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data, events| {
-        let before = entities::users_before(data, &ids);
-        let results = data.delete_users(&ids, plan);
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids, move |data, ids, events| {
+        let before = entities::users_before(data, ids);
+        let results = data.delete_users(ids, plan);
         entities::users_deleted(before, &results, plan, events);
         results
     });
-    Ok(task_started(task_id))
+    Ok(task_started(task_id?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,12 +179,11 @@ pub(crate) async fn delete_user(
             .unwrap_or(false)
             .then_some(mode),
     };
-    let ids = [id];
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
-        let before = entities::users_before(data, &ids);
-        let results = data.delete_users(&ids, plan);
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, vec![id], move |data, ids, events| {
+        let before = entities::users_before(data, ids);
+        let results = data.delete_users(ids, plan);
         entities::users_deleted(before, &results, plan, events);
         results
     });
-    Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
+    Ok(Json(json!({ "user": user, "task_id": task_id?, "duration": duration() })).into_response())
 }
