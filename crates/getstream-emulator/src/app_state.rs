@@ -1,10 +1,11 @@
 //! One app's state: its credentials, data, tasks, injected job failures and verified tokens.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::config::AppCredentials;
 use crate::job::{JobKind, TaskFailure};
+use crate::persist::Persist;
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
@@ -22,6 +23,8 @@ pub(crate) struct AppState {
     verified: RwLock<HashMap<String, TokenTimes>>,
     /// Where this app's events go.
     hooks: WebhookHub,
+    /// The data dir, when there is one: changes are saved there.
+    persist: Option<Arc<Persist>>,
 }
 
 /// The time claims of a verified token.
@@ -73,7 +76,26 @@ impl AppState {
             tasks: RwLock::default(),
             job_failures: Mutex::default(),
             verified: RwLock::default(),
+            persist: None,
         }
+    }
+
+    /// Saves this app's changes to `persist` (the data dir) from now on.
+    pub fn with_persist(mut self, persist: Option<Arc<Persist>>) -> Self {
+        if persist.is_some() {
+            self.data
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .changes
+                .track();
+        }
+        self.persist = persist;
+        self
+    }
+
+    /// The data dir, if any.
+    pub fn persist(&self) -> Option<&Arc<Persist>> {
+        self.persist.as_ref()
     }
 
     /// Sends `event` to this app's webhook, if it has one that takes this type (never waits);
@@ -153,7 +175,12 @@ impl AppState {
     }
 
     pub fn reset(&self) {
-        *write(&self.data) = AppData::default();
+        let mut data = self.data_mut();
+        let changes = std::mem::take(&mut data.changes);
+        *data = AppData::default();
+        data.changes = changes;
+        data.changes.everything();
+        drop(data);
         write(&self.tasks).clear();
         lock(&self.job_failures).clear();
     }

@@ -263,6 +263,7 @@ pub struct EmulatorConfig {
     public_url: Option<String>,
     webhook_url: Option<String>,
     webhook_queue: usize,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -288,6 +289,7 @@ impl EmulatorConfig {
             public_url: None,
             webhook_url: None,
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
+            data_dir: None,
         }
     }
 
@@ -368,6 +370,20 @@ impl EmulatorConfig {
     pub fn webhook_queue(mut self, capacity: usize) -> Self {
         self.webhook_queue = capacity.max(1);
         self
+    }
+
+    /// Keeps the apps' users, channels, messages, tasks, webhook settings and export files in
+    /// this directory (created if needed; an SQLite database and an `exports` directory), so
+    /// a restart on it finds them again and resumes the jobs that had not finished. Default
+    /// none: memory only. See [`EmulatorState::open`](crate::EmulatorState::open).
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The data dir, if set.
+    pub fn data_directory(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
     }
 
     /// The configured apps; the default app when none was added.

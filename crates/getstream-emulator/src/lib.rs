@@ -194,7 +194,9 @@
 
 #![deny(missing_docs)]
 
+mod app_data;
 mod app_state;
+mod changes;
 pub mod cli;
 mod config;
 mod error;
@@ -203,6 +205,7 @@ mod faults;
 mod handlers;
 mod job;
 mod lifecycle;
+mod persist;
 mod pool;
 mod ratelimit;
 pub mod report;
@@ -227,6 +230,7 @@ pub use error::{ApiError, codes};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use persist::DataDirError;
 pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};

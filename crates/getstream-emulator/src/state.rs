@@ -11,11 +11,12 @@ use crate::app_state::AppState;
 use crate::config::{EmulatorConfig, SeedSpec};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
+use crate::persist::Stored;
 use crate::pool::{Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
-use crate::sync::{lock, read, write};
+use crate::sync::{lock, read};
 use crate::task::TaskRecord;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
@@ -96,7 +97,15 @@ pub struct EmulatorState {
 impl EmulatorState {
     /// Creates the state for `config`, seeding the default app with the config's seed spec.
     /// Needs no runtime; jobs are spawned on the runtime that serves the requests.
+    ///
+    /// Memory only: never touches the disk, even when the config has a
+    /// [data dir](EmulatorConfig::data_dir) (see [`open`](Self::open)).
     pub fn new(config: EmulatorConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    /// [`new`](Self::new), with the data loaded from a data dir (`persist`) and saved to it.
+    pub(crate) fn build(config: EmulatorConfig, mut stored: Option<Stored>) -> Self {
         let apps_list = config.apps();
         let default_app = apps_list[0].key().to_owned();
         let shutdown = CancellationToken::new();
@@ -105,6 +114,10 @@ impl EmulatorState {
             config.public_base_url().map(str::to_owned),
             shutdown.clone(),
         );
+        if let Some(stored) = &mut stored {
+            stored.restore_settings(&webhooks);
+        }
+        // The flag wins over a stored URL (and is stored in its turn).
         if let Some(url) = config.default_webhook_url() {
             webhooks.set_settings(&default_app, WebhookSettings::new().url(url));
         }
@@ -112,7 +125,12 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                (key, Arc::new(AppState::new(c, webhooks.clone())))
+                let app = AppState::new(c, webhooks.clone());
+                let app = match &mut stored {
+                    Some(stored) => stored.restore_app(app),
+                    None => app,
+                };
+                (key, Arc::new(app))
             })
             .collect::<HashMap<_, _>>();
         let state = Self {
@@ -130,8 +148,14 @@ impl EmulatorState {
             }),
         };
         let seed = state.inner.config.seed_spec();
-        if seed != SeedSpec::default() {
-            write(&state.inner.apps[&state.inner.default_app].data).seed(seed);
+        let default_app = &state.inner.apps[&state.inner.default_app];
+        // Data loaded from a data dir is not seeded again at each start.
+        let empty = {
+            let data = read(&default_app.data);
+            data.users.is_empty() && data.channels.is_empty()
+        };
+        if seed != SeedSpec::default() && empty {
+            default_app.data_mut().seed(seed);
         }
         state
     }
@@ -231,7 +255,7 @@ impl EmulatorState {
     /// # Errors
     /// [`StateError::UnknownApp`] when no app has this key.
     pub fn seed(&self, app_key: &str, spec: SeedSpec) -> Result<(), StateError> {
-        write(&self.app_or_err(app_key)?.data).seed(spec);
+        self.app_or_err(app_key)?.data_mut().seed(spec);
         Ok(())
     }
 

@@ -14,7 +14,6 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::job::JobKind;
 use crate::shapes;
 use crate::store::{parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
-use crate::sync::write;
 use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
@@ -148,7 +147,7 @@ pub(crate) async fn query_channel(
         .and_then(|p| p.limit)
         .map_or(25, |l| usize::try_from(l.min(300)).unwrap_or(300));
     let cid = format!("{kind}:{id}");
-    let mut store = write(&app.data);
+    let mut store = app.data_mut();
     let exists = store.channels.contains_key(&cid);
     if !exists && created_by.is_none() {
         return Err(ApiError::input(
@@ -267,7 +266,7 @@ pub(crate) async fn send_message(
         }
     }
     let cid = format!("{kind}:{id}");
-    let mut store = write(&app.data);
+    let mut store = app.data_mut();
     match store.channels.get(&cid) {
         None => {
             return Err(ApiError::not_found(format!(
@@ -318,7 +317,7 @@ pub(crate) async fn delete_channel(
 ) -> Result<Response, ApiError> {
     check_channel_path(&kind, &id)?;
     let cid = format!("{kind}:{id}");
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     let channel = data
         .channels
         .get(&cid)
@@ -385,7 +384,7 @@ pub(crate) async fn delete_channels(
     // announces them when it removes them.
     let mut events = Vec::new();
     let soft = {
-        let mut data = write(&jobs.app().data);
+        let mut data = jobs.app().data_mut();
         each_channel(&cids, |cid| {
             let live = entities::is_live_channel(&data, cid);
             let deleted = data.soft_delete_channel(cid);

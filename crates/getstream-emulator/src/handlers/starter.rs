@@ -14,7 +14,6 @@ use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::pool::Work;
 use crate::state::EmulatorState;
 use crate::store::AppData;
-use crate::sync::write;
 use crate::webhooks::payload::Event;
 
 use super::reply::status_map;
@@ -66,7 +65,7 @@ impl JobStarter {
             items,
             Box::new(move |app, events| {
                 Ok(TaskResult::Json(status_map(work(
-                    &mut write(&app.data),
+                    &mut app.data_mut(),
                     events,
                 ))))
             }),

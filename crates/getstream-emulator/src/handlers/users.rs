@@ -14,7 +14,7 @@ use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::shapes;
 use crate::store::valid_user_id;
-use crate::sync::{read, write};
+use crate::sync::read;
 use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +108,7 @@ pub(crate) async fn upsert_users(
         }
         parsed.push((id, role, custom));
     }
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     let mut out = Map::new();
     for (id, role, custom) in parsed {
         data.upsert_user(&id, role, custom);
@@ -294,7 +294,7 @@ fn set_one_user(
             format!("is not a valid user id: {id:?}"),
         ));
     }
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     if !data.users.contains_key(id) {
         return Err(ApiError::not_found(format!("user {id:?} does not exist")));
     }

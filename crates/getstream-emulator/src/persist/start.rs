@@ -1,0 +1,100 @@
+//! Start-up on a data dir: [`EmulatorState::open`] loads every app's rows and hands them,
+//! with the open database, to the state being built.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{DataDirError, Persist};
+use crate::app_state::AppState;
+use crate::config::EmulatorConfig;
+use crate::state::EmulatorState;
+use crate::store::AppData;
+use crate::webhooks::WebhookHub;
+use crate::webhooks::settings::WebhookSettings;
+
+/// What a data dir held at start-up, and the database changes go to from then on.
+#[derive(Debug)]
+pub(crate) struct Stored {
+    persist: Arc<Persist>,
+    apps: HashMap<String, StoredApp>,
+}
+
+#[derive(Debug, Default)]
+struct StoredApp {
+    data: AppData,
+    settings: Option<WebhookSettings>,
+}
+
+impl Stored {
+    /// Loads the rows of each of `config`'s apps (rows of other apps stay in the file,
+    /// untouched, for when they are configured again).
+    fn load(persist: Persist, config: &EmulatorConfig) -> Result<Self, DataDirError> {
+        let mut apps = HashMap::new();
+        for creds in config.apps() {
+            let key = creds.key();
+            let app = StoredApp {
+                data: persist.load_data(key)?,
+                settings: persist.load_settings(key)?,
+            };
+            apps.insert(key.to_owned(), app);
+        }
+        Ok(Self {
+            persist: Arc::new(persist),
+            apps,
+        })
+    }
+
+    /// Puts the stored webhook settings back, and saves changes to them from now on.
+    pub fn restore_settings(&mut self, hub: &WebhookHub) {
+        for (key, app) in &mut self.apps {
+            if let Some(settings) = app.settings.take() {
+                hub.set_settings(key, settings);
+            }
+        }
+        hub.persist_to(Arc::clone(&self.persist));
+    }
+
+    /// Gives `app` its stored data, and saves its changes from now on.
+    pub fn restore_app(&mut self, mut app: AppState) -> AppState {
+        if let Some(stored) = self.apps.remove(app.creds.key()) {
+            *app.data
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = stored.data;
+        }
+        app.with_persist(Some(Arc::clone(&self.persist)))
+    }
+}
+
+impl EmulatorState {
+    /// [`new`](Self::new), on the config's [data dir](EmulatorConfig::data_dir) when it has
+    /// one: opens (or creates) its database, loads every app's users, channels, messages,
+    /// tasks and webhook settings, and saves each change from then on. Without a data dir,
+    /// the same as `new`. [`Emulator::start`](crate::Emulator::start) calls it.
+    ///
+    /// ```
+    /// use getstream_emulator::{EmulatorConfig, EmulatorState, SeedSpec};
+    /// let dir = std::env::temp_dir().join(format!("emu-doc-{}", std::process::id()));
+    /// let config = EmulatorConfig::new().app("k", "s").data_dir(&dir);
+    /// let state = EmulatorState::open(config.clone()).unwrap();
+    /// state.seed("k", SeedSpec { users: 2, channels: 1, messages: 3 }).unwrap();
+    /// drop(state);
+    /// let again = EmulatorState::open(config).unwrap();
+    /// let snap = again.snapshot("k").unwrap();
+    /// assert_eq!(snap["channels"][0]["messages"].as_array().unwrap().len(), 3);
+    /// # drop(again);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// [`DataDirError`]: the directory cannot be created or written, the database is not
+    /// ours (another program's file, or damaged), is newer than this build, or is held by
+    /// another emulator.
+    pub fn open(config: EmulatorConfig) -> Result<Self, DataDirError> {
+        let Some(dir) = config.data_directory() else {
+            return Ok(Self::new(config));
+        };
+        let persist = Persist::open(dir)?;
+        let stored = Stored::load(persist, &config)?;
+        Ok(Self::build(config, Some(stored)))
+    }
+}

@@ -1,0 +1,334 @@
+//! Round trips through a data dir, and the start-up errors of dirs that cannot be used.
+
+use serde_json::{Map, Value, json};
+
+use super::{DB_FILE, DataDirError, Persist};
+use crate::config::{EmulatorConfig, SeedSpec};
+use crate::lifecycle::{SystemMessage, Truncation};
+use crate::state::EmulatorState;
+use crate::store::{DeleteMode, DeleteUsersPlan, now};
+use crate::webhooks::settings::WebhookSettings;
+
+fn config(dir: &std::path::Path) -> EmulatorConfig {
+    EmulatorConfig::new()
+        .app("a", "secret-a")
+        .app("b", "secret-b")
+        .data_dir(dir)
+}
+
+fn custom(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// Every kind of change, made through the write path handlers use.
+fn change_everything(state: &EmulatorState) {
+    state
+        .seed(
+            "a",
+            SeedSpec {
+                users: 3,
+                channels: 3,
+                messages: 4,
+            },
+        )
+        .unwrap();
+    let app = state.app("a").unwrap();
+    let mut data = app.data_mut();
+    data.upsert_user(
+        "zoe",
+        Some("admin".into()),
+        custom(json!({"name": "Zoé", "n": 1})),
+    );
+    data.update_user_partial("user-3", None, custom(json!({"team": "red"})), &[]);
+    data.get_or_create_channel(
+        "team",
+        "x",
+        Some("zoe"),
+        &["zoe".into(), "user-1".into()],
+        custom(json!({"topic": "t"})),
+    );
+    // Two messages at the same instant: their order must survive.
+    let at = now();
+    data.add_message(
+        "team:x",
+        Some("m-1".into()),
+        "first".into(),
+        "zoe",
+        Map::new(),
+        Some(at),
+    );
+    data.add_message(
+        "team:x",
+        Some("m-2".into()),
+        "second".into(),
+        "user-1",
+        custom(json!({"k": [1, 2]})),
+        Some(at),
+    );
+    data.add_message(
+        "team:x",
+        Some("m-0".into()),
+        "earlier".into(),
+        "zoe",
+        Map::new(),
+        Some(at - time::Duration::seconds(5)),
+    );
+    drop(data);
+    let mut data = app.data_mut();
+    data.truncate_channel(
+        "messaging:seed-1",
+        Truncation {
+            at: now(),
+            hard: false,
+            by: Some("zoe".into()),
+            message: Some(SystemMessage {
+                text: "cleared".into(),
+                user_id: "zoe".into(),
+            }),
+        },
+    );
+    data.soft_delete_channel("messaging:seed-2");
+    data.hard_delete_channel("messaging:seed-3");
+    data.delete_users(
+        &["user-2".into()],
+        DeleteUsersPlan {
+            user: Some(DeleteMode::Hard),
+            messages: Some(DeleteMode::Soft),
+            conversations: None,
+        },
+    );
+    data.deactivate_users(&["user-3".into()], true);
+    drop(data);
+    state
+        .set_webhook(
+            "b",
+            WebhookSettings::new()
+                .url("http://127.0.0.1:9/h")
+                .events(["user.deleted"])
+                .compression(true),
+        )
+        .unwrap();
+}
+
+#[test]
+fn data_and_settings_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = EmulatorState::open(config(dir.path())).unwrap();
+    change_everything(&state);
+    let before_a = state.snapshot("a").unwrap();
+    let before_b = state.snapshot("b").unwrap();
+    let hard_deleted = crate::sync::read(&state.app("a").unwrap().data)
+        .hard_deleted_users
+        .clone();
+    drop(state);
+
+    let again = EmulatorState::open(config(dir.path())).unwrap();
+    assert_eq!(again.snapshot("a").unwrap(), before_a);
+    assert_eq!(again.snapshot("b").unwrap(), before_b);
+    let channels = before_a["channels"].as_array().unwrap();
+    let team = channels.iter().find(|c| c["cid"] == "team:x").unwrap();
+    let ids: Vec<_> = team["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("m-0"), json!("m-1"), json!("m-2")]);
+    assert!(channels.iter().all(|c| c["cid"] != "messaging:seed-3"));
+    let data = crate::sync::read(&again.app("a").unwrap().data);
+    assert_eq!(data.hard_deleted_users, hard_deleted);
+    assert!(data.hard_deleted_users.contains("user-2"));
+    drop(data);
+    let hook = again.webhook("b").unwrap();
+    assert_eq!(hook.get_url(), Some("http://127.0.0.1:9/h"));
+    assert_eq!(hook.get_events(), ["user.deleted"]);
+    assert!(hook.get_compression());
+
+    // A reset empties the stored app too.
+    again.reset();
+    drop(again);
+    let third = EmulatorState::open(config(dir.path())).unwrap();
+    assert_eq!(
+        third.snapshot("a").unwrap(),
+        json!({"users": [], "channels": []})
+    );
+}
+
+#[test]
+fn the_seed_flag_does_not_seed_stored_data_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = || {
+        config(dir.path()).seed(SeedSpec {
+            users: 2,
+            channels: 1,
+            messages: 2,
+        })
+    };
+    let state = EmulatorState::open(seeded()).unwrap();
+    let before = state.snapshot("a").unwrap();
+    drop(state);
+    let again = EmulatorState::open(seeded()).unwrap();
+    assert_eq!(again.snapshot("a").unwrap(), before);
+}
+
+#[test]
+fn a_single_message_writes_one_message_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = EmulatorState::open(config(dir.path())).unwrap();
+    state
+        .seed(
+            "a",
+            SeedSpec {
+                users: 2,
+                channels: 1,
+                messages: 50,
+            },
+        )
+        .unwrap();
+    let app = state.app("a").unwrap();
+    let mut data = app.data_mut();
+    data.add_message(
+        "messaging:seed-1",
+        Some("new".into()),
+        "hi".into(),
+        "user-1",
+        Map::new(),
+        None,
+    );
+    let changes = data.changes.take();
+    drop(data);
+    assert!(!changes.all && changes.channel_messages.is_empty());
+    assert_eq!(changes.messages.len(), 1);
+}
+
+#[test]
+fn memory_only_records_no_changes() {
+    let state = EmulatorState::new(EmulatorConfig::new().app("a", "s"));
+    state
+        .seed(
+            "a",
+            SeedSpec {
+                users: 2,
+                channels: 1,
+                messages: 2,
+            },
+        )
+        .unwrap();
+    assert!(
+        crate::sync::read(&state.app("a").unwrap().data)
+            .changes
+            .is_empty()
+    );
+}
+
+fn open_err(dir: &std::path::Path) -> DataDirError {
+    match EmulatorState::open(config(dir)) {
+        Ok(_) => panic!("{} opened", dir.display()),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(DB_FILE),
+        "not a database, just some text that is long enough to be read as a header. ".repeat(20),
+    )
+    .unwrap();
+    let e = open_err(dir.path());
+    assert!(matches!(e, DataDirError::Foreign { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("is not a getstream-emulator database"),
+        "{e}"
+    );
+}
+
+#[test]
+fn another_programs_database_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');").unwrap();
+    drop(conn);
+    let e = open_err(dir.path());
+    assert!(matches!(e, DataDirError::Foreign { .. }), "{e:?}");
+    // Untouched.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    let body: String = conn
+        .query_row("SELECT body FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(body, "mine");
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Persist::open(dir.path()).unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99;").unwrap();
+    drop(conn);
+    let e = open_err(dir.path());
+    assert!(matches!(e, DataDirError::Newer { found: 99, .. }), "{e:?}");
+}
+
+#[test]
+fn a_row_changed_outside_the_emulator_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = EmulatorState::open(config(dir.path())).unwrap();
+    state
+        .seed(
+            "a",
+            SeedSpec {
+                users: 1,
+                channels: 0,
+                messages: 0,
+            },
+        )
+        .unwrap();
+    drop(state);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+    conn.execute_batch("UPDATE users SET data = '{\"role\": 7}'")
+        .unwrap();
+    drop(conn);
+    let e = open_err(dir.path());
+    assert!(matches!(e, DataDirError::BadRow { .. }), "{e:?}");
+    assert!(e.to_string().contains("user-1"), "{e}");
+}
+
+#[test]
+fn a_second_emulator_on_the_same_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = EmulatorState::open(config(dir.path())).unwrap();
+    let e = open_err(dir.path());
+    assert!(matches!(e, DataDirError::InUse { .. }), "{e:?}");
+    drop(first);
+    EmulatorState::open(config(dir.path())).unwrap();
+}
+
+#[test]
+fn a_dir_under_a_file_cannot_be_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let e = open_err(&file.join("data"));
+    assert!(matches!(e, DataDirError::Create { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("could not create the data directory"),
+        "{e}"
+    );
+}
+
+/// A directory that exists but takes no new files. `/proc` refuses them even to root (the
+/// tests may run as root, whom file modes do not stop).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dir_that_is_not_writable_is_refused_clearly() {
+    let e = open_err(std::path::Path::new("/proc/self"));
+    assert!(matches!(e, DataDirError::NotWritable { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "the data directory /proc/self is not writable"
+    );
+}
