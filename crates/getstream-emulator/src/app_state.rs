@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::config::AppCredentials;
 use crate::job::{JobKind, TaskFailure};
-use crate::persist::Persist;
+use crate::persist::{DataDirError, JobSpec, Persist};
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
@@ -37,8 +37,9 @@ pub(crate) struct TokenTimes {
 /// Most tasks kept per app: past it, the oldest tenth of the finished ones are forgotten.
 pub const MAX_TASKS_PER_APP: usize = 100_000;
 
-/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks.
-fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) {
+/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks; returns
+/// their ids.
+fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) -> Vec<String> {
     let mut finished: Vec<(u64, String)> = tasks
         .iter()
         .filter(|(_, t)| t.script.is_none() && t.status.is_finished())
@@ -46,9 +47,12 @@ fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) {
         .collect();
     finished.sort_unstable();
     let n = (tasks.len() / 10).max(1);
+    let mut evicted = Vec::with_capacity(n);
     for (_, id) in finished.into_iter().take(n) {
         tasks.remove(&id);
+        evicted.push(id);
     }
+    evicted
 }
 
 /// Most tokens remembered per app (the cache is cleared when full).
@@ -122,18 +126,43 @@ impl AppState {
         cache.insert(token.to_owned(), times);
     }
 
-    pub fn insert_task(&self, id: String, rec: TaskRecord) {
+    /// Records a new task of `job`. With a data dir it is stored first: `Ok` means a
+    /// restart will find it (and resume `job`).
+    pub fn insert_task(
+        &self,
+        id: String,
+        rec: TaskRecord,
+        job: Option<&JobSpec>,
+    ) -> Result<(), DataDirError> {
         let mut tasks = write(&self.tasks);
+        if let Some(persist) = &self.persist {
+            persist.insert_task(self.creds.key(), &id, &rec, job)?;
+        }
         if tasks.len() >= MAX_TASKS_PER_APP {
-            evict_finished(&mut tasks);
+            let evicted = evict_finished(&mut tasks);
+            if let Some(persist) = &self.persist {
+                persist.delete_tasks(self.creds.key(), Some(&evicted));
+            }
         }
         tasks.insert(id, rec);
+        Ok(())
+    }
+
+    /// Puts back a task loaded from the data dir (not stored again).
+    pub fn restore_task(&self, id: String, rec: TaskRecord) {
+        write(&self.tasks).insert(id, rec);
     }
 
     pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
-        if let Some(t) = write(&self.tasks).get_mut(id) {
+        let mut tasks = write(&self.tasks);
+        if let Some(t) = tasks.get_mut(id) {
             f(t);
             t.updated_at_ns = crate::task::unix_ns();
+            if let Some(persist) = &self.persist
+                && t.script.is_none()
+            {
+                persist.update_task(self.creds.key(), id, t);
+            }
         }
     }
 
@@ -181,7 +210,12 @@ impl AppState {
         data.changes = changes;
         data.changes.everything();
         drop(data);
-        write(&self.tasks).clear();
+        let mut tasks = write(&self.tasks);
+        if let Some(persist) = &self.persist {
+            persist.delete_tasks(self.creds.key(), None);
+        }
+        tasks.clear();
+        drop(tasks);
         lock(&self.job_failures).clear();
     }
 }

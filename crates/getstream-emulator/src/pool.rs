@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app_state::AppState;
 use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::persist::{DataDirError, JobSpec};
 use crate::task::{TaskRecord, TaskStatus};
 use crate::webhooks::payload::{self, Event, ExportKind};
 
@@ -34,15 +35,30 @@ impl WorkerPool {
         }
     }
 
-    /// Records a pending task and starts the job in the background. Returns the task id.
-    /// Must be called inside a tokio runtime.
-    pub fn submit(&self, app: Arc<AppState>, kind: JobKind, items: usize, work: Work) -> String {
+    /// Records a pending task (stored first, with a data dir) and starts the job in the
+    /// background. Returns the task id. Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// The task could not be stored in the data dir (nothing was started).
+    pub fn submit(
+        &self,
+        app: Arc<AppState>,
+        job: JobSpec,
+        work: Work,
+    ) -> Result<String, DataDirError> {
         let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(task_id.clone(), TaskRecord::pending());
+        app.insert_task(task_id.clone(), TaskRecord::pending(), Some(&job))?;
+        self.start(app, task_id.clone(), job.kind, job.items, work);
+        Ok(task_id)
+    }
+
+    /// Runs the job of an existing task in the background: it waits out the pace's
+    /// pending time, then its running time, then does its work. A restart calls it for the
+    /// tasks that had not finished.
+    pub fn start(&self, app: Arc<AppState>, id: String, kind: JobKind, items: usize, work: Work) {
         let permits = Arc::clone(&self.permits);
         let pace = self.pace;
         let shutdown = self.shutdown.clone();
-        let id = task_id.clone();
         tracing::debug!(task_id = %id, job = %kind, items, "job queued");
         tokio::spawn(async move {
             let run = async {
@@ -66,7 +82,6 @@ impl WorkerPool {
                 () = run => {}
             }
         });
-        task_id
     }
 }
 

@@ -11,7 +11,7 @@ use crate::app_state::AppState;
 use crate::config::{EmulatorConfig, SeedSpec};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
-use crate::persist::Stored;
+use crate::persist::{DataDirError, JobSpec, Stored};
 use crate::pool::{Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
@@ -243,11 +243,15 @@ impl EmulatorState {
     pub(crate) fn submit_job(
         &self,
         app: &Arc<AppState>,
-        kind: JobKind,
-        items: usize,
+        job: JobSpec,
         work: Work,
-    ) -> String {
-        self.inner.jobs.submit(Arc::clone(app), kind, items, work)
+    ) -> Result<String, DataDirError> {
+        self.inner.jobs.submit(Arc::clone(app), job, work)
+    }
+
+    /// The worker pool.
+    pub(crate) fn jobs(&self) -> &WorkerPool {
+        &self.inner.jobs
     }
 
     /// Creates bulk data in an app (see [`SeedSpec`]).

@@ -66,7 +66,7 @@ impl Channel {
 }
 
 /// Soft, pruning or hard deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum DeleteMode {
     Soft,
     Pruning,
@@ -85,7 +85,7 @@ impl DeleteMode {
 }
 
 /// How to delete users (the fields of the delete-users request).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DeleteUsersPlan {
     pub user: Option<DeleteMode>,
     pub messages: Option<DeleteMode>,

@@ -2,19 +2,20 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::check::{check_ids, parse_time};
 use super::reply::{created, status_map};
-use super::starter::{JobStarter, StatusMap};
+use super::starter::{JobStarter, StatusJob, StatusMap};
 use super::{MAX_CHANNELS, MAX_MESSAGE_LENGTH};
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::job::JobKind;
 use crate::shapes;
-use crate::store::{parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
+use crate::store::{AppData, parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
 use crate::webhooks::entities;
+use crate::webhooks::payload::Event;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueryChannelRequest {
@@ -401,8 +402,22 @@ pub(crate) async fn delete_channels(
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data, events| {
-        each_channel(&cids, |cid| {
+    let n = cids.len();
+    let task_id = jobs.submit_status(JobKind::DeleteChannels, n, HardDeleteChannels { cids })?;
+    Ok(created(
+        json!({ "task_id": task_id, "result": result, "duration": duration() }),
+    ))
+}
+
+/// The task of a delete-channels request with `hard_delete`: removes the channels for good.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct HardDeleteChannels {
+    cids: Vec<String>,
+}
+
+impl StatusJob for HardDeleteChannels {
+    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap {
+        each_channel(&self.cids, |cid| {
             let event = entities::channel_deleted(data, cid);
             let deleted = data.hard_delete_channel(cid);
             if deleted {
@@ -410,8 +425,5 @@ pub(crate) async fn delete_channels(
             }
             deleted
         })
-    });
-    Ok(created(
-        json!({ "task_id": task_id, "result": result, "duration": duration() }),
-    ))
+    }
 }

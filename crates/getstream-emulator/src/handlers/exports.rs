@@ -6,14 +6,15 @@ use std::collections::BTreeSet;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::check::{check_list, check_user_ids, parse_time};
 use super::reply::task_started;
-use super::starter::JobStarter;
+use super::starter::{ExportJob, JobStarter};
 use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
+use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::job::{JobKind, TaskFailure};
@@ -68,10 +69,12 @@ pub(crate) struct ExportChannelsRequest {
     format: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ExportSpec {
     cid: String,
+    #[serde(with = "crate::persist::opt_time")]
     since: Option<OffsetDateTime>,
+    #[serde(with = "crate::persist::opt_time")]
     until: Option<OffsetDateTime>,
 }
 
@@ -148,66 +151,91 @@ pub(crate) async fn export_channels(
     // A soft truncate hides messages; the export leaves them out unless asked for them.
     let include_truncated = req.include_truncated_messages.unwrap_or(false);
     let n = specs.len();
-    let task_id = jobs.submit_export(
-        JobKind::ExportChannels,
-        n,
-        "ExportChannelsError",
-        move |app| {
-            let data = read(&app.data);
-            let mut channels = Vec::with_capacity(specs.len());
-            let mut user_ids = BTreeSet::new();
-            for spec in &specs {
-                let ch = data
-                    .channels
-                    .get(&spec.cid)
-                    .filter(|c| include_deleted || c.deleted_at.is_none())
-                    .ok_or_else(|| {
-                        TaskFailure::new(
-                            "ExportChannelsError",
-                            format!("channel {} does not exist", spec.cid),
-                        )
-                    })?;
-                let messages: Vec<Value> = ch
-                    .messages
-                    .iter()
-                    .filter(|m| include_truncated || !ch.is_truncated(m))
-                    .filter(|m| spec.since.is_none_or(|s| m.created_at >= s))
-                    .filter(|m| spec.until.is_none_or(|u| m.created_at <= u))
-                    .map(|m| {
-                        user_ids.insert(m.user_id.clone());
-                        let mut j = shapes::message(m, &spec.cid, &data.users);
-                        if clear_deleted_text && m.deleted_at.is_some() {
-                            j["text"] = Value::String(String::new());
-                            j["html"] = Value::String(String::new());
-                        }
-                        j
-                    })
-                    .collect();
-                for m in &ch.members {
-                    user_ids.insert(m.user_id.clone());
-                }
-                channels.push(json!({
-                    "channel": shapes::channel(ch, &data.users),
-                    "members": ch.members.iter().map(|m| shapes::member(m, &data.users)).collect::<Vec<_>>(),
-                    "messages": messages,
-                }));
-            }
-            let mut file = json!({
-                "exported_at": shapes::ts(OffsetDateTime::now_utc()),
-                "channels": channels,
-            });
-            if export_users {
-                file["users"] = user_ids
-                    .iter()
-                    .filter_map(|id| data.users.get(id))
-                    .map(shapes::user)
-                    .collect();
-            }
-            drop(data);
-            Ok(file)
-        },
-    );
+    let job = ExportChannelsJob {
+        specs,
+        export_users,
+        include_deleted,
+        clear_deleted_text,
+        include_truncated,
+    };
+    let task_id = jobs.submit_export(JobKind::ExportChannels, n, job)?;
     Ok(task_started(task_id))
+}
+
+/// The export-channels task: the checked request.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ExportChannelsJob {
+    specs: Vec<ExportSpec>,
+    export_users: bool,
+    include_deleted: bool,
+    clear_deleted_text: bool,
+    include_truncated: bool,
+}
+
+impl ExportJob for ExportChannelsJob {
+    const ERROR_TYPE: &'static str = "ExportChannelsError";
+
+    fn build(self, app: &AppState) -> Result<Value, TaskFailure> {
+        let Self {
+            specs,
+            export_users,
+            include_deleted,
+            clear_deleted_text,
+            include_truncated,
+        } = self;
+        let data = read(&app.data);
+        let mut channels = Vec::with_capacity(specs.len());
+        let mut user_ids = BTreeSet::new();
+        for spec in &specs {
+            let ch = data
+                .channels
+                .get(&spec.cid)
+                .filter(|c| include_deleted || c.deleted_at.is_none())
+                .ok_or_else(|| {
+                    TaskFailure::new(
+                        "ExportChannelsError",
+                        format!("channel {} does not exist", spec.cid),
+                    )
+                })?;
+            let messages: Vec<Value> = ch
+                .messages
+                .iter()
+                .filter(|m| include_truncated || !ch.is_truncated(m))
+                .filter(|m| spec.since.is_none_or(|s| m.created_at >= s))
+                .filter(|m| spec.until.is_none_or(|u| m.created_at <= u))
+                .map(|m| {
+                    user_ids.insert(m.user_id.clone());
+                    let mut j = shapes::message(m, &spec.cid, &data.users);
+                    if clear_deleted_text && m.deleted_at.is_some() {
+                        j["text"] = Value::String(String::new());
+                        j["html"] = Value::String(String::new());
+                    }
+                    j
+                })
+                .collect();
+            for m in &ch.members {
+                user_ids.insert(m.user_id.clone());
+            }
+            channels.push(json!({
+                "channel": shapes::channel(ch, &data.users),
+                "members": ch.members.iter().map(|m| shapes::member(m, &data.users)).collect::<Vec<_>>(),
+                "messages": messages,
+            }));
+        }
+        let mut file = json!({
+            "exported_at": shapes::ts(OffsetDateTime::now_utc()),
+            "channels": channels,
+        });
+        if export_users {
+            file["users"] = user_ids
+                .iter()
+                .filter_map(|id| data.users.get(id))
+                .map(shapes::user)
+                .collect();
+        }
+        drop(data);
+        Ok(file)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,44 +249,53 @@ pub(crate) async fn export_users(
     ApiJson(req): ApiJson<ExportUsersRequest>,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(req.user_ids, MAX_EXPORT_USERS)?;
-    let task_id = jobs.submit_export(
-        JobKind::ExportUsers,
-        ids.len(),
-        "ExportUsersError",
-        move |app| {
-            let data = read(&app.data);
-            let mut users = Vec::with_capacity(ids.len());
-            for id in &ids {
-                let u = data.users.get(id).ok_or_else(|| {
-                    TaskFailure::new("ExportUsersError", format!("user {id} does not exist"))
-                })?;
-                let mut messages = Vec::new();
-                let mut channels = Vec::new();
-                for c in data.channels.values() {
-                    let cid = c.cid();
-                    if c.members.iter().any(|m| &m.user_id == id) {
-                        channels.push(Value::String(cid.clone()));
-                    }
-                    messages.extend(
-                        c.messages
-                            .iter()
-                            .filter(|m| &m.user_id == id)
-                            .map(|m| shapes::message(m, &cid, &data.users)),
-                    );
-                }
-                users.push(json!({
-                    "user": shapes::user(u),
-                    "channels": channels,
-                    "messages": messages,
-                }));
-            }
-            drop(data);
-            let file = json!({
-                "exported_at": shapes::ts(OffsetDateTime::now_utc()),
-                "users": users,
-            });
-            Ok(file)
-        },
-    );
+    let n = ids.len();
+    let task_id = jobs.submit_export(JobKind::ExportUsers, n, ExportUsersJob { ids })?;
     Ok(task_started(task_id))
+}
+
+/// The export-users task: the checked user ids.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ExportUsersJob {
+    ids: Vec<String>,
+}
+
+impl ExportJob for ExportUsersJob {
+    const ERROR_TYPE: &'static str = "ExportUsersError";
+
+    fn build(self, app: &AppState) -> Result<Value, TaskFailure> {
+        let ids = self.ids;
+        let data = read(&app.data);
+        let mut users = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let u = data.users.get(id).ok_or_else(|| {
+                TaskFailure::new("ExportUsersError", format!("user {id} does not exist"))
+            })?;
+            let mut messages = Vec::new();
+            let mut channels = Vec::new();
+            for c in data.channels.values() {
+                let cid = c.cid();
+                if c.members.iter().any(|m| &m.user_id == id) {
+                    channels.push(Value::String(cid.clone()));
+                }
+                messages.extend(
+                    c.messages
+                        .iter()
+                        .filter(|m| &m.user_id == id)
+                        .map(|m| shapes::message(m, &cid, &data.users)),
+                );
+            }
+            users.push(json!({
+                "user": shapes::user(u),
+                "channels": channels,
+                "messages": messages,
+            }));
+        }
+        drop(data);
+        let file = json!({
+            "exported_at": shapes::ts(OffsetDateTime::now_utc()),
+            "users": users,
+        });
+        Ok(file)
+    }
 }

@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::persist::JobSpec;
 use crate::pool::Work;
 use crate::state::EmulatorState;
 use crate::store::AppData;
@@ -20,6 +23,55 @@ use super::reply::status_map;
 
 /// The outcome of a job per item (a cid, a user id): `Ok`, or why that item failed.
 pub(super) type StatusMap = BTreeMap<String, Result<(), String>>;
+
+/// A job that changes the app's data and reports a per-item status map as its result. Its
+/// checked input is stored with its task (as JSON), so a restart on a data dir runs it again.
+pub(crate) trait StatusJob: Serialize + DeserializeOwned + Send + 'static {
+    /// Does the job on the app's data; pushes the webhook events to send once the task reads
+    /// completed.
+    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap;
+}
+
+/// A job that builds an export file from the app's data (stored as [`StatusJob`] is).
+pub(crate) trait ExportJob: Serialize + DeserializeOwned + Send + 'static {
+    /// The `error.type` of a failed export.
+    const ERROR_TYPE: &'static str;
+    /// The file's JSON.
+    fn build(self, app: &AppState) -> Result<Value, TaskFailure>;
+}
+
+/// The work of a [`StatusJob`].
+pub(crate) fn status_work<J: StatusJob>(job: J) -> Work {
+    Box::new(move |app, events| {
+        Ok(TaskResult::Json(status_map(
+            job.run(&mut app.data_mut(), events),
+        )))
+    })
+}
+
+/// The work of an [`ExportJob`]: the file is stored as an export file and the task's
+/// `result.url` links to it. A failure to serialize ends the task `failed`.
+pub(crate) fn export_work<J: ExportJob>(state: EmulatorState, job: J) -> Work {
+    Box::new(move |app, _events| {
+        let file = job.build(app)?;
+        let bytes = serde_json::to_vec_pretty(&file)
+            .map_err(|e| TaskFailure::new(J::ERROR_TYPE, e.to_string()))?;
+        Ok(TaskResult::Export {
+            token: state.store_export(app.creds.key(), bytes),
+        })
+    })
+}
+
+/// What resumes a job of `kind`: its stored input, as the handler checked it.
+fn spec<J: Serialize>(kind: JobKind, items: usize, job: &J) -> JobSpec {
+    JobSpec {
+        kind,
+        items,
+        // Our own plain structs: serializing them cannot fail. Were it to, the job would
+        // not resume (its task fails at start-up), which is all a `Null` can do.
+        request: serde_json::to_value(job).unwrap_or(Value::Null),
+    }
+}
 
 /// The authenticated app of a request and the state whose worker pool runs its jobs.
 /// Extracting it authenticates the request as [`Authed`] does.
@@ -47,53 +99,39 @@ impl JobStarter {
 
     /// Records a pending task for a job of `kind` over `items` items and starts it; returns
     /// the task id.
-    pub(super) fn submit(&self, kind: JobKind, items: usize, work: Work) -> String {
-        self.state.submit_job(&self.app, kind, items, work)
+    ///
+    /// # Errors
+    /// A 500 when the task could not be stored in the data dir: no id is handed out for a
+    /// task a restart would not find.
+    fn submit(&self, spec: JobSpec, work: Work) -> Result<String, ApiError> {
+        self.state.submit_job(&self.app, spec, work).map_err(|e| {
+            ApiError::internal(format!(
+                "could not store the task: {}",
+                crate::report::one_line_chain(&e)
+            ))
+        })
     }
 
-    /// Starts a job that changes the app's data and reports a per-item status map as its
-    /// result; returns the task id. The webhook events `work` pushes go out once the task
-    /// reads completed.
-    pub(super) fn submit_status(
+    /// Starts a [`StatusJob`] over `items` items; returns the task id. The webhook events
+    /// it pushes go out once the task reads completed.
+    pub(super) fn submit_status<J: StatusJob>(
         &self,
         kind: JobKind,
         items: usize,
-        work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
-    ) -> String {
-        self.submit(
-            kind,
-            items,
-            Box::new(move |app, events| {
-                Ok(TaskResult::Json(status_map(work(
-                    &mut app.data_mut(),
-                    events,
-                ))))
-            }),
-        )
+        job: J,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, &job);
+        self.submit(spec, status_work(job))
     }
 
-    /// Starts an export: `build` makes the file's JSON from the app's data; it is stored as
-    /// an export file and the task's `result.url` links to it. A failure to serialize ends
-    /// the task `failed` with `error_type`.
-    pub(super) fn submit_export(
+    /// Starts an [`ExportJob`] over `items` items; returns the task id.
+    pub(super) fn submit_export<J: ExportJob>(
         &self,
         kind: JobKind,
         items: usize,
-        error_type: &'static str,
-        build: impl FnOnce(&AppState) -> Result<Value, TaskFailure> + Send + 'static,
-    ) -> String {
-        let state = self.state.clone();
-        self.submit(
-            kind,
-            items,
-            Box::new(move |app, _events| {
-                let file = build(app)?;
-                let bytes = serde_json::to_vec_pretty(&file)
-                    .map_err(|e| TaskFailure::new(error_type, e.to_string()))?;
-                Ok(TaskResult::Export {
-                    token: state.store_export(app.creds.key(), bytes),
-                })
-            }),
-        )
+        job: J,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, &job);
+        self.submit(spec, export_work(self.state.clone(), job))
     }
 }

@@ -26,7 +26,30 @@ use crate::sync::lock;
 use crate::webhooks::settings::WebhookSettings;
 
 pub(crate) use start::Stored;
-pub(crate) use tasks::{JobSpec, TaskRow};
+pub(crate) use tasks::{JobSpec, StoredTask};
+
+/// Serde of an optional time as Unix nanoseconds (the stored input of export jobs).
+pub(crate) mod opt_time {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&t.unix_timestamp_nanos()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        Option::<i128>::deserialize(d)?
+            .map(|ns| {
+                OffsetDateTime::from_unix_timestamp_nanos(ns).map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
 
 /// The database file inside the data dir.
 pub const DB_FILE: &str = "emulator.sqlite3";

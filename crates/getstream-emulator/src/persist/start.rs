@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{DataDirError, Persist};
+use super::{DataDirError, JobSpec, Persist, StoredTask};
 use crate::app_state::AppState;
 use crate::config::EmulatorConfig;
+use crate::job::TaskFailure;
 use crate::state::EmulatorState;
 use crate::store::AppData;
+use crate::task::TaskStatus;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
 
@@ -23,7 +25,11 @@ pub(crate) struct Stored {
 struct StoredApp {
     data: AppData,
     settings: Option<WebhookSettings>,
+    tasks: Vec<StoredTask>,
 }
+
+/// A task whose job had not finished when the emulator stopped: app key, task id, job.
+type Unfinished = (String, String, Option<JobSpec>);
 
 impl Stored {
     /// Loads the rows of each of `config`'s apps (rows of other apps stay in the file,
@@ -35,6 +41,7 @@ impl Stored {
             let app = StoredApp {
                 data: persist.load_data(key)?,
                 settings: persist.load_settings(key)?,
+                tasks: persist.load_tasks(key)?,
             };
             apps.insert(key.to_owned(), app);
         }
@@ -54,14 +61,73 @@ impl Stored {
         hub.persist_to(Arc::clone(&self.persist));
     }
 
-    /// Gives `app` its stored data, and saves its changes from now on.
+    /// Gives `app` its stored data and tasks, and saves its changes from now on.
     pub fn restore_app(&mut self, mut app: AppState) -> AppState {
-        if let Some(stored) = self.apps.remove(app.creds.key()) {
+        if let Some(stored) = self.apps.get_mut(app.creds.key()) {
             *app.data
                 .get_mut()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = stored.data;
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                std::mem::take(&mut stored.data);
+            for (id, rec, _) in std::mem::take(&mut stored.tasks) {
+                app.restore_task(id, rec);
+            }
         }
         app.with_persist(Some(Arc::clone(&self.persist)))
+    }
+
+    /// The tasks that had not finished, with their jobs.
+    fn unfinished(&self) -> Vec<Unfinished> {
+        let mut out = Vec::new();
+        for (key, app) in &self.apps {
+            for (id, rec, job) in &app.tasks {
+                if !rec.status.is_finished() {
+                    out.push((key.clone(), id.clone(), job.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Starts again the jobs of tasks that had not finished, from their stored input (their
+/// pending and running times start over). A task whose job cannot be rebuilt fails, saying
+/// why. Needs a tokio runtime; without one the tasks stay as they are, for a start that has
+/// one.
+fn resume(state: &EmulatorState, unfinished: Vec<Unfinished>) {
+    if unfinished.is_empty() {
+        return;
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        tracing::warn!(
+            tasks = unfinished.len(),
+            "not inside a tokio runtime: unfinished tasks are not resumed"
+        );
+        return;
+    }
+    for (key, id, job) in unfinished {
+        let Some(app) = state.app(&key) else { continue };
+        let rebuilt = match &job {
+            Some(job) => crate::handlers::resume::work(state, job).map(|w| (job, w)),
+            None => Err("its job was not stored".to_owned()),
+        };
+        match rebuilt {
+            Ok((job, work)) => {
+                tracing::info!(app = %key, task_id = %id, job = %job.kind, "resuming a job");
+                state
+                    .jobs()
+                    .start(Arc::clone(app), id, job.kind, job.items, work);
+            }
+            Err(why) => {
+                tracing::warn!(app = %key, task_id = %id, reason = %why, "cannot resume a job");
+                app.update_task(&id, |t| {
+                    t.status = TaskStatus::Failed;
+                    t.error = Some(TaskFailure::new(
+                        "ResumeError",
+                        format!("the emulator restarted and could not resume this job: {why}"),
+                    ));
+                });
+            }
+        }
     }
 }
 
@@ -95,6 +161,9 @@ impl EmulatorState {
         };
         let persist = Persist::open(dir)?;
         let stored = Stored::load(persist, &config)?;
-        Ok(Self::build(config, Some(stored)))
+        let unfinished = stored.unfinished();
+        let state = Self::build(config, Some(stored));
+        resume(&state, unfinished);
+        Ok(state)
     }
 }

@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use rusqlite::params;
+
+use super::{DataDirError, Persist};
 use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::sync::lock;
 use crate::task::{TaskRecord, TaskStatus};
 
 /// What a job needs to run again after a restart: its kind, the number of items it paces
@@ -67,4 +71,100 @@ impl TaskRow {
         rec.error = self.error;
         Ok(rec)
     }
+}
+
+/// A stored task: its id, state, and the job that resumes it (none for a task whose job
+/// cannot run again).
+pub(crate) type StoredTask = (String, TaskRecord, Option<JobSpec>);
+
+impl Persist {
+    /// Stores a new task with its job; committed when this returns `Ok` (the `201` that
+    /// hands out its id comes after).
+    pub fn insert_task(
+        &self,
+        app: &str,
+        id: &str,
+        rec: &TaskRecord,
+        job: Option<&JobSpec>,
+    ) -> Result<(), DataDirError> {
+        let data = to_json(&TaskRow::new(rec));
+        let job = job.map(to_json);
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO tasks (app, id, job, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (app, id) DO UPDATE SET job = excluded.job, data = excluded.data",
+            )?
+            .execute(params![app, id, job, data])
+            .map(drop)
+        })
+    }
+
+    /// Saves a task's new state. A failure is logged: a restart would show the state before.
+    pub fn update_task(&self, app: &str, id: &str, rec: &TaskRecord) {
+        let data = to_json(&TaskRow::new(rec));
+        let r = self.write(|tx| {
+            tx.prepare_cached("UPDATE tasks SET data = ?3 WHERE app = ?1 AND id = ?2")?
+                .execute(params![app, id, data])
+                .map(drop)
+        });
+        if let Err(e) = r {
+            tracing::error!(app, task_id = id, error = %crate::report::one_line_chain(&e), "could not save a task");
+        }
+    }
+
+    /// Forgets tasks (evicted from memory, or all of an app's on a reset: `ids` `None`).
+    pub fn delete_tasks(&self, app: &str, ids: Option<&[String]>) {
+        let r = self.write(|tx| {
+            match ids {
+                None => {
+                    tx.execute("DELETE FROM tasks WHERE app = ?1", params![app])?;
+                }
+                Some(ids) => {
+                    let mut stmt =
+                        tx.prepare_cached("DELETE FROM tasks WHERE app = ?1 AND id = ?2")?;
+                    for id in ids {
+                        stmt.execute(params![app, id])?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = r {
+            tracing::error!(app, error = %crate::report::one_line_chain(&e), "could not forget tasks");
+        }
+    }
+
+    /// All of `app`'s stored tasks, oldest first.
+    pub fn load_tasks(&self, app: &str) -> Result<Vec<StoredTask>, DataDirError> {
+        let conn = lock(&self.conn);
+        let sql = |e| self.sqlite_error(e);
+        let mut stmt = conn
+            .prepare("SELECT id, job, data FROM tasks WHERE app = ?1")
+            .map_err(sql)?;
+        let mut rows = stmt.query(params![app]).map_err(sql)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(sql)? {
+            let id: String = r.get(0).map_err(sql)?;
+            let job: Option<String> = r.get(1).map_err(sql)?;
+            let data: String = r.get(2).map_err(sql)?;
+            let bad = |e: String| DataDirError::BadRow {
+                path: self.db.clone(),
+                what: format!("tasks row {id:?} of app {app:?}: {e}"),
+            };
+            let rec = serde_json::from_str::<TaskRow>(&data)
+                .map_err(|e| e.to_string())
+                .and_then(TaskRow::into_record)
+                .map_err(bad)?;
+            // A job input this build cannot read does not stop the start: its task fails.
+            let job = job.and_then(|j| serde_json::from_str::<JobSpec>(&j).ok());
+            out.push((id, rec, job));
+        }
+        out.sort_by_key(|(_, rec, _)| rec.created_at_ns);
+        Ok(out)
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    // Plain structs of strings, numbers and JSON values: serializing cannot fail.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }

@@ -332,3 +332,153 @@ fn a_dir_that_is_not_writable_is_refused_clearly() {
         "the data directory /proc/self is not writable"
     );
 }
+
+mod tasks {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use super::config;
+    use crate::app_state::AppState;
+    use crate::config::{Pace, SeedSpec};
+    use crate::job::JobKind;
+    use crate::persist::JobSpec;
+    use crate::state::EmulatorState;
+    use crate::task::Stamps;
+
+    fn pace() -> Pace {
+        Pace {
+            pending: Duration::from_secs(1),
+            min_task_duration: Duration::from_secs(10),
+            per_item_cost: Duration::ZERO,
+        }
+    }
+
+    /// Starts a hard delete of `user` as the delete-users handler does.
+    fn delete_user(state: &EmulatorState, app: &Arc<AppState>, user: &str) -> String {
+        let job = JobSpec {
+            kind: JobKind::DeleteUsers,
+            items: 1,
+            request: json!({"ids": [user], "plan": {"user": "Hard", "messages": "Hard", "conversations": null}}),
+        };
+        let work = crate::handlers::resume::work(state, &job).unwrap();
+        state.submit_job(app, job, work).unwrap()
+    }
+
+    fn task(state: &EmulatorState, id: &str) -> Value {
+        let bytes = state
+            .app("a")
+            .unwrap()
+            .render_task(id, &String::new, "0ms", Stamps::UnixNanos)
+            .expect("the task exists")
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// Stops the jobs of `state` (as a kill would) and lets go of the database.
+    async fn stop(state: EmulatorState) {
+        state.shutdown_token().cancel();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        drop(state);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unfinished_jobs_resume_after_a_restart_and_finished_tasks_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path()).pace(pace());
+        let state = EmulatorState::open(cfg.clone()).unwrap();
+        state
+            .seed(
+                "a",
+                SeedSpec {
+                    users: 3,
+                    channels: 0,
+                    messages: 0,
+                },
+            )
+            .unwrap();
+        let app = Arc::clone(state.app("a").unwrap());
+        let done = delete_user(&state, &app, "user-1");
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let finished = task(&state, &done);
+        assert_eq!(finished["status"], "completed");
+        let queued = delete_user(&state, &app, "user-2");
+        let running = delete_user(&state, &app, "user-3");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(task(&state, &running)["status"], "running");
+        drop(app);
+        stop(state).await;
+
+        let again = EmulatorState::open(cfg.clone()).unwrap();
+        assert_eq!(task(&again, &done), finished);
+        for id in [&queued, &running] {
+            assert!(matches!(
+                task(&again, id)["status"].as_str(),
+                Some("pending" | "running")
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        for (id, user) in [(&queued, "user-2"), (&running, "user-3")] {
+            let t = task(&again, id);
+            assert_eq!(t["status"], "completed", "{t}");
+            assert_eq!(t["result"][user]["status"], "ok", "{t}");
+        }
+        let snap = again.snapshot("a").unwrap();
+        assert_eq!(snap["users"].as_array().unwrap().len(), 0, "{snap}");
+        let completed = task(&again, &queued);
+        stop(again).await;
+
+        // Finished now, and stored so.
+        let third = EmulatorState::open(cfg).unwrap();
+        assert_eq!(task(&third, &queued), completed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_whose_input_does_not_read_fails_at_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path()).pace(pace());
+        let state = EmulatorState::open(cfg.clone()).unwrap();
+        let app = Arc::clone(state.app("a").unwrap());
+        let id = delete_user(&state, &app, "nobody");
+        drop(app);
+        stop(state).await;
+        let conn = rusqlite::Connection::open(dir.path().join(super::DB_FILE)).unwrap();
+        conn.execute_batch(r#"UPDATE tasks SET job = '{"kind": "delete_users", "items": 1, "request": {"ids": 5}}'"#)
+            .unwrap();
+        drop(conn);
+        let again = EmulatorState::open(cfg).unwrap();
+        let t = task(&again, &id);
+        assert_eq!(t["status"], "failed", "{t}");
+        assert_eq!(t["error"]["type"], "ResumeError");
+        assert!(
+            t["error"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("stored input"),
+            "{t}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reset_forgets_the_stored_tasks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path()).pace(pace());
+        let state = EmulatorState::open(cfg.clone()).unwrap();
+        let app = Arc::clone(state.app("a").unwrap());
+        let id = delete_user(&state, &app, "nobody");
+        drop(app);
+        state.reset();
+        stop(state).await;
+        let again = EmulatorState::open(cfg).unwrap();
+        assert!(
+            again
+                .app("a")
+                .unwrap()
+                .render_task(&id, &String::new, "0ms", Stamps::UnixNanos)
+                .is_none()
+        );
+    }
+}
