@@ -3,7 +3,6 @@
 //! across the restart (its polls refused meanwhile) ends with the job's real result.
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use getstream::{Client, ExportChannelsRequest, TaskStatus};
 use tokio::io::{AsyncBufReadExt, BufReader};
