@@ -2,13 +2,16 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use crate::config::AppCredentials;
 use crate::job::{JobKind, TaskFailure};
-use crate::persist::{DataDirError, JobSpec, Persist};
+use crate::persist::{JobSpec, Persist};
+use crate::pool::SubmitError;
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
+use crate::task_store::TaskStore;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::payload::Event;
 
@@ -16,7 +19,9 @@ use crate::webhooks::payload::Event;
 pub(crate) struct AppState {
     pub creds: AppCredentials,
     pub data: RwLock<AppData>,
-    tasks: RwLock<HashMap<String, TaskRecord>>,
+    tasks: RwLock<TaskStore>,
+    /// How long the export links this app hands out are valid.
+    link_ttl: Duration,
     job_failures: Mutex<HashMap<JobKind, VecDeque<TaskFailure>>>,
     /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
     /// so the hot path (polling a task) skips the HMAC and JSON work.
@@ -34,26 +39,9 @@ pub(crate) struct TokenTimes {
     pub nbf: Option<u64>,
 }
 
-/// Most tasks kept per app: past it, the oldest tenth of the finished ones are forgotten.
+/// Most tasks kept per app, finished or not: past it the oldest finished one is forgotten,
+/// and when none has finished a new job is refused (429, code 9).
 pub const MAX_TASKS_PER_APP: usize = 100_000;
-
-/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks; returns
-/// their ids.
-fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) -> Vec<String> {
-    let mut finished: Vec<(u64, String)> = tasks
-        .iter()
-        .filter(|(_, t)| t.script.is_none() && t.status.is_finished())
-        .map(|(id, t)| (t.updated_at_ns, id.clone()))
-        .collect();
-    finished.sort_unstable();
-    let n = (tasks.len() / 10).max(1);
-    let mut evicted = Vec::with_capacity(n);
-    for (_, id) in finished.into_iter().take(n) {
-        tasks.remove(&id);
-        evicted.push(id);
-    }
-    evicted
-}
 
 /// Most tokens remembered per app (the cache is cleared when full).
 const MAX_VERIFIED_TOKENS: usize = 1024;
@@ -72,12 +60,13 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(creds: AppCredentials, hooks: WebhookHub) -> Self {
+    pub fn new(creds: AppCredentials, hooks: WebhookHub, link_ttl: Duration) -> Self {
         Self {
             hooks,
             creds,
             data: RwLock::default(),
-            tasks: RwLock::default(),
+            tasks: RwLock::new(TaskStore::new(MAX_TASKS_PER_APP)),
+            link_ttl,
             job_failures: Mutex::default(),
             verified: RwLock::default(),
             persist: None,
@@ -108,9 +97,24 @@ impl AppState {
         self.hooks.emit(&self.creds, event)
     }
 
-    /// The download link of an export file as events carry it.
+    /// The download link of an export file as events carry it (signed, expiring).
     pub fn export_url(&self, token: &str) -> String {
-        self.hooks.export_url(token)
+        format!(
+            "{}?{}",
+            self.hooks.export_url(token),
+            self.export_link_query(token)
+        )
+    }
+
+    /// The signed query of a fresh link to this app's export file `token`.
+    pub fn export_link_query(&self, token: &str) -> String {
+        crate::exports::link::signed_query(
+            token,
+            self.creds.key(),
+            self.creds.secret(),
+            self.link_ttl,
+            crate::exports::link::now_unix(),
+        )
     }
 
     /// The time claims of `token` if it verified before.
@@ -126,43 +130,49 @@ impl AppState {
         cache.insert(token.to_owned(), times);
     }
 
-    /// Records a new task of `job`. With a data dir it is stored first: `Ok` means a
-    /// restart will find it (and resume `job`).
+    /// Records a new task of `job` (`None`: a scripted task, kept in memory only): the one
+    /// place a task is inserted. With a data dir a job's task is stored before this returns
+    /// `Ok(true)`: a restart will find it and resume `job`.
+    ///
+    /// # Errors
+    /// [`SubmitError::Full`] when the app holds [`MAX_TASKS_PER_APP`] unfinished tasks;
+    /// [`SubmitError::Store`] when the task could not be stored (it is not kept then).
     pub fn insert_task(
         &self,
-        id: String,
+        id: &str,
         rec: TaskRecord,
         job: Option<&JobSpec>,
-    ) -> Result<(), DataDirError> {
+    ) -> Result<bool, SubmitError> {
         let mut tasks = write(&self.tasks);
-        if let Some(persist) = &self.persist {
-            persist.insert_task(self.creds.key(), &id, &rec, job)?;
+        let Some(persist) = self.persist.as_ref().filter(|_| rec.script.is_none()) else {
+            return Ok(tasks.insert(id, rec)?);
+        };
+        let row = crate::persist::TaskRow::new(&rec);
+        let mut evicted = Vec::new();
+        if !tasks.insert_evicting(id, rec, &mut evicted)? {
+            return Ok(false);
         }
-        if tasks.len() >= MAX_TASKS_PER_APP {
-            let evicted = evict_finished(&mut tasks);
-            if let Some(persist) = &self.persist {
-                persist.delete_tasks(self.creds.key(), Some(&evicted));
-            }
+        if let Err(e) = persist.insert_task(self.creds.key(), id, &row, job, &evicted) {
+            tasks.remove(id);
+            return Err(SubmitError::Store(e));
         }
-        tasks.insert(id, rec);
-        Ok(())
+        Ok(true)
     }
 
     /// Puts back a task loaded from the data dir (not stored again).
-    pub fn restore_task(&self, id: String, rec: TaskRecord) {
-        write(&self.tasks).insert(id, rec);
+    pub fn restore_task(&self, id: &str, rec: TaskRecord) {
+        // At most the cap is loaded: the rows past it were forgotten in memory already.
+        let _ = write(&self.tasks).insert(id, rec);
     }
 
+    /// Changes a task (and stamps its `updated_at`): the one place a task is updated.
     pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
         let mut tasks = write(&self.tasks);
-        if let Some(t) = tasks.get_mut(id) {
-            f(t);
-            t.updated_at_ns = crate::task::unix_ns();
-            if let Some(persist) = &self.persist
-                && t.script.is_none()
-            {
-                persist.update_task(self.creds.key(), id, t);
-            }
+        if tasks.update(id, f)
+            && let Some(persist) = &self.persist
+            && let Some(t) = tasks.get(id).filter(|t| t.script.is_none())
+        {
+            persist.update_task(self.creds.key(), id, t);
         }
     }
 
@@ -174,19 +184,16 @@ impl AppState {
         duration: &str,
         stamps: Stamps,
     ) -> Option<serde_json::Result<Vec<u8>>> {
-        read(&self.tasks)
-            .get(id)
-            .map(|t| t.render(id, export_base, duration, stamps))
-    }
-
-    /// Inserts a task under an id not yet taken; `false` (and no change) when it is.
-    pub fn insert_new_task(&self, id: &str, rec: TaskRecord) -> bool {
-        let mut tasks = write(&self.tasks);
-        if tasks.contains_key(id) {
-            return false;
-        }
-        tasks.insert(id.to_owned(), rec);
-        true
+        read(&self.tasks).get(id).map(|t| {
+            let url = |token: &str| {
+                format!(
+                    "{}/_emulator/exports/{token}.json?{}",
+                    export_base(),
+                    self.export_link_query(token)
+                )
+            };
+            t.render(id, &url, duration, stamps)
+        })
     }
 
     /// Makes the next `count` jobs of `kind` end with `failure`.
@@ -212,33 +219,10 @@ impl AppState {
         drop(data);
         let mut tasks = write(&self.tasks);
         if let Some(persist) = &self.persist {
-            persist.delete_tasks(self.creds.key(), None);
+            persist.delete_tasks(self.creds.key());
         }
         tasks.clear();
         drop(tasks);
         lock(&self.job_failures).clear();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::task::TaskStatus;
-
-    #[test]
-    fn eviction_forgets_only_old_finished_tasks() {
-        let mut tasks = HashMap::new();
-        for i in 0..20u64 {
-            let mut t = TaskRecord::pending();
-            t.updated_at_ns = i;
-            if i % 2 == 0 {
-                t.status = TaskStatus::Completed;
-            }
-            tasks.insert(format!("t{i}"), t);
-        }
-        evict_finished(&mut tasks);
-        assert_eq!(tasks.len(), 18);
-        assert!(!tasks.contains_key("t0") && !tasks.contains_key("t2"));
-        assert!(tasks.contains_key("t1") && tasks.contains_key("t4"));
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -264,6 +265,8 @@ pub struct EmulatorConfig {
     webhook_url: Option<String>,
     webhook_queue: usize,
     data_dir: Option<std::path::PathBuf>,
+    exports_dir: Option<PathBuf>,
+    export_link_ttl: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -290,6 +293,8 @@ impl EmulatorConfig {
             webhook_url: None,
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
             data_dir: None,
+            exports_dir: None,
+            export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
         }
     }
 
@@ -384,6 +389,32 @@ impl EmulatorConfig {
     /// The data dir, if set.
     pub fn data_directory(&self) -> Option<&std::path::Path> {
         self.data_dir.as_deref()
+    }
+
+    /// The directory export files are written to (created when needed; files are kept there
+    /// after the emulator stops). Default: a fresh directory under the system temp dir,
+    /// removed when the emulator's state is dropped.
+    pub fn exports_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.exports_dir = Some(dir.into());
+        self
+    }
+
+    /// How long an export download link is valid after the task read (or the webhook event)
+    /// that handed it out; every read signs a fresh link. Whole seconds. Default
+    /// [`DEFAULT_EXPORT_LINK_TTL`](crate::DEFAULT_EXPORT_LINK_TTL) (24 h).
+    pub fn export_link_ttl(mut self, ttl: Duration) -> Self {
+        self.export_link_ttl = ttl;
+        self
+    }
+
+    /// The configured exports directory, if any.
+    pub fn exports_root(&self) -> Option<&Path> {
+        self.exports_dir.as_deref()
+    }
+
+    /// How long export links are valid.
+    pub fn export_link_lifetime(&self) -> Duration {
+        self.export_link_ttl
     }
 
     /// The configured apps; the default app when none was added.

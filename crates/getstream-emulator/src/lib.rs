@@ -200,6 +200,7 @@ mod changes;
 pub mod cli;
 mod config;
 mod error;
+mod exports;
 mod extract;
 mod faults;
 mod handlers;
@@ -218,6 +219,7 @@ mod state;
 mod store;
 mod sync;
 mod task;
+mod task_store;
 mod v1;
 mod webhooks;
 
@@ -227,6 +229,7 @@ pub use config::{
     RateLimits, SeedSpec, SeedSpecError,
 };
 pub use error::{ApiError, codes};
+pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};
@@ -234,7 +237,7 @@ pub use persist::DataDirError;
 pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
-pub use state::{EmulatorState, MAX_EXPORT_FILES, StateError};
+pub use state::{EmulatorState, StateError};
 pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{

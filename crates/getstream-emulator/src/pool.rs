@@ -10,7 +10,19 @@ use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::persist::{DataDirError, JobSpec};
 use crate::task::{TaskRecord, TaskStatus};
+use crate::task_store::QueueFull;
 use crate::webhooks::payload::{self, Event, ExportKind};
+
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SubmitError {
+    /// The app holds too many unfinished tasks.
+    #[error(transparent)]
+    Full(#[from] QueueFull),
+    /// The task could not be stored in the data dir.
+    #[error(transparent)]
+    Store(#[from] DataDirError),
+}
 
 /// The work of a job, run on a worker once its running time has passed. Holds app locks
 /// only inside, briefly. Entity events it pushes are sent once the task reads finished.
@@ -39,15 +51,16 @@ impl WorkerPool {
     /// background. Returns the task id. Must be called inside a tokio runtime.
     ///
     /// # Errors
-    /// The task could not be stored in the data dir (nothing was started).
+    /// [`SubmitError`]: the app is full of unfinished tasks, or the task could not be
+    /// stored in the data dir (nothing was started either way).
     pub fn submit(
         &self,
         app: Arc<AppState>,
         job: JobSpec,
         work: Work,
-    ) -> Result<String, DataDirError> {
+    ) -> Result<String, SubmitError> {
         let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(task_id.clone(), TaskRecord::pending(), Some(&job))?;
+        app.insert_task(&task_id, TaskRecord::pending(), Some(&job))?;
         self.start(app, task_id.clone(), job.kind, job.items, work);
         Ok(task_id)
     }

@@ -1,22 +1,23 @@
 //! The emulator's shared state: apps and their data, tasks, exports, faults, rate limits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::config::{EmulatorConfig, SeedSpec};
+use crate::exports::{ExportEntry, ExportStore};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
-use crate::persist::{DataDirError, JobSpec, Stored};
-use crate::pool::{Work, WorkerPool};
+use crate::persist::{JobSpec, Stored};
+use crate::pool::{SubmitError, Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
-use crate::sync::{lock, read};
+use crate::sync::read;
 use crate::task::TaskRecord;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
@@ -36,26 +37,13 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Most export files kept: past it, the oldest one is forgotten.
-pub const MAX_EXPORT_FILES: usize = 10_000;
-
-/// An export file: the app key that owns it, and its bytes.
-type ExportFile = (String, axum::body::Bytes);
-
-/// Export files by token, and their tokens oldest first.
-#[derive(Debug, Default)]
-struct Exports {
-    files: HashMap<String, ExportFile>,
-    order: VecDeque<String>,
-}
-
 struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
     default_app: String,
     jobs: WorkerPool,
     faults: Faults,
-    exports: Mutex<Exports>,
+    exports: ExportStore,
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
@@ -68,7 +56,7 @@ impl std::fmt::Debug for Inner {
         f.debug_struct("EmulatorState")
             .field("config", &self.config)
             .field("apps", &self.apps)
-            .field("exports", &lock(&self.exports).files.len())
+            .field("exports", &self.exports.len())
             .field("faults", &self.faults.list().len())
             .finish_non_exhaustive()
     }
@@ -125,7 +113,7 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                let app = AppState::new(c, webhooks.clone());
+                let app = AppState::new(c, webhooks.clone(), config.export_link_lifetime());
                 let app = match &mut stored {
                     Some(stored) => stored.restore_app(app),
                     None => app,
@@ -133,6 +121,10 @@ impl EmulatorState {
                 (key, Arc::new(app))
             })
             .collect::<HashMap<_, _>>();
+        let exports = match &mut stored {
+            Some(stored) => stored.export_store(),
+            None => ExportStore::new(config.exports_root().map(ToOwned::to_owned)),
+        };
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
@@ -141,7 +133,7 @@ impl EmulatorState {
                 apps,
                 default_app,
                 faults: Faults::default(),
-                exports: Mutex::default(),
+                exports,
                 local_addr: OnceLock::new(),
                 shutdown,
                 webhooks,
@@ -213,31 +205,14 @@ impl EmulatorState {
         }
     }
 
-    pub(crate) fn store_export(&self, app_key: &str, bytes: Vec<u8>) -> String {
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let mut exports = lock(&self.inner.exports);
-        if exports.files.len() >= MAX_EXPORT_FILES
-            && let Some(oldest) = exports.order.pop_front()
-        {
-            exports.files.remove(&oldest);
-        }
-        exports.order.push_back(token.clone());
-        exports.files.insert(
-            token.clone(),
-            (app_key.to_owned(), axum::body::Bytes::from(bytes)),
-        );
-        token
+    /// The export file store.
+    pub(crate) fn exports(&self) -> &ExportStore {
+        &self.inner.exports
     }
 
-    pub(crate) fn export_file(&self, token: &str) -> Option<axum::body::Bytes> {
-        lock(&self.inner.exports)
-            .files
-            .get(token)
-            .map(|(_, b)| b.clone())
+    /// The export file of a token.
+    pub(crate) fn export_file(&self, token: &str) -> Option<ExportEntry> {
+        self.inner.exports.get(token)
     }
 
     pub(crate) fn submit_job(
@@ -245,7 +220,7 @@ impl EmulatorState {
         app: &Arc<AppState>,
         job: JobSpec,
         work: Work,
-    ) -> Result<String, DataDirError> {
+    ) -> Result<String, SubmitError> {
         self.inner.jobs.submit(Arc::clone(app), job, work)
     }
 
@@ -294,8 +269,10 @@ impl EmulatorState {
                 "task_id must be 1..=256 characters".into(),
             ));
         }
-        if !app.insert_new_task(&id, TaskRecord::scripted(task)) {
-            return Err(StateError::TaskExists(id));
+        match app.insert_task(&id, TaskRecord::scripted(task), None) {
+            Ok(true) => {}
+            Ok(false) => return Err(StateError::TaskExists(id)),
+            Err(full) => return Err(StateError::Invalid(full.to_string())),
         }
         Ok(id)
     }
@@ -324,7 +301,7 @@ impl EmulatorState {
         for app in self.inner.apps.values() {
             app.reset();
         }
-        *lock(&self.inner.exports) = Exports::default();
+        self.inner.exports.clear();
         self.inner.faults.clear();
         self.inner.limiter.reset();
     }

@@ -3,19 +3,22 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::State;
-use axum::http::header;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+use tokio_util::io::ReaderStream;
 
 use super::check::{check_list, check_user_ids, parse_time};
 use super::reply::task_started;
 use super::starter::{ExportJob, JobStarter};
 use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
 use crate::app_state::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, codes};
+use crate::exports::link::{self, LinkQuery};
 use crate::extract::{ApiJson, ApiPath};
 use crate::job::{JobKind, TaskFailure};
 use crate::shapes;
@@ -23,18 +26,45 @@ use crate::state::EmulatorState;
 use crate::store::parse_cid;
 use crate::sync::read;
 
-/// `GET /_emulator/exports/{token}.json`: the export file, no API auth (the token is the key).
+/// Export files up to this size are read in one go; larger ones are streamed.
+const READ_AT_ONCE: u64 = 256 * 1024;
+
+/// `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=`: the export file,
+/// streamed from disk. No API auth: the link's signature (see `exports::link`) is checked
+/// against the app that owns the file, and its expiry against the clock.
 pub(crate) async fn download_export(
     State(state): State<EmulatorState>,
     ApiPath(file): ApiPath<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let token = file.strip_suffix(".json").unwrap_or(&file);
-    let bytes = state
+    let entry = state
         .export_file(token)
         .ok_or_else(|| ApiError::not_found("no export file with this name"))?;
+    let owner = state
+        .app(&entry.app_key)
+        .ok_or_else(|| ApiError::not_found("no export file with this name"))?;
+    link::verify(
+        &LinkQuery::parse(query.as_deref()),
+        token,
+        owner.creds.key(),
+        owner.creds.secret(),
+        link::now_unix(),
+    )
+    .map_err(|e| ApiError::new(StatusCode::FORBIDDEN, codes::NOT_ALLOWED, e.to_string()))?;
+    let gone = |_| ApiError::not_found("no export file with this name");
+    // A small file is read at once (one short read, and no blocking-pool hop); a larger one is
+    // streamed from disk a chunk at a time, so memory never holds the whole file.
+    let body = if entry.len <= READ_AT_ONCE {
+        Body::from(std::fs::read(&entry.path).map_err(gone)?)
+    } else {
+        let file = tokio::fs::File::open(&entry.path).await.map_err(gone)?;
+        Body::from_stream(ReaderStream::with_capacity(file, 64 * 1024))
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_LENGTH, entry.len.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
@@ -43,7 +73,7 @@ pub(crate) async fn download_export(
                 ),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

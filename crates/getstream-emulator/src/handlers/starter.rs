@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::persist::JobSpec;
-use crate::pool::Work;
+use crate::pool::{SubmitError, Work};
 use crate::state::EmulatorState;
 use crate::store::AppData;
 use crate::webhooks::payload::Event;
@@ -54,11 +54,14 @@ pub(crate) fn status_work<J: StatusJob>(job: J) -> Work {
 pub(crate) fn export_work<J: ExportJob>(state: EmulatorState, job: J) -> Work {
     Box::new(move |app, _events| {
         let file = job.build(app)?;
-        let bytes = serde_json::to_vec_pretty(&file)
-            .map_err(|e| TaskFailure::new(J::ERROR_TYPE, e.to_string()))?;
-        Ok(TaskResult::Export {
-            token: state.store_export(app.creds.key(), bytes),
-        })
+        let failed = |e: &dyn std::fmt::Display| TaskFailure::new(J::ERROR_TYPE, e.to_string());
+        let exports = state.exports();
+        let mut out = exports.create().map_err(|e| failed(&e))?;
+        serde_json::to_writer_pretty(&mut out, &file).map_err(|e| failed(&e))?;
+        let token = exports
+            .commit(app.creds.key(), out)
+            .map_err(|e| failed(&e))?;
+        Ok(TaskResult::Export { token })
     })
 }
 
@@ -101,15 +104,19 @@ impl JobStarter {
     /// the task id.
     ///
     /// # Errors
-    /// A 500 when the task could not be stored in the data dir: no id is handed out for a
-    /// task a restart would not find.
+    /// 429 (code 9) when the app has too many unfinished tasks; a 500 when the task could
+    /// not be stored in the data dir (no id is handed out for a task a restart would not
+    /// find).
     fn submit(&self, spec: JobSpec, work: Work) -> Result<String, ApiError> {
-        self.state.submit_job(&self.app, spec, work).map_err(|e| {
-            ApiError::internal(format!(
-                "could not store the task: {}",
-                crate::report::one_line_chain(&e)
-            ))
-        })
+        self.state
+            .submit_job(&self.app, spec, work)
+            .map_err(|e| match e {
+                SubmitError::Full(full) => ApiError::too_many_tasks(full.cap),
+                SubmitError::Store(e) => ApiError::internal(format!(
+                    "could not store the task: {}",
+                    crate::report::one_line_chain(&e)
+                )),
+            })
     }
 
     /// Starts a [`StatusJob`] over `items` items; returns the task id. The webhook events

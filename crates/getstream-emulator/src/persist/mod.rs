@@ -7,6 +7,7 @@
 //! the OS's hands, so it survives the process being killed (`kill -9`), not a power loss.
 //! See `docs/durability.md`.
 
+mod exports;
 mod load;
 mod rows;
 mod save;
@@ -26,7 +27,7 @@ use crate::sync::lock;
 use crate::webhooks::settings::WebhookSettings;
 
 pub(crate) use start::Stored;
-pub(crate) use tasks::{JobSpec, StoredTask};
+pub(crate) use tasks::{JobSpec, StoredTask, TaskRow};
 
 /// Serde of an optional time as Unix nanoseconds (the stored input of export jobs).
 pub(crate) mod opt_time {

@@ -35,9 +35,10 @@ CREATE TABLE tasks (
 CREATE TABLE app_settings (
     app TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (app, name)) WITHOUT ROWID;
+-- The index of the files in the exports directory: whose each one is, and where.
 CREATE TABLE export_files (
-    token TEXT PRIMARY KEY NOT NULL, app TEXT NOT NULL, created_at_ns INTEGER NOT NULL
-) WITHOUT ROWID;
+    token TEXT PRIMARY KEY NOT NULL, app TEXT NOT NULL, path TEXT NOT NULL,
+    len INTEGER NOT NULL);
 ";
 
 /// What [`check`] found in a file that is not ours to use.

@@ -2,11 +2,13 @@
 //! with the open database, to the state being built.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{DataDirError, JobSpec, Persist, StoredTask};
 use crate::app_state::AppState;
 use crate::config::EmulatorConfig;
+use crate::exports::{ExportEntry, ExportStore};
 use crate::job::TaskFailure;
 use crate::state::EmulatorState;
 use crate::store::AppData;
@@ -19,6 +21,8 @@ use crate::webhooks::settings::WebhookSettings;
 pub(crate) struct Stored {
     persist: Arc<Persist>,
     apps: HashMap<String, StoredApp>,
+    exports_root: PathBuf,
+    exports: Vec<(String, ExportEntry)>,
 }
 
 #[derive(Debug, Default)]
@@ -45,10 +49,26 @@ impl Stored {
             };
             apps.insert(key.to_owned(), app);
         }
+        // Export files live in the data dir unless the config puts them elsewhere.
+        let exports_root = config
+            .exports_root()
+            .map_or_else(|| persist.exports_dir(), ToOwned::to_owned);
+        let exports = persist.load_exports(&exports_root)?;
         Ok(Self {
             persist: Arc::new(persist),
             apps,
+            exports_root,
+            exports,
         })
+    }
+
+    /// The export store on the data dir, with the stored files indexed again.
+    pub fn export_store(&mut self) -> ExportStore {
+        let store = ExportStore::new(Some(self.exports_root.clone()));
+        for (token, entry) in std::mem::take(&mut self.exports) {
+            store.register(&token, entry);
+        }
+        store.with_persist(Some(Arc::clone(&self.persist)))
     }
 
     /// Puts the stored webhook settings back, and saves changes to them from now on.
@@ -69,7 +89,7 @@ impl Stored {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) =
                 std::mem::take(&mut stored.data);
             for (id, rec, _) in std::mem::take(&mut stored.tasks) {
-                app.restore_task(id, rec);
+                app.restore_task(&id, rec);
             }
         }
         app.with_persist(Some(Arc::clone(&self.persist)))

@@ -78,24 +78,30 @@ impl TaskRow {
 pub(crate) type StoredTask = (String, TaskRecord, Option<JobSpec>);
 
 impl Persist {
-    /// Stores a new task with its job; committed when this returns `Ok` (the `201` that
-    /// hands out its id comes after).
+    /// Stores a new task with its job, and forgets the tasks its insert `evicted` from
+    /// memory; committed when this returns `Ok` (the `201` that hands out its id comes
+    /// after).
     pub fn insert_task(
         &self,
         app: &str,
         id: &str,
-        rec: &TaskRecord,
+        row: &TaskRow,
         job: Option<&JobSpec>,
+        evicted: &[String],
     ) -> Result<(), DataDirError> {
-        let data = to_json(&TaskRow::new(rec));
+        let data = to_json(row);
         let job = job.map(to_json);
         self.write(|tx| {
             tx.prepare_cached(
                 "INSERT INTO tasks (app, id, job, data) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (app, id) DO UPDATE SET job = excluded.job, data = excluded.data",
             )?
-            .execute(params![app, id, job, data])
-            .map(drop)
+            .execute(params![app, id, job, data])?;
+            let mut forget = tx.prepare_cached("DELETE FROM tasks WHERE app = ?1 AND id = ?2")?;
+            for old in evicted {
+                forget.execute(params![app, old])?;
+            }
+            Ok(())
         })
     }
 
@@ -112,22 +118,11 @@ impl Persist {
         }
     }
 
-    /// Forgets tasks (evicted from memory, or all of an app's on a reset: `ids` `None`).
-    pub fn delete_tasks(&self, app: &str, ids: Option<&[String]>) {
+    /// Forgets all of an app's tasks (a reset).
+    pub fn delete_tasks(&self, app: &str) {
         let r = self.write(|tx| {
-            match ids {
-                None => {
-                    tx.execute("DELETE FROM tasks WHERE app = ?1", params![app])?;
-                }
-                Some(ids) => {
-                    let mut stmt =
-                        tx.prepare_cached("DELETE FROM tasks WHERE app = ?1 AND id = ?2")?;
-                    for id in ids {
-                        stmt.execute(params![app, id])?;
-                    }
-                }
-            }
-            Ok(())
+            tx.execute("DELETE FROM tasks WHERE app = ?1", params![app])
+                .map(drop)
         });
         if let Err(e) = r {
             tracing::error!(app, error = %crate::report::one_line_chain(&e), "could not forget tasks");

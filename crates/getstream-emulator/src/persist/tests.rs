@@ -482,3 +482,93 @@ mod tasks {
         );
     }
 }
+
+mod exports {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::config;
+    use crate::config::{Pace, SeedSpec};
+    use crate::job::JobKind;
+    use crate::persist::JobSpec;
+    use crate::state::EmulatorState;
+
+    fn export_job() -> JobSpec {
+        JobSpec {
+            kind: JobKind::ExportChannels,
+            items: 1,
+            request: json!({
+                "specs": [{"cid": "messaging:seed-1", "since": null, "until": null}],
+                "export_users": true, "include_deleted": false,
+                "clear_deleted_text": false, "include_truncated": false,
+            }),
+        }
+    }
+
+    fn token_of(state: &EmulatorState, id: &str) -> String {
+        let app = state.app("a").unwrap();
+        let body = app
+            .render_task(id, &String::new, "0ms", crate::task::Stamps::UnixNanos)
+            .unwrap()
+            .unwrap();
+        let task: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(task["status"], "completed", "{task}");
+        let url = task["result"]["url"].as_str().unwrap();
+        let file = url.rsplit('/').next().unwrap();
+        file.split(".json").next().unwrap().to_owned()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn export_files_and_their_owner_survive_a_restart_and_a_reset_removes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path()).pace(Pace::instant());
+        let state = EmulatorState::open(cfg.clone()).unwrap();
+        state
+            .seed(
+                "a",
+                SeedSpec {
+                    users: 2,
+                    channels: 1,
+                    messages: 4,
+                },
+            )
+            .unwrap();
+        let app = Arc::clone(state.app("a").unwrap());
+        let job = export_job();
+        let work = crate::handlers::resume::work(&state, &job).unwrap();
+        let id = state.submit_job(&app, job, work).unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let token = token_of(&state, &id);
+        let entry = state.export_file(&token).expect("the file is indexed");
+        assert!(
+            entry.path.starts_with(dir.path().join("exports")),
+            "{entry:?}"
+        );
+        let bytes = std::fs::read(&entry.path).unwrap();
+        // A file an export cut short.
+        std::fs::write(dir.path().join("exports/cut.json.partial"), "{").unwrap();
+        drop(app);
+        state.shutdown_token().cancel();
+        tokio::task::yield_now().await;
+        drop(state);
+
+        let again = EmulatorState::open(cfg.clone()).unwrap();
+        assert_eq!(token_of(&again, &id), token);
+        let entry = again
+            .export_file(&token)
+            .expect("indexed after the restart");
+        assert_eq!(entry.app_key, "a");
+        assert_eq!(std::fs::read(&entry.path).unwrap(), bytes);
+        assert!(!dir.path().join("exports/cut.json.partial").exists());
+        let file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(file["channels"][0]["messages"].as_array().unwrap().len(), 4);
+
+        again.reset();
+        assert!(!entry.path.exists());
+        drop(again);
+        let third = EmulatorState::open(cfg).unwrap();
+        assert!(third.export_file(&token).is_none());
+    }
+}
