@@ -392,8 +392,9 @@ impl EmulatorConfig {
     }
 
     /// The directory export files are written to (created when needed; files are kept there
-    /// after the emulator stops). Default: a fresh directory under the system temp dir,
-    /// removed when the emulator's state is dropped.
+    /// after the emulator stops). Default: `exports` in the [data dir](Self::data_dir) when
+    /// there is one, else a fresh directory under the system temp dir, removed when the
+    /// emulator's state is dropped.
     pub fn exports_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.exports_dir = Some(dir.into());
         self

@@ -79,13 +79,7 @@ async fn a_job_survives_kill_9_and_an_sdk_wait_across_the_restart_gets_its_resul
     let handle = started.handle();
     let waiter = {
         let handle = handle.clone();
-        tokio::spawn(async move {
-            handle
-                .wait()
-                .interval(ms(100))
-                .timeout(secs(60))
-                .await
-        })
+        tokio::spawn(async move { handle.wait().interval(ms(100)).timeout(secs(60)).await })
     };
     // Kill it while the job runs.
     let mut running = false;
@@ -100,7 +94,10 @@ async fn a_job_survives_kill_9_and_an_sdk_wait_across_the_restart_gets_its_resul
     kill9(&mut first).await;
     // The wait polls a closed port for a while.
     tokio::time::sleep(secs(1)).await;
-    assert!(!waiter.is_finished(), "the wait ended while the emulator was down");
+    assert!(
+        !waiter.is_finished(),
+        "the wait ended while the emulator was down"
+    );
 
     let (mut second, key2, _) = start(dir.path(), port).await;
     assert_eq!(key2, key);
@@ -120,14 +117,21 @@ async fn a_job_survives_kill_9_and_an_sdk_wait_across_the_restart_gets_its_resul
     assert_eq!(channels.len(), 1, "{file}");
     assert_eq!(channels[0]["channel"]["cid"], "messaging:seed-1");
     // The job ran on the stored data, which the seed flag did not seed a second time.
-    assert_eq!(channels[0]["messages"].as_array().unwrap().len(), 3, "{file}");
+    assert_eq!(
+        channels[0]["messages"].as_array().unwrap().len(),
+        3,
+        "{file}"
+    );
 
     // Finished: after another kill -9 the task and its file are still there.
     kill9(&mut second).await;
     let (mut third, _, _) = start(dir.path(), port).await;
     let task = client.get_task(&id).await.unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
-    let url = task.result.as_ref().unwrap()["url"].as_str().unwrap().to_owned();
+    let url = task.result.as_ref().unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let again: serde_json::Value = reqwest::get(&url)
         .await
         .unwrap()

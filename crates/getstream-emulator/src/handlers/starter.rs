@@ -65,14 +65,19 @@ pub(crate) fn export_work<J: ExportJob>(state: EmulatorState, job: J) -> Work {
     })
 }
 
-/// What resumes a job of `kind`: its stored input, as the handler checked it.
-fn spec<J: Serialize>(kind: JobKind, items: usize, job: &J) -> JobSpec {
+/// What resumes a job of `kind`: its input, as the handler checked it, when `stored` (the
+/// app has a data dir; else nothing reads it and it is not built).
+fn spec<J: Serialize>(kind: JobKind, items: usize, job: &J, stored: bool) -> JobSpec {
     JobSpec {
         kind,
         items,
         // Our own plain structs: serializing them cannot fail. Were it to, the job would
         // not resume (its task fails at start-up), which is all a `Null` can do.
-        request: serde_json::to_value(job).unwrap_or(Value::Null),
+        request: if stored {
+            serde_json::to_value(job).unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        },
     }
 }
 
@@ -127,7 +132,7 @@ impl JobStarter {
         items: usize,
         job: J,
     ) -> Result<String, ApiError> {
-        let spec = spec(kind, items, &job);
+        let spec = spec(kind, items, &job, self.app.persist().is_some());
         self.submit(spec, status_work(job))
     }
 
@@ -138,7 +143,7 @@ impl JobStarter {
         items: usize,
         job: J,
     ) -> Result<String, ApiError> {
-        let spec = spec(kind, items, &job);
+        let spec = spec(kind, items, &job, self.app.persist().is_some());
         self.submit(spec, export_work(self.state.clone(), job))
     }
 }
