@@ -143,3 +143,56 @@ async fn a_job_survives_kill_9_and_an_sdk_wait_across_the_restart_gets_its_resul
     assert_eq!(again["channels"], file["channels"]);
     kill9(&mut third).await;
 }
+
+/// `getstream emulator --data-dir DIR` with a `DIR` it cannot use: no server, a failing
+/// exit and one line saying what is wrong with which path.
+async fn refused(dir: &std::path::Path) -> crate::support::Run {
+    let run = tokio::time::timeout(
+        secs(30),
+        crate::support::run_bare([
+            "emulator",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ]),
+    )
+    .await
+    .expect("the emulator refuses to start instead of serving");
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stdout.is_empty(), "no contract is printed: {run:?}");
+    run
+}
+
+#[tokio::test]
+async fn a_foreign_database_file_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.sqlite3");
+    std::fs::write(&db, "these are my notes, not a database\n".repeat(50)).unwrap();
+    let run = refused(dir.path()).await;
+    assert!(
+        run.stderr.contains(&format!(
+            "{} is not a getstream-emulator database",
+            db.display()
+        )),
+        "{run:?}"
+    );
+    // Left as it was.
+    assert!(
+        std::fs::read_to_string(&db)
+            .unwrap()
+            .starts_with("these are my notes")
+    );
+}
+
+/// `/proc/self` takes no new files, even from root (the tests may run as root).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_data_dir_that_is_not_writable_stops_the_start_with_a_clear_error() {
+    let run = refused(std::path::Path::new("/proc/self")).await;
+    assert!(
+        run.stderr
+            .contains("the data directory /proc/self is not writable"),
+        "{run:?}"
+    );
+}
