@@ -39,7 +39,7 @@ pub(crate) struct TokenTimes {
     pub nbf: Option<u64>,
 }
 
-/// Most tasks kept per app, finished or not: past it the oldest finished one is forgotten,
+/// Most tasks kept per app by default (`EmulatorConfig::max_tasks`), finished or not: past it the oldest finished one is forgotten,
 /// and when none has finished a new job is refused (429, code 9).
 pub const MAX_TASKS_PER_APP: usize = 100_000;
 
@@ -60,12 +60,17 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(creds: AppCredentials, hooks: WebhookHub, link_ttl: Duration) -> Self {
+    pub fn new(
+        creds: AppCredentials,
+        hooks: WebhookHub,
+        link_ttl: Duration,
+        max_tasks: usize,
+    ) -> Self {
         Self {
             hooks,
             creds,
             data: RwLock::default(),
-            tasks: RwLock::new(TaskStore::new(MAX_TASKS_PER_APP)),
+            tasks: RwLock::new(TaskStore::new(max_tasks)),
             link_ttl,
             job_failures: Mutex::default(),
             verified: RwLock::default(),

@@ -127,6 +127,16 @@ pub struct Args {
     /// Default: memory only.
     #[arg(long, value_name = "DIR", env = "GETSTREAM_EMULATOR_DATA_DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// Directory for export files (default: `exports` in --data-dir, else a temp dir removed
+    /// at exit).
+    #[arg(long)]
+    pub exports_dir: Option<std::path::PathBuf>,
+    /// How long an export download link is valid after the task read that hands it out.
+    #[arg(long, value_parser = parse_duration, default_value = "24h")]
+    pub export_link_ttl: Duration,
+    /// Most tasks kept per app; when all are unfinished, new jobs get 429.
+    #[arg(long, default_value_t = crate::MAX_TASKS_PER_APP, value_parser = clap::value_parser!(usize))]
+    pub max_tasks: usize,
 }
 
 impl Args {
@@ -157,7 +167,12 @@ impl Args {
             .rate_limits(limits)
             .body_limit(self.body_limit)
             .admin(self.admin)
-            .seed(self.seed.unwrap_or_default());
+            .seed(self.seed.unwrap_or_default())
+            .export_link_ttl(self.export_link_ttl)
+            .max_tasks(self.max_tasks);
+        if let Some(dir) = &self.exports_dir {
+            config = config.exports_dir(dir.clone());
+        }
         for (k, s) in &self.apps {
             config = config.app(k.clone(), s.clone());
         }

@@ -155,7 +155,7 @@
 //! | `GET /_emulator/webhooks` | | the webhook deliveries (`?api_key=` for one app), `dropped`, `pending` |
 //! | `POST /_emulator/webhooks` | `{"event": {"type": "..", ..}}` | send an event of your own through the app's webhook (`{webhook_id}`) |
 //! | `DELETE /_emulator/webhooks` | | forget the deliveries and the drop count |
-//! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
+//! | `GET /_emulator/state?offset=&limit=&messages_offset=&messages_limit=` | | a page of an app's users and channels (100 of each, 100 messages per channel by default; see [`StatePage`]) |
 //! | `GET /_emulator/token` | | `{"api_key", "token"}`: a server token, handy for `curl` |
 //!
 //! See `docs/admin-api.md` in the crate for examples.
@@ -248,6 +248,7 @@ mod server;
 mod shapes;
 mod stack;
 mod state;
+mod state_page;
 mod store;
 mod sync;
 mod task;
@@ -258,7 +259,8 @@ mod webhooks;
 pub use app_state::MAX_TASKS_PER_APP;
 pub use config::{
     AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
-    RateLimits, SeedSpec, SeedSpecError,
+    RateLimits, SEED_BYTES_PER_CHANNEL, SEED_BYTES_PER_MESSAGE, SEED_BYTES_PER_USER, SeedSpec,
+    SeedSpecError,
 };
 pub use error::{ApiError, codes};
 pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
@@ -270,6 +272,10 @@ pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
 pub use state::{EmulatorState, StateError};
+pub use state_page::{
+    DEFAULT_STATE_LIMIT, DEFAULT_STATE_MESSAGES_LIMIT, MAX_STATE_LIMIT, MAX_STATE_MESSAGES_LIMIT,
+    MAX_STATE_PAGE_MESSAGES, StatePage,
+};
 pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{

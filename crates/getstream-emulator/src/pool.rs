@@ -24,10 +24,30 @@ pub(crate) enum SubmitError {
     Store(#[from] DataDirError),
 }
 
-/// The work of a job, run on a worker once its running time has passed. Holds app locks
-/// only inside, briefly. Entity events it pushes are sent once the task reads finished.
-pub(crate) type Work =
-    Box<dyn FnOnce(&AppState, &mut Vec<Event>) -> Result<TaskResult, TaskFailure> + Send>;
+/// The work of a job, run on tokio's blocking pool (never on a runtime worker thread, so a
+/// long job cannot starve request handling) once its running time has passed. It takes app
+/// locks in short chunks and checks the shutdown token between them (ending with
+/// [`cancelled`] when it is set). Entity events it pushes are sent once the task reads
+/// finished.
+pub(crate) type Work = Box<
+    dyn FnOnce(&AppState, &mut Vec<Event>, &CancellationToken) -> Result<TaskResult, TaskFailure>
+        + Send,
+>;
+
+/// The failure of a job stopped by the emulator's shutdown (never recorded: the server stops).
+pub(crate) fn cancelled() -> TaskFailure {
+    TaskFailure::new("Cancelled", "the emulator is shutting down")
+}
+
+/// Ends a job's work with [`cancelled`] when the emulator is shutting down; called between
+/// chunks.
+pub(crate) fn check_cancel(cancel: &CancellationToken) -> Result<(), TaskFailure> {
+    if cancel.is_cancelled() {
+        Err(cancelled())
+    } else {
+        Ok(())
+    }
+}
 
 /// The bounded worker pool: at most `workers` jobs run at once; each waits out the pace's
 /// pending time, then its running time, then does its work.
@@ -72,6 +92,7 @@ impl WorkerPool {
         let permits = Arc::clone(&self.permits);
         let pace = self.pace;
         let shutdown = self.shutdown.clone();
+        let shutdown_work = self.shutdown.clone();
         tracing::debug!(task_id = %id, job = %kind, items, "job queued");
         tokio::spawn(async move {
             let run = async {
@@ -83,11 +104,31 @@ impl WorkerPool {
                 let started_ns = payload::now_ns();
                 tracing::debug!(task_id = %id, job = %kind, "job running");
                 tokio::time::sleep(pace.running_time(items)).await;
-                let mut events = Vec::new();
-                let outcome = match app.take_injected_failure(kind) {
-                    Some(failure) => Err(failure),
-                    None => work(&app, &mut events),
+                let (outcome, events) = match app.take_injected_failure(kind) {
+                    Some(failure) => (Err(failure), Vec::new()),
+                    None => {
+                        let app = Arc::clone(&app);
+                        let cancel = shutdown_work.clone();
+                        let blocking = tokio::task::spawn_blocking(move || {
+                            let mut events = Vec::new();
+                            let outcome = work(&app, &mut events, &cancel);
+                            (outcome, events)
+                        });
+                        match blocking.await {
+                            Ok(done) => done,
+                            Err(e) => (
+                                Err(TaskFailure::new(
+                                    "InternalError",
+                                    format!("the job panicked: {e}"),
+                                )),
+                                Vec::new(),
+                            ),
+                        }
+                    }
                 };
+                if shutdown_work.is_cancelled() {
+                    return;
+                }
                 record_outcome(&app, &id, kind, outcome, started_ns, events);
             };
             tokio::select! {

@@ -17,6 +17,7 @@ use crate::pool::{SubmitError, Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
+use crate::state_page::StatePage;
 use crate::sync::read;
 use crate::task::TaskRecord;
 use crate::webhooks::WebhookHub;
@@ -113,7 +114,12 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                let app = AppState::new(c, webhooks.clone(), config.export_link_lifetime());
+                let app = AppState::new(
+                    c,
+                    webhooks.clone(),
+                    config.export_link_lifetime(),
+                    config.task_cap(),
+                );
                 let app = match &mut stored {
                     Some(stored) => stored.restore_app(app),
                     None => app,
@@ -232,9 +238,13 @@ impl EmulatorState {
     /// Creates bulk data in an app (see [`SeedSpec`]).
     ///
     /// # Errors
-    /// [`StateError::UnknownApp`] when no app has this key.
+    /// [`StateError::UnknownApp`] when no app has this key; [`StateError::Invalid`] when the
+    /// seed would take more than half the memory available ([`SeedSpec::fits_in`]).
     pub fn seed(&self, app_key: &str, spec: SeedSpec) -> Result<(), StateError> {
-        self.app_or_err(app_key)?.data_mut().seed(spec);
+        let app = self.app_or_err(app_key)?;
+        spec.fits_in(crate::config::available_memory())
+            .map_err(StateError::Invalid)?;
+        app.data_mut().seed(spec);
         Ok(())
     }
 
@@ -306,8 +316,23 @@ impl EmulatorState {
         self.inner.limiter.reset();
     }
 
-    /// A JSON picture of an app's data: `{"users": [...], "channels": [{..., "members": [...],
-    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`).
+    /// A page of an app's data (see [`StatePage`]): `{"users": [...], "users_total",
+    /// "channels": [{..., "members", "messages", "messages_total"}], "channels_total",
+    /// "offset", "limit", "messages_offset", "messages_limit", "next_offset"}`. Memory is
+    /// bounded by the page, whatever the app holds.
+    ///
+    /// # Errors
+    /// [`StateError::UnknownApp`], or [`StateError::Invalid`] for a page past its bounds.
+    pub fn snapshot_page(&self, app_key: &str, page: StatePage) -> Result<Value, StateError> {
+        page.check()
+            .map_err(|(field, problem)| StateError::Invalid(format!("{field} {problem}")))?;
+        let app = self.app_or_err(app_key)?;
+        Ok(page.render(&read(&app.data)))
+    }
+
+    /// A JSON picture of all an app's data: `{"users": [...], "channels": [{..., "members": [...],
+    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`). It holds every
+    /// message at once: for big data use [`snapshot_page`](Self::snapshot_page).
     ///
     /// # Errors
     /// [`StateError::UnknownApp`].

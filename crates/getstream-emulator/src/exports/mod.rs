@@ -2,6 +2,7 @@
 
 pub(crate) mod link;
 pub(crate) mod store;
+pub(crate) mod writer;
 
 pub use link::DEFAULT_EXPORT_LINK_TTL;
 pub use store::MAX_EXPORT_FILES;

@@ -416,8 +416,12 @@ pub(crate) struct HardDeleteChannels {
 }
 
 impl StatusJob for HardDeleteChannels {
-    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap {
-        each_channel(&self.cids, |cid| {
+    fn items(&self) -> &[String] {
+        &self.cids
+    }
+
+    fn run(&self, data: &mut AppData, cids: &[String], events: &mut Vec<Event>) -> StatusMap {
+        each_channel(cids, |cid| {
             let event = entities::channel_deleted(data, cid);
             let deleted = data.hard_delete_channel(cid);
             if deleted {

@@ -8,13 +8,15 @@ use axum::http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::exports::store::ExportFile;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
 use crate::persist::JobSpec;
-use crate::pool::{SubmitError, Work};
+use crate::pool::{SubmitError, Work, check_cancel};
 use crate::state::EmulatorState;
 use crate::store::AppData;
 use crate::webhooks::payload::Event;
@@ -24,43 +26,55 @@ use super::reply::status_map;
 /// The outcome of a job per item (a cid, a user id): `Ok`, or why that item failed.
 pub(super) type StatusMap = BTreeMap<String, Result<(), String>>;
 
-/// A job that changes the app's data and reports a per-item status map as its result. Its
-/// checked input is stored with its task (as JSON), so a restart on a data dir runs it again.
+/// A job that changes the app's data item by item (cids, user ids) and reports a per-item
+/// status map as its result. Its checked input is stored with its task (as JSON), so a
+/// restart on a data dir runs it again.
 pub(crate) trait StatusJob: Serialize + DeserializeOwned + Send + 'static {
-    /// Does the job on the app's data; pushes the webhook events to send once the task reads
-    /// completed.
-    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap;
+    /// The items, done one at a time.
+    fn items(&self) -> &[String];
+    /// Does the job on `items` (some of [`items`](Self::items)) in the app's data; pushes
+    /// the webhook events to send once the task reads completed.
+    fn run(&self, data: &mut AppData, items: &[String], events: &mut Vec<Event>) -> StatusMap;
 }
 
-/// A job that builds an export file from the app's data (stored as [`StatusJob`] is).
+/// A job that writes an export file from the app's data (stored as [`StatusJob`] is).
 pub(crate) trait ExportJob: Serialize + DeserializeOwned + Send + 'static {
     /// The `error.type` of a failed export.
     const ERROR_TYPE: &'static str;
-    /// The file's JSON.
-    fn build(self, app: &AppState) -> Result<Value, TaskFailure>;
+    /// Writes the file's JSON a chunk at a time (taking app locks per chunk and checking
+    /// `cancel` between chunks).
+    fn build(
+        self,
+        app: &AppState,
+        file: &mut ExportFile,
+        cancel: &CancellationToken,
+    ) -> Result<(), TaskFailure>;
 }
 
-/// The work of a [`StatusJob`].
+/// The work of a [`StatusJob`]: one item at a time, each under its own write lock (so
+/// requests reading the app wait at most for one item), and saved to the data dir as it
+/// is done.
 pub(crate) fn status_work<J: StatusJob>(job: J) -> Work {
-    Box::new(move |app, events| {
-        Ok(TaskResult::Json(status_map(
-            job.run(&mut app.data_mut(), events),
-        )))
+    Box::new(move |app, events, cancel| {
+        let mut results = StatusMap::new();
+        for chunk in job.items().chunks(1) {
+            check_cancel(cancel)?;
+            results.extend(job.run(&mut app.data_mut(), chunk, events));
+        }
+        Ok(TaskResult::Json(status_map(results)))
     })
 }
 
-/// The work of an [`ExportJob`]: the file is stored as an export file and the task's
-/// `result.url` links to it. A failure to serialize ends the task `failed`.
+/// The work of an [`ExportJob`]: the file is committed to the export store and the task's
+/// `result.url` links to it. An I/O error ends the task `failed`; a file not committed is
+/// removed.
 pub(crate) fn export_work<J: ExportJob>(state: EmulatorState, job: J) -> Work {
-    Box::new(move |app, _events| {
-        let file = job.build(app)?;
-        let failed = |e: &dyn std::fmt::Display| TaskFailure::new(J::ERROR_TYPE, e.to_string());
+    Box::new(move |app, _events, cancel| {
+        let failed = |e: std::io::Error| TaskFailure::new(J::ERROR_TYPE, e.to_string());
         let exports = state.exports();
-        let mut out = exports.create().map_err(|e| failed(&e))?;
-        serde_json::to_writer_pretty(&mut out, &file).map_err(|e| failed(&e))?;
-        let token = exports
-            .commit(app.creds.key(), out)
-            .map_err(|e| failed(&e))?;
+        let mut out = exports.create().map_err(failed)?;
+        job.build(app, &mut out, cancel)?;
+        let token = exports.commit(app.creds.key(), out).map_err(failed)?;
         Ok(TaskResult::Export { token })
     })
 }

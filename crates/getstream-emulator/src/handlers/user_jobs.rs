@@ -64,9 +64,13 @@ pub(crate) struct DeleteUsersJob {
 }
 
 impl StatusJob for DeleteUsersJob {
-    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap {
-        let before = entities::users_before(data, &self.ids);
-        let results = data.delete_users(&self.ids, self.plan);
+    fn items(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn run(&self, data: &mut AppData, ids: &[String], events: &mut Vec<Event>) -> StatusMap {
+        let before = entities::users_before(data, ids);
+        let results = data.delete_users(ids, self.plan);
         entities::users_deleted(before, &results, self.plan, events);
         results
     }
@@ -83,11 +87,15 @@ pub(crate) struct ActivationJob {
 }
 
 impl StatusJob for ActivationJob {
-    fn run(self, data: &mut AppData, events: &mut Vec<Event>) -> StatusMap {
+    fn items(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn run(&self, data: &mut AppData, ids: &[String], events: &mut Vec<Event>) -> StatusMap {
         let results = if self.reactivate {
-            data.reactivate_users(&self.ids, self.messages)
+            data.reactivate_users(ids, self.messages)
         } else {
-            data.deactivate_users(&self.ids, self.messages)
+            data.deactivate_users(ids, self.messages)
         };
         entities::users_activation(data, &results, self.by.as_deref(), self.reactivate, events);
         results
