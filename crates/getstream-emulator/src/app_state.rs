@@ -1,15 +1,17 @@
 //! One app's state: its credentials, data, tasks, injected job failures and verified tokens.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::config::AppCredentials;
 use crate::job::{JobKind, TaskFailure};
+use crate::persist::{JobSpec, Persist};
+use crate::pool::SubmitError;
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
-use crate::task_store::{QueueFull, TaskStore};
+use crate::task_store::TaskStore;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::payload::Event;
 
@@ -26,6 +28,8 @@ pub(crate) struct AppState {
     verified: RwLock<HashMap<String, TokenTimes>>,
     /// Where this app's events go.
     hooks: WebhookHub,
+    /// The data dir, when there is one: changes are saved there.
+    persist: Option<Arc<Persist>>,
 }
 
 /// The time claims of a verified token.
@@ -70,7 +74,26 @@ impl AppState {
             link_ttl,
             job_failures: Mutex::default(),
             verified: RwLock::default(),
+            persist: None,
         }
+    }
+
+    /// Saves this app's changes to `persist` (the data dir) from now on.
+    pub fn with_persist(mut self, persist: Option<Arc<Persist>>) -> Self {
+        if persist.is_some() {
+            self.data
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .changes
+                .track();
+        }
+        self.persist = persist;
+        self
+    }
+
+    /// The data dir, if any.
+    pub fn persist(&self) -> Option<&Arc<Persist>> {
+        self.persist.as_ref()
     }
 
     /// Sends `event` to this app's webhook, if it has one that takes this type (never waits);
@@ -112,17 +135,50 @@ impl AppState {
         cache.insert(token.to_owned(), times);
     }
 
-    /// Records a new task: the one place a task is inserted.
+    /// Records a new task of `job` (`None`: a scripted task, kept in memory only): the one
+    /// place a task is inserted. With a data dir a job's task is stored before this returns
+    /// `Ok(true)`: a restart will find it and resume `job`.
     ///
     /// # Errors
-    /// [`QueueFull`] when the app holds [`MAX_TASKS_PER_APP`] unfinished tasks.
-    pub fn insert_task(&self, id: &str, rec: TaskRecord) -> Result<bool, QueueFull> {
-        write(&self.tasks).insert(id, rec)
+    /// [`SubmitError::Full`] when the app holds [`MAX_TASKS_PER_APP`] unfinished tasks;
+    /// [`SubmitError::Store`] when the task could not be stored (it is not kept then).
+    pub fn insert_task(
+        &self,
+        id: &str,
+        rec: TaskRecord,
+        job: Option<&JobSpec>,
+    ) -> Result<bool, SubmitError> {
+        let mut tasks = write(&self.tasks);
+        let Some(persist) = self.persist.as_ref().filter(|_| rec.script.is_none()) else {
+            return Ok(tasks.insert(id, rec)?);
+        };
+        let row = crate::persist::TaskRow::new(&rec);
+        let mut evicted = Vec::new();
+        if !tasks.insert_evicting(id, rec, &mut evicted)? {
+            return Ok(false);
+        }
+        if let Err(e) = persist.insert_task(self.creds.key(), id, &row, job, &evicted) {
+            tasks.remove(id);
+            return Err(SubmitError::Store(e));
+        }
+        Ok(true)
+    }
+
+    /// Puts back a task loaded from the data dir (not stored again).
+    pub fn restore_task(&self, id: &str, rec: TaskRecord) {
+        // At most the cap is loaded: the rows past it were forgotten in memory already.
+        let _ = write(&self.tasks).insert(id, rec);
     }
 
     /// Changes a task (and stamps its `updated_at`): the one place a task is updated.
     pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
-        write(&self.tasks).update(id, f);
+        let mut tasks = write(&self.tasks);
+        if tasks.update(id, f)
+            && let Some(persist) = &self.persist
+            && let Some(t) = tasks.get(id).filter(|t| t.script.is_none())
+        {
+            persist.update_task(self.creds.key(), id, t);
+        }
     }
 
     /// Renders a task's response body, or `None` when unknown.
@@ -160,8 +216,18 @@ impl AppState {
     }
 
     pub fn reset(&self) {
-        *write(&self.data) = AppData::default();
-        write(&self.tasks).clear();
+        let mut data = self.data_mut();
+        let changes = std::mem::take(&mut data.changes);
+        *data = AppData::default();
+        data.changes = changes;
+        data.changes.everything();
+        drop(data);
+        let mut tasks = write(&self.tasks);
+        if let Some(persist) = &self.persist {
+            persist.delete_tasks(self.creds.key());
+        }
+        tasks.clear();
+        drop(tasks);
         lock(&self.job_failures).clear();
     }
 }

@@ -122,7 +122,13 @@ pub struct Args {
     /// this URL, signed with its secret (X-Signature). Other apps: PATCH /api/v2/app.
     #[arg(long, value_parser = parse_webhook_url, env = "GETSTREAM_EMULATOR_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
-    /// Directory for export files (default: a temp dir removed at exit).
+    /// Keep users, channels, messages, tasks, webhook settings and export files in this
+    /// directory (an SQLite database), so a restart finds them and resumes unfinished jobs.
+    /// Default: memory only.
+    #[arg(long, value_name = "DIR", env = "GETSTREAM_EMULATOR_DATA_DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Directory for export files (default: `exports` in --data-dir, else a temp dir removed
+    /// at exit).
     #[arg(long)]
     pub exports_dir: Option<std::path::PathBuf>,
     /// How long an export download link is valid after the task read that hands it out.
@@ -175,6 +181,9 @@ impl Args {
         }
         if let Some(url) = &self.webhook_url {
             config = config.webhook_url(url.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            config = config.data_dir(dir.clone());
         }
         config
     }

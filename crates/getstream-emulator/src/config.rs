@@ -316,6 +316,7 @@ pub struct EmulatorConfig {
     public_url: Option<String>,
     webhook_url: Option<String>,
     webhook_queue: usize,
+    data_dir: Option<std::path::PathBuf>,
     exports_dir: Option<PathBuf>,
     export_link_ttl: Duration,
     max_tasks: usize,
@@ -344,6 +345,7 @@ impl EmulatorConfig {
             public_url: None,
             webhook_url: None,
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
+            data_dir: None,
             exports_dir: None,
             export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
             max_tasks: crate::app_state::MAX_TASKS_PER_APP,
@@ -429,9 +431,24 @@ impl EmulatorConfig {
         self
     }
 
+    /// Keeps the apps' users, channels, messages, tasks, webhook settings and export files in
+    /// this directory (created if needed; an SQLite database and an `exports` directory), so
+    /// a restart on it finds them again and resumes the jobs that had not finished. Default
+    /// none: memory only. See [`EmulatorState::open`](crate::EmulatorState::open).
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The data dir, if set.
+    pub fn data_directory(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
+    }
+
     /// The directory export files are written to (created when needed; files are kept there
-    /// after the emulator stops). Default: a fresh directory under the system temp dir,
-    /// removed when the emulator's state is dropped.
+    /// after the emulator stops). Default: `exports` in the [data dir](Self::data_dir) when
+    /// there is one, else a fresh directory under the system temp dir, removed when the
+    /// emulator's state is dropped.
     pub fn exports_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.exports_dir = Some(dir.into());
         self

@@ -107,6 +107,38 @@
 //! # }
 //! ```
 //!
+//! # Keep the state across restarts
+//!
+//! [`EmulatorConfig::data_dir`] (`--data-dir DIR`) keeps every app's users, channels,
+//! messages, tasks, webhook settings and export files in an SQLite database and an
+//! `exports` directory in `DIR`. Each change is written before its answer (a `201` with a
+//! `task_id` means the task is stored); a start on the same `DIR` — even after `kill -9` —
+//! loads it all and resumes the jobs that had not finished. A directory that cannot be used
+//! (not writable, another program's file, held by another emulator) stops
+//! [`Emulator::start`] with [`StartError::DataDir`]. What survives and when it syncs: the
+//! crate's `docs/durability.md`.
+//!
+//! ```
+//! use getstream_emulator::{Emulator, EmulatorConfig, Pace};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = std::env::temp_dir().join(format!("emulator-docs-{}", std::process::id()));
+//! let config = EmulatorConfig::new().pace(Pace::instant()).data_dir(&dir);
+//! let emulator = Emulator::start(config.clone()).await?;
+//! let key = emulator.api_key().to_owned();
+//! emulator.state().seed(&key, getstream_emulator::SeedSpec { users: 2, channels: 1, messages: 3 })?;
+//! emulator.shutdown().await;
+//!
+//! let again = Emulator::start(config).await?;
+//! let channels = again.state().snapshot(&key)?["channels"].as_array().unwrap().len();
+//! assert_eq!(channels, 1);
+//! again.shutdown().await;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # The admin API (`/_emulator/`, off unless enabled; no auth — a local dev tool)
 //!
 //! Routes taking `api_key` (query or body) act on that app, else on the default app.
@@ -194,7 +226,9 @@
 
 #![deny(missing_docs)]
 
+mod app_data;
 mod app_state;
+mod changes;
 pub mod cli;
 mod config;
 mod error;
@@ -204,6 +238,7 @@ mod faults;
 mod handlers;
 mod job;
 mod lifecycle;
+mod persist;
 mod pool;
 mod ratelimit;
 pub mod report;
@@ -232,6 +267,7 @@ pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use persist::DataDirError;
 pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};

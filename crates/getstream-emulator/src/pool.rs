@@ -8,9 +8,21 @@ use tokio_util::sync::CancellationToken;
 use crate::app_state::AppState;
 use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::persist::{DataDirError, JobSpec};
 use crate::task::{TaskRecord, TaskStatus};
 use crate::task_store::QueueFull;
 use crate::webhooks::payload::{self, Event, ExportKind};
+
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SubmitError {
+    /// The app holds too many unfinished tasks.
+    #[error(transparent)]
+    Full(#[from] QueueFull),
+    /// The task could not be stored in the data dir.
+    #[error(transparent)]
+    Store(#[from] DataDirError),
+}
 
 /// The work of a job, run on tokio's blocking pool (never on a runtime worker thread, so a
 /// long job cannot starve request handling) once its running time has passed. It takes app
@@ -55,25 +67,32 @@ impl WorkerPool {
         }
     }
 
-    /// Records a pending task and starts the job in the background. Returns the task id.
-    /// Must be called inside a tokio runtime.
+    /// Records a pending task (stored first, with a data dir) and starts the job in the
+    /// background. Returns the task id. Must be called inside a tokio runtime.
     ///
     /// # Errors
-    /// [`QueueFull`] when the app's task store is full of unfinished tasks.
+    /// [`SubmitError`]: the app is full of unfinished tasks, or the task could not be
+    /// stored in the data dir (nothing was started either way).
     pub fn submit(
         &self,
         app: Arc<AppState>,
-        kind: JobKind,
-        items: usize,
+        job: JobSpec,
         work: Work,
-    ) -> Result<String, QueueFull> {
+    ) -> Result<String, SubmitError> {
         let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(&task_id, TaskRecord::pending())?;
+        app.insert_task(&task_id, TaskRecord::pending(), Some(&job))?;
+        self.start(app, task_id.clone(), job.kind, job.items, work);
+        Ok(task_id)
+    }
+
+    /// Runs the job of an existing task in the background: it waits out the pace's
+    /// pending time, then its running time, then does its work. A restart calls it for the
+    /// tasks that had not finished.
+    pub fn start(&self, app: Arc<AppState>, id: String, kind: JobKind, items: usize, work: Work) {
         let permits = Arc::clone(&self.permits);
         let pace = self.pace;
         let shutdown = self.shutdown.clone();
         let shutdown_work = self.shutdown.clone();
-        let id = task_id.clone();
         tracing::debug!(task_id = %id, job = %kind, items, "job queued");
         tokio::spawn(async move {
             let run = async {
@@ -117,7 +136,6 @@ impl WorkerPool {
                 () = run => {}
             }
         });
-        Ok(task_id)
     }
 }
 

@@ -22,6 +22,9 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The data dir cannot be used.
+    #[error(transparent)]
+    DataDir(#[from] crate::persist::DataDirError),
 }
 
 /// Starts emulators. See [`Emulator::start`].
@@ -32,8 +35,12 @@ impl Emulator {
     /// Binds the config's address (default `127.0.0.1:0`) and serves on the current tokio
     /// runtime until [`EmulatorHandle::shutdown`] or the handle is dropped.
     ///
+    /// With a [data dir](EmulatorConfig::data_dir), the state is loaded from it (see
+    /// [`EmulatorState::open`]) and jobs that had not finished resume.
+    ///
     /// # Errors
-    /// [`StartError::Bind`] when the address cannot be bound.
+    /// [`StartError::Bind`] when the address cannot be bound; [`StartError::DataDir`] when
+    /// the data dir cannot be used.
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
         let addr = config.bind_addr();
         let listener = tokio::net::TcpListener::bind(addr)
@@ -42,7 +49,7 @@ impl Emulator {
         let local = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
-        let state = EmulatorState::new(config);
+        let state = EmulatorState::open(config)?;
         state.set_local_addr(local);
         let token = state.shutdown_token().clone();
         let router = app(state.clone());

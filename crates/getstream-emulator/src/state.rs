@@ -12,14 +12,14 @@ use crate::config::{EmulatorConfig, SeedSpec};
 use crate::exports::{ExportEntry, ExportStore};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
-use crate::pool::{Work, WorkerPool};
+use crate::persist::{JobSpec, Stored};
+use crate::pool::{SubmitError, Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
 use crate::state_page::StatePage;
-use crate::sync::{read, write};
+use crate::sync::read;
 use crate::task::TaskRecord;
-use crate::task_store::QueueFull;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
 
@@ -86,7 +86,15 @@ pub struct EmulatorState {
 impl EmulatorState {
     /// Creates the state for `config`, seeding the default app with the config's seed spec.
     /// Needs no runtime; jobs are spawned on the runtime that serves the requests.
+    ///
+    /// Memory only: never touches the disk, even when the config has a
+    /// [data dir](EmulatorConfig::data_dir) (see [`open`](Self::open)).
     pub fn new(config: EmulatorConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    /// [`new`](Self::new), with the data loaded from a data dir (`persist`) and saved to it.
+    pub(crate) fn build(config: EmulatorConfig, mut stored: Option<Stored>) -> Self {
         let apps_list = config.apps();
         let default_app = apps_list[0].key().to_owned();
         let shutdown = CancellationToken::new();
@@ -95,6 +103,10 @@ impl EmulatorState {
             config.public_base_url().map(str::to_owned),
             shutdown.clone(),
         );
+        if let Some(stored) = &mut stored {
+            stored.restore_settings(&webhooks);
+        }
+        // The flag wins over a stored URL (and is stored in its turn).
         if let Some(url) = config.default_webhook_url() {
             webhooks.set_settings(&default_app, WebhookSettings::new().url(url));
         }
@@ -102,14 +114,23 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                let ttl = config.export_link_lifetime();
-                (
-                    key,
-                    Arc::new(AppState::new(c, webhooks.clone(), ttl, config.task_cap())),
-                )
+                let app = AppState::new(
+                    c,
+                    webhooks.clone(),
+                    config.export_link_lifetime(),
+                    config.task_cap(),
+                );
+                let app = match &mut stored {
+                    Some(stored) => stored.restore_app(app),
+                    None => app,
+                };
+                (key, Arc::new(app))
             })
             .collect::<HashMap<_, _>>();
-        let exports = ExportStore::new(config.exports_root().map(ToOwned::to_owned));
+        let exports = match &mut stored {
+            Some(stored) => stored.export_store(),
+            None => ExportStore::new(config.exports_root().map(ToOwned::to_owned)),
+        };
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
@@ -125,8 +146,14 @@ impl EmulatorState {
             }),
         };
         let seed = state.inner.config.seed_spec();
-        if seed != SeedSpec::default() {
-            write(&state.inner.apps[&state.inner.default_app].data).seed(seed);
+        let default_app = &state.inner.apps[&state.inner.default_app];
+        // Data loaded from a data dir is not seeded again at each start.
+        let empty = {
+            let data = read(&default_app.data);
+            data.users.is_empty() && data.channels.is_empty()
+        };
+        if seed != SeedSpec::default() && empty {
+            default_app.data_mut().seed(seed);
         }
         state
     }
@@ -197,11 +224,15 @@ impl EmulatorState {
     pub(crate) fn submit_job(
         &self,
         app: &Arc<AppState>,
-        kind: JobKind,
-        items: usize,
+        job: JobSpec,
         work: Work,
-    ) -> Result<String, QueueFull> {
-        self.inner.jobs.submit(Arc::clone(app), kind, items, work)
+    ) -> Result<String, SubmitError> {
+        self.inner.jobs.submit(Arc::clone(app), job, work)
+    }
+
+    /// The worker pool.
+    pub(crate) fn jobs(&self) -> &WorkerPool {
+        &self.inner.jobs
     }
 
     /// Creates bulk data in an app (see [`SeedSpec`]).
@@ -213,7 +244,7 @@ impl EmulatorState {
         let app = self.app_or_err(app_key)?;
         spec.fits_in(crate::config::available_memory())
             .map_err(StateError::Invalid)?;
-        write(&app.data).seed(spec);
+        app.data_mut().seed(spec);
         Ok(())
     }
 
@@ -248,7 +279,7 @@ impl EmulatorState {
                 "task_id must be 1..=256 characters".into(),
             ));
         }
-        match app.insert_task(&id, TaskRecord::scripted(task)) {
+        match app.insert_task(&id, TaskRecord::scripted(task), None) {
             Ok(true) => {}
             Ok(false) => return Err(StateError::TaskExists(id)),
             Err(full) => return Err(StateError::Invalid(full.to_string())),

@@ -59,6 +59,20 @@ impl TaskStore {
     /// # Errors
     /// [`QueueFull`] when the store is full of unfinished job tasks.
     pub fn insert(&mut self, id: &str, rec: TaskRecord) -> Result<bool, QueueFull> {
+        self.insert_evicting(id, rec, &mut Vec::new())
+    }
+
+    /// [`insert`](Self::insert), pushing the ids of the tasks it forgot onto `evicted` (the
+    /// data dir forgets them too).
+    ///
+    /// # Errors
+    /// [`QueueFull`] when the store is full of unfinished job tasks.
+    pub fn insert_evicting(
+        &mut self,
+        id: &str,
+        rec: TaskRecord,
+        evicted: &mut Vec<String>,
+    ) -> Result<bool, QueueFull> {
         if self.tasks.contains_key(id) {
             return Ok(false);
         }
@@ -67,7 +81,9 @@ impl TaskStore {
                 .evictable
                 .pop_front()
                 .ok_or(QueueFull { cap: self.cap })?;
-            self.tasks.remove(&oldest);
+            if self.tasks.remove(&oldest).is_some() {
+                evicted.push(oldest);
+            }
         }
         if rec.script.is_some() || rec.status.is_finished() {
             self.evictable.push_back(id.to_owned());
@@ -89,6 +105,12 @@ impl TaskStore {
             self.evictable.push_back(id.to_owned());
         }
         true
+    }
+
+    /// Forgets one task (a task that could not be stored). Its id, if queued as evictable,
+    /// is skipped when popped.
+    pub fn remove(&mut self, id: &str) -> Option<TaskRecord> {
+        self.tasks.remove(id)
     }
 
     /// Forgets every task.

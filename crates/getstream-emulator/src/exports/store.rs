@@ -15,6 +15,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
+use crate::persist::Persist;
 use crate::sync::lock;
 
 /// Most export files kept: past it, the oldest one is forgotten (and deleted from disk).
@@ -48,6 +51,8 @@ pub(crate) struct ExportStore {
     /// Whether the root is ours to remove (a temp dir).
     temporary: bool,
     index: Mutex<Index>,
+    /// The data dir the index is saved to, if any.
+    persist: Option<Arc<Persist>>,
 }
 
 /// An export file being written: a buffered writer on its `.partial` file.
@@ -115,7 +120,15 @@ impl ExportStore {
             root,
             temporary,
             index: Mutex::default(),
+            persist: None,
         }
+    }
+
+    /// Saves the index to `persist` (the data dir) from now on: a committed file is found
+    /// again after a restart.
+    pub fn with_persist(mut self, persist: Option<Arc<Persist>>) -> Self {
+        self.persist = persist;
+        self
     }
 
     /// The directory the files are in.
@@ -168,14 +181,19 @@ impl ExportStore {
             return Err(e);
         }
         let token = std::mem::take(&mut file.token);
-        self.register(
-            &token,
-            ExportEntry {
-                app_key: app_key.to_owned(),
-                path,
-                len,
-            },
-        );
+        let entry = ExportEntry {
+            app_key: app_key.to_owned(),
+            path,
+            len,
+        };
+        if let Some(persist) = &self.persist
+            && let Err(e) = persist.insert_export(&token, &entry)
+        {
+            // A link a restart would break is not handed out.
+            let _ = std::fs::remove_file(&entry.path);
+            return Err(io::Error::other(crate::report::one_line_chain(&e)));
+        }
+        self.register(&token, entry);
         Ok(token)
     }
 
@@ -197,6 +215,9 @@ impl ExportStore {
             evicted
         };
         if let Some(old) = evicted {
+            if let Some(persist) = &self.persist {
+                persist.delete_export(&old.path);
+            }
             let _ = std::fs::remove_file(old.path);
         }
     }
@@ -214,6 +235,9 @@ impl ExportStore {
     /// Forgets every file and deletes it from disk.
     pub fn clear(&self) {
         let old = std::mem::take(&mut *lock(&self.index));
+        if let Some(persist) = &self.persist {
+            persist.delete_exports();
+        }
         for (_, entry) in old.files {
             let _ = std::fs::remove_file(entry.path);
         }

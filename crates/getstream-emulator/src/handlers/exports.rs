@@ -7,20 +7,23 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
+use tokio_util::sync::CancellationToken;
 
 use super::check::{check_list, check_user_ids, parse_time};
 use super::reply::task_started;
-use super::starter::JobStarter;
+use super::starter::{ExportJob, JobStarter};
 use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
+use crate::app_state::AppState;
 use crate::error::{ApiError, codes};
 use crate::exports::link::{self, LinkQuery};
+use crate::exports::store::ExportFile;
 use crate::exports::writer::{JsonOut, next_channel, separator};
 use crate::extract::{ApiJson, ApiPath};
-use crate::job::JobKind;
+use crate::job::{JobKind, TaskFailure};
 use crate::pool::check_cancel;
 use crate::shapes;
 use crate::state::EmulatorState;
@@ -100,10 +103,12 @@ pub(crate) struct ExportChannelsRequest {
     format: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ExportSpec {
     cid: String,
+    #[serde(with = "crate::persist::opt_time")]
     since: Option<OffsetDateTime>,
+    #[serde(with = "crate::persist::opt_time")]
     until: Option<OffsetDateTime>,
 }
 
@@ -180,76 +185,104 @@ pub(crate) async fn export_channels(
     // A soft truncate hides messages; the export leaves them out unless asked for them.
     let include_truncated = req.include_truncated_messages.unwrap_or(false);
     let n = specs.len();
-    let task_id = jobs.submit_export(
-        JobKind::ExportChannels,
-        n,
-        "ExportChannelsError",
-        move |app, file, cancel| {
-            let mut out = JsonOut::new(file, "ExportChannelsError");
-            let mut user_ids = BTreeSet::new();
-            out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
-            out.raw(b",\"channels\":[\n")?;
-            for (i, spec) in specs.iter().enumerate() {
-                check_cancel(cancel)?;
-                let head = {
-                    let data = read(&app.data);
-                    let ch = data
-                        .channels
-                        .get(&spec.cid)
-                        .filter(|c| include_deleted || c.deleted_at.is_none())
-                        .ok_or_else(|| {
-                            out.fail(format!("channel {} does not exist", spec.cid))
-                        })?;
-                    user_ids.extend(ch.members.iter().map(|m| m.user_id.clone()));
-                    json!({
-                        "channel": shapes::channel(ch, &data.users),
-                        "members": ch.members.iter().map(|m| shapes::member(m, &data.users)).collect::<Vec<_>>(),
-                    })
-                };
-                if i > 0 {
-                    out.raw(b",\n")?;
-                }
-                out.open_object(&head)?;
-                out.raw(b",\"messages\":[")?;
-                let mut first = true;
-                out.message_chunks(app, &spec.cid, cancel, |data, ch, m, buf| {
-                    let wanted = (include_truncated || !ch.is_truncated(m))
-                        && spec.since.is_none_or(|s| m.created_at >= s)
-                        && spec.until.is_none_or(|u| m.created_at <= u);
-                    if !wanted {
-                        return Ok(());
-                    }
-                    user_ids.insert(m.user_id.clone());
-                    let mut j = shapes::message(m, &spec.cid, &data.users);
-                    if clear_deleted_text && m.deleted_at.is_some() {
-                        j["text"] = Value::String(String::new());
-                        j["html"] = Value::String(String::new());
-                    }
-                    separator(&mut first, buf);
-                    buf.push(b'\n');
-                    serde_json::to_writer(buf, &j)
-                })?;
-                out.raw(b"]}")?;
-            }
-            out.raw(b"\n]")?;
-            if export_users {
-                out.raw(b",\"users\":[")?;
-                let ids: Vec<String> = user_ids.into_iter().collect();
-                let mut first = true;
-                out.item_chunks(app, &ids, cancel, |data, id, buf| {
-                    let Some(u) = data.users.get(id) else {
-                        return Ok(());
-                    };
-                    separator(&mut first, buf);
-                    buf.push(b'\n');
-                    serde_json::to_writer(buf, &shapes::user(u))
-                })?;
-                out.raw(b"]")?;
-            }
-            out.raw(b"}\n")
-        },
-    );
+    let job = ExportChannelsJob {
+        specs,
+        export_users,
+        include_deleted,
+        clear_deleted_text,
+        include_truncated,
+    };
+    let task_id = jobs.submit_export(JobKind::ExportChannels, n, job);
     Ok(task_started(task_id?))
+}
+
+/// The export-channels task: the checked request (stored with its task, to resume it).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ExportChannelsJob {
+    specs: Vec<ExportSpec>,
+    export_users: bool,
+    include_deleted: bool,
+    clear_deleted_text: bool,
+    include_truncated: bool,
+}
+
+impl ExportJob for ExportChannelsJob {
+    const ERROR_TYPE: &'static str = "ExportChannelsError";
+
+    fn build(
+        self,
+        app: &AppState,
+        file: &mut ExportFile,
+        cancel: &CancellationToken,
+    ) -> Result<(), TaskFailure> {
+        let Self {
+            specs,
+            export_users,
+            include_deleted,
+            clear_deleted_text,
+            include_truncated,
+        } = self;
+        let mut out = JsonOut::new(file, "ExportChannelsError");
+        let mut user_ids = BTreeSet::new();
+        out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
+        out.raw(b",\"channels\":[\n")?;
+        for (i, spec) in specs.iter().enumerate() {
+            check_cancel(cancel)?;
+            let head = {
+                let data = read(&app.data);
+                let ch = data
+                    .channels
+                    .get(&spec.cid)
+                    .filter(|c| include_deleted || c.deleted_at.is_none())
+                    .ok_or_else(|| out.fail(format!("channel {} does not exist", spec.cid)))?;
+                user_ids.extend(ch.members.iter().map(|m| m.user_id.clone()));
+                json!({
+                    "channel": shapes::channel(ch, &data.users),
+                    "members": ch.members.iter().map(|m| shapes::member(m, &data.users)).collect::<Vec<_>>(),
+                })
+            };
+            if i > 0 {
+                out.raw(b",\n")?;
+            }
+            out.open_object(&head)?;
+            out.raw(b",\"messages\":[")?;
+            let mut first = true;
+            out.message_chunks(app, &spec.cid, cancel, |data, ch, m, buf| {
+                let wanted = (include_truncated || !ch.is_truncated(m))
+                    && spec.since.is_none_or(|s| m.created_at >= s)
+                    && spec.until.is_none_or(|u| m.created_at <= u);
+                if !wanted {
+                    return Ok(());
+                }
+                user_ids.insert(m.user_id.clone());
+                let mut j = shapes::message(m, &spec.cid, &data.users);
+                if clear_deleted_text && m.deleted_at.is_some() {
+                    j["text"] = Value::String(String::new());
+                    j["html"] = Value::String(String::new());
+                }
+                separator(&mut first, buf);
+                buf.push(b'\n');
+                serde_json::to_writer(buf, &j)
+            })?;
+            out.raw(b"]}")?;
+        }
+        out.raw(b"\n]")?;
+        if export_users {
+            out.raw(b",\"users\":[")?;
+            let ids: Vec<String> = user_ids.into_iter().collect();
+            let mut first = true;
+            out.item_chunks(app, &ids, cancel, |data, id, buf| {
+                let Some(u) = data.users.get(id) else {
+                    return Ok(());
+                };
+                separator(&mut first, buf);
+                buf.push(b'\n');
+                serde_json::to_writer(buf, &shapes::user(u))
+            })?;
+            out.raw(b"]")?;
+        }
+        out.raw(b"}\n")
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,62 +296,76 @@ pub(crate) async fn export_users(
     ApiJson(req): ApiJson<ExportUsersRequest>,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(req.user_ids, MAX_EXPORT_USERS)?;
-    let task_id = jobs.submit_export(
-        JobKind::ExportUsers,
-        ids.len(),
-        "ExportUsersError",
-        move |app, file, cancel| {
-            let mut out = JsonOut::new(file, "ExportUsersError");
-            out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
-            out.raw(b",\"users\":[\n")?;
-            for (i, id) in ids.iter().enumerate() {
-                check_cancel(cancel)?;
-                let user = read(&app.data)
-                    .users
-                    .get(id)
-                    .map(shapes::user)
-                    .ok_or_else(|| out.fail(format!("user {id} does not exist")))?;
-                if i > 0 {
-                    out.raw(b",\n")?;
-                }
-                out.raw(b"{\"user\":")?;
-                out.raw(&serde_json::to_vec(&user).map_err(|e| out.fail(e))?)?;
-                // Walk the channels one at a time: the user's channels, then their messages.
-                out.raw(b",\"channels\":[")?;
-                let mut first = true;
-                let mut cursor = None;
-                while let Some(cid) = next_channel(app, cursor.as_deref()) {
-                    check_cancel(cancel)?;
-                    let member = read(&app.data)
-                        .channels
-                        .get(&cid)
-                        .is_some_and(|c| c.members.iter().any(|m| &m.user_id == id));
-                    if member {
-                        let mut buf = Vec::new();
-                        separator(&mut first, &mut buf);
-                        serde_json::to_writer(&mut buf, &cid).map_err(|e| out.fail(e))?;
-                        out.raw(&buf)?;
-                    }
-                    cursor = Some(cid);
-                }
-                out.raw(b"],\"messages\":[")?;
-                let mut first = true;
-                let mut cursor = None;
-                while let Some(cid) = next_channel(app, cursor.as_deref()) {
-                    out.message_chunks(app, &cid, cancel, |data, _, m, buf| {
-                        if &m.user_id != id {
-                            return Ok(());
-                        }
-                        separator(&mut first, buf);
-                        buf.push(b'\n');
-                        serde_json::to_writer(buf, &shapes::message(m, &cid, &data.users))
-                    })?;
-                    cursor = Some(cid);
-                }
-                out.raw(b"]}")?;
-            }
-            out.raw(b"\n]}\n")
-        },
-    );
+    let n = ids.len();
+    let task_id = jobs.submit_export(JobKind::ExportUsers, n, ExportUsersJob { ids });
     Ok(task_started(task_id?))
+}
+
+/// The export-users task: the checked user ids (stored with its task, to resume it).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ExportUsersJob {
+    ids: Vec<String>,
+}
+
+impl ExportJob for ExportUsersJob {
+    const ERROR_TYPE: &'static str = "ExportUsersError";
+
+    fn build(
+        self,
+        app: &AppState,
+        file: &mut ExportFile,
+        cancel: &CancellationToken,
+    ) -> Result<(), TaskFailure> {
+        let ids = self.ids;
+        let mut out = JsonOut::new(file, "ExportUsersError");
+        out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
+        out.raw(b",\"users\":[\n")?;
+        for (i, id) in ids.iter().enumerate() {
+            check_cancel(cancel)?;
+            let user = read(&app.data)
+                .users
+                .get(id)
+                .map(shapes::user)
+                .ok_or_else(|| out.fail(format!("user {id} does not exist")))?;
+            if i > 0 {
+                out.raw(b",\n")?;
+            }
+            out.raw(b"{\"user\":")?;
+            out.raw(&serde_json::to_vec(&user).map_err(|e| out.fail(e))?)?;
+            // Walk the channels one at a time: the user's channels, then their messages.
+            out.raw(b",\"channels\":[")?;
+            let mut first = true;
+            let mut cursor = None;
+            while let Some(cid) = next_channel(app, cursor.as_deref()) {
+                check_cancel(cancel)?;
+                let member = read(&app.data)
+                    .channels
+                    .get(&cid)
+                    .is_some_and(|c| c.members.iter().any(|m| &m.user_id == id));
+                if member {
+                    let mut buf = Vec::new();
+                    separator(&mut first, &mut buf);
+                    serde_json::to_writer(&mut buf, &cid).map_err(|e| out.fail(e))?;
+                    out.raw(&buf)?;
+                }
+                cursor = Some(cid);
+            }
+            out.raw(b"],\"messages\":[")?;
+            let mut first = true;
+            let mut cursor = None;
+            while let Some(cid) = next_channel(app, cursor.as_deref()) {
+                out.message_chunks(app, &cid, cancel, |data, _, m, buf| {
+                    if &m.user_id != id {
+                        return Ok(());
+                    }
+                    separator(&mut first, buf);
+                    buf.push(b'\n');
+                    serde_json::to_writer(buf, &shapes::message(m, &cid, &data.users))
+                })?;
+                cursor = Some(cid);
+            }
+            out.raw(b"]}")?;
+        }
+        out.raw(b"\n]}\n")
+    }
 }
