@@ -25,6 +25,7 @@ mod redis_events;
 mod report;
 mod roundtrip;
 mod scale;
+mod soak;
 mod waits;
 
 /// Errors of the bench: reported, never panicked.
@@ -147,6 +148,13 @@ enum Cmd {
     /// Bench 8 (issue 16): many waits through a rate-limited task route, both
     /// ways of waiting, each against an emulator of its own.
     Paced(paced::PacedArgs),
+    /// The soak (issue 12): the emulator as its own process under a mixed load
+    /// with faults and bad input; checks its invariants, prints its figures.
+    Soak(soak::SoakArgs),
+    /// The emulator, as `getstream-emulator` (the same library and options): the
+    /// soak's emulator process when no `--emulator` binary is given.
+    #[command(hide = true)]
+    Emulator(getstream_emulator::cli::Args),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -225,6 +233,11 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::RedisEvents { redis, n } => async_runtime()?.block_on(redis_events::run(&redis, n)),
         Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
+        Cmd::Soak(args) => async_runtime()?.block_on(soak::run(args)),
+        Cmd::Emulator(args) => async_runtime()?
+            .block_on(getstream_emulator::cli::run(args))
+            .map(|()| Value::Null)
+            .map_err(|e| getstream_emulator::report::one_line_chain(&e).into()),
         Cmd::Load {
             connections,
             phase,
@@ -235,7 +248,8 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let is_all = matches!(cli.command, Cmd::All(_));
+    // `all` prints its own report; `emulator` owns stdout (its contract).
+    let is_all = matches!(cli.command, Cmd::All(_) | Cmd::Emulator(_));
     match run(cli.command) {
         Ok(value) => {
             if !is_all {
