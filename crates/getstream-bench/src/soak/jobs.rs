@@ -145,7 +145,7 @@ pub async fn deletes(ctx: Arc<Ctx>, n: u64) {
         }
         bump(&ctx.ledger.counters.start_attempts);
         let cid = format!("messaging:{channel}");
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             let request = DeleteChannelsRequest::new([cid.clone()]).hard_delete(true);
             match client.chat().delete_channels(request).await {
                 Ok(response) => match response.task() {
@@ -215,9 +215,9 @@ async fn start_failed(ctx: &Ctx, e: &Error) {
 
 /// Waits on `handle` with the SDK and records what it saw; a completed task's
 /// result is checked (an export file is downloaded).
-async fn follow<T: DeserializeOwned + Send + 'static>(ctx: &Ctx, handle: TaskHandle<T>)
+async fn follow<T>(ctx: &Ctx, handle: TaskHandle<T>)
 where
-    T: Checkable,
+    T: DeserializeOwned + Send + 'static + Checkable,
 {
     let id = handle.task_id().to_owned();
     let outcome = handle
@@ -268,7 +268,14 @@ pub trait Checkable {
 
 impl Checkable for getstream::ExportResult {
     async fn check(self, ctx: &Ctx, job: &Job) -> Result<(), String> {
-        check_export(ctx, job, &self.url).await
+        let bytes = check_export(ctx, job, &self.url).await?;
+        if std::time::Instant::now() > ctx.warm_until {
+            ctx.ledger
+                .counters
+                .exported_after_warmup
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -302,8 +309,8 @@ pub fn check_items(result: &Value, job: &Job) -> Result<(), String> {
 
 /// Downloads an export link (retrying what an injected fault answered) and
 /// checks the file lists exactly the job's channels (with every seeded
-/// message) or users.
-pub async fn check_export(ctx: &Ctx, job: &Job, url: &str) -> Result<(), String> {
+/// message) or users. Answers the file's size.
+pub async fn check_export(ctx: &Ctx, job: &Job, url: &str) -> Result<u64, String> {
     let mut last = String::new();
     for _ in 0..6 {
         match Raw::send(ctx.raw.http.request(Method::GET, url)).await {
@@ -313,7 +320,7 @@ pub async fn check_export(ctx: &Ctx, job: &Job, url: &str) -> Result<(), String>
                     .counters
                     .download_bytes
                     .fetch_add(a.body.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                return check_file(&a.json(), job, ctx.seed.messages);
+                return check_file(&a.json(), job, ctx.seed.messages).map(|()| a.body.len() as u64);
             }
             Ok(a) if a.is_fault() => {
                 bump(&ctx.ledger.counters.download_faulted);

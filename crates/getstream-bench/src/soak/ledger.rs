@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -64,6 +65,9 @@ pub struct Counters {
     pub downloads: AtomicU64,
     /// Bytes of those files.
     pub download_bytes: AtomicU64,
+    /// Bytes of the export files first downloaded after the warm-up (by the
+    /// client that started the export; the final check's reads not counted).
+    pub exported_after_warmup: AtomicU64,
     /// Download attempts answered by an injected fault (then retried).
     pub download_faulted: AtomicU64,
     /// Task polls that got an HTTP answer (timed).
@@ -99,8 +103,12 @@ pub fn read(counter: &AtomicU64) -> u64 {
 }
 
 /// The books.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Ledger {
+    /// The end of the warm-up.
+    warm_until: Instant,
+    /// Tasks acknowledged after the warm-up.
+    acknowledged_after_warmup: AtomicU64,
     tasks: Mutex<HashMap<String, Entry>>,
     /// In acknowledgement order, for the pollers' picks.
     order: Mutex<Vec<String>>,
@@ -121,6 +129,26 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Ledger {
+    /// Empty books; the warm-up ends at `warm_until`.
+    pub fn new(warm_until: Instant) -> Ledger {
+        Ledger {
+            warm_until,
+            acknowledged_after_warmup: AtomicU64::new(0),
+            tasks: Mutex::default(),
+            order: Mutex::default(),
+            duplicates: Mutex::default(),
+            violations: Mutex::default(),
+            poll_ms: Mutex::default(),
+            bad_statuses: Mutex::default(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// How many tasks were acknowledged after the warm-up.
+    pub fn acknowledged_after_warmup(&self) -> u64 {
+        read(&self.acknowledged_after_warmup)
+    }
+
     /// Records an acknowledged task; a second acknowledgement of one id is a
     /// duplicate (and a violation).
     pub fn acknowledge(&self, id: &str, job: Job) {
@@ -139,6 +167,9 @@ impl Ledger {
             },
         );
         lock(&self.order).push(id.to_owned());
+        if Instant::now() > self.warm_until {
+            bump(&self.acknowledged_after_warmup);
+        }
     }
 
     /// Records what the SDK's wait on `id` answered.

@@ -61,15 +61,23 @@ pub struct SoakArgs {
     /// --secs, at most 15).
     #[arg(long)]
     warmup_secs: Option<u64>,
-    /// After the warm-up, RSS must stay within warm-up RSS + this many MiB.
-    #[arg(long, default_value_t = 64)]
+    /// After the warm-up, RSS must stay within warm-up RSS + this many MiB
+    /// (+ --rss-per-task-kib per task acknowledged after the warm-up).
+    #[arg(long, default_value_t = 32)]
     rss_slack_mib: u64,
+    /// What each task acknowledged after the warm-up may add to the RSS bound
+    /// (its record stays until the task store's cap evicts it).
+    #[arg(long, default_value_t = 4)]
+    rss_per_task_kib: u64,
     /// p99 of the timed task polls must stay under this (ms).
     #[arg(long, default_value_t = 50.0)]
     max_p99_ms: f64,
-    /// SDK clients exporting channels (one more exports users).
+    /// SDK clients exporting channels.
     #[arg(long, default_value_t = 3)]
     exporters: u64,
+    /// SDK clients exporting users.
+    #[arg(long, default_value_t = 1)]
+    user_exporters: u64,
     /// SDK clients creating then hard-deleting users and channels.
     #[arg(long, default_value_t = 2)]
     deleters: u64,
@@ -115,6 +123,8 @@ pub struct Ctx {
     pub admin: Admin,
     /// The seeded data.
     pub seed: Seed,
+    /// The end of the warm-up.
+    pub warm_until: Instant,
     until: Instant,
 }
 
@@ -165,10 +175,11 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         Duration::from_secs(30),
     )?;
     let bad = Raw::new(&target.base_url, &target.api_key, &token, bad::BAD_TIMEOUT)?;
+    let warmup_secs = args.warmup_secs.unwrap_or((args.secs / 4).min(15));
     let load_start = Instant::now();
     let started_at = load_start.duration_since(origin).as_secs_f64();
     let ctx = Arc::new(Ctx {
-        ledger: Ledger::default(),
+        ledger: Ledger::new(load_start + Duration::from_secs(warmup_secs)),
         target: target.clone(),
         raw,
         bad,
@@ -178,6 +189,7 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             messages: args.messages,
             users: args.users.max(2),
         },
+        warm_until: load_start + Duration::from_secs(warmup_secs),
         until: load_start + Duration::from_secs(args.secs),
     });
     eprintln!(
@@ -189,7 +201,9 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
     for n in 0..args.exporters {
         set.spawn(jobs::export_channels(ctx.clone(), n));
     }
-    set.spawn(jobs::export_users(ctx.clone(), 0));
+    for n in 0..args.user_exporters {
+        set.spawn(jobs::export_users(ctx.clone(), n));
+    }
     for n in 0..args.deleters {
         set.spawn(jobs::deletes(ctx.clone(), n));
     }
@@ -219,7 +233,7 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
     drop(process);
 
     // Memory: the warm-up RSS is the last sample of the warm-up.
-    let warmup = args.warmup_secs.unwrap_or((args.secs / 4).min(15)) as f64;
+    let warmup = warmup_secs as f64;
     let boundary = started_at + warmup;
     let mib = |kib: u64| kib as f64 / 1024.0;
     let warm = samples
@@ -234,17 +248,20 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         .collect();
     let peak_after = after.iter().copied().max().unwrap_or(warm);
     let end = samples.last().map_or(0, |s| s.1);
-    let bound = warm + args.rss_slack_mib * 1024;
+    let tasks_after = ctx.ledger.acknowledged_after_warmup();
+    let bound = warm + args.rss_slack_mib * 1024 + args.rss_per_task_kib * tasks_after;
     if after.is_empty() {
         ctx.ledger
             .violation("no RSS sample after the warm-up (run longer than the warm-up)".into());
     } else if peak_after > bound {
         ctx.ledger.violation(format!(
-            "RSS reached {:.1} MiB after the warm-up, over the bound {:.1} MiB (warm-up {:.1} + {} MiB)",
+            "RSS reached {:.1} MiB after the warm-up, over the bound {:.1} MiB \
+             (warm-up {:.1} + {} MiB + {} KiB x {tasks_after} tasks)",
             mib(peak_after),
             mib(bound),
             mib(warm),
-            args.rss_slack_mib
+            args.rss_slack_mib,
+            args.rss_per_task_kib
         ));
     }
 
@@ -293,6 +310,7 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         "downloads": {
             "files": read(&c.downloads),
             "bytes": read(&c.download_bytes),
+            "exported_mib_after_warmup": read(&c.exported_after_warmup) as f64 / 1_048_576.0,
             "faulted_attempts": read(&c.download_faulted),
         },
         "polls": {
@@ -311,6 +329,8 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             "hwm_mib": mib(hwm_kib),
             "bound_mib": mib(bound),
             "slack_mib": args.rss_slack_mib,
+            "per_task_kib": args.rss_per_task_kib,
+            "tasks_after_warmup": tasks_after,
             "samples_mib": samples.iter().map(|(t, k)| json!([(t * 10.0).round() / 10.0, (mib(*k) * 10.0).round() / 10.0])).collect::<Vec<_>>(),
         },
         "faults": {
@@ -386,6 +406,11 @@ fn table(f: &Value) -> String {
         n(&json!(
             f["downloads"]["bytes"].as_f64().unwrap_or(0.0) / 1_048_576.0
         ))
+    );
+    let _ = writeln!(
+        s,
+        "| export files made after the warm-up (MiB; each downloaded once by its client) | {} |",
+        n(&f["downloads"]["exported_mib_after_warmup"])
     );
     let _ = writeln!(
         s,

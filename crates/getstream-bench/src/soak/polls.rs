@@ -21,7 +21,7 @@ pub async fn poller(ctx: Arc<Ctx>, n: u64, every: Duration) {
     let mut rng = Rng::new(n + 1000);
     while ctx.running() {
         // Four in five polls go to the 32 latest tasks (most still running).
-        let recent = if rng.next() % 5 == 0 { 0 } else { 32 };
+        let recent = if rng.next().is_multiple_of(5) { 0 } else { 32 };
         if let Some(id) = ctx.ledger.pick(rng.next(), recent) {
             match ctx.raw.get_task(&id).await {
                 Ok(a) => {
@@ -110,7 +110,7 @@ async fn read_end(ctx: &Ctx, id: &str) -> Result<Option<End>, Gone> {
             let checked = match &job {
                 Job::ExportChannels(_) | Job::ExportUsers(_) => {
                     match task["result"]["url"].as_str() {
-                        Some(url) => check_export(ctx, &job, url).await,
+                        Some(url) => check_export(ctx, &job, url).await.map(drop),
                         None => Err(format!("no result.url in {task}")),
                     }
                 }

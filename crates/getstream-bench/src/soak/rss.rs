@@ -30,10 +30,10 @@ impl Sampler {
         let (s, v) = (stop.clone(), samples.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                if let Some(kib) = status_kib(pid, "VmRSS") {
-                    if let Ok(mut v) = v.lock() {
-                        v.push((origin.elapsed().as_secs_f64(), kib));
-                    }
+                if let Some(kib) = status_kib(pid, "VmRSS")
+                    && let Ok(mut v) = v.lock()
+                {
+                    v.push((origin.elapsed().as_secs_f64(), kib));
                 }
                 // Sleep in short steps, so that stopping is prompt.
                 for _ in 0..10 {
