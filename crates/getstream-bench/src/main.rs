@@ -4,7 +4,9 @@
 //! Run everything with `scripts/bench.sh` (builds `--release`, sets up the Python
 //! virtualenv, runs `getstream-bench all`). The subcommands other than `all` are the
 //! single measurements that `all` runs in child processes, so that CPU time and memory
-//! are those of one client process only. Not run by CI (it takes minutes).
+//! are those of one client process only. Not run by CI (it takes minutes), except
+//! `soak` (the emulator under load, faults and bad input: `src/soak/`), which
+//! `tests/soak.rs` runs for a minute.
 
 use std::path::PathBuf;
 use std::process::Command;
