@@ -186,6 +186,14 @@ impl Ledger {
         }
     }
 
+    /// Whether the SDK's wait on `id` saw it complete (and its client checked
+    /// the result then).
+    pub fn wait_completed(&self, id: &str) -> bool {
+        lock(&self.tasks)
+            .get(id)
+            .is_some_and(|e| matches!(e.waited, Some(Ok(End::Completed))))
+    }
+
     /// The job of `id`.
     pub fn job(&self, id: &str) -> Option<Job> {
         lock(&self.tasks).get(id).map(|e| e.job.clone())

@@ -1,7 +1,8 @@
 //! The task route, timed: pollers that `GET /api/v2/tasks/{id}` acknowledged
 //! tasks (mostly the latest, which are in flight) and record every
 //! exchange's latency; and the final check, which reads every acknowledged
-//! task until it is `completed` or `failed` (a 404 is a lost task).
+//! task until it is `completed` or `failed` (a 404 is a lost task), and
+//! checks the results no client checked (its wait ended in an error).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -106,6 +107,8 @@ async fn read_end(ctx: &Ctx, id: &str) -> Result<Option<End>, Gone> {
         return Ok(None);
     };
     match task["status"].as_str() {
+        // Its client checked the result when its wait saw it complete.
+        Some("completed") if ctx.ledger.wait_completed(id) => Ok(Some(End::Completed)),
         Some("completed") => {
             let checked = match &job {
                 Job::ExportChannels(_) | Job::ExportUsers(_) => {
