@@ -128,15 +128,14 @@ pub async fn http(ctx: Arc<Ctx>, every: Duration) {
                 "bad input ({what}): no answer within {} s",
                 BAD_TIMEOUT.as_secs()
             )),
-            Ok(Err(e)) if path_can_drop => {
-                bump(&ctx.ledger.counters.bad_faulted);
-                ctx.ledger.bad_status("no answer (injected drop)");
-                let _ = e;
-            }
             Ok(Err(e)) if started.elapsed() >= BAD_TIMEOUT => ctx.ledger.violation(format!(
                 "bad input ({what}): no answer within {} s ({e})",
                 BAD_TIMEOUT.as_secs()
             )),
+            Ok(Err(_)) if path_can_drop => {
+                bump(&ctx.ledger.counters.bad_faulted);
+                ctx.ledger.bad_status("no answer (injected drop)");
+            }
             Ok(Err(e)) => {
                 ctx.ledger.bad_status("no answer");
                 ctx.ledger

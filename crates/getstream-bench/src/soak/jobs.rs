@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::Ctx;
+use super::faults::DROPPING_ROUTES;
 use super::ledger::{End, Job, bump};
 use super::raw::Raw;
 
@@ -91,7 +92,7 @@ pub async fn export_channels(ctx: Arc<Ctx>, n: u64) {
                     .acknowledge(&started.task_id, Job::ExportChannels(cids));
                 follow(&ctx, started.handle()).await;
             }
-            Err(e) => start_failed(&ctx, &e).await,
+            Err(e) => start_failed(&ctx, &e, "/api/v2/chat/export_channels").await,
         }
     }
 }
@@ -119,7 +120,7 @@ pub async fn export_users(ctx: Arc<Ctx>, n: u64) {
                     .acknowledge(&started.task_id, Job::ExportUsers(ids));
                 follow(&ctx, started.handle()).await;
             }
-            Err(e) => start_failed(&ctx, &e).await,
+            Err(e) => start_failed(&ctx, &e, "/api/v2/export/users").await,
         }
     }
 }
@@ -158,7 +159,7 @@ pub async fn deletes(ctx: Arc<Ctx>, n: u64) {
                         .ledger
                         .violation(format!("a hard delete of {cid} answered without a task_id")),
                 },
-                Err(e) => start_failed(&ctx, &e).await,
+                Err(e) => start_failed(&ctx, &e, "/api/v2/chat/channels/delete").await,
             }
         } else {
             let request = DeleteUsersRequest::new(users.clone())
@@ -170,7 +171,7 @@ pub async fn deletes(ctx: Arc<Ctx>, n: u64) {
                         .acknowledge(&started.task_id, Job::DeleteUsers(users.to_vec()));
                     follow(&ctx, started.handle()).await;
                 }
-                Err(e) => start_failed(&ctx, &e).await,
+                Err(e) => start_failed(&ctx, &e, "/api/v2/users/delete").await,
             }
         }
     }
@@ -197,12 +198,13 @@ async fn create(raw: &Raw, users: &[String; 2], channel: &str) -> Result<(), cra
 }
 
 /// A start the SDK reported as an error: expected under injected faults
-/// (a 5xx, a 429, a dropped connection); anything else is a violation.
-async fn start_failed(ctx: &Ctx, e: &Error) {
+/// (a marked 5xx or 429; no answer where connections are dropped, `path`);
+/// anything else is a violation.
+async fn start_failed(ctx: &Ctx, e: &Error, path: &str) {
     bump(&ctx.ledger.counters.start_errors);
     let injected = match e {
         Error::Api(api) => api.raw_body().contains(super::raw::FAULT_MARKER),
-        Error::Transport(_) => true,
+        Error::Transport(_) => DROPPING_ROUTES.iter().any(|p| path.starts_with(p)),
         _ => false,
     };
     if !injected {
