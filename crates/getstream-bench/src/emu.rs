@@ -43,8 +43,9 @@ impl EmulatorProcess {
         binary: &Path,
         rate_limit: Option<&str>,
     ) -> Result<EmulatorProcess, BoxError> {
-        let mut command = Command::new(binary);
-        command
+        let api_key = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let api_secret = uuid::Uuid::new_v4().simple().to_string();
+        let mut child = Command::new(binary)
             .args(["--addr", "127.0.0.1:0", "--admin", "--instant"])
             .args(match rate_limit {
                 None => vec!["--no-rate-limits"],
@@ -52,23 +53,14 @@ impl EmulatorProcess {
             })
             // Rate-limit headers are still sent with --no-rate-limits; a huge limit keeps
             // `X-RateLimit-Remaining` from reaching 0, which our SDK honours by waiting for the reset.
-            .args(["--default-rate-limit", "1000000000"]);
-        EmulatorProcess::spawn(command, &binary.display().to_string())
-    }
-
-    /// Runs `command` (an emulator's command line without `--api-key`/`--api-secret`,
-    /// which are added: a fresh pair) and reads its stdout contract, for at most 30 s.
-    pub fn spawn(mut command: Command, what: &str) -> Result<EmulatorProcess, BoxError> {
-        let api_key = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let api_secret = uuid::Uuid::new_v4().simple().to_string();
-        let mut child = command
+            .args(["--default-rate-limit", "1000000000"])
             .args(["--api-key", &api_key, "--api-secret", &api_secret])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("cannot start {what}: {e}"))?;
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         // The reader thread ends when the three lines are read or stdout closes; the
         // emulator writes nothing else, so it cannot block the child.
@@ -105,16 +97,6 @@ impl EmulatorProcess {
             return Err("the emulator printed another api_key than it was given".into());
         }
         Ok(process)
-    }
-
-    /// The process id (to read its `/proc/<pid>/status`).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Whether the process has exited (and how), without waiting.
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
     }
 }
 

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::BoxError;
-use crate::emu::{Admin, EmulatorProcess, Target};
+use crate::emu::{Admin, Target};
 use crate::measure::quantile;
 
 mod bad;
@@ -42,6 +42,7 @@ mod faults;
 mod jobs;
 mod ledger;
 mod polls;
+mod process;
 mod raw;
 mod rss;
 
@@ -168,7 +169,7 @@ fn emulator_command(args: &SoakArgs) -> Result<Command, BoxError> {
 /// Runs the soak; the figures, or an error listing the broken invariants.
 pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
     let origin = Instant::now();
-    let mut process = EmulatorProcess::spawn(emulator_command(&args)?, "the emulator")?;
+    let mut process = process::Process::spawn(emulator_command(&args)?)?;
     let pid = process.pid();
     let sampler = rss::Sampler::start(pid, origin);
     let target = process.target.clone();
