@@ -179,6 +179,11 @@ impl Admin {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// `POST path` with a JSON body (and so `Content-Type: application/json`).
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value, BoxError> {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
     /// A server token for the default app (`GET /_emulator/token`).
     pub async fn token(&self) -> Result<String, BoxError> {
         let v = self

@@ -4,7 +4,9 @@
 //! Run everything with `scripts/bench.sh` (builds `--release`, sets up the Python
 //! virtualenv, runs `getstream-bench all`). The subcommands other than `all` are the
 //! single measurements that `all` runs in child processes, so that CPU time and memory
-//! are those of one client process only. Not run by CI (it takes minutes).
+//! are those of one client process only. Not run by CI (it takes minutes), except
+//! `soak` (the emulator under load, faults and bad input: `src/soak/`), which
+//! `tests/soak.rs` runs for a minute.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +28,7 @@ mod redis_events;
 mod report;
 mod roundtrip;
 mod scale;
+mod soak;
 mod waits;
 
 /// Errors of the bench: reported, never panicked.
@@ -151,6 +154,13 @@ enum Cmd {
     /// Bench 9 (issue 12): task polls while two big exports run, SIGTERM during exports,
     /// peak RSS of a 100k-message export vs its file size (own emulator processes).
     Jobs(jobs::JobsArgs),
+    /// The soak (issue 12): the emulator as its own process under a mixed load
+    /// with faults and bad input; checks its invariants, prints its figures.
+    Soak(soak::SoakArgs),
+    /// The emulator, as `getstream-emulator` (the same library and options): the
+    /// soak's emulator process when no `--emulator` binary is given.
+    #[command(hide = true)]
+    Emulator(getstream_emulator::cli::Args),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -230,6 +240,11 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Jobs(args) => async_runtime()?.block_on(jobs::run(args)),
+        Cmd::Soak(args) => async_runtime()?.block_on(soak::run(args)),
+        Cmd::Emulator(args) => async_runtime()?
+            .block_on(getstream_emulator::cli::run(args))
+            .map(|()| Value::Null)
+            .map_err(|e| getstream_emulator::report::one_line_chain(&e).into()),
         Cmd::Load {
             connections,
             phase,
@@ -240,7 +255,8 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let is_all = matches!(cli.command, Cmd::All(_));
+    // `all` prints its own report; `emulator` owns stdout (its contract).
+    let is_all = matches!(cli.command, Cmd::All(_) | Cmd::Emulator(_));
     match run(cli.command) {
         Ok(value) => {
             if !is_all {
