@@ -194,9 +194,12 @@
 
 #![deny(missing_docs)]
 
+mod accept;
+mod admin_guard;
 mod app_state;
 pub mod cli;
 mod config;
+mod connection;
 mod error;
 mod extract;
 mod faults;
@@ -223,7 +226,8 @@ pub use config::{
     AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
     RateLimits, SeedSpec, SeedSpecError,
 };
-pub use error::{ApiError, codes};
+pub use connection::ConnectionLimits;
+pub use error::{ApiError, MAX_MESSAGE_CHARS, codes};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};

@@ -216,6 +216,14 @@ impl EmulatorState {
             .map(|(_, b)| b.clone())
     }
 
+    /// The API key of the app whose export file `token` names, if it exists.
+    pub(crate) fn export_app(&self, token: &str) -> Option<String> {
+        lock(&self.inner.exports)
+            .files
+            .get(token)
+            .map(|(app, _)| app.clone())
+    }
+
     pub(crate) fn submit_job(
         &self,
         app: &Arc<AppState>,

@@ -19,3 +19,5 @@ mod lifecycle;
 mod v1;
 
 mod webhooks;
+
+mod auth_limits;
