@@ -21,3 +21,5 @@ mod v1;
 mod webhooks;
 
 mod auth_limits;
+
+mod admin_gate;
