@@ -63,7 +63,9 @@ pub(crate) async fn serve(
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().max_headers(HYPER_MAX_HEADERS);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let (pressure, _) = watch::channel(0u64);
+    // True while the loop waits for a connection slot or file descriptors: idle keep-alive
+    // connections then close to make room.
+    let (pressure, _) = watch::channel(false);
     let grace = limits.shutdown_grace;
     let shared = Arc::new(Shared {
         builder,
@@ -113,12 +115,21 @@ pub(crate) async fn serve(
     }
 }
 
-/// A connection slot; at the cap, asks idle connections to close and waits for one.
-async fn slot(permits: &Arc<Semaphore>, pressure: &watch::Sender<u64>) -> OwnedSemaphorePermit {
+/// A connection slot; at the cap, asks idle keep-alive connections to close while it waits
+/// for one (new connections wait in the listen queue meanwhile).
+async fn slot(permits: &Arc<Semaphore>, pressure: &watch::Sender<bool>) -> OwnedSemaphorePermit {
     if let Ok(permit) = Arc::clone(permits).try_acquire_owned() {
         return permit;
     }
-    pressure.send_modify(|n| *n = n.wrapping_add(1));
+    // Cleared when the wait ends, or is dropped (the loop's `select!` may drop it).
+    struct Pressure<'a>(&'a watch::Sender<bool>);
+    impl Drop for Pressure<'_> {
+        fn drop(&mut self) {
+            self.0.send_replace(false);
+        }
+    }
+    pressure.send_replace(true);
+    let _pressure = Pressure(pressure);
     match Arc::clone(permits).acquire_owned().await {
         Ok(permit) => permit,
         // The semaphore is never closed.
@@ -131,7 +142,7 @@ async fn slot(permits: &Arc<Semaphore>, pressure: &watch::Sender<u64>) -> OwnedS
 /// pauses, then goes on serving the connections it has.
 async fn on_accept_error(
     e: &std::io::Error,
-    pressure: &watch::Sender<u64>,
+    pressure: &watch::Sender<bool>,
     stop: &CancellationToken,
 ) {
     use std::io::ErrorKind;
@@ -142,11 +153,12 @@ async fn on_accept_error(
         return;
     }
     tracing::warn!(error = %e, "accepting a connection failed; pausing");
-    pressure.send_modify(|n| *n = n.wrapping_add(1));
+    pressure.send_replace(true);
     tokio::select! {
         () = stop.cancelled() => {}
         () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
     }
+    pressure.send_replace(false);
 }
 
 /// Stream's error envelope for a request head the emulator will not serve (too long a URI,
@@ -175,7 +187,7 @@ fn head_refusal(req: &Request<Incoming>) -> Option<ApiError> {
 async fn connection(
     shared: Arc<Shared>,
     stream: TcpStream,
-    mut pressure: watch::Receiver<u64>,
+    mut pressure: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
 ) {
     // Small answers go out at once (as `axum::serve` does).
@@ -208,6 +220,10 @@ async fn connection(
     let mut shutting_down = false;
     let mut pressure_open = true;
     loop {
+        if *pressure.borrow_and_update() && activity.is_idle_keep_alive() {
+            tracing::debug!("closing an idle connection to make room");
+            return;
+        }
         let deadline = activity.deadline(limits);
         let wake_at =
             deadline.map_or_else(|| Instant::now() + Duration::from_secs(86_400), |d| d.0);
@@ -219,11 +235,9 @@ async fn connection(
                 return;
             }
             () = activity.changed() => {}
-            changed = pressure.changed(), if pressure_open => match changed {
-                Ok(()) if activity.is_idle() => return,
-                Ok(()) => {}
-                Err(_) => pressure_open = false,
-            },
+            changed = pressure.changed(), if pressure_open => {
+                pressure_open = changed.is_ok();
+            }
             () = shared.shutdown.cancelled(), if !shutting_down => {
                 shutting_down = true;
                 conn.as_mut().graceful_shutdown();

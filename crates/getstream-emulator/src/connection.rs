@@ -6,13 +6,14 @@
 //! It sees the connection's bytes (through [`Tracked`], the socket wrapper) and its requests
 //! (through [`Activity::begin`]): while a request is being served nothing is closed; a head
 //! that started must be complete within [`ConnectionLimits::header_timeout`]; a connection
-//! with nothing to do is closed after [`ConnectionLimits::idle_timeout`], or at once when the
-//! server is short of connections (at the cap, or out of file descriptors).
+//! with nothing to do is closed after [`ConnectionLimits::idle_timeout`], and an idle
+//! keep-alive connection at once while the server is short of connections (at the cap, or
+//! out of file descriptors).
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -103,6 +104,9 @@ pub(crate) struct Activity {
     /// while idle).
     head_started: AtomicU64,
     in_flight: AtomicUsize,
+    /// Whether a request was served: only keep-alive connections are closed to make room (a
+    /// new one gets its chance to send its first request).
+    served: AtomicBool,
     /// Wakes the watch when a request begins or ends, or a head starts.
     wake: Notify,
 }
@@ -123,6 +127,7 @@ impl Activity {
             last_io: AtomicU64::new(0),
             head_started: AtomicU64::new(NONE),
             in_flight: AtomicUsize::new(0),
+            served: AtomicBool::new(false),
             wake: Notify::new(),
         })
     }
@@ -152,6 +157,7 @@ impl Activity {
     /// A request's head was read: nothing is closed until the returned guard drops.
     pub(crate) fn begin(self: &Arc<Self>) -> RequestGuard {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.served.store(true, Ordering::Release);
         self.head_started.store(NONE, Ordering::Release);
         self.wake.notify_one();
         RequestGuard(Arc::clone(self))
@@ -161,6 +167,12 @@ impl Activity {
     pub(crate) fn is_idle(&self) -> bool {
         self.in_flight.load(Ordering::Acquire) == 0
             && self.head_started.load(Ordering::Acquire) == NONE
+    }
+
+    /// Whether the connection is idle after serving a request: the one to close when the
+    /// server is short of connections.
+    pub(crate) fn is_idle_keep_alive(&self) -> bool {
+        self.served.load(Ordering::Acquire) && self.is_idle()
     }
 
     /// When the connection is to be closed, and why, as things stand.

@@ -56,9 +56,7 @@ impl Emulator {
             }
             tracing::warn!(%addr, admin = config.admin_enabled(), "listening on a non-loopback address: other machines can reach this emulator and its development credentials");
         }
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
+        let listener = bind(addr).map_err(|source| StartError::Bind { addr, source })?;
         let local = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -82,6 +80,23 @@ impl Emulator {
             server: Some(server),
         })
     }
+}
+
+/// Connections the kernel queues for the accept loop: many clients connecting at once (a
+/// load test) are queued, not dropped (the usual 128 drops the rest for a second).
+const LISTEN_BACKLOG: u32 = 1024;
+
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind`: a restarted emulator can take its port back at once.
+    #[cfg(not(windows))]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// A running emulator. Dropping it stops the server (abruptly); [`shutdown`](Self::shutdown)

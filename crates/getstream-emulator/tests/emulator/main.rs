@@ -23,3 +23,4 @@ mod webhooks;
 mod auth_limits;
 
 mod admin_gate;
+mod connections;
