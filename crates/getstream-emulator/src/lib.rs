@@ -109,7 +109,12 @@
 //!
 //! # The admin API (`/_emulator/`, off unless enabled; no auth — a local dev tool)
 //!
-//! Routes taking `api_key` (query or body) act on that app, else on the default app.
+//! Routes taking `api_key` (query or body) act on that app, else on the default app. So that
+//! no web page can drive it, admin routes answer only a loopback `Host` (or the public URL's;
+//! else 403) and `POST`s with `Content-Type: application/json` (else 415); they are never
+//! faulted; [`Emulator::start`] refuses the admin API off loopback unless
+//! [`EmulatorConfig::allow_remote_admin`]. Connection timeouts, the connection cap and the
+//! shutdown grace: [`ConnectionLimits`].
 //!
 //! | route | body | effect |
 //! |---|---|---|

@@ -7,7 +7,9 @@
 //! work: clock; the admin gate (admin routes) or authentication (Stream's API routes);
 //! rate limit, counted for the app the request authenticated as (a request that failed
 //! authentication counts in the anonymous window, never in an app's); fault (never on admin
-//! routes); handler. A request refused on the way goes no further (its body is not read).
+//! routes; it takes over whatever the credentials, as the failure it stands for would); the
+//! gate's or authentication's refusal; handler. A request refused on the way goes no further
+//! (its body is not read).
 //!
 //! The glue between the request and the state lives here, so that `faults` and `ratelimit`
 //! are leaves that know nothing of [`EmulatorState`].
