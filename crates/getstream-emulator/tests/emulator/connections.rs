@@ -270,3 +270,67 @@ async fn oversized_heads_get_the_error_envelope() {
     assert_eq!(status, 404, "{body}");
     handle.shutdown().await;
 }
+
+/// Reads the emulator binary's `base_url=` line and returns its address.
+fn base_addr(child: &mut std::process::Child) -> std::net::SocketAddr {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let line = std::io::BufReader::new(stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    line.strip_prefix("base_url=http://")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_it_keeps_serving_and_recovers() {
+    // The binary with 64 file descriptors: a few dozen connections exhaust them.
+    let mut child = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 64 && exec \"$0\" --addr 127.0.0.1:0 --instant",
+        ])
+        .arg(env!("CARGO_BIN_EXE_getstream-emulator"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = base_addr(&mut child);
+    let request = "GET /api/v2/tasks/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(request.as_bytes()).await.unwrap();
+    assert_eq!(read_answer(&mut kept).await.unwrap().0, 401);
+    // A request under way when the descriptors run out (an idle keep-alive connection would
+    // be closed to free one).
+    let (first, rest) = request.split_at(10);
+    kept.write_all(first.as_bytes()).await.unwrap();
+    let mut flood = Vec::new();
+    for _ in 0..100 {
+        flood.push(TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Out of descriptors, the connection it has is still served.
+    kept.write_all(rest.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), read_answer(&mut kept)).await;
+    assert_eq!(answer.unwrap().unwrap().0, 401);
+    // Once the flood is gone, new connections are served again.
+    drop(flood);
+    let fresh = async {
+        loop {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(request.as_bytes()).await.unwrap();
+            if let Some((status, _)) = read_answer(&mut s).await {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let status = tokio::time::timeout(Duration::from_secs(10), fresh).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status.unwrap(), 401);
+}
