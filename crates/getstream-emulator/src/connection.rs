@@ -9,6 +9,10 @@
 //! with nothing to do is closed after [`ConnectionLimits::idle_timeout`], and an idle
 //! keep-alive connection at once while the server is short of connections (at the cap, or
 //! out of file descriptors).
+//!
+//! On an HTTP/2 connection any frame read while no request is in progress (a `PING`)
+//! counts as the start of a head, so such a connection is closed after the header timeout
+//! rather than the idle timeout.
 
 use std::io;
 use std::pin::Pin;
