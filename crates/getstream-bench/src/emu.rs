@@ -43,6 +43,15 @@ impl EmulatorProcess {
         binary: &Path,
         rate_limit: Option<&str>,
     ) -> Result<EmulatorProcess, BoxError> {
+        EmulatorProcess::start_extra(binary, rate_limit, &[])
+    }
+
+    /// Like [`start_with`](Self::start_with), with `extra` arguments (e.g. `--seed ...`).
+    pub fn start_extra(
+        binary: &Path,
+        rate_limit: Option<&str>,
+        extra: &[&str],
+    ) -> Result<EmulatorProcess, BoxError> {
         let api_key = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let api_secret = uuid::Uuid::new_v4().simple().to_string();
         let mut child = Command::new(binary)
@@ -55,6 +64,7 @@ impl EmulatorProcess {
             // `X-RateLimit-Remaining` from reaching 0, which our SDK honours by waiting for the reset.
             .args(["--default-rate-limit", "1000000000"])
             .args(["--api-key", &api_key, "--api-secret", &api_secret])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -97,6 +107,29 @@ impl EmulatorProcess {
             return Err("the emulator printed another api_key than it was given".into());
         }
         Ok(process)
+    }
+}
+
+impl EmulatorProcess {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits (at most `cap`) for the process to exit; returns how long it
+    /// took, or `None` when it was still running at `cap` (then it is killed).
+    pub fn terminate(&mut self, cap: Duration) -> Result<Option<Duration>, BoxError> {
+        let started = Instant::now();
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        while started.elapsed() < cap {
+            if self.child.try_wait()?.is_some() {
+                return Ok(Some(started.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(None)
     }
 }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 mod child;
 mod detect;
 mod emu;
+mod jobs;
 mod load;
 mod measure;
 mod overshoot;
@@ -147,6 +148,9 @@ enum Cmd {
     /// Bench 8 (issue 16): many waits through a rate-limited task route, both
     /// ways of waiting, each against an emulator of its own.
     Paced(paced::PacedArgs),
+    /// Bench 9 (issue 12): task polls while two big exports run, SIGTERM during exports,
+    /// peak RSS of a 100k-message export vs its file size (own emulator processes).
+    Jobs(jobs::JobsArgs),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -225,6 +229,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::RedisEvents { redis, n } => async_runtime()?.block_on(redis_events::run(&redis, n)),
         Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
+        Cmd::Jobs(args) => async_runtime()?.block_on(jobs::run(args)),
         Cmd::Load {
             connections,
             phase,

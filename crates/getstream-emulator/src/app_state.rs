@@ -1,13 +1,17 @@
 //! One app's state: its credentials, data, tasks, injected job failures and verified tokens.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use crate::config::AppCredentials;
 use crate::job::{JobKind, TaskFailure};
+use crate::persist::{JobSpec, Persist};
+use crate::pool::SubmitError;
 use crate::store::AppData;
 use crate::sync::{lock, read, write};
 use crate::task::{Stamps, TaskRecord};
+use crate::task_store::TaskStore;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::payload::Event;
 
@@ -15,13 +19,17 @@ use crate::webhooks::payload::Event;
 pub(crate) struct AppState {
     pub creds: AppCredentials,
     pub data: RwLock<AppData>,
-    tasks: RwLock<HashMap<String, TaskRecord>>,
+    tasks: RwLock<TaskStore>,
+    /// How long the export links this app hands out are valid.
+    link_ttl: Duration,
     job_failures: Mutex<HashMap<JobKind, VecDeque<TaskFailure>>>,
     /// Tokens that verified with this app's secret, with their `exp`/`nbf` (Unix seconds),
     /// so the hot path (polling a task) skips the HMAC and JSON work.
     verified: RwLock<HashMap<String, TokenTimes>>,
     /// Where this app's events go.
     hooks: WebhookHub,
+    /// The data dir, when there is one: changes are saved there.
+    persist: Option<Arc<Persist>>,
 }
 
 /// The time claims of a verified token.
@@ -31,22 +39,9 @@ pub(crate) struct TokenTimes {
     pub nbf: Option<u64>,
 }
 
-/// Most tasks kept per app: past it, the oldest tenth of the finished ones are forgotten.
+/// Most tasks kept per app by default (`EmulatorConfig::max_tasks`), finished or not: past it the oldest finished one is forgotten,
+/// and when none has finished a new job is refused (429, code 9).
 pub const MAX_TASKS_PER_APP: usize = 100_000;
-
-/// Forgets the oldest tenth of the finished (completed/failed, unscripted) tasks.
-fn evict_finished(tasks: &mut HashMap<String, TaskRecord>) {
-    let mut finished: Vec<(u64, String)> = tasks
-        .iter()
-        .filter(|(_, t)| t.script.is_none() && t.status.is_finished())
-        .map(|(id, t)| (t.updated_at_ns, id.clone()))
-        .collect();
-    finished.sort_unstable();
-    let n = (tasks.len() / 10).max(1);
-    for (_, id) in finished.into_iter().take(n) {
-        tasks.remove(&id);
-    }
-}
 
 /// Most tokens remembered per app (the cache is cleared when full).
 const MAX_VERIFIED_TOKENS: usize = 1024;
@@ -65,15 +60,40 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(creds: AppCredentials, hooks: WebhookHub) -> Self {
+    pub fn new(
+        creds: AppCredentials,
+        hooks: WebhookHub,
+        link_ttl: Duration,
+        max_tasks: usize,
+    ) -> Self {
         Self {
             hooks,
             creds,
             data: RwLock::default(),
-            tasks: RwLock::default(),
+            tasks: RwLock::new(TaskStore::new(max_tasks)),
+            link_ttl,
             job_failures: Mutex::default(),
             verified: RwLock::default(),
+            persist: None,
         }
+    }
+
+    /// Saves this app's changes to `persist` (the data dir) from now on.
+    pub fn with_persist(mut self, persist: Option<Arc<Persist>>) -> Self {
+        if persist.is_some() {
+            self.data
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .changes
+                .track();
+        }
+        self.persist = persist;
+        self
+    }
+
+    /// The data dir, if any.
+    pub fn persist(&self) -> Option<&Arc<Persist>> {
+        self.persist.as_ref()
     }
 
     /// Sends `event` to this app's webhook, if it has one that takes this type (never waits);
@@ -82,9 +102,24 @@ impl AppState {
         self.hooks.emit(&self.creds, event)
     }
 
-    /// The download link of an export file as events carry it.
+    /// The download link of an export file as events carry it (signed, expiring).
     pub fn export_url(&self, token: &str) -> String {
-        self.hooks.export_url(token)
+        format!(
+            "{}?{}",
+            self.hooks.export_url(token),
+            self.export_link_query(token)
+        )
+    }
+
+    /// The signed query of a fresh link to this app's export file `token`.
+    pub fn export_link_query(&self, token: &str) -> String {
+        crate::exports::link::signed_query(
+            token,
+            self.creds.key(),
+            self.creds.secret(),
+            self.link_ttl,
+            crate::exports::link::now_unix(),
+        )
     }
 
     /// The time claims of `token` if it verified before.
@@ -100,18 +135,49 @@ impl AppState {
         cache.insert(token.to_owned(), times);
     }
 
-    pub fn insert_task(&self, id: String, rec: TaskRecord) {
+    /// Records a new task of `job` (`None`: a scripted task, kept in memory only): the one
+    /// place a task is inserted. With a data dir a job's task is stored before this returns
+    /// `Ok(true)`: a restart will find it and resume `job`.
+    ///
+    /// # Errors
+    /// [`SubmitError::Full`] when the app holds [`MAX_TASKS_PER_APP`] unfinished tasks;
+    /// [`SubmitError::Store`] when the task could not be stored (it is not kept then).
+    pub fn insert_task(
+        &self,
+        id: &str,
+        rec: TaskRecord,
+        job: Option<&JobSpec>,
+    ) -> Result<bool, SubmitError> {
         let mut tasks = write(&self.tasks);
-        if tasks.len() >= MAX_TASKS_PER_APP {
-            evict_finished(&mut tasks);
+        let Some(persist) = self.persist.as_ref().filter(|_| rec.script.is_none()) else {
+            return Ok(tasks.insert(id, rec)?);
+        };
+        let row = crate::persist::TaskRow::new(&rec);
+        let mut evicted = Vec::new();
+        if !tasks.insert_evicting(id, rec, &mut evicted)? {
+            return Ok(false);
         }
-        tasks.insert(id, rec);
+        if let Err(e) = persist.insert_task(self.creds.key(), id, &row, job, &evicted) {
+            tasks.remove(id);
+            return Err(SubmitError::Store(e));
+        }
+        Ok(true)
     }
 
+    /// Puts back a task loaded from the data dir (not stored again).
+    pub fn restore_task(&self, id: &str, rec: TaskRecord) {
+        // At most the cap is loaded: the rows past it were forgotten in memory already.
+        let _ = write(&self.tasks).insert(id, rec);
+    }
+
+    /// Changes a task (and stamps its `updated_at`): the one place a task is updated.
     pub fn update_task(&self, id: &str, f: impl FnOnce(&mut TaskRecord)) {
-        if let Some(t) = write(&self.tasks).get_mut(id) {
-            f(t);
-            t.updated_at_ns = crate::task::unix_ns();
+        let mut tasks = write(&self.tasks);
+        if tasks.update(id, f)
+            && let Some(persist) = &self.persist
+            && let Some(t) = tasks.get(id).filter(|t| t.script.is_none())
+        {
+            persist.update_task(self.creds.key(), id, t);
         }
     }
 
@@ -123,19 +189,16 @@ impl AppState {
         duration: &str,
         stamps: Stamps,
     ) -> Option<serde_json::Result<Vec<u8>>> {
-        read(&self.tasks)
-            .get(id)
-            .map(|t| t.render(id, export_base, duration, stamps))
-    }
-
-    /// Inserts a task under an id not yet taken; `false` (and no change) when it is.
-    pub fn insert_new_task(&self, id: &str, rec: TaskRecord) -> bool {
-        let mut tasks = write(&self.tasks);
-        if tasks.contains_key(id) {
-            return false;
-        }
-        tasks.insert(id.to_owned(), rec);
-        true
+        read(&self.tasks).get(id).map(|t| {
+            let url = |token: &str| {
+                format!(
+                    "{}/_emulator/exports/{token}.json?{}",
+                    export_base(),
+                    self.export_link_query(token)
+                )
+            };
+            t.render(id, &url, duration, stamps)
+        })
     }
 
     /// Makes the next `count` jobs of `kind` end with `failure`.
@@ -153,31 +216,18 @@ impl AppState {
     }
 
     pub fn reset(&self) {
-        *write(&self.data) = AppData::default();
-        write(&self.tasks).clear();
-        lock(&self.job_failures).clear();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::task::TaskStatus;
-
-    #[test]
-    fn eviction_forgets_only_old_finished_tasks() {
-        let mut tasks = HashMap::new();
-        for i in 0..20u64 {
-            let mut t = TaskRecord::pending();
-            t.updated_at_ns = i;
-            if i % 2 == 0 {
-                t.status = TaskStatus::Completed;
-            }
-            tasks.insert(format!("t{i}"), t);
+        let mut data = self.data_mut();
+        let changes = std::mem::take(&mut data.changes);
+        *data = AppData::default();
+        data.changes = changes;
+        data.changes.everything();
+        drop(data);
+        let mut tasks = write(&self.tasks);
+        if let Some(persist) = &self.persist {
+            persist.delete_tasks(self.creds.key());
         }
-        evict_finished(&mut tasks);
-        assert_eq!(tasks.len(), 18);
-        assert!(!tasks.contains_key("t0") && !tasks.contains_key("t2"));
-        assert!(tasks.contains_key("t1") && tasks.contains_key("t4"));
+        tasks.clear();
+        drop(tasks);
+        lock(&self.job_failures).clear();
     }
 }

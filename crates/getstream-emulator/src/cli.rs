@@ -123,6 +123,21 @@ pub struct Args {
     /// this URL, signed with its secret (X-Signature). Other apps: PATCH /api/v2/app.
     #[arg(long, value_parser = parse_webhook_url, env = "GETSTREAM_EMULATOR_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
+    /// Keep users, channels, messages, tasks, webhook settings and export files in this
+    /// directory (an SQLite database), so a restart finds them and resumes unfinished jobs.
+    /// Default: memory only.
+    #[arg(long, value_name = "DIR", env = "GETSTREAM_EMULATOR_DATA_DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Directory for export files (default: `exports` in --data-dir, else a temp dir removed
+    /// at exit).
+    #[arg(long)]
+    pub exports_dir: Option<std::path::PathBuf>,
+    /// How long an export download link is valid after the task read that hands it out.
+    #[arg(long, value_parser = parse_duration, default_value = "24h")]
+    pub export_link_ttl: Duration,
+    /// Most tasks kept per app; when all are unfinished, new jobs get 429.
+    #[arg(long, default_value_t = crate::MAX_TASKS_PER_APP, value_parser = clap::value_parser!(usize))]
+    pub max_tasks: usize,
     /// Allow --admin on an address other than loopback (the admin API has no
     /// authentication: anyone who can reach the port controls the emulator).
     #[arg(long)]
@@ -177,7 +192,12 @@ impl Args {
                     .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
                     .shutdown_grace(self.shutdown_grace),
             )
-            .seed(self.seed.unwrap_or_default());
+            .seed(self.seed.unwrap_or_default())
+            .export_link_ttl(self.export_link_ttl)
+            .max_tasks(self.max_tasks);
+        if let Some(dir) = &self.exports_dir {
+            config = config.exports_dir(dir.clone());
+        }
         for (k, s) in &self.apps {
             config = config.app(k.clone(), s.clone());
         }
@@ -186,6 +206,9 @@ impl Args {
         }
         if let Some(url) = &self.webhook_url {
             config = config.webhook_url(url.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            config = config.data_dir(dir.clone());
         }
         config
     }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -233,7 +234,59 @@ impl FromStr for SeedSpec {
                 "channels × messages is more than {MAX_SEED_ITEMS}"
             )));
         }
+        spec.fits_in(available_memory()).map_err(err)?;
         Ok(spec)
+    }
+}
+
+/// Estimated memory one seeded message takes (its record, strings and map slots, with
+/// allocation slack), used to refuse a seed the machine cannot hold.
+pub const SEED_BYTES_PER_MESSAGE: u64 = 512;
+/// Estimated memory of one seeded user.
+pub const SEED_BYTES_PER_USER: u64 = 512;
+/// Estimated memory of one seeded channel (with its two members).
+pub const SEED_BYTES_PER_CHANNEL: u64 = 1024;
+
+/// The memory the system says is available (`MemAvailable` of `/proc/meminfo`), when it says.
+pub(crate) fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+impl SeedSpec {
+    /// Estimated memory this seed takes, in bytes (see [`SEED_BYTES_PER_MESSAGE`]).
+    pub fn estimated_bytes(&self) -> u64 {
+        let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+        n(self.channels)
+            .saturating_mul(n(self.messages))
+            .saturating_mul(SEED_BYTES_PER_MESSAGE)
+            .saturating_add(n(self.users).saturating_mul(SEED_BYTES_PER_USER))
+            .saturating_add(n(self.channels).saturating_mul(SEED_BYTES_PER_CHANNEL))
+    }
+
+    /// Checks that the seed's estimated memory is at most half of `available` bytes (the rest
+    /// stays for serving, exports and the system); `None` (unknown) passes.
+    ///
+    /// # Errors
+    /// A message naming the estimate, the memory available and the most messages that fit.
+    pub fn fits_in(&self, available: Option<u64>) -> Result<(), String> {
+        let Some(available) = available else {
+            return Ok(());
+        };
+        let budget = available / 2;
+        let need = self.estimated_bytes();
+        if need <= budget {
+            return Ok(());
+        }
+        const MIB: u64 = 1024 * 1024;
+        Err(format!(
+            "this seed needs about {} MiB (about {SEED_BYTES_PER_MESSAGE} bytes per message), more than half of the {} MiB this machine has available: at most about {} messages fit",
+            need.div_ceil(MIB),
+            available / MIB,
+            budget / SEED_BYTES_PER_MESSAGE
+        ))
     }
 }
 
@@ -263,6 +316,10 @@ pub struct EmulatorConfig {
     public_url: Option<String>,
     webhook_url: Option<String>,
     webhook_queue: usize,
+    data_dir: Option<std::path::PathBuf>,
+    exports_dir: Option<PathBuf>,
+    export_link_ttl: Duration,
+    max_tasks: usize,
     allow_remote_admin: bool,
     connections: crate::connection::ConnectionLimits,
 }
@@ -290,6 +347,10 @@ impl EmulatorConfig {
             public_url: None,
             webhook_url: None,
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
+            data_dir: None,
+            exports_dir: None,
+            export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
+            max_tasks: crate::app_state::MAX_TASKS_PER_APP,
             allow_remote_admin: false,
             connections: crate::connection::ConnectionLimits::default(),
         }
@@ -372,6 +433,60 @@ impl EmulatorConfig {
     pub fn webhook_queue(mut self, capacity: usize) -> Self {
         self.webhook_queue = capacity.max(1);
         self
+    }
+
+    /// Keeps the apps' users, channels, messages, tasks, webhook settings and export files in
+    /// this directory (created if needed; an SQLite database and an `exports` directory), so
+    /// a restart on it finds them again and resumes the jobs that had not finished. Default
+    /// none: memory only. See [`EmulatorState::open`](crate::EmulatorState::open).
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The data dir, if set.
+    pub fn data_directory(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// The directory export files are written to (created when needed; files are kept there
+    /// after the emulator stops). Default: `exports` in the [data dir](Self::data_dir) when
+    /// there is one, else a fresh directory under the system temp dir, removed when the
+    /// emulator's state is dropped.
+    pub fn exports_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.exports_dir = Some(dir.into());
+        self
+    }
+
+    /// How long an export download link is valid after the task read (or the webhook event)
+    /// that handed it out; every read signs a fresh link. Whole seconds. Default
+    /// [`DEFAULT_EXPORT_LINK_TTL`](crate::DEFAULT_EXPORT_LINK_TTL) (24 h).
+    pub fn export_link_ttl(mut self, ttl: Duration) -> Self {
+        self.export_link_ttl = ttl;
+        self
+    }
+
+    /// Most tasks kept per app, finished or not (at least 1): past it the oldest finished task
+    /// is forgotten, and when every task is unfinished a new job is refused with 429 (code 9,
+    /// `Retry-After: 1`). Default [`MAX_TASKS_PER_APP`](crate::MAX_TASKS_PER_APP).
+    pub fn max_tasks(mut self, n: usize) -> Self {
+        self.max_tasks = n.max(1);
+        self
+    }
+
+    /// The task cap per app.
+    pub fn task_cap(&self) -> usize {
+        self.max_tasks
+    }
+
+    /// The configured exports directory, if any.
+    pub fn exports_root(&self) -> Option<&Path> {
+        self.exports_dir.as_deref()
+    }
+
+    /// How long export links are valid.
+    pub fn export_link_lifetime(&self) -> Duration {
+        self.export_link_ttl
     }
 
     /// The configured apps; the default app when none was added.
@@ -480,6 +595,35 @@ mod tests {
         assert!("channels=-1".parse::<SeedSpec>().is_err());
         assert!("channels=99999999999".parse::<SeedSpec>().is_err());
         assert!("channels=10000,messages=10000".parse::<SeedSpec>().is_err());
+    }
+
+    #[test]
+    fn a_seed_past_half_the_available_memory_is_refused_naming_the_limit() {
+        let spec = SeedSpec {
+            users: 2,
+            channels: 10,
+            messages: 1_000,
+        };
+        let need = spec.estimated_bytes();
+        assert!(need >= 10_000 * SEED_BYTES_PER_MESSAGE);
+        assert_eq!(spec.fits_in(Some(need * 2)), Ok(()));
+        assert_eq!(spec.fits_in(None), Ok(()));
+        let err = spec.fits_in(Some(need)).unwrap_err();
+        assert!(err.contains("bytes per message"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "at most about {} messages",
+                need / 2 / SEED_BYTES_PER_MESSAGE
+            )),
+            "{err}"
+        );
+        // The largest seed the flags allow fits in 24 GiB with room to spare.
+        let largest = SeedSpec {
+            users: MAX_SEED_ITEMS,
+            channels: 1_000,
+            messages: 1_000,
+        };
+        assert_eq!(largest.fits_in(Some(24 << 30)), Ok(()));
     }
 
     #[test]

@@ -162,6 +162,20 @@ impl ApiError {
         e
     }
 
+    /// 429, code 9, with `Retry-After: 1`: the app has too many unfinished tasks to start
+    /// another job.
+    pub(crate) fn too_many_tasks(cap: usize) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMIT,
+            format!(
+                "Too many pending tasks: this app already has {cap} unfinished tasks, retry once some have finished."
+            ),
+        );
+        e.retry_after = Some(1);
+        e
+    }
+
     /// 413, code 4: the body is larger than the limit.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(

@@ -25,7 +25,7 @@
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
-//! | `GET /_emulator/exports/{token}.json` | export files (no API auth; the token is unguessable) |
+//! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
 //! | v1 paths: `GET /tasks/{id}`, `GET /export_channels/{id}`, `GET`/`PATCH /app`, `/users`, `/channels/{type}/{id}/query`, `/channels/{type}/{id}/message`, `DELETE /channels/{type}/{id}`, `/channels/delete`, `/export_channels`, `/export/users`, `/users/delete`, `/users/deactivate`, `/users/reactivate`, `DELETE /users/{id}`, `/users/{id}/deactivate`, `/users/{id}/reactivate`, `/users/restore`, `PATCH /users`, `/users/{id}/export`, `/channels/{type}/{id}/truncate` | the same for the legacy `stream-chat` SDKs, in the v1 dialect (RFC 3339 timestamps, top-level custom fields); out of scope there: restore users, truncate, export one user (501, code 17) |
 //! | `GET /_emulator/health` | liveness |
 //! | `/_emulator/…` | the admin API, when enabled (below) |
@@ -107,6 +107,38 @@
 //! # }
 //! ```
 //!
+//! # Keep the state across restarts
+//!
+//! [`EmulatorConfig::data_dir`] (`--data-dir DIR`) keeps every app's users, channels,
+//! messages, tasks, webhook settings and export files in an SQLite database and an
+//! `exports` directory in `DIR`. Each change is written before its answer (a `201` with a
+//! `task_id` means the task is stored); a start on the same `DIR` — even after `kill -9` —
+//! loads it all and resumes the jobs that had not finished. A directory that cannot be used
+//! (not writable, another program's file, held by another emulator) stops
+//! [`Emulator::start`] with [`StartError::DataDir`]. What survives and when it syncs: the
+//! crate's `docs/durability.md`.
+//!
+//! ```
+//! use getstream_emulator::{Emulator, EmulatorConfig, Pace};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = std::env::temp_dir().join(format!("emulator-docs-{}", std::process::id()));
+//! let config = EmulatorConfig::new().pace(Pace::instant()).data_dir(&dir);
+//! let emulator = Emulator::start(config.clone()).await?;
+//! let key = emulator.api_key().to_owned();
+//! emulator.state().seed(&key, getstream_emulator::SeedSpec { users: 2, channels: 1, messages: 3 })?;
+//! emulator.shutdown().await;
+//!
+//! let again = Emulator::start(config).await?;
+//! let channels = again.state().snapshot(&key)?["channels"].as_array().unwrap().len();
+//! assert_eq!(channels, 1);
+//! again.shutdown().await;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # The admin API (`/_emulator/`, off unless enabled; no auth — a local dev tool)
 //!
 //! Routes taking `api_key` (query or body) act on that app, else on the default app. So that
@@ -128,7 +160,7 @@
 //! | `GET /_emulator/webhooks` | | the webhook deliveries (`?api_key=` for one app), `dropped`, `pending` |
 //! | `POST /_emulator/webhooks` | `{"event": {"type": "..", ..}}` | send an event of your own through the app's webhook (`{webhook_id}`) |
 //! | `DELETE /_emulator/webhooks` | | forget the deliveries and the drop count |
-//! | `GET /_emulator/state` | | a JSON snapshot of an app's users and channels |
+//! | `GET /_emulator/state?offset=&limit=&messages_offset=&messages_limit=` | | a page of an app's users and channels (100 of each, 100 messages per channel by default; see [`StatePage`]) |
 //! | `GET /_emulator/token` | | `{"api_key", "token"}`: a server token, handy for `curl` |
 //!
 //! See `docs/admin-api.md` in the crate for examples.
@@ -201,16 +233,20 @@
 
 mod accept;
 mod admin_guard;
+mod app_data;
 mod app_state;
+mod changes;
 pub mod cli;
 mod config;
 mod connection;
 mod error;
+mod exports;
 mod extract;
 mod faults;
 mod handlers;
 mod job;
 mod lifecycle;
+mod persist;
 mod pool;
 mod ratelimit;
 pub mod report;
@@ -220,26 +256,35 @@ mod server;
 mod shapes;
 mod stack;
 mod state;
+mod state_page;
 mod store;
 mod sync;
 mod task;
+mod task_store;
 mod v1;
 mod webhooks;
 
 pub use app_state::MAX_TASKS_PER_APP;
 pub use config::{
     AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
-    RateLimits, SeedSpec, SeedSpecError,
+    RateLimits, SEED_BYTES_PER_CHANNEL, SEED_BYTES_PER_MESSAGE, SEED_BYTES_PER_USER, SeedSpec,
+    SeedSpecError,
 };
 pub use connection::ConnectionLimits;
 pub use error::{ApiError, MAX_MESSAGE_CHARS, codes};
+pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use persist::DataDirError;
 pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
 pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
-pub use state::{EmulatorState, MAX_EXPORT_FILES, StateError};
+pub use state::{EmulatorState, StateError};
+pub use state_page::{
+    DEFAULT_STATE_LIMIT, DEFAULT_STATE_MESSAGES_LIMIT, MAX_STATE_LIMIT, MAX_STATE_MESSAGES_LIMIT,
+    MAX_STATE_PAGE_MESSAGES, StatePage,
+};
 pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{

@@ -76,6 +76,7 @@ impl AppData {
             if let Some(u) = self.users.get_mut(id)
                 && u.deleted_at.take().is_some()
             {
+                self.changes.user(id);
                 u.updated_at = t;
             }
         }
@@ -94,6 +95,7 @@ impl AppData {
         let Some(u) = self.users.get_mut(id) else {
             return false;
         };
+        self.changes.user(id);
         if let Some(role) = role {
             u.role = role;
         }
@@ -111,6 +113,8 @@ impl AppData {
     pub fn truncate_channel(&mut self, cid: &str, tr: Truncation) -> Option<Message> {
         let id = tr.message.as_ref().map(|_| self.next_id("msg"));
         let channel = self.channels.get_mut(cid)?;
+        self.changes.channel(cid);
+        self.changes.channel_messages(cid);
         let t = now();
         if tr.hard {
             channel.messages.retain(|m| !cut(m.created_at, tr.at));

@@ -8,13 +8,46 @@ use tokio_util::sync::CancellationToken;
 use crate::app_state::AppState;
 use crate::config::Pace;
 use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::persist::{DataDirError, JobSpec};
 use crate::task::{TaskRecord, TaskStatus};
+use crate::task_store::QueueFull;
 use crate::webhooks::payload::{self, Event, ExportKind};
 
-/// The work of a job, run on a worker once its running time has passed. Holds app locks
-/// only inside, briefly. Entity events it pushes are sent once the task reads finished.
-pub(crate) type Work =
-    Box<dyn FnOnce(&AppState, &mut Vec<Event>) -> Result<TaskResult, TaskFailure> + Send>;
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SubmitError {
+    /// The app holds too many unfinished tasks.
+    #[error(transparent)]
+    Full(#[from] QueueFull),
+    /// The task could not be stored in the data dir.
+    #[error(transparent)]
+    Store(#[from] DataDirError),
+}
+
+/// The work of a job, run on tokio's blocking pool (never on a runtime worker thread, so a
+/// long job cannot starve request handling) once its running time has passed. It takes app
+/// locks in short chunks and checks the shutdown token between them (ending with
+/// [`cancelled`] when it is set). Entity events it pushes are sent once the task reads
+/// finished.
+pub(crate) type Work = Box<
+    dyn FnOnce(&AppState, &mut Vec<Event>, &CancellationToken) -> Result<TaskResult, TaskFailure>
+        + Send,
+>;
+
+/// The failure of a job stopped by the emulator's shutdown (never recorded: the server stops).
+pub(crate) fn cancelled() -> TaskFailure {
+    TaskFailure::new("Cancelled", "the emulator is shutting down")
+}
+
+/// Ends a job's work with [`cancelled`] when the emulator is shutting down; called between
+/// chunks.
+pub(crate) fn check_cancel(cancel: &CancellationToken) -> Result<(), TaskFailure> {
+    if cancel.is_cancelled() {
+        Err(cancelled())
+    } else {
+        Ok(())
+    }
+}
 
 /// The bounded worker pool: at most `workers` jobs run at once; each waits out the pace's
 /// pending time, then its running time, then does its work.
@@ -34,15 +67,32 @@ impl WorkerPool {
         }
     }
 
-    /// Records a pending task and starts the job in the background. Returns the task id.
-    /// Must be called inside a tokio runtime.
-    pub fn submit(&self, app: Arc<AppState>, kind: JobKind, items: usize, work: Work) -> String {
+    /// Records a pending task (stored first, with a data dir) and starts the job in the
+    /// background. Returns the task id. Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`SubmitError`]: the app is full of unfinished tasks, or the task could not be
+    /// stored in the data dir (nothing was started either way).
+    pub fn submit(
+        &self,
+        app: Arc<AppState>,
+        job: JobSpec,
+        work: Work,
+    ) -> Result<String, SubmitError> {
         let task_id = uuid::Uuid::new_v4().to_string();
-        app.insert_task(task_id.clone(), TaskRecord::pending());
+        app.insert_task(&task_id, TaskRecord::pending(), Some(&job))?;
+        self.start(app, task_id.clone(), job.kind, job.items, work);
+        Ok(task_id)
+    }
+
+    /// Runs the job of an existing task in the background: it waits out the pace's
+    /// pending time, then its running time, then does its work. A restart calls it for the
+    /// tasks that had not finished.
+    pub fn start(&self, app: Arc<AppState>, id: String, kind: JobKind, items: usize, work: Work) {
         let permits = Arc::clone(&self.permits);
         let pace = self.pace;
         let shutdown = self.shutdown.clone();
-        let id = task_id.clone();
+        let shutdown_work = self.shutdown.clone();
         tracing::debug!(task_id = %id, job = %kind, items, "job queued");
         tokio::spawn(async move {
             let run = async {
@@ -54,11 +104,31 @@ impl WorkerPool {
                 let started_ns = payload::now_ns();
                 tracing::debug!(task_id = %id, job = %kind, "job running");
                 tokio::time::sleep(pace.running_time(items)).await;
-                let mut events = Vec::new();
-                let outcome = match app.take_injected_failure(kind) {
-                    Some(failure) => Err(failure),
-                    None => work(&app, &mut events),
+                let (outcome, events) = match app.take_injected_failure(kind) {
+                    Some(failure) => (Err(failure), Vec::new()),
+                    None => {
+                        let app = Arc::clone(&app);
+                        let cancel = shutdown_work.clone();
+                        let blocking = tokio::task::spawn_blocking(move || {
+                            let mut events = Vec::new();
+                            let outcome = work(&app, &mut events, &cancel);
+                            (outcome, events)
+                        });
+                        match blocking.await {
+                            Ok(done) => done,
+                            Err(e) => (
+                                Err(TaskFailure::new(
+                                    "InternalError",
+                                    format!("the job panicked: {e}"),
+                                )),
+                                Vec::new(),
+                            ),
+                        }
+                    }
                 };
+                if shutdown_work.is_cancelled() {
+                    return;
+                }
                 record_outcome(&app, &id, kind, outcome, started_ns, events);
             };
             tokio::select! {
@@ -66,7 +136,6 @@ impl WorkerPool {
                 () = run => {}
             }
         });
-        task_id
     }
 }
 

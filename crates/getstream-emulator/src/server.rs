@@ -31,6 +31,9 @@ pub enum StartError {
         /// The address.
         addr: SocketAddr,
     },
+    /// The data dir cannot be used.
+    #[error(transparent)]
+    DataDir(#[from] crate::persist::DataDirError),
 }
 
 /// Starts emulators. See [`Emulator::start`].
@@ -41,13 +44,15 @@ impl Emulator {
     /// Binds the config's address (default `127.0.0.1:0`) and serves on the current tokio
     /// runtime until [`EmulatorHandle::shutdown`] or the handle is dropped.
     ///
-    /// A non-loopback address is logged as a warning (the emulator is a dev tool with
-    /// development credentials); with the admin API on it is refused unless
-    /// [`EmulatorConfig::allow_remote_admin`] allows it.
+    /// With a [data dir](EmulatorConfig::data_dir), the state is loaded from it (see
+    /// [`EmulatorState::open`]) and jobs that had not finished resume. A non-loopback address
+    /// is logged as a warning (the emulator is a dev tool with development credentials); with
+    /// the admin API on it is refused unless [`EmulatorConfig::allow_remote_admin`] allows it.
     ///
     /// # Errors
-    /// [`StartError::Bind`] when the address cannot be bound; [`StartError::RemoteAdmin`]
-    /// for the admin API on a non-loopback address that was not allowed.
+    /// [`StartError::Bind`] when the address cannot be bound; [`StartError::DataDir`] when
+    /// the data dir cannot be used; [`StartError::RemoteAdmin`] for the admin API on a
+    /// non-loopback address that was not allowed.
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
         let addr = config.bind_addr();
         if !addr.ip().is_loopback() {
@@ -61,7 +66,7 @@ impl Emulator {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let limits = config.connection_limits().clone();
-        let state = EmulatorState::new(config);
+        let state = EmulatorState::open(config)?;
         state.set_local_addr(local);
         let token = state.shutdown_token().clone();
         let router = app(state.clone());

@@ -1,21 +1,24 @@
 //! The emulator's shared state: apps and their data, tasks, exports, faults, rate limits.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::config::{EmulatorConfig, SeedSpec};
+use crate::exports::{ExportEntry, ExportStore};
 use crate::faults::{Fault, Faults};
 use crate::job::{JobKind, TaskFailure};
-use crate::pool::{Work, WorkerPool};
+use crate::persist::{JobSpec, Stored};
+use crate::pool::{SubmitError, Work, WorkerPool};
 use crate::ratelimit::RateLimiter;
 use crate::script::ScriptedTask;
 use crate::shapes;
-use crate::sync::{lock, read, write};
+use crate::state_page::StatePage;
+use crate::sync::read;
 use crate::task::TaskRecord;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
@@ -35,26 +38,13 @@ pub enum StateError {
     Invalid(String),
 }
 
-/// Most export files kept: past it, the oldest one is forgotten.
-pub const MAX_EXPORT_FILES: usize = 10_000;
-
-/// An export file: the app key that owns it, and its bytes.
-type ExportFile = (String, axum::body::Bytes);
-
-/// Export files by token, and their tokens oldest first.
-#[derive(Debug, Default)]
-struct Exports {
-    files: HashMap<String, ExportFile>,
-    order: VecDeque<String>,
-}
-
 struct Inner {
     config: EmulatorConfig,
     apps: HashMap<String, Arc<AppState>>,
     default_app: String,
     jobs: WorkerPool,
     faults: Faults,
-    exports: Mutex<Exports>,
+    exports: ExportStore,
     limiter: RateLimiter,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
@@ -67,7 +57,7 @@ impl std::fmt::Debug for Inner {
         f.debug_struct("EmulatorState")
             .field("config", &self.config)
             .field("apps", &self.apps)
-            .field("exports", &lock(&self.exports).files.len())
+            .field("exports", &self.exports.len())
             .field("faults", &self.faults.list().len())
             .finish_non_exhaustive()
     }
@@ -96,7 +86,15 @@ pub struct EmulatorState {
 impl EmulatorState {
     /// Creates the state for `config`, seeding the default app with the config's seed spec.
     /// Needs no runtime; jobs are spawned on the runtime that serves the requests.
+    ///
+    /// Memory only: never touches the disk, even when the config has a
+    /// [data dir](EmulatorConfig::data_dir) (see [`open`](Self::open)).
     pub fn new(config: EmulatorConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    /// [`new`](Self::new), with the data loaded from a data dir (`persist`) and saved to it.
+    pub(crate) fn build(config: EmulatorConfig, mut stored: Option<Stored>) -> Self {
         let apps_list = config.apps();
         let default_app = apps_list[0].key().to_owned();
         let shutdown = CancellationToken::new();
@@ -105,6 +103,10 @@ impl EmulatorState {
             config.public_base_url().map(str::to_owned),
             shutdown.clone(),
         );
+        if let Some(stored) = &mut stored {
+            stored.restore_settings(&webhooks);
+        }
+        // The flag wins over a stored URL (and is stored in its turn).
         if let Some(url) = config.default_webhook_url() {
             webhooks.set_settings(&default_app, WebhookSettings::new().url(url));
         }
@@ -112,9 +114,23 @@ impl EmulatorState {
             .into_iter()
             .map(|c| {
                 let key = c.key().to_owned();
-                (key, Arc::new(AppState::new(c, webhooks.clone())))
+                let app = AppState::new(
+                    c,
+                    webhooks.clone(),
+                    config.export_link_lifetime(),
+                    config.task_cap(),
+                );
+                let app = match &mut stored {
+                    Some(stored) => stored.restore_app(app),
+                    None => app,
+                };
+                (key, Arc::new(app))
             })
             .collect::<HashMap<_, _>>();
+        let exports = match &mut stored {
+            Some(stored) => stored.export_store(),
+            None => ExportStore::new(config.exports_root().map(ToOwned::to_owned)),
+        };
         let state = Self {
             inner: Arc::new(Inner {
                 jobs: WorkerPool::new(config.worker_count(), config.job_pace(), shutdown.clone()),
@@ -123,15 +139,21 @@ impl EmulatorState {
                 apps,
                 default_app,
                 faults: Faults::default(),
-                exports: Mutex::default(),
+                exports,
                 local_addr: OnceLock::new(),
                 shutdown,
                 webhooks,
             }),
         };
         let seed = state.inner.config.seed_spec();
-        if seed != SeedSpec::default() {
-            write(&state.inner.apps[&state.inner.default_app].data).seed(seed);
+        let default_app = &state.inner.apps[&state.inner.default_app];
+        // Data loaded from a data dir is not seeded again at each start.
+        let empty = {
+            let data = read(&default_app.data);
+            data.users.is_empty() && data.channels.is_empty()
+        };
+        if seed != SeedSpec::default() && empty {
+            default_app.data_mut().seed(seed);
         }
         state
     }
@@ -189,57 +211,45 @@ impl EmulatorState {
         }
     }
 
-    pub(crate) fn store_export(&self, app_key: &str, bytes: Vec<u8>) -> String {
-        let token = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let mut exports = lock(&self.inner.exports);
-        if exports.files.len() >= MAX_EXPORT_FILES
-            && let Some(oldest) = exports.order.pop_front()
-        {
-            exports.files.remove(&oldest);
-        }
-        exports.order.push_back(token.clone());
-        exports.files.insert(
-            token.clone(),
-            (app_key.to_owned(), axum::body::Bytes::from(bytes)),
-        );
-        token
+    /// The export file store.
+    pub(crate) fn exports(&self) -> &ExportStore {
+        &self.inner.exports
     }
 
-    pub(crate) fn export_file(&self, token: &str) -> Option<axum::body::Bytes> {
-        lock(&self.inner.exports)
-            .files
-            .get(token)
-            .map(|(_, b)| b.clone())
+    /// The export file of a token.
+    pub(crate) fn export_file(&self, token: &str) -> Option<ExportEntry> {
+        self.inner.exports.get(token)
     }
 
     /// The API key of the app whose export file `token` names, if it exists.
     pub(crate) fn export_app(&self, token: &str) -> Option<String> {
-        lock(&self.inner.exports)
-            .files
-            .get(token)
-            .map(|(app, _)| app.clone())
+        self.inner.exports.get(token).map(|entry| entry.app_key)
     }
 
     pub(crate) fn submit_job(
         &self,
         app: &Arc<AppState>,
-        kind: JobKind,
-        items: usize,
+        job: JobSpec,
         work: Work,
-    ) -> String {
-        self.inner.jobs.submit(Arc::clone(app), kind, items, work)
+    ) -> Result<String, SubmitError> {
+        self.inner.jobs.submit(Arc::clone(app), job, work)
+    }
+
+    /// The worker pool.
+    pub(crate) fn jobs(&self) -> &WorkerPool {
+        &self.inner.jobs
     }
 
     /// Creates bulk data in an app (see [`SeedSpec`]).
     ///
     /// # Errors
-    /// [`StateError::UnknownApp`] when no app has this key.
+    /// [`StateError::UnknownApp`] when no app has this key; [`StateError::Invalid`] when the
+    /// seed would take more than half the memory available ([`SeedSpec::fits_in`]).
     pub fn seed(&self, app_key: &str, spec: SeedSpec) -> Result<(), StateError> {
-        write(&self.app_or_err(app_key)?.data).seed(spec);
+        let app = self.app_or_err(app_key)?;
+        spec.fits_in(crate::config::available_memory())
+            .map_err(StateError::Invalid)?;
+        app.data_mut().seed(spec);
         Ok(())
     }
 
@@ -274,8 +284,10 @@ impl EmulatorState {
                 "task_id must be 1..=256 characters".into(),
             ));
         }
-        if !app.insert_new_task(&id, TaskRecord::scripted(task)) {
-            return Err(StateError::TaskExists(id));
+        match app.insert_task(&id, TaskRecord::scripted(task), None) {
+            Ok(true) => {}
+            Ok(false) => return Err(StateError::TaskExists(id)),
+            Err(full) => return Err(StateError::Invalid(full.to_string())),
         }
         Ok(id)
     }
@@ -304,13 +316,28 @@ impl EmulatorState {
         for app in self.inner.apps.values() {
             app.reset();
         }
-        *lock(&self.inner.exports) = Exports::default();
+        self.inner.exports.clear();
         self.inner.faults.clear();
         self.inner.limiter.reset();
     }
 
-    /// A JSON picture of an app's data: `{"users": [...], "channels": [{..., "members": [...],
-    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`).
+    /// A page of an app's data (see [`StatePage`]): `{"users": [...], "users_total",
+    /// "channels": [{..., "members", "messages", "messages_total"}], "channels_total",
+    /// "offset", "limit", "messages_offset", "messages_limit", "next_offset"}`. Memory is
+    /// bounded by the page, whatever the app holds.
+    ///
+    /// # Errors
+    /// [`StateError::UnknownApp`], or [`StateError::Invalid`] for a page past its bounds.
+    pub fn snapshot_page(&self, app_key: &str, page: StatePage) -> Result<Value, StateError> {
+        page.check()
+            .map_err(|(field, problem)| StateError::Invalid(format!("{field} {problem}")))?;
+        let app = self.app_or_err(app_key)?;
+        Ok(page.render(&read(&app.data)))
+    }
+
+    /// A JSON picture of all an app's data: `{"users": [...], "channels": [{..., "members": [...],
+    /// "messages": [...]}]}` (soft-deleted items included, with `deleted_at`). It holds every
+    /// message at once: for big data use [`snapshot_page`](Self::snapshot_page).
     ///
     /// # Errors
     /// [`StateError::UnknownApp`].

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::changes::Changes;
 use crate::config::SeedSpec;
 
 /// A user.
@@ -65,7 +66,7 @@ impl Channel {
 }
 
 /// Soft, pruning or hard deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum DeleteMode {
     Soft,
     Pruning,
@@ -84,7 +85,7 @@ impl DeleteMode {
 }
 
 /// How to delete users (the fields of the delete-users request).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DeleteUsersPlan {
     pub user: Option<DeleteMode>,
     pub messages: Option<DeleteMode>,
@@ -99,6 +100,8 @@ pub(crate) struct AppData {
     /// Ids of hard-deleted users, so a restore can say why it cannot bring one back.
     pub hard_deleted_users: BTreeSet<String>,
     next_seq: u64,
+    /// What changed since the last save to the data dir (nothing is recorded without one).
+    pub changes: Changes,
 }
 
 pub(crate) fn now() -> OffsetDateTime {
@@ -144,6 +147,7 @@ impl AppData {
     /// Inserts or replaces a user, keeping `created_at` of an existing one.
     pub fn upsert_user(&mut self, id: &str, role: Option<String>, custom: Map<String, Value>) {
         let t = now();
+        self.changes.user(id);
         self.hard_deleted_users.remove(id);
         match self.users.get_mut(id) {
             Some(u) => {
@@ -181,6 +185,7 @@ impl AppData {
         custom: Map<String, Value>,
     ) -> bool {
         let cid = format!("{kind}:{id}");
+        self.changes.channel(&cid);
         let t = now();
         let mut created = false;
         let channel = self.channels.entry(cid).or_insert_with(|| {
@@ -251,6 +256,8 @@ impl AppData {
             .partition_point(|m| m.created_at <= created);
         channel.messages.insert(pos, msg.clone());
         channel.updated_at = t;
+        self.changes.channel(cid);
+        self.changes.message(cid, &msg.id);
         Some(msg)
     }
 
@@ -265,6 +272,7 @@ impl AppData {
     pub fn soft_delete_channel(&mut self, cid: &str) -> bool {
         match self.channels.get_mut(cid) {
             Some(c) => {
+                self.changes.channel(cid);
                 let t = now();
                 c.deleted_at.get_or_insert(t);
                 c.updated_at = t;
@@ -276,6 +284,7 @@ impl AppData {
 
     /// Removes a channel and its messages. Returns false when it does not exist.
     pub fn hard_delete_channel(&mut self, cid: &str) -> bool {
+        self.changes.channel(cid);
         self.channels.remove(cid).is_some()
     }
 
@@ -292,8 +301,12 @@ impl AppData {
                 out.insert(id.clone(), Err(format!("user {id} does not exist")));
                 continue;
             }
+            self.changes.user(id);
             if let Some(mode) = plan.messages {
-                for c in self.channels.values_mut() {
+                for (cid, c) in &mut self.channels {
+                    if c.messages.iter().any(|m| &m.user_id == id) {
+                        self.changes.channel_messages(cid);
+                    }
                     match mode {
                         DeleteMode::Hard => c.messages.retain(|m| &m.user_id != id),
                         DeleteMode::Soft | DeleteMode::Pruning => {
@@ -331,8 +344,11 @@ impl AppData {
                 Some(DeleteMode::Hard) => {
                     self.users.remove(id);
                     self.hard_deleted_users.insert(id.clone());
-                    for c in self.channels.values_mut() {
-                        c.members.retain(|m| &m.user_id != id);
+                    for (cid, c) in &mut self.channels {
+                        if c.members.iter().any(|m| &m.user_id == id) {
+                            self.changes.channel(cid);
+                            c.members.retain(|m| &m.user_id != id);
+                        }
                     }
                 }
                 Some(mode) => {
@@ -386,7 +402,13 @@ impl AppData {
             };
             u.deactivated_at = deactivated.then_some(t);
             u.updated_at = t;
+            self.changes.user(id);
             if messages {
+                for (cid, c) in &self.channels {
+                    if c.messages.iter().any(|m| &m.user_id == id) {
+                        self.changes.channel_messages(cid);
+                    }
+                }
                 for m in self
                     .channels
                     .values_mut()
@@ -408,6 +430,8 @@ impl AppData {
     /// Creates bulk data: users `user-1..`, channels `messaging:seed-1..` with two members each
     /// and `messages` messages per channel, one second apart, ending now.
     pub fn seed(&mut self, spec: SeedSpec) {
+        // One rewrite of the app's rows rather than a mark per seeded row.
+        self.changes.everything();
         let users = if spec.channels > 0 {
             spec.users.max(2)
         } else {

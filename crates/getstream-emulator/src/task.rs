@@ -86,15 +86,16 @@ impl TaskRecord {
         rec
     }
 
-    /// The task response body, serialized. `export_base` gives the base URL of export links
-    /// (only called for exports); `stamps` picks how `created_at`/`updated_at` are written.
+    /// The task response body, serialized. `export_url` gives the link of an export file from
+    /// its token (only called for exports); `stamps` picks how `created_at`/`updated_at` are
+    /// written.
     ///
     /// The body is serialized straight from borrowed fields (no `serde_json::Value` is built),
     /// with its keys in the order a `Value` object would give them (sorted).
     pub fn render(
         &self,
         task_id: &str,
-        export_base: &dyn Fn() -> String,
+        export_url: &dyn Fn(&str) -> String,
         duration: &str,
         stamps: Stamps,
     ) -> serde_json::Result<Vec<u8>> {
@@ -130,7 +131,7 @@ impl TaskRecord {
                 self.result.as_ref().map(|r| match r {
                     TaskResult::Json(v) => ResultBody::Json(v),
                     TaskResult::Export { token } => ResultBody::Export {
-                        url: format!("{}/_emulator/exports/{token}.json", export_base()),
+                        url: export_url(token),
                     },
                 }),
                 self.error.as_ref(),
@@ -152,9 +153,9 @@ impl TaskRecord {
 
     /// The task response body as a JSON value (tests).
     #[cfg(test)]
-    pub fn to_json(&self, task_id: &str, export_base: &dyn Fn() -> String) -> Value {
+    pub fn to_json(&self, task_id: &str, export_url: &dyn Fn(&str) -> String) -> Value {
         let bytes = self
-            .render(task_id, export_base, "0.00ms", Stamps::UnixNanos)
+            .render(task_id, export_url, "0.00ms", Stamps::UnixNanos)
             .unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
@@ -257,13 +258,18 @@ mod tests {
                 .step("completed", Duration::ZERO)
                 .result(json!({"ok": true})),
         );
-        let status = |rec: &TaskRecord| rec.to_json("t", &String::new)["status"].clone();
+        let status =
+            |rec: &TaskRecord| rec.to_json("t", &|_: &str| String::new())["status"].clone();
         assert_eq!(status(&rec), "pending");
         tokio::time::advance(Duration::from_millis(1500)).await;
         assert_eq!(status(&rec), "running");
-        assert!(rec.to_json("t", &String::new).get("result").is_none());
+        assert!(
+            rec.to_json("t", &|_: &str| String::new())
+                .get("result")
+                .is_none()
+        );
         tokio::time::advance(Duration::from_secs(2)).await;
-        let j = rec.to_json("t", &String::new);
+        let j = rec.to_json("t", &|_: &str| String::new());
         assert_eq!(j["status"], "completed");
         assert_eq!(j["result"], json!({"ok": true}));
         assert_eq!(
@@ -298,7 +304,7 @@ mod tests {
 
     #[test]
     fn rendered_bodies_match_the_value_object_byte_for_byte() {
-        let base = || "http://h:1".to_owned();
+        let base = |token: &str| format!("http://h:1/_emulator/exports/{token}.json");
         let mut rec = TaskRecord::pending();
         let render = |rec: &TaskRecord| {
             String::from_utf8(
@@ -337,13 +343,13 @@ mod tests {
         rec.created_at_ns = 1_700_000_000_123_456_789;
         rec.updated_at_ns = 1_700_000_001_000_000_000;
         let bytes = rec
-            .render("t", &String::new, "0.01ms", Stamps::Rfc3339)
+            .render("t", &|_: &str| String::new(), "0.01ms", Stamps::Rfc3339)
             .unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["created_at"], "2023-11-14T22:13:20.123456789Z");
         assert_eq!(v["updated_at"], "2023-11-14T22:13:21Z");
         assert_eq!(v["duration"], "0.01ms");
-        let v2 = rec.to_json("t", &String::new);
+        let v2 = rec.to_json("t", &|_: &str| String::new());
         assert_eq!(v2["created_at"], 1_700_000_000_123_456_789_u64);
     }
 }

@@ -3,6 +3,8 @@
 mod support;
 
 mod demo;
+#[cfg(unix)]
+mod durable;
 mod escapes;
 mod events;
 mod lifecycle;

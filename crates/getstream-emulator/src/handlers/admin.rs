@@ -13,12 +13,13 @@ use serde_json::{Value, json};
 
 use crate::config::{MAX_SEED_ITEMS, SeedSpec};
 use crate::error::{ApiError, duration};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::faults::{Fault, FaultAction, FaultBody};
 use crate::job::{JobKind, TaskFailure};
 use crate::ratelimit::api_key_of;
 use crate::script::ScriptedTask;
 use crate::state::{EmulatorState, StateError};
+use crate::state_page::StatePage;
 
 /// Longest delay or step accepted by the admin API (one day).
 const MAX_DELAY_MS: u64 = 86_400_000;
@@ -373,18 +374,37 @@ pub(crate) async fn seed(
         channels: req.channels,
         messages: req.messages,
     };
+    spec.fits_in(crate::config::available_memory())
+        .map_err(|problem| ApiError::field("messages", problem))?;
     state.seed(&key, spec).map_err(state_err)?;
     Ok(ok(json!({ "api_key": key })))
 }
 
-/// `GET /_emulator/state`: a snapshot of an app's data.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+    messages_offset: Option<usize>,
+    messages_limit: Option<usize>,
+}
+
+/// `GET /_emulator/state?offset=&limit=&messages_offset=&messages_limit=`: a page of an app's
+/// data (`StatePage`).
 pub(crate) async fn snapshot(
     State(state): State<EmulatorState>,
     uri: Uri,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
     enabled(&state)?;
     let key = app_key(&state, api_key_of(&uri).map(Cow::into_owned), None)?;
-    let snap = state.snapshot(&key).map_err(state_err)?;
+    let defaults = StatePage::default();
+    let page = StatePage::new(q.offset.unwrap_or(0), q.limit.unwrap_or(defaults.limit)).messages(
+        q.messages_offset.unwrap_or(0),
+        q.messages_limit.unwrap_or(defaults.messages_limit),
+    );
+    page.check()
+        .map_err(|(field, problem)| ApiError::field(field, problem))?;
+    let snap = state.snapshot_page(&key, page).map_err(state_err)?;
     Ok(ok(snap))
 }
 

@@ -2,20 +2,20 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::check::{check_ids, parse_time};
 use super::reply::{created, status_map};
-use super::starter::{JobStarter, StatusMap};
+use super::starter::{JobStarter, StatusJob, StatusMap};
 use super::{MAX_CHANNELS, MAX_MESSAGE_LENGTH};
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::job::JobKind;
 use crate::shapes;
-use crate::store::{parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
-use crate::sync::write;
+use crate::store::{AppData, parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
 use crate::webhooks::entities;
+use crate::webhooks::payload::Event;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct QueryChannelRequest {
@@ -148,7 +148,7 @@ pub(crate) async fn query_channel(
         .and_then(|p| p.limit)
         .map_or(25, |l| usize::try_from(l.min(300)).unwrap_or(300));
     let cid = format!("{kind}:{id}");
-    let mut store = write(&app.data);
+    let mut store = app.data_mut();
     let exists = store.channels.contains_key(&cid);
     if !exists && created_by.is_none() {
         return Err(ApiError::input(
@@ -267,7 +267,7 @@ pub(crate) async fn send_message(
         }
     }
     let cid = format!("{kind}:{id}");
-    let mut store = write(&app.data);
+    let mut store = app.data_mut();
     match store.channels.get(&cid) {
         None => {
             return Err(ApiError::not_found(format!(
@@ -318,7 +318,7 @@ pub(crate) async fn delete_channel(
 ) -> Result<Response, ApiError> {
     check_channel_path(&kind, &id)?;
     let cid = format!("{kind}:{id}");
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     let channel = data
         .channels
         .get(&cid)
@@ -385,7 +385,7 @@ pub(crate) async fn delete_channels(
     // announces them when it removes them.
     let mut events = Vec::new();
     let soft = {
-        let mut data = write(&jobs.app().data);
+        let mut data = jobs.app().data_mut();
         each_channel(&cids, |cid| {
             let live = entities::is_live_channel(&data, cid);
             let deleted = data.soft_delete_channel(cid);
@@ -402,8 +402,26 @@ pub(crate) async fn delete_channels(
     if !hard {
         return Ok(created(json!({ "result": result, "duration": duration() })));
     }
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, cids.len(), move |data, events| {
-        each_channel(&cids, |cid| {
+    let n = cids.len();
+    let task_id = jobs.submit_status(JobKind::DeleteChannels, n, HardDeleteChannels { cids })?;
+    Ok(created(
+        json!({ "task_id": task_id, "result": result, "duration": duration() }),
+    ))
+}
+
+/// The task of a delete-channels request with `hard_delete`: removes the channels for good.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct HardDeleteChannels {
+    cids: Vec<String>,
+}
+
+impl StatusJob for HardDeleteChannels {
+    fn items(&self) -> &[String] {
+        &self.cids
+    }
+
+    fn run(&self, data: &mut AppData, cids: &[String], events: &mut Vec<Event>) -> StatusMap {
+        each_channel(cids, |cid| {
             let event = entities::channel_deleted(data, cid);
             let deleted = data.hard_delete_channel(cid);
             if deleted {
@@ -411,8 +429,5 @@ pub(crate) async fn delete_channels(
             }
             deleted
         })
-    });
-    Ok(created(
-        json!({ "task_id": task_id, "result": result, "duration": duration() }),
-    ))
+    }
 }

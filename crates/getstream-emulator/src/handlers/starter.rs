@@ -5,22 +5,95 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::exports::store::ExportFile;
 use crate::extract::Authed;
 use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::pool::Work;
+use crate::persist::JobSpec;
+use crate::pool::{SubmitError, Work, check_cancel};
 use crate::state::EmulatorState;
 use crate::store::AppData;
-use crate::sync::write;
 use crate::webhooks::payload::Event;
 
 use super::reply::status_map;
 
 /// The outcome of a job per item (a cid, a user id): `Ok`, or why that item failed.
 pub(super) type StatusMap = BTreeMap<String, Result<(), String>>;
+
+/// A job that changes the app's data item by item (cids, user ids) and reports a per-item
+/// status map as its result. Its checked input is stored with its task (as JSON), so a
+/// restart on a data dir runs it again.
+pub(crate) trait StatusJob: Serialize + DeserializeOwned + Send + 'static {
+    /// The items, done one at a time.
+    fn items(&self) -> &[String];
+    /// Does the job on `items` (some of [`items`](Self::items)) in the app's data; pushes
+    /// the webhook events to send once the task reads completed.
+    fn run(&self, data: &mut AppData, items: &[String], events: &mut Vec<Event>) -> StatusMap;
+}
+
+/// A job that writes an export file from the app's data (stored as [`StatusJob`] is).
+pub(crate) trait ExportJob: Serialize + DeserializeOwned + Send + 'static {
+    /// The `error.type` of a failed export.
+    const ERROR_TYPE: &'static str;
+    /// Writes the file's JSON a chunk at a time (taking app locks per chunk and checking
+    /// `cancel` between chunks).
+    fn build(
+        self,
+        app: &AppState,
+        file: &mut ExportFile,
+        cancel: &CancellationToken,
+    ) -> Result<(), TaskFailure>;
+}
+
+/// The work of a [`StatusJob`]: one item at a time, each under its own write lock (so
+/// requests reading the app wait at most for one item), and saved to the data dir as it
+/// is done.
+pub(crate) fn status_work<J: StatusJob>(job: J) -> Work {
+    Box::new(move |app, events, cancel| {
+        let mut results = StatusMap::new();
+        for chunk in job.items().chunks(1) {
+            check_cancel(cancel)?;
+            results.extend(job.run(&mut app.data_mut(), chunk, events));
+        }
+        Ok(TaskResult::Json(status_map(results)))
+    })
+}
+
+/// The work of an [`ExportJob`]: the file is committed to the export store and the task's
+/// `result.url` links to it. An I/O error ends the task `failed`; a file not committed is
+/// removed.
+pub(crate) fn export_work<J: ExportJob>(state: EmulatorState, job: J) -> Work {
+    Box::new(move |app, _events, cancel| {
+        let failed = |e: std::io::Error| TaskFailure::new(J::ERROR_TYPE, e.to_string());
+        let exports = state.exports();
+        let mut out = exports.create().map_err(failed)?;
+        job.build(app, &mut out, cancel)?;
+        let token = exports.commit(app.creds.key(), out).map_err(failed)?;
+        Ok(TaskResult::Export { token })
+    })
+}
+
+/// What resumes a job of `kind`: its input, as the handler checked it, when `stored` (the
+/// app has a data dir; else nothing reads it and it is not built).
+fn spec<J: Serialize>(kind: JobKind, items: usize, job: &J, stored: bool) -> JobSpec {
+    JobSpec {
+        kind,
+        items,
+        // Our own plain structs: serializing them cannot fail. Were it to, the job would
+        // not resume (its task fails at start-up), which is all a `Null` can do.
+        request: if stored {
+            serde_json::to_value(job).unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        },
+    }
+}
 
 /// The authenticated app of a request and the state whose worker pool runs its jobs.
 /// Extracting it authenticates the request as [`Authed`] does.
@@ -48,53 +121,43 @@ impl JobStarter {
 
     /// Records a pending task for a job of `kind` over `items` items and starts it; returns
     /// the task id.
-    pub(super) fn submit(&self, kind: JobKind, items: usize, work: Work) -> String {
-        self.state.submit_job(&self.app, kind, items, work)
+    ///
+    /// # Errors
+    /// 429 (code 9) when the app has too many unfinished tasks; a 500 when the task could
+    /// not be stored in the data dir (no id is handed out for a task a restart would not
+    /// find).
+    fn submit(&self, spec: JobSpec, work: Work) -> Result<String, ApiError> {
+        self.state
+            .submit_job(&self.app, spec, work)
+            .map_err(|e| match e {
+                SubmitError::Full(full) => ApiError::too_many_tasks(full.cap),
+                SubmitError::Store(e) => ApiError::internal(format!(
+                    "could not store the task: {}",
+                    crate::report::one_line_chain(&e)
+                )),
+            })
     }
 
-    /// Starts a job that changes the app's data and reports a per-item status map as its
-    /// result; returns the task id. The webhook events `work` pushes go out once the task
-    /// reads completed.
-    pub(super) fn submit_status(
+    /// Starts a [`StatusJob`] over `items` items; returns the task id. The webhook events
+    /// it pushes go out once the task reads completed.
+    pub(super) fn submit_status<J: StatusJob>(
         &self,
         kind: JobKind,
         items: usize,
-        work: impl FnOnce(&mut AppData, &mut Vec<Event>) -> StatusMap + Send + 'static,
-    ) -> String {
-        self.submit(
-            kind,
-            items,
-            Box::new(move |app, events| {
-                Ok(TaskResult::Json(status_map(work(
-                    &mut write(&app.data),
-                    events,
-                ))))
-            }),
-        )
+        job: J,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, &job, self.app.persist().is_some());
+        self.submit(spec, status_work(job))
     }
 
-    /// Starts an export: `build` makes the file's JSON from the app's data; it is stored as
-    /// an export file and the task's `result.url` links to it. A failure to serialize ends
-    /// the task `failed` with `error_type`.
-    pub(super) fn submit_export(
+    /// Starts an [`ExportJob`] over `items` items; returns the task id.
+    pub(super) fn submit_export<J: ExportJob>(
         &self,
         kind: JobKind,
         items: usize,
-        error_type: &'static str,
-        build: impl FnOnce(&AppState) -> Result<Value, TaskFailure> + Send + 'static,
-    ) -> String {
-        let state = self.state.clone();
-        self.submit(
-            kind,
-            items,
-            Box::new(move |app, _events| {
-                let file = build(app)?;
-                let bytes = serde_json::to_vec_pretty(&file)
-                    .map_err(|e| TaskFailure::new(error_type, e.to_string()))?;
-                Ok(TaskResult::Export {
-                    token: state.store_export(app.creds.key(), bytes),
-                })
-            }),
-        )
+        job: J,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, &job, self.app.persist().is_some());
+        self.submit(spec, export_work(self.state.clone(), job))
     }
 }

@@ -14,7 +14,6 @@ use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::lifecycle::{SystemMessage, Truncation};
 use crate::shapes;
 use crate::store::{now, valid_user_id};
-use crate::sync::write;
 use crate::webhooks::payload::{Event, now_ns};
 
 /// The webhook event of a truncation.
@@ -154,7 +153,7 @@ pub(crate) async fn truncate_channel(
         }
     };
     let cid = format!("{kind}:{id}");
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     match data.channels.get(&cid) {
         None => {
             return Err(ApiError::not_found(format!(

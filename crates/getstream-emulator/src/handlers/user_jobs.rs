@@ -3,13 +3,13 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::MAX_USERS;
 use super::check::{check_optional_user_id, check_user_ids};
 use super::reply::task_started;
-use super::starter::{JobStarter, StatusMap};
+use super::starter::{JobStarter, StatusJob, StatusMap};
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::job::JobKind;
@@ -40,21 +40,66 @@ fn mode(field: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<Delet
     }
 }
 
-/// Checks the `user_ids` and `created_by_id` of a user job and starts it: `work` gets the app's
-/// data, the deduplicated ids and where to push its webhook events.
-fn start_user_job(
+/// Checks the `user_ids` and `created_by_id` of a user job and starts the job `make` makes
+/// of the deduplicated ids.
+fn start_user_job<J: StatusJob>(
     jobs: &JobStarter,
     user_ids: Option<Vec<String>>,
     created_by_id: Option<&str>,
     kind: JobKind,
-    work: impl FnOnce(&mut AppData, &[String], &mut Vec<Event>) -> StatusMap + Send + 'static,
+    make: impl FnOnce(Vec<String>) -> J,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(user_ids, MAX_USERS)?;
     check_optional_user_id("created_by_id", created_by_id)?;
-    let task_id = jobs.submit_status(kind, ids.len(), move |data, events| {
-        work(data, &ids, events)
-    });
+    let n = ids.len();
+    let task_id = jobs.submit_status(kind, n, make(ids))?;
     Ok(task_started(task_id))
+}
+
+/// The delete-users task (also `DELETE /users/{id}`'s).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct DeleteUsersJob {
+    ids: Vec<String>,
+    plan: DeleteUsersPlan,
+}
+
+impl StatusJob for DeleteUsersJob {
+    fn items(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn run(&self, data: &mut AppData, ids: &[String], events: &mut Vec<Event>) -> StatusMap {
+        let before = entities::users_before(data, ids);
+        let results = data.delete_users(ids, self.plan);
+        entities::users_deleted(before, &results, self.plan, events);
+        results
+    }
+}
+
+/// The deactivate-users task, or the reactivate-users one (`reactivate`).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ActivationJob {
+    ids: Vec<String>,
+    reactivate: bool,
+    /// Deactivating: soft-delete their messages; reactivating: restore them.
+    messages: bool,
+    by: Option<String>,
+}
+
+impl StatusJob for ActivationJob {
+    fn items(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn run(&self, data: &mut AppData, ids: &[String], events: &mut Vec<Event>) -> StatusMap {
+        let results = if self.reactivate {
+            data.reactivate_users(ids, self.messages)
+        } else {
+            data.deactivate_users(ids, self.messages)
+        };
+        entities::users_activation(data, &results, self.by.as_deref(), self.reactivate, events);
+        results
+    }
 }
 
 /// `POST /api/v2/users/delete`.
@@ -72,12 +117,8 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, ids.len(), move |data, events| {
-        let before = entities::users_before(data, &ids);
-        let results = data.delete_users(&ids, plan);
-        entities::users_deleted(before, &results, plan, events);
-        results
-    });
+    let n = ids.len();
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, n, DeleteUsersJob { ids, plan })?;
     Ok(task_started(task_id))
 }
 
@@ -102,10 +143,11 @@ pub(crate) async fn deactivate_users(
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::DeactivateUsers,
-        move |data, ids, events| {
-            let results = data.deactivate_users(ids, mark_messages);
-            entities::users_activation(data, &results, by.as_deref(), false, events);
-            results
+        |ids| ActivationJob {
+            ids,
+            reactivate: false,
+            messages: mark_messages,
+            by,
         },
     )
 }
@@ -131,10 +173,11 @@ pub(crate) async fn reactivate_users(
         req.user_ids,
         req.created_by_id.as_deref(),
         JobKind::ReactivateUsers,
-        move |data, ids, events| {
-            let results = data.reactivate_users(ids, restore);
-            entities::users_activation(data, &results, by.as_deref(), true, events);
-            results
+        |ids| ActivationJob {
+            ids,
+            reactivate: true,
+            messages: restore,
+            by,
         },
     )
 }
@@ -181,12 +224,7 @@ pub(crate) async fn delete_user(
             .unwrap_or(false)
             .then_some(mode),
     };
-    let ids = [id];
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, move |data, events| {
-        let before = entities::users_before(data, &ids);
-        let results = data.delete_users(&ids, plan);
-        entities::users_deleted(before, &results, plan, events);
-        results
-    });
+    let ids = vec![id];
+    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, DeleteUsersJob { ids, plan })?;
     Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }

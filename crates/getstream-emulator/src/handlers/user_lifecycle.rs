@@ -14,7 +14,7 @@ use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::lifecycle::RestoreRefusal;
 use crate::shapes;
 use crate::store::{AppData, valid_user_id};
-use crate::sync::{read, write};
+use crate::sync::read;
 use crate::webhooks::entities;
 
 /// Checks a user id from the path.
@@ -55,7 +55,7 @@ pub(crate) async fn deactivate_user(
 ) -> Result<Response, ApiError> {
     check_path_user(&id)?;
     check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     if !data.users.contains_key(&id) {
         return Err(no_such_user(&id));
     }
@@ -96,7 +96,7 @@ pub(crate) async fn reactivate_user(
 ) -> Result<Response, ApiError> {
     check_path_user(&id)?;
     check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     if !data.users.contains_key(&id) {
         return Err(no_such_user(&id));
     }
@@ -107,6 +107,7 @@ pub(crate) async fn reactivate_user(
     if let Some(name) = req.name.filter(|n| !n.is_empty())
         && let Some(u) = data.users.get_mut(&id)
     {
+        // `reactivate_users` marked the user changed: the new name is saved with it.
         u.custom.insert("name".to_owned(), Value::String(name));
     }
     let mut events = Vec::new();
@@ -161,7 +162,7 @@ pub(crate) async fn restore_users(
     ApiJson(req): ApiJson<RestoreUsersRequest>,
 ) -> Result<Response, ApiError> {
     let ids = check_user_ids(req.user_ids, MAX_USERS)?;
-    let restored = write(&app.data).restore_users(&ids);
+    let restored = app.data_mut().restore_users(&ids);
     match restored {
         Ok(()) => Ok(created(json!({ "duration": duration() }))),
         Err((id, RestoreRefusal::HardDeleted)) => Err(ApiError::input(format!(
@@ -324,7 +325,7 @@ pub(crate) async fn update_users_partial(
         .enumerate()
         .map(|(i, v)| check_partial(i, v))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     if let Some(u) = updates.iter().find(|u| !data.users.contains_key(&u.id)) {
         return Err(ApiError::input(format!("user {:?} does not exist", u.id)));
     }

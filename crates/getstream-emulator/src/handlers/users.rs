@@ -13,7 +13,7 @@ use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiQuery, Authed};
 use crate::shapes;
 use crate::store::valid_user_id;
-use crate::sync::{read, write};
+use crate::sync::read;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {
@@ -106,7 +106,7 @@ pub(crate) async fn upsert_users(
         }
         parsed.push((id, role, custom));
     }
-    let mut data = write(&app.data);
+    let mut data = app.data_mut();
     let mut out = Map::new();
     for (id, role, custom) in parsed {
         data.upsert_user(&id, role, custom);

@@ -77,6 +77,8 @@ struct HubInner {
     public_url: Option<String>,
     local_addr: OnceLock<SocketAddr>,
     shutdown: CancellationToken,
+    /// The data dir settings are saved to, if any.
+    persist: OnceLock<Arc<crate::persist::Persist>>,
 }
 
 impl WebhookHub {
@@ -95,6 +97,7 @@ impl WebhookHub {
                 public_url,
                 local_addr: OnceLock::new(),
                 shutdown,
+                persist: OnceLock::new(),
             }),
         }
     }
@@ -107,13 +110,26 @@ impl WebhookHub {
     }
 
     pub fn set_settings(&self, api_key: &str, settings: WebhookSettings) {
-        write(&self.inner.settings).insert(api_key.to_owned(), settings);
+        let mut all = write(&self.inner.settings);
+        if let Some(persist) = self.inner.persist.get() {
+            persist.save_settings(api_key, &settings);
+        }
+        all.insert(api_key.to_owned(), settings);
     }
 
     /// Changes an app's settings in place (one lock, so concurrent PATCHes do not lose fields).
     pub fn update_settings(&self, api_key: &str, f: impl FnOnce(&mut WebhookSettings)) {
         let mut all = write(&self.inner.settings);
-        f(all.entry(api_key.to_owned()).or_default());
+        let settings = all.entry(api_key.to_owned()).or_default();
+        f(settings);
+        if let Some(persist) = self.inner.persist.get() {
+            persist.save_settings(api_key, settings);
+        }
+    }
+
+    /// Saves every settings change to `persist` (the data dir) from now on.
+    pub fn persist_to(&self, persist: Arc<crate::persist::Persist>) {
+        let _ = self.inner.persist.set(persist);
     }
 
     pub fn set_local_addr(&self, addr: SocketAddr) {
