@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, Pace, RateLimits, SeedSpec};
+use crate::connection::ConnectionLimits;
 use crate::{Emulator, StartError};
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -137,6 +138,22 @@ pub struct Args {
     /// Most tasks kept per app; when all are unfinished, new jobs get 429.
     #[arg(long, default_value_t = crate::MAX_TASKS_PER_APP, value_parser = clap::value_parser!(usize))]
     pub max_tasks: usize,
+    /// Allow --admin on an address other than loopback (the admin API has no
+    /// authentication: anyone who can reach the port controls the emulator).
+    #[arg(long)]
+    pub allow_remote_admin: bool,
+    /// Longest time a client may take to send a request's head (its connection is closed).
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub header_timeout: Duration,
+    /// Close keep-alive connections with no request and no traffic for this long.
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    pub idle_timeout: Duration,
+    /// Most connections open at once; past it new ones wait and idle ones are closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// How long shutdown lets requests in progress finish (idle connections close at once).
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub shutdown_grace: Duration,
 }
 
 impl Args {
@@ -167,6 +184,14 @@ impl Args {
             .rate_limits(limits)
             .body_limit(self.body_limit)
             .admin(self.admin)
+            .allow_remote_admin(self.allow_remote_admin)
+            .connections(
+                ConnectionLimits::default()
+                    .header_timeout(self.header_timeout)
+                    .idle_timeout(self.idle_timeout)
+                    .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
+                    .shutdown_grace(self.shutdown_grace),
+            )
             .seed(self.seed.unwrap_or_default())
             .export_link_ttl(self.export_link_ttl)
             .max_tasks(self.max_tasks);

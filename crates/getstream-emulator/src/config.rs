@@ -320,6 +320,8 @@ pub struct EmulatorConfig {
     exports_dir: Option<PathBuf>,
     export_link_ttl: Duration,
     max_tasks: usize,
+    allow_remote_admin: bool,
+    connections: crate::connection::ConnectionLimits,
 }
 
 impl Default for EmulatorConfig {
@@ -349,6 +351,8 @@ impl EmulatorConfig {
             exports_dir: None,
             export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
             max_tasks: crate::app_state::MAX_TASKS_PER_APP,
+            allow_remote_admin: false,
+            connections: crate::connection::ConnectionLimits::default(),
         }
     }
 
@@ -542,6 +546,31 @@ impl EmulatorConfig {
     /// The public base URL, if set.
     pub fn public_base_url(&self) -> Option<&str> {
         self.public_url.as_deref()
+    }
+
+    /// Allows the admin API on an address other than loopback (`--allow-remote-admin`):
+    /// without it [`Emulator::start`](crate::Emulator::start) refuses `admin(true)` with a
+    /// non-loopback address, since the admin API has no authentication. Default off.
+    pub fn allow_remote_admin(mut self, allowed: bool) -> Self {
+        self.allow_remote_admin = allowed;
+        self
+    }
+
+    /// Whether the admin API may be served on a non-loopback address.
+    pub fn remote_admin_allowed(&self) -> bool {
+        self.allow_remote_admin
+    }
+
+    /// Connection timeouts, the connection cap and the shutdown grace. Default
+    /// [`ConnectionLimits::default`](crate::ConnectionLimits::default).
+    pub fn connections(mut self, limits: crate::connection::ConnectionLimits) -> Self {
+        self.connections = limits;
+        self
+    }
+
+    /// The connection limits.
+    pub fn connection_limits(&self) -> &crate::connection::ConnectionLimits {
+        &self.connections
     }
 }
 

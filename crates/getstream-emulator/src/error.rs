@@ -57,6 +57,21 @@ pub mod codes {
     pub const TOKEN_SIGNATURE_INVALID: i32 = 43;
 }
 
+/// The longest error message, in characters; longer ones are cut (see [`ApiError::new`]).
+pub const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// The most characters of a client's input (an `api_key`, a path) an error message echoes.
+const ECHO_CHARS: usize = 64;
+
+/// `input` as an error message echoes it: its first [`ECHO_CHARS`] characters, then `…` when
+/// there is more (an unknown 20 KB `api_key` must not come back whole).
+pub(crate) fn clip(input: &str) -> std::borrow::Cow<'_, str> {
+    match input.char_indices().nth(ECHO_CHARS) {
+        None => std::borrow::Cow::Borrowed(input),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &input[..cut])),
+    }
+}
+
 const MORE_INFO: &str = "https://getstream.io/chat/docs/api_errors_response";
 
 /// An error answered with Stream's `APIError` envelope:
@@ -97,12 +112,18 @@ struct Envelope<'a> {
 }
 
 impl ApiError {
-    /// An error with any status, code and message.
+    /// An error with any status, code and message. A message longer than
+    /// [`MAX_MESSAGE_CHARS`] is cut there (ending in `…`): messages may echo input.
     pub fn new(status: StatusCode, code: i32, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push('…');
+        }
         Self {
             status,
             code,
-            message: message.into(),
+            message,
             exception_fields: BTreeMap::new(),
             unrecoverable: None,
             retry_after: None,

@@ -112,16 +112,22 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Re-checks the time claims of a token verified before.
-fn check_times(times: TokenTimes) -> Result<(), ApiError> {
-    let now = unix_now();
-    if times.exp.is_some_and(|exp| exp + LEEWAY_SECS < now) {
+/// Checks the time claims of a token at `now` (Unix seconds), with [`LEEWAY_SECS`]. The
+/// arithmetic saturates: a huge `exp` is "never", not an overflow.
+fn check_times_at(times: TokenTimes, now: u64) -> Result<(), ApiError> {
+    if times
+        .exp
+        .is_some_and(|exp| exp.saturating_add(LEEWAY_SECS) < now)
+    {
         return Err(ApiError::unauthorized(
             codes::TOKEN_EXPIRED,
             "JWTAuth error: token has expired",
         ));
     }
-    if times.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
+    if times
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+    {
         return Err(ApiError::unauthorized(
             codes::TOKEN_NOT_VALID_YET,
             "JWTAuth error: token is not valid yet",
@@ -130,10 +136,11 @@ fn check_times(times: TokenTimes) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Verifies a token for `app`, using the app's cache of tokens verified before.
+/// Verifies a token for `app`, using the app's cache of tokens verified before (the cache
+/// keeps the time claims, which are checked again on every use).
 fn verify_for_app(token: &str, app: &AppState) -> Result<(), ApiError> {
     if let Some(times) = app.verified_token(token) {
-        return check_times(times);
+        return check_times_at(times, unix_now());
     }
     let times = verify_token_times(token, app.creds.secret())?;
     app.remember_token(token, times);
@@ -144,6 +151,27 @@ fn verify_for_app(token: &str, app: &AppState) -> Result<(), ApiError> {
 /// the token.
 pub(crate) fn verify_token(token: &str, secret: &str) -> Result<(), ApiError> {
     verify_token_times(token, secret).map(|_| ())
+}
+
+/// A NumericDate claim (RFC 7519: seconds, an integer or not) as whole seconds: a fraction is
+/// dropped, a negative time is 0 and a huge one saturates. `Err` when it is not a number.
+fn numeric_date(
+    claims: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<Option<u64>, ApiError> {
+    match claims.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => match (v.as_u64(), v.as_f64()) {
+            (Some(n), _) => Ok(Some(n)),
+            // `as` saturates (and makes a negative time 0), which is what an expiry needs.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            (None, Some(f)) => Ok(Some(f as u64)),
+            (None, None) => Err(ApiError::unauthorized(
+                codes::AUTHENTICATION,
+                format!("JWTAuth error: the {name} claim is not a number"),
+            )),
+        },
+    }
 }
 
 fn verify_token_times(token: &str, secret: &str) -> Result<TokenTimes, ApiError> {
@@ -164,9 +192,10 @@ fn verify_token_times(token: &str, secret: &str) -> Result<TokenTimes, ApiError>
     }
     let mut validation = Validation::new(Algorithm::HS256);
     validation.required_spec_claims.clear();
-    validation.validate_exp = true;
-    validation.validate_nbf = true;
-    validation.leeway = LEEWAY_SECS;
+    // The time claims are checked below, as NumericDates: the library takes only integers,
+    // while Stream (and RFC 7519) accept fractions too.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     let key = DecodingKey::from_secret(secret.as_bytes())
         .map_err(|_| ApiError::internal("the app's secret cannot be used as an HS256 key"))?;
     let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
@@ -198,68 +227,144 @@ fn verify_token_times(token: &str, secret: &str) -> Result<TokenTimes, ApiError>
             "this endpoint needs server-side auth: a token signed with the API secret and without user_id",
         ));
     }
-    Ok(TokenTimes {
-        exp: data.claims.get("exp").and_then(serde_json::Value::as_u64),
-        nbf: data.claims.get("nbf").and_then(serde_json::Value::as_u64),
-    })
+    let times = TokenTimes {
+        exp: numeric_date(&data.claims, "exp")?,
+        nbf: numeric_date(&data.claims, "nbf")?,
+    };
+    check_times_at(times, unix_now())?;
+    Ok(times)
+}
+
+/// Authenticates a request as server-side for one app (see [`Authed`]) from its URI and
+/// headers; the app, or Stream's auth error.
+pub(crate) fn authenticate(
+    state: &EmulatorState,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+) -> Result<Arc<AppState>, ApiError> {
+    let key = api_key_of(uri).ok_or_else(|| {
+        ApiError::unauthorized(
+            codes::ACCESS_KEY,
+            "api_key not found: pass it as the api_key query parameter",
+        )
+    })?;
+    let app = state.app(&key).ok_or_else(|| {
+        ApiError::unauthorized(
+            codes::ACCESS_KEY,
+            format!(
+                "api_key not valid: no app with api_key {:?}",
+                crate::error::clip(&key)
+            ),
+        )
+    })?;
+    if let Some(kind) = headers.get("stream-auth-type")
+        && !kind.as_bytes().eq_ignore_ascii_case(b"jwt")
+    {
+        return Err(ApiError::unauthorized(
+            codes::AUTHENTICATION,
+            "stream-auth-type must be \"jwt\" for server-side requests",
+        ));
+    }
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                codes::AUTHENTICATION,
+                "JWTAuth error: the Authorization header is missing",
+            )
+        })?
+        .to_str()
+        .map_err(|_| {
+            ApiError::unauthorized(
+                codes::AUTHENTICATION,
+                "JWTAuth error: the Authorization header is not valid text",
+            )
+        })?
+        .trim();
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .unwrap_or(raw)
+        .trim();
+    if token.is_empty() {
+        return Err(ApiError::unauthorized(
+            codes::AUTHENTICATION,
+            "JWTAuth error: the Authorization header is empty",
+        ));
+    }
+    verify_for_app(token, app)?;
+    Ok(Arc::clone(app))
 }
 
 impl FromRequestParts<EmulatorState> for Authed {
     type Rejection = ApiError;
 
+    /// The app the request layer (`stack`) authenticated, else authenticates now.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &EmulatorState,
     ) -> Result<Self, Self::Rejection> {
-        let key = api_key_of(&parts.uri).ok_or_else(|| {
-            ApiError::unauthorized(
-                codes::ACCESS_KEY,
-                "api_key not found: pass it as the api_key query parameter",
-            )
-        })?;
-        let app = state.app(&key).ok_or_else(|| {
-            ApiError::unauthorized(
-                codes::ACCESS_KEY,
-                format!("api_key not valid: no app with api_key {key:?}"),
-            )
-        })?;
-        if let Some(kind) = parts.headers.get("stream-auth-type")
-            && !kind.as_bytes().eq_ignore_ascii_case(b"jwt")
-        {
-            return Err(ApiError::unauthorized(
-                codes::AUTHENTICATION,
-                "stream-auth-type must be \"jwt\" for server-side requests",
-            ));
+        if let Some(authed) = parts.extensions.get::<Authed>() {
+            return Ok(authed.clone());
         }
-        let raw = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    codes::AUTHENTICATION,
-                    "JWTAuth error: the Authorization header is missing",
-                )
-            })?
-            .to_str()
-            .map_err(|_| {
-                ApiError::unauthorized(
-                    codes::AUTHENTICATION,
-                    "JWTAuth error: the Authorization header is not valid text",
-                )
-            })?
-            .trim();
-        let token = raw
-            .strip_prefix("Bearer ")
-            .or_else(|| raw.strip_prefix("bearer "))
-            .unwrap_or(raw)
-            .trim();
-        if token.is_empty() {
-            return Err(ApiError::unauthorized(
-                codes::AUTHENTICATION,
-                "JWTAuth error: the Authorization header is empty",
-            ));
+        authenticate(state, &parts.uri, &parts.headers).map(Authed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"secret").unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_fractional_exp_is_kept_and_expires() {
+        let exp = unix_now() + 3600;
+        let times = verify_token_times(
+            &token(&serde_json::json!({"exp": exp as f64 + 0.5})),
+            "secret",
+        )
+        .unwrap();
+        assert_eq!(times.exp, Some(exp));
+        // What the token cache re-checks on every later use.
+        assert!(check_times_at(times, exp).is_ok());
+        let late = check_times_at(times, exp + LEEWAY_SECS + 1).unwrap_err();
+        assert_eq!(late.code(), codes::TOKEN_EXPIRED);
+        // Already expired, with a fraction: refused on first use too.
+        let past = serde_json::json!({"exp": (unix_now() - 600) as f64 + 0.25});
+        let err = verify_token_times(&token(&past), "secret").unwrap_err();
+        assert_eq!(err.code(), codes::TOKEN_EXPIRED);
+        let nbf = serde_json::json!({"nbf": (unix_now() + 600) as f64 + 0.5});
+        let err = verify_token_times(&token(&nbf), "secret").unwrap_err();
+        assert_eq!(err.code(), codes::TOKEN_NOT_VALID_YET);
+    }
+
+    #[test]
+    fn huge_and_odd_time_claims_saturate_or_are_refused() {
+        for exp in [serde_json::json!(u64::MAX), serde_json::json!(1e300)] {
+            let times =
+                verify_token_times(&token(&serde_json::json!({ "exp": exp })), "secret").unwrap();
+            assert_eq!(times.exp, Some(u64::MAX));
+            assert!(check_times_at(times, unix_now()).is_ok());
+            assert!(check_times_at(times, u64::MAX).is_ok());
         }
-        verify_for_app(token, app)?;
-        Ok(Authed(Arc::clone(app)))
+        let huge_nbf = TokenTimes {
+            exp: None,
+            nbf: Some(u64::MAX),
+        };
+        assert!(check_times_at(huge_nbf, u64::MAX).is_ok());
+        let negative = serde_json::json!({"exp": -5});
+        let err = verify_token_times(&token(&negative), "secret").unwrap_err();
+        assert_eq!(err.code(), codes::TOKEN_EXPIRED);
+        let text = serde_json::json!({"exp": "soon"});
+        let err = verify_token_times(&token(&text), "secret").unwrap_err();
+        assert_eq!(err.code(), codes::AUTHENTICATION);
     }
 }

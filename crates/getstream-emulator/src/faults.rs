@@ -238,7 +238,18 @@ fn dropped() -> Response {
 
 fn respond(status: u16, body: Option<FaultBody>, retry_after: Option<String>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    // These statuses have no body (RFC 9110): a configured one is not sent, and no
+    // `Content-Length` announces it.
+    let bodiless = matches!(
+        status,
+        StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED | StatusCode::RESET_CONTENT
+    );
     let mut response = match body {
+        _ if bodiless => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = status;
+            r
+        }
         None => ApiError::new(
             status,
             default_code(status.as_u16()),

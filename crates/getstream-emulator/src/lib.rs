@@ -141,7 +141,12 @@
 //!
 //! # The admin API (`/_emulator/`, off unless enabled; no auth — a local dev tool)
 //!
-//! Routes taking `api_key` (query or body) act on that app, else on the default app.
+//! Routes taking `api_key` (query or body) act on that app, else on the default app. So that
+//! no web page can drive it, admin routes answer only a loopback `Host` (or the public URL's;
+//! else 403) and `POST`s with `Content-Type: application/json` (else 415); they are never
+//! faulted; [`Emulator::start`] refuses the admin API off loopback unless
+//! [`EmulatorConfig::allow_remote_admin`]. Connection timeouts, the connection cap and the
+//! shutdown grace: [`ConnectionLimits`].
 //!
 //! | route | body | effect |
 //! |---|---|---|
@@ -226,11 +231,14 @@
 
 #![deny(missing_docs)]
 
+mod accept;
+mod admin_guard;
 mod app_data;
 mod app_state;
 mod changes;
 pub mod cli;
 mod config;
+mod connection;
 mod error;
 mod exports;
 mod extract;
@@ -262,7 +270,8 @@ pub use config::{
     RateLimits, SEED_BYTES_PER_CHANNEL, SEED_BYTES_PER_MESSAGE, SEED_BYTES_PER_USER, SeedSpec,
     SeedSpecError,
 };
-pub use error::{ApiError, codes};
+pub use connection::ConnectionLimits;
+pub use error::{ApiError, MAX_MESSAGE_CHARS, codes};
 pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};

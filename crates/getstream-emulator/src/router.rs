@@ -160,7 +160,7 @@ async fn fallback(
 ) -> Response {
     let log = stack::RequestLog::start(&req);
     error::with_request_clock(async move {
-        let response = stack::with_limit_headers(&state, &req, make(&req).into_response());
+        let response = stack::with_limit_headers(&state, make(&req).into_response());
         log.finish(&response);
         response
     })
@@ -172,7 +172,7 @@ async fn not_found(State(state): State<EmulatorState>, req: Request) -> Response
         ApiError::not_found(format!(
             "no route for {} {}",
             req.method(),
-            req.uri().path()
+            error::clip(req.uri().path())
         ))
     })
     .await
@@ -185,8 +185,8 @@ async fn method_not_allowed(State(state): State<EmulatorState>, req: Request) ->
             codes::INPUT,
             format!(
                 "method {} is not allowed on {}",
-                req.method(),
-                req.uri().path()
+                error::clip(req.method().as_str()),
+                error::clip(req.uri().path())
             ),
         )
     })

@@ -4,7 +4,12 @@
 //! One hand-written [`tower::Service`] instead of a stack of `axum::middleware::from_fn`
 //! layers: each of those boxes the inner service and a future per request, and every
 //! `Router::layer` adds a boxed route that is cloned whole per request. The order of the
-//! work: clock, rate limit (a refused request goes no further), fault, handler.
+//! work: clock; the admin gate (admin routes) or authentication (Stream's API routes);
+//! rate limit, counted for the app the request authenticated as (a request that failed
+//! authentication counts in the anonymous window, never in an app's); fault (never on admin
+//! routes; it takes over whatever the credentials, as the failure it stands for would); the
+//! gate's or authentication's refusal; handler. A request refused on the way goes no further
+//! (its body is not read).
 //!
 //! The glue between the request and the state lives here, so that `faults` and `ratelimit`
 //! are leaves that know nothing of [`EmulatorState`].
@@ -17,10 +22,12 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::error;
+use crate::admin_guard;
+use crate::error::{self, ApiError};
+use crate::extract::{self, Authed};
 use crate::faults::{self, Fault};
 use crate::ratelimit;
 use crate::state::EmulatorState;
@@ -83,6 +90,8 @@ type BoxResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 enum Step<F> {
     /// Refused by the rate limiter; the endpoint is for the log.
     Refuse(String),
+    /// Refused before its handler: admin gate or authentication.
+    Reject(ApiError),
     /// Served by the handler.
     Serve(F),
     /// Taken over by a fault.
@@ -102,26 +111,42 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
         let log = RequestLog::start(&req);
-        let decision = count_request(&self.state, &req);
-        let step = if !decision.allowed() {
-            Step::Refuse(ratelimit::endpoint_of(&req))
+        let admin = admin_guard::is_admin_request(&req);
+        let (bucket, early) = if admin {
+            let gate = admin_guard::check(&self.state, &req).err();
+            (bucket_of(&self.state, &req).into_owned(), gate)
         } else {
-            match take_fault(&self.state, &req) {
-                None => Step::Serve(self.inner.call(req)),
-                Some(fault) => Step::Fault(Box::pin(faults::act(
-                    self.state.shutdown_token().clone(),
-                    fault,
-                    self.inner.clone(),
-                    req,
-                ))),
-            }
+            open_or_api_bucket(&self.state, &mut req)
+        };
+        let decision =
+            self.state
+                .limiter()
+                .check_route(&bucket, req.method().as_str(), template_of(&req));
+        // A fault takes over a request whatever its credentials (as the failure it stands
+        // for would), but never an admin one: a hang there would lock the admin out.
+        let fault = if decision.allowed() && !admin {
+            take_fault(&self.state, &req)
+        } else {
+            None
+        };
+        let step = match (decision.allowed(), fault, early) {
+            (false, _, _) => Step::Refuse(ratelimit::endpoint_of(&req)),
+            (true, Some(fault), _) => Step::Fault(Box::pin(faults::act(
+                self.state.shutdown_token().clone(),
+                fault,
+                self.inner.clone(),
+                req,
+            ))),
+            (true, None, Some(e)) => Step::Reject(e),
+            (true, None, None) => Step::Serve(self.inner.call(req)),
         };
         Box::pin(error::clocked(start, async move {
             let mut response = match step {
                 Step::Refuse(endpoint) => ratelimit::refusal(&decision, &endpoint),
+                Step::Reject(e) => e.into_response(),
                 Step::Serve(future) => match future.await {
                     Ok(response) => response,
                     Err(never) => match never {},
@@ -134,6 +159,39 @@ where
         }))
     }
 }
+
+/// The rate-limit bucket of a request that is not for the admin API, and the error that
+/// refuses it early, if any. Stream's API routes are authenticated here: the app goes into
+/// the request's extensions (for [`Authed`]) and names the bucket; a request that fails
+/// counts in the anonymous bucket. An export download counts for the app whose file it
+/// names; health and unknown files in the anonymous bucket.
+fn open_or_api_bucket(state: &EmulatorState, req: &mut Request) -> (String, Option<ApiError>) {
+    let template = template_of(req);
+    if template == EXPORTS_ROUTE {
+        let owner = req
+            .uri()
+            .path()
+            .rsplit('/')
+            .next()
+            .map(|f| f.strip_suffix(".json").unwrap_or(f))
+            .and_then(|token| state.export_app(token));
+        return (owner.unwrap_or_default(), None);
+    }
+    if template.starts_with("/_emulator/") {
+        return (ratelimit::ANONYMOUS.to_owned(), None);
+    }
+    match extract::authenticate(state, req.uri(), req.headers()) {
+        Ok(app) => {
+            let key = app.creds.key().to_owned();
+            req.extensions_mut().insert(Authed(app));
+            (key, None)
+        }
+        Err(e) => (ratelimit::ANONYMOUS.to_owned(), Some(e)),
+    }
+}
+
+/// The route of export downloads (no API auth).
+const EXPORTS_ROUTE: &str = "/_emulator/exports/{file}";
 
 /// The template of the route `req` matched, else its path.
 fn template_of(req: &Request) -> &str {
@@ -150,16 +208,6 @@ fn bucket_of<'r>(state: &EmulatorState, req: &'r Request) -> std::borrow::Cow<'r
         .unwrap_or(std::borrow::Cow::Borrowed(ratelimit::ANONYMOUS))
 }
 
-/// Counts a request routed to a matched route (its endpoint is `"METHOD /template"`) for the
-/// app its `api_key` names.
-fn count_request(state: &EmulatorState, req: &Request) -> ratelimit::Decision {
-    state.limiter().check_route(
-        &bucket_of(state, req),
-        req.method().as_str(),
-        template_of(req),
-    )
-}
-
 /// Takes one use of the first active fault matching `req`, if any.
 fn take_fault(state: &EmulatorState, req: &Request) -> Option<Fault> {
     let template = req
@@ -173,13 +221,10 @@ fn take_fault(state: &EmulatorState, req: &Request) -> Option<Fault> {
 
 /// Adds the `X-RateLimit-*` headers to a response no route layer saw (no route, or a method
 /// the route lacks), counting it in the window of the unmatched requests.
-pub(crate) fn with_limit_headers(
-    state: &EmulatorState,
-    req: &Request,
-    mut response: Response,
-) -> Response {
+/// Such a request is not authenticated, so it never counts in an app's window.
+pub(crate) fn with_limit_headers(state: &EmulatorState, mut response: Response) -> Response {
     if !response.headers().contains_key("x-ratelimit-limit") {
-        let decision = state.limiter().check(&bucket_of(state, req), "unmatched");
+        let decision = state.limiter().check(ratelimit::ANONYMOUS, "unmatched");
         decision.apply(response.headers_mut());
     }
     response

@@ -221,6 +221,11 @@ impl EmulatorState {
         self.inner.exports.get(token)
     }
 
+    /// The API key of the app whose export file `token` names, if it exists.
+    pub(crate) fn export_app(&self, token: &str) -> Option<String> {
+        self.inner.exports.get(token).map(|entry| entry.app_key)
+    }
+
     pub(crate) fn submit_job(
         &self,
         app: &Arc<AppState>,

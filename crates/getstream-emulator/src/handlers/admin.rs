@@ -43,7 +43,10 @@ fn app_key(
         .or(q)
         .unwrap_or_else(|| state.default_api_key().to_owned());
     if state.app(&key).is_none() {
-        return Err(ApiError::field("api_key", format!("names no app: {key:?}")));
+        return Err(ApiError::field(
+            "api_key",
+            format!("names no app: {:?}", crate::error::clip(&key)),
+        ));
     }
     Ok(key)
 }

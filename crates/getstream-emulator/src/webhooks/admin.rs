@@ -26,7 +26,10 @@ pub(crate) async fn list(
     if let Some(key) = &q.api_key
         && state.app(key).is_none()
     {
-        return Err(ApiError::field("api_key", format!("names no app: {key:?}")));
+        return Err(ApiError::field(
+            "api_key",
+            format!("names no app: {:?}", crate::error::clip(key)),
+        ));
     }
     let hub = state.webhooks();
     let deliveries: Vec<_> = hub

@@ -153,3 +153,39 @@ fn webhook_url_reaches_the_config_and_bad_ones_are_refused() {
         );
     }
 }
+
+#[test]
+fn connection_and_remote_admin_flags_reach_the_config() {
+    use clap::Parser;
+    use getstream_emulator::cli::Args;
+    use std::time::Duration;
+    let args = Args::try_parse_from([
+        "getstream-emulator",
+        "--header-timeout",
+        "3s",
+        "--idle-timeout",
+        "90s",
+        "--max-connections",
+        "5",
+        "--shutdown-grace",
+        "250ms",
+        "--allow-remote-admin",
+    ])
+    .unwrap();
+    let config = args.config();
+    let limits = config.connection_limits();
+    assert_eq!(limits.header_timeout, Duration::from_secs(3));
+    assert_eq!(limits.idle_timeout, Duration::from_secs(90));
+    assert_eq!(limits.max_connections, 5);
+    assert_eq!(limits.shutdown_grace, Duration::from_millis(250));
+    assert!(config.remote_admin_allowed());
+    let defaults = Args::try_parse_from(["getstream-emulator"])
+        .unwrap()
+        .config();
+    assert_eq!(
+        defaults.connection_limits(),
+        &getstream_emulator::ConnectionLimits::default()
+    );
+    assert!(!defaults.remote_admin_allowed());
+    assert!(Args::try_parse_from(["x", "--max-connections", "0"]).is_err());
+}

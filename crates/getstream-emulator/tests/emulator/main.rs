@@ -21,3 +21,8 @@ mod v1;
 mod webhooks;
 
 mod scale;
+
+mod auth_limits;
+
+mod admin_gate;
+mod connections;
