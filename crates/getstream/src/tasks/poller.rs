@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::policy::{ErrorDecision, Next, Policy, TaskDecision};
+use super::policy::{ErrorDecision, Next, Policy, Push, TaskDecision};
 use crate::client::Client;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
 use crate::events::Subscription;
@@ -217,7 +217,12 @@ impl Poller {
         // Boxed: the poll's state (the request, the final wait) lives on the
         // heap only while it runs, so a sleeping wait stays small (thousands
         // of waits at once).
-        let step = Box::pin(self.poll()).await;
+        let push = match (&self.wake, woken) {
+            (None, _) => Push::Off,
+            (Some(_), false) => Push::Listening,
+            (Some(_), true) => Push::Woken,
+        };
+        let step = Box::pin(self.poll(push)).await;
         if woken {
             // Events that come while this poll runs, or soon after it
             // started, are the burst that woke it (duplicates, SQS and
@@ -232,7 +237,7 @@ impl Poller {
     /// `n`, sleep until `n` if that is before the final poll slot
     /// ([`LAST_POLL_BUDGET`] before the deadline), else until that slot if `t`
     /// is before it, else give up.
-    async fn poll(&mut self) -> Step {
+    async fn poll(&mut self, push: Push) -> Step {
         let attempt = self.polls + 1;
         // Through the client's scheduler, sharing the request with any other
         // wait on this task id that polls now.
@@ -266,6 +271,7 @@ impl Poller {
                     task,
                     response.rate_limit(),
                     attempt,
+                    push,
                     time_left,
                     wall,
                     sample,
