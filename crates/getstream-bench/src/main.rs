@@ -16,6 +16,7 @@ use serde_json::Value;
 mod child;
 mod detect;
 mod emu;
+mod heap;
 mod load;
 mod measure;
 mod overshoot;
@@ -26,6 +27,10 @@ mod report;
 mod roundtrip;
 mod scale;
 mod waits;
+
+/// Counts heap bytes for bench 2's allocator-independent figure (off by default).
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 /// Errors of the bench: reported, never panicked.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -330,10 +330,11 @@ impl Poller {
                 // The final poll was answered before the deadline: the wait
                 // still lasts its whole time (giving up early would break the
                 // promise the other way), then reports the timeout.
+                let last_error = seen.outcome.err();
                 tokio::time::sleep_until(self.deadline).await;
-                Step::Done(Box::new(Err(
-                    self.timeout_error(Instant::now(), seen.outcome.err())
-                )))
+                Step::Done(Box::new(
+                    Err(self.timeout_error(Instant::now(), last_error)),
+                ))
             }
         }
     }

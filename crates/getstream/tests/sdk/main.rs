@@ -31,6 +31,7 @@ mod redis_events;
 #[cfg(feature = "redis")]
 mod redis_server;
 mod sched;
+mod sched_sockets;
 mod send_sync;
 mod wait;
 mod watch;
