@@ -32,6 +32,10 @@ pub struct ScaleArgs {
     complete_after: Duration,
     #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
     timeout: Duration,
+    /// Give the client a `TaskEvents` hub (every wait listens; nothing is
+    /// published): what push costs a sleeping wait.
+    #[arg(long)]
+    task_events: bool,
     /// Also run the official Python SDK on as many waits (its interval is
     /// 1 s and its timeout 60 s, both fixed by the script).
     #[arg(long)]
@@ -59,22 +63,23 @@ pub async fn run(args: ScaleArgs) -> Result<Value, BoxError> {
     let n = args.n.to_string();
     let fmt = |d: Duration| format!("{}ms", d.as_millis());
     let (interval, stagger, timeout) = (fmt(args.interval), fmt(args.stagger), fmt(args.timeout));
-    let command = self_command(
-        &target,
-        &[
-            "waits",
-            "--prefix",
-            "scale-",
-            "--n",
-            &n,
-            "--interval",
-            &interval,
-            "--stagger",
-            &stagger,
-            "--timeout",
-            &timeout,
-        ],
-    )?;
+    let mut waits_args = vec![
+        "waits",
+        "--prefix",
+        "scale-",
+        "--n",
+        &n,
+        "--interval",
+        &interval,
+        "--stagger",
+        &stagger,
+        "--timeout",
+        &timeout,
+    ];
+    if args.task_events {
+        waits_args.push("--task-events");
+    }
+    let command = self_command(&target, &waits_args)?;
     let cap = args.timeout + args.stagger + Duration::from_secs(60);
     let mut value = tokio::task::spawn_blocking(move || {
         child::run_json(command, "bench 2 at scale (ours)", cap)

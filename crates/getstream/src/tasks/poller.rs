@@ -55,6 +55,14 @@ enum Then {
     Next(Next),
 }
 
+/// What a poll's answer leads to.
+enum Decided {
+    Step(Step),
+    /// No time left: sleep until the deadline, then time out (with the
+    /// poll's error, if it failed).
+    GiveUp(Option<Error>),
+}
+
 /// What the loop does after one poll.
 #[derive(Debug)]
 pub(crate) enum Step {
@@ -176,20 +184,31 @@ impl Poller {
         // future's state, doubling what every sleeping wait holds.
         match self.cancel.clone() {
             None => self.sleep_then_poll(sleep_until).instrument(span).await,
-            Some(token) => match token
-                .run_until_cancelled(self.sleep_then_poll(sleep_until).instrument(span))
-                .await
-            {
-                Some(step) => step,
-                None => {
-                    let _entered = self.span.enter();
-                    tracing::debug!(polls = self.polls, "wait cancelled");
-                    Step::Done(Box::new(Err(CancelledError::new(Some(
-                        self.task_id.clone(),
-                    ))
-                    .into())))
+            Some(token) => {
+                // Not `token.run_until_cancelled(work)`: that future keeps
+                // `work` twice (its argument and its pinned copy), some
+                // 300 bytes more in every sleeping wait. Cancellation is
+                // polled first, as there.
+                let step = {
+                    let cancelled = std::pin::pin!(token.cancelled());
+                    let work = std::pin::pin!(self.sleep_then_poll(sleep_until).instrument(span));
+                    match futures::future::select(cancelled, work).await {
+                        futures::future::Either::Left(_) => None,
+                        futures::future::Either::Right((step, _)) => Some(step),
+                    }
+                };
+                match step {
+                    Some(step) => step,
+                    None => {
+                        let _entered = self.span.enter();
+                        tracing::debug!(polls = self.polls, "wait cancelled");
+                        Step::Done(Box::new(Err(CancelledError::new(Some(
+                            self.task_id.clone(),
+                        ))
+                        .into())))
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -256,6 +275,26 @@ impl Poller {
                 priority,
             )
             .await;
+        // Decided in a plain function: its locals (the answer, what the
+        // poll saw) are not kept in this future's state, which every queued
+        // poll holds.
+        match self.after_poll(outcome, attempt, push) {
+            Decided::Step(step) => step,
+            Decided::GiveUp(last_error) => {
+                // The final poll was answered before the deadline: the wait
+                // still lasts its whole time (giving up early would break the
+                // promise the other way), then reports the timeout.
+                tokio::time::sleep_until(self.deadline).await;
+                Step::Done(Box::new(
+                    Err(self.timeout_error(Instant::now(), last_error)),
+                ))
+            }
+        }
+    }
+
+    /// What follows a poll's `outcome`: the policy's decision, the
+    /// `on_poll` callback, the step.
+    fn after_poll(&mut self, outcome: Result<Response<Task>>, attempt: u32, push: Push) -> Decided {
         self.polls = attempt;
         let now = Instant::now();
         // The time left until the final poll slot: zero once it has come, so
@@ -317,25 +356,16 @@ impl Poller {
             callback(&seen);
         }
         match then {
-            Then::Return => Step::Done(Box::new(seen.outcome)),
-            Then::Fail => Step::Done(Box::new(
+            Then::Return => Decided::Step(Step::Done(Box::new(seen.outcome))),
+            Then::Fail => Decided::Step(Step::Done(Box::new(
                 seen.outcome
                     .and_then(|task| Err(TaskError::from_task(task).into())),
-            )),
-            Then::Next(Next::Sleep(after)) => Step::Sleep {
+            ))),
+            Then::Next(Next::Sleep(after)) => Decided::Step(Step::Sleep {
                 until: now + after,
                 seen: Box::new(seen),
-            },
-            Then::Next(Next::GiveUp) => {
-                // The final poll was answered before the deadline: the wait
-                // still lasts its whole time (giving up early would break the
-                // promise the other way), then reports the timeout.
-                let last_error = seen.outcome.err();
-                tokio::time::sleep_until(self.deadline).await;
-                Step::Done(Box::new(
-                    Err(self.timeout_error(Instant::now(), last_error)),
-                ))
-            }
+            }),
+            Then::Next(Next::GiveUp) => Decided::GiveUp(seen.into_outcome().err()),
         }
     }
 
