@@ -372,7 +372,7 @@
 //! let started = tokio::time::Instant::now();
 //! let task = wait.await??;
 //! assert!(task.status.is_finished());
-//! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 5 s later");
+//! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 30 s later");
 //! # Ok(()) }
 //! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
 //! # use std::future::IntoFuture;

@@ -354,6 +354,8 @@ pub(crate) enum Push {
 // number in `[0, 1)` for the jitter.
 impl Policy {
     /// Decides what follows a poll that saw `task`.
+    // A pure decision: everything it depends on is an argument.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_task(
         &self,
         task: &Task,
