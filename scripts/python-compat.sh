@@ -13,6 +13,8 @@
 #        PYTHON_COMPAT_KEEP_LOG=1 keeps the emulator's log file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/emulator.sh
+source scripts/lib/emulator.sh
 
 SDK_PIN="getstream==7.0.0"
 SDK_VERSION="${SDK_PIN#*==}"
@@ -70,69 +72,10 @@ case "$VENV" in /*) VENV_ABS="$VENV" ;; *) VENV_ABS="$PWD/$VENV" ;; esac
 PYJWT_PYTHON="$VENV_ABS/bin/python" cargo test --quiet -p getstream --lib --locked \
   auth::jwt::tests::pyjwt_verifies_our_token -- --ignored --exact >&2
 
-# ---- 2. the emulator ----------------------------------------------------------------
-cargo build --quiet -p getstream-emulator --locked
-EMULATOR="$TARGET_DIR/debug/getstream-emulator"
-if [ ! -x "$EMULATOR" ]; then
-  say "no emulator binary at $EMULATOR after cargo build"
-  exit 2
-fi
-
+# ---- 2. the emulator (scripts/lib/emulator.sh) ----------------------------------
 API_KEY="compat-$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(6))')"
 API_SECRET="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
-LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/python-compat.XXXXXX")"
-OUT="$LOG_DIR/emulator.stdout"
-ERR="$LOG_DIR/emulator.stderr"
-EMU_PID=""
-
-cleanup() {
-  local status=$?
-  if [ -n "$EMU_PID" ] && kill -0 "$EMU_PID" 2>/dev/null; then
-    kill "$EMU_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$EMU_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$EMU_PID" 2>/dev/null || true
-    wait "$EMU_PID" 2>/dev/null || true
-  fi
-  if [ -z "${PYTHON_COMPAT_KEEP_LOG:-}" ]; then
-    rm -rf "$LOG_DIR"
-  else
-    say "emulator logs kept in $LOG_DIR"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$EMULATOR" --addr 127.0.0.1:0 --api-key "$API_KEY" --api-secret "$API_SECRET" --admin \
-  --min-task-duration "${MIN_TASK_MS}ms" --per-item-cost 1ms >"$OUT" 2>"$ERR" &
-EMU_PID=$!
-
-# The emulator prints base_url=, api_key=, api_secret= lines once it listens.
-BASE_URL=""
-for _ in $(seq 300); do
-  BASE_URL="$(sed -n 's/^base_url=//p' "$OUT" | head -n1 | tr -d '\r')"
-  if [ -n "$BASE_URL" ] && grep -q '^api_secret=' "$OUT"; then break; fi
-  if ! kill -0 "$EMU_PID" 2>/dev/null; then
-    say "the emulator exited before it printed base_url=; its stderr:"
-    tail -n 20 "$ERR" >&2 || true
-    exit 2
-  fi
-  BASE_URL=""
-  sleep 0.1
-done
-if [ -z "$BASE_URL" ]; then
-  say "the emulator printed no base_url= line within 30 s"
-  tail -n 20 "$ERR" >&2 || true
-  exit 2
-fi
-printed_key="$(sed -n 's/^api_key=//p' "$OUT" | head -n1 | tr -d '\r')"
-printed_secret="$(sed -n 's/^api_secret=//p' "$OUT" | head -n1 | tr -d '\r')"
-if [ "$printed_key" != "$API_KEY" ] || [ "$printed_secret" != "$API_SECRET" ]; then
-  say "the emulator printed other credentials than it was given (api_key=$printed_key)"
-  exit 2
-fi
-say "emulator at $BASE_URL (pid $EMU_PID)"
+emulator_start python-compat "$API_KEY" "$API_SECRET" "$MIN_TASK_MS" "${PYTHON_COMPAT_KEEP_LOG:-}"
 
 # ---- 3. the official SDK against it ----------------------------------------------
 set +e
@@ -141,8 +84,5 @@ STREAM_BASE_URL="$BASE_URL" STREAM_API_KEY="$API_KEY" STREAM_API_SECRET="$API_SE
   "$VENV/bin/python" "$COMPAT" "$@"
 status=$?
 set -e
-if [ "$status" -ne 0 ] && ! kill -0 "$EMU_PID" 2>/dev/null; then
-  say "the emulator died during the run; its stderr:"
-  tail -n 20 "$ERR" >&2 || true
-fi
+emulator_report_death "$status"
 exit "$status"

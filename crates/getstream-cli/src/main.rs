@@ -21,6 +21,7 @@ mod error;
 mod escape;
 mod items;
 mod output;
+mod parse;
 #[cfg(test)]
 mod parse_props;
 mod progress;

@@ -85,8 +85,8 @@ pub fn app(state: EmulatorState) -> Router {
                 .patch(life::update_users_partial)),
         )
         .route("/users/{id}", v1(delete(user_jobs::delete_user)))
-        .route("/users/{id}/deactivate", v1(post(users::deactivate_user)))
-        .route("/users/{id}/reactivate", v1(post(users::reactivate_user)))
+        .route("/users/{id}/deactivate", v1(post(life::deactivate_user)))
+        .route("/users/{id}/reactivate", v1(post(life::reactivate_user)))
         .route(
             "/channels/{type}/{id}/query",
             v1(post(channels::query_channel)),

@@ -518,6 +518,9 @@ mod client;
 mod decoder_props;
 mod error;
 mod events;
+#[cfg(feature = "__fuzz")]
+#[doc(hidden)]
+pub mod fuzz;
 mod models;
 mod ops;
 mod request_id;

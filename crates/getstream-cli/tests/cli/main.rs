@@ -7,6 +7,10 @@ mod escapes;
 mod events;
 mod lifecycle;
 mod ops;
+// The SDK's tests start redis-server the same way: one helper for both test binaries.
+// Each binary uses part of it.
+#[allow(dead_code)]
+#[path = "../../../getstream/tests/sdk/redis_server.rs"]
 mod redis_server;
 #[cfg(unix)]
 mod signals;

@@ -1,7 +1,6 @@
-//! `POST /api/v2/users` (upsert), `GET /api/v2/users` (query), and `stream-chat`'s
-//! synchronous single-user deactivate and reactivate.
+//! `POST /api/v2/users` (upsert) and `GET /api/v2/users` (query).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -11,11 +10,10 @@ use serde_json::{Map, Value, json};
 use super::MAX_UPSERT_USERS;
 use super::reply::created;
 use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::extract::{ApiJson, ApiQuery, Authed};
 use crate::shapes;
 use crate::store::valid_user_id;
 use crate::sync::{read, write};
-use crate::webhooks::entities;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {
@@ -213,99 +211,4 @@ pub(crate) async fn query_users(
         .collect();
     drop(data);
     Ok(Json(json!({ "users": users, "duration": duration() })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct DeactivateUserRequest {
-    mark_messages_deleted: Option<bool>,
-    created_by_id: Option<String>,
-}
-
-/// `POST /users/{id}/deactivate` (`stream-chat`'s `deactivateUser`): deactivates one user at
-/// once (soft-deleting their messages with `mark_messages_deleted`) and answers the user.
-pub(crate) async fn deactivate_user(
-    Authed(app): Authed,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(req): ApiJson<DeactivateUserRequest>,
-) -> Result<Response, ApiError> {
-    check_created_by(req.created_by_id.as_deref())?;
-    let mark_messages = req.mark_messages_deleted.unwrap_or(false);
-    set_one_user(
-        &app,
-        &id,
-        req.created_by_id.as_deref(),
-        false,
-        |data, ids| data.deactivate_users(ids, mark_messages),
-    )
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct ReactivateUserRequest {
-    restore_messages: Option<bool>,
-    created_by_id: Option<String>,
-    name: Option<String>,
-}
-
-/// `POST /users/{id}/reactivate` (`stream-chat`'s `reactivateUser`): reactivates one user at
-/// once (restoring their soft-deleted messages with `restore_messages`, renaming them with
-/// `name`) and answers the user.
-pub(crate) async fn reactivate_user(
-    Authed(app): Authed,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(req): ApiJson<ReactivateUserRequest>,
-) -> Result<Response, ApiError> {
-    check_created_by(req.created_by_id.as_deref())?;
-    let restore = req.restore_messages.unwrap_or(false);
-    let name = req.name;
-    set_one_user(
-        &app,
-        &id,
-        req.created_by_id.as_deref(),
-        true,
-        move |data, ids| {
-            if let (Some(name), Some(u)) = (name, data.users.get_mut(&ids[0])) {
-                u.custom.insert("name".to_owned(), Value::String(name));
-            }
-            data.reactivate_users(ids, restore)
-        },
-    )
-}
-
-fn check_created_by(id: Option<&str>) -> Result<(), ApiError> {
-    if id.is_some_and(|id| !valid_user_id(id)) {
-        return Err(ApiError::field("created_by_id", "is not a valid user id"));
-    }
-    Ok(())
-}
-
-/// Applies `change` to the existing user `id`, sends `user.deactivated` or
-/// `user.reactivated` (`active`) to the app's webhook, and answers `{user, duration}`; 404
-/// when there is no such user.
-fn set_one_user(
-    app: &crate::app_state::AppState,
-    id: &str,
-    created_by_id: Option<&str>,
-    active: bool,
-    change: impl FnOnce(&mut crate::store::AppData, &[String]) -> BTreeMap<String, Result<(), String>>,
-) -> Result<Response, ApiError> {
-    if !valid_user_id(id) {
-        return Err(ApiError::field(
-            "user_id",
-            format!("is not a valid user id: {id:?}"),
-        ));
-    }
-    let mut data = write(&app.data);
-    if !data.users.contains_key(id) {
-        return Err(ApiError::not_found(format!("user {id:?} does not exist")));
-    }
-    let ids = [id.to_owned()];
-    let results = change(&mut data, &ids);
-    let mut events = Vec::new();
-    entities::users_activation(&data, &results, created_by_id, active, &mut events);
-    let user = data.users.get(id).map(shapes::user);
-    drop(data);
-    for event in events {
-        app.emit(event);
-    }
-    Ok(Json(json!({ "user": user, "duration": duration() })).into_response())
 }

@@ -216,7 +216,7 @@ async fn single_user_deactivate_and_reactivate_are_synchronous() {
             json!({"mark_messages_deleted": false}),
         )
         .await;
-    assert_eq!(s, 200, "{b}");
+    assert_eq!(s, 201, "{b}");
     assert_eq!(b["user"]["id"], "ann");
     assert_rfc3339(&b["user"]["deactivated_at"]);
     let (_, q) = http
@@ -226,7 +226,7 @@ async fn single_user_deactivate_and_reactivate_are_synchronous() {
     let (s, b) = http
         .post("/users/ann/reactivate", json!({"name": "Ann B"}))
         .await;
-    assert_eq!(s, 200, "{b}");
+    assert_eq!(s, 201, "{b}");
     assert!(b["user"].get("deactivated_at").is_none(), "{b}");
     assert_eq!(b["user"]["name"], "Ann B");
     let (s, b) = http.post("/users/nobody/deactivate", json!({})).await;
@@ -271,11 +271,11 @@ async fn single_user_calls_send_their_signed_events() {
     let (_h, http) = start(config().webhook_url(url)).await;
     http.upsert_users(&["ann", "bob"]).await;
     let (s, b) = http.post("/users/ann/deactivate", json!({})).await;
-    assert_eq!(s, 200, "{b}");
+    assert_eq!(s, 201, "{b}");
     let (s, b) = http
         .post("/users/ann/reactivate", json!({"created_by_id": "bob"}))
         .await;
-    assert_eq!(s, 200, "{b}");
+    assert_eq!(s, 201, "{b}");
     let (s, b) = send(&http, Method::DELETE, "/users/bob?hard_delete=true", None).await;
     assert_eq!(s, 200, "{b}");
     let mut got = Vec::new();

@@ -22,6 +22,8 @@ mod users;
 mod validate;
 
 pub use handle::TaskHandle;
+#[cfg(feature = "__fuzz")]
+pub(crate) use handle::decode_result;
 pub(crate) use results::lenient_string;
 pub use results::{DeleteChannelsResult, DeleteUsersResult, ExportResult, ItemResult, ItemStatus};
 pub use send::TaskStarted;

@@ -81,6 +81,53 @@ pub(crate) fn gunzip(bytes: &[u8], limit: usize) -> Result<Vec<u8>, WebhookError
     Ok(out)
 }
 
+/// The most JSON values a payload under `limit` bytes may hold: one per 8
+/// bytes of the cap (and at least 1024). A `serde_json::Value` takes 32 bytes
+/// and more (an object entry well over 100), so a dense payload at the cap —
+/// `[0,0,0,…]`, 2 bytes a value — would take 16 to 30 times the cap once
+/// decoded: a 16 KiB gzip body inflating to 16 MiB of it held ~400 MiB.
+/// Real events hold one value per 10 bytes or fewer.
+pub(crate) fn max_json_values(limit: usize) -> usize {
+    (limit / 8).max(1024)
+}
+
+/// Refuses JSON with more than [`max_json_values`] values before decoding
+/// it, so the decoded tree takes a bounded multiple of the cap. Counts what
+/// starts a value or an entry outside strings (`[`, `{`, `,`, `:`): an upper
+/// bound on the tree's nodes, in one pass without allocating.
+pub(crate) fn check_json_values(json: &[u8], limit: usize) -> Result<(), WebhookError> {
+    let max = max_json_values(limit);
+    let (mut values, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in json {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' | b',' | b':' => {
+                values += 1;
+                if values > max {
+                    return Err(WebhookError::new(
+                        Kind::PayloadTooLarge,
+                        format!(
+                            "the payload holds more than {max} JSON values (one per 8 bytes of \
+                             the {limit}-byte cap)"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// An SQS message body, or an SNS `Message`: raw JSON when compression is
 /// off, else base64 (of gzip when compression is on).
 pub(crate) fn queue_message(message: &str, limit: usize) -> Result<Cow<'_, [u8]>, WebhookError> {
@@ -111,11 +158,13 @@ pub(crate) fn queue_message(message: &str, limit: usize) -> Result<Cow<'_, [u8]>
 
 /// The `Message` of an SNS notification envelope; the text itself when it is
 /// already an extracted message (base64, or a raw event object).
-pub(crate) fn sns_message(notification: &str) -> Result<Cow<'_, str>, WebhookError> {
+pub(crate) fn sns_message(notification: &str, limit: usize) -> Result<Cow<'_, str>, WebhookError> {
     let text = notification.trim();
     if !text.starts_with('{') {
         return Ok(Cow::Borrowed(text));
     }
+    // The envelope is decoded whole: the same bound on its tree.
+    check_json_values(text.as_bytes(), limit)?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         WebhookError::with_source(
             Kind::InvalidEnvelope,
@@ -182,6 +231,54 @@ mod tests {
         let last = corrupt.len() - 5;
         corrupt[last] ^= 0xff; // the length/CRC trailer
         assert_eq!(gunzip(&corrupt, 1 << 20).unwrap_err().kind(), Kind::Gzip);
+    }
+
+    #[test]
+    fn dense_json_past_its_value_budget_is_refused_before_decoding() {
+        // 16 KiB of gzip inflating to 16 MiB of `[0,0,…]`: within the byte cap,
+        // 8 million values (~400 MiB decoded) — found with the fuzz targets'
+        // allocation limit.
+        let mut dense = b"{\"type\":\"x\",\"a\":[".to_vec();
+        while dense.len() < 16 * 1024 * 1024 - 8 {
+            dense.extend_from_slice(b"0,");
+        }
+        dense.extend_from_slice(b"0]}");
+        let bomb = gzip(&dense);
+        assert!(bomb.len() < 32 * 1024, "{} bytes", bomb.len());
+        let parser = crate::webhook::Parser::new();
+        let Err(crate::Error::Webhook(e)) = parser.parse(&bomb) else {
+            panic!("decoded")
+        };
+        assert_eq!(e.kind(), Kind::PayloadTooLarge);
+        assert!(e.to_string().contains("2097152 JSON values"), "{e}");
+        // At the budget: accepted; one value more: refused. Strings hide
+        // their commas and colons, escaped quotes included.
+        let limit = 8 * 2000;
+        let at = format!("[{}0]", "0,".repeat(1998));
+        assert!(check_json_values(at.as_bytes(), limit).is_ok());
+        let over = format!("[{}0]", "0,".repeat(1999));
+        assert!(check_json_values(over.as_bytes(), limit).is_err());
+        let text = format!("[\"{}\\\"{}\"]", ",:[{".repeat(5000), ",".repeat(5000));
+        assert!(check_json_values(text.as_bytes(), limit).is_ok());
+        // Real events are far below it: the largest fixture at a cap of its size.
+        let fixture =
+            include_bytes!("../../tests/data/webhook/channel_batch_update_completed.json");
+        assert!(check_json_values(fixture, fixture.len()).is_ok());
+        let cids: Vec<_> = (0..2000)
+            .map(
+                |i| serde_json::json!({"cid": format!("messaging:c-{i:05}"), "error": "not found"}),
+            )
+            .collect();
+        let batch = serde_json::to_vec(
+            &serde_json::json!({"type": "channel_batch_update.completed",
+            "failed_channels": cids}),
+        )
+        .unwrap();
+        assert!(
+            check_json_values(&batch, batch.len()).is_ok(),
+            "{} bytes",
+            batch.len()
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub enum WebhookErrorKind {
     /// A JSON object without a non-empty string `type`.
     MissingType,
     /// The payload (as received, or once inflated) is larger than the cap
-    /// ([`Parser::max_payload_size`](super::Parser::max_payload_size)).
+    /// ([`Parser::max_payload_size`](super::Parser::max_payload_size)), or
+    /// its JSON holds more values than one per 8 bytes of the cap.
     PayloadTooLarge,
     /// An SNS message that is not a `Notification` envelope with a string
     /// `Message` (e.g. a `SubscriptionConfirmation`).

@@ -28,7 +28,9 @@ mod push_emulator;
 mod receiver;
 #[cfg(feature = "redis")]
 mod redis_events;
+// Shared with the CLI's tests (they include this file): each binary uses part of it.
 #[cfg(feature = "redis")]
+#[allow(dead_code)]
 mod redis_server;
 mod sched;
 mod sched_sockets;

@@ -84,6 +84,18 @@ impl RedisServer {
         let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut conn).unwrap();
         list.lines().filter(|l| !l.trim().is_empty()).count() - 1
     }
+
+    /// How many clients subscribe to `channel` (PUBSUB NUMSUB).
+    pub fn subscribers(&self, channel: &str) -> usize {
+        let client = redis::Client::open(self.url()).unwrap();
+        let mut conn = client.get_connection().unwrap();
+        let (_, n): (String, usize) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query(&mut conn)
+            .unwrap();
+        n
+    }
 }
 
 impl Drop for RedisServer {
