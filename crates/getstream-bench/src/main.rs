@@ -18,6 +18,7 @@ use serde_json::Value;
 mod child;
 mod detect;
 mod emu;
+mod heap;
 mod jobs;
 mod load;
 mod measure;
@@ -30,6 +31,10 @@ mod roundtrip;
 mod scale;
 mod soak;
 mod waits;
+
+/// Counts heap bytes for bench 2's allocator-independent figure (off by default).
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 /// Errors of the bench: reported, never panicked.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -70,6 +70,7 @@ pub async fn run(
     // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
     client.get_task(&format!("{prefix}0")).await?;
     let baseline_kib = measure::rss_kib();
+    crate::heap::start();
     let sockets = measure::SocketPeak::start();
     let cpu0 = measure::cpu_time();
     let t0 = Instant::now();
@@ -145,6 +146,7 @@ pub async fn run(
     let wall = t0.elapsed();
     let cpu = measure::cpu_time().saturating_sub(cpu0);
     let peak_kib = measure::peak_rss_kib();
+    let heap_peak = crate::heap::peak();
     Ok(json!({
         "impl": "ours",
         "task_events": task_events,
@@ -164,6 +166,8 @@ pub async fn run(
         "polls": diagnose.then(|| polls.load(Ordering::Relaxed)),
         "poll_errors": diagnose.then(|| poll_errors.lock().map(|e| e.clone()).unwrap_or_default()),
         "per_wait_bytes": (peak_kib.saturating_sub(baseline_kib) as f64) * 1024.0 / f64::from(n),
+        "heap_peak_bytes": heap_peak,
+        "heap_per_wait_bytes": heap_peak as f64 / f64::from(n),
         "cpu_s": cpu.as_secs_f64(),
         "wall_s": wall.as_secs_f64(),
     }))

@@ -1,7 +1,8 @@
 //! Push-accelerated waits: the local emulator exports channels and POSTs
 //! Stream's `export.channels.success` webhook to a receiver in this process;
 //! the event wakes the wait at once, although its policy
-//! (`PollPolicy::long_running()`) polls only every 5 s. No network, no
+//! (`PollPolicy::long_running()`, which with push on polls only every 30 s as
+//! a safety net for lost events) would poll much later. No network, no
 //! credentials:
 //!
 //! ```sh
@@ -43,7 +44,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     emulator.state().seed(emulator.api_key(), seed)?;
 
-    // 3. The client: a long interval (a fallback for lost events) plus the hub.
+    // 3. The client: a long interval (with the hub, a poll every 30 s: a
+    //    safety net for lost events) plus the hub.
     let client = Client::builder(emulator.api_key(), emulator.api_secret())
         .base_url(emulator.base_url())
         .poll_policy(PollPolicy::long_running())

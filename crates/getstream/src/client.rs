@@ -326,7 +326,11 @@ impl ClientBuilder {
 
     /// The most requests the client (with all its clones, and the blocking
     /// client around it) has in flight at once; more wait in a queue, and so
-    /// the client holds at most this many connections. Default:
+    /// the client holds about this many connections, however many waits run
+    /// (a few more for an instant: the HTTP client returns a connection to
+    /// its pool from a task of its own, and a request admitted on another
+    /// worker thread meanwhile opens a new one; the pool keeps at most this
+    /// many idle). Default:
     /// [`DEFAULT_MAX_IN_FLIGHT`] (32). Zero is an [`Error::InvalidArgument`]
     /// from [`build`](Self::build).
     ///

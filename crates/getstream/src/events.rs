@@ -39,9 +39,12 @@ pub(crate) mod redis;
 /// running; it then goes on at its interval.)
 ///
 /// Cheap to clone: clones share one hub. With push on, a long interval is
-/// the sensible default — `PollPolicy::long_running()` polls every 5 s as a
-/// fallback for lost events, and the event makes the wait return within
-/// milliseconds of the task's end:
+/// the sensible default: events wake the wait, polls are only the safety net
+/// for a lost event. [`PollPolicy::long_running()`](crate::PollPolicy::long_running)
+/// polls every 5 s without a hub and every 30 s with one
+/// ([`PollPolicy::push_fallback`](crate::PollPolicy::push_fallback)), and the
+/// event makes the wait return within milliseconds of the task's end (two
+/// requests for a job that ends within 30 s):
 ///
 /// ```no_run
 /// # async fn demo(body: &[u8], signature: &str) -> getstream::Result<()> {

@@ -191,8 +191,8 @@
 //! A [`PollPolicy`] says how long to sleep between polls: a fixed interval
 //! (the default, 1 s), an exponential backoff (initial delay, factor, cap),
 //! optionally with jitter from a seedable random source, or the
-//! [`long_running`](PollPolicy::long_running) preset (every 5 s) for hard
-//! deletes and exports. Set one per wait with `.policy(..)` (`.interval(d)` is
+//! [`long_running`](PollPolicy::long_running) preset (every 5 s; every 30 s
+//! with push on) for hard deletes and exports. Set one per wait with `.policy(..)` (`.interval(d)` is
 //! shorthand for a fixed one), or for every wait of a client with
 //! [`ClientBuilder::poll_policy`] and [`ClientBuilder::wait_timeout`]. The
 //! server's hints (`Retry-After`, a spent `X-RateLimit-Remaining` until
@@ -357,7 +357,7 @@
 //! let events = TaskEvents::new();
 //! let client = Client::builder("api-key", "api-secret")
 //! #   .base_url(server.as_str())
-//!     .poll_policy(PollPolicy::long_running()) // every 5 s, a fallback for lost events
+//!     .poll_policy(PollPolicy::long_running()) // with events: a poll every 30 s, a fallback for lost events
 //!     .task_events(events.clone())
 //!     .build()?;
 //! let wait = tokio::spawn(client.wait_for_task("t1").into_future());
@@ -372,7 +372,7 @@
 //! let started = tokio::time::Instant::now();
 //! let task = wait.await??;
 //! assert!(task.status.is_finished());
-//! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 5 s later");
+//! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 30 s later");
 //! # Ok(()) }
 //! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
 //! # use std::future::IntoFuture;
@@ -563,7 +563,7 @@ pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
-pub use tasks::policy::PollPolicy;
+pub use tasks::policy::{LONG_RUNNING_PUSH_FALLBACK, PollPolicy};
 pub use tasks::poller::{LAST_POLL_BUDGET, Polled};
 pub use tasks::watch::{WatchEvent, WatchTask};
 pub use time::{SystemTimeSource, TimeSource};

@@ -330,15 +330,53 @@ impl Transport {
     /// A 401 saying the token expired (the server's clock is ahead of ours)
     /// renews the token and resends the request once.
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
+        // Waiting for the scheduler's admission counts against the deadline
+        // (or the request timeout): a request never goes late. Nothing is
+        // built before admission (URL, token, the exchange's state): while
+        // the server falls behind, thousands of requests may be queued here.
+        let queued_at = Instant::now();
+        let give_up = request.deadline.unwrap_or_else(|| {
+            queued_at
+                .checked_add(self.request_timeout)
+                .unwrap_or_else(|| far_future(queued_at))
+        });
+        let Some(permit) = self.scheduler.admit(request.priority, give_up).await else {
+            let what = request.describe();
+            tracing::debug!(request = %what, "no slot before the deadline");
+            return Err(TransportError::timeout(format!(
+                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
+                 in flight or its rate-limit budget were used up)",
+                give_up.saturating_duration_since(queued_at).as_secs_f64()
+            ))
+            .into());
+        };
+        let outcome = Box::pin(self.send_admitted_with_token(&request)).await;
+        // The body is read and the response dropped, but its connection may
+        // go back to the pool from a task of the HTTP client's own, which the
+        // runtime has only just woken. Freeing the slot at once would admit
+        // the next request first (a woken task runs next on this worker): it
+        // would find no idle connection and open one more. Yielding first
+        // lets that task run.
+        tokio::task::yield_now().await;
+        drop(permit);
+        outcome
+    }
+
+    /// Sends an admitted request with the current token, and once more with
+    /// a renewed one if the server says it expired (one slot for both).
+    async fn send_admitted_with_token<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+    ) -> Result<Response<T>> {
         let (authorization, sent) = self.tokens.authorization()?;
-        match self.send_once(&request, authorization).await {
+        match self.send_once(request, authorization).await {
             Err(Error::Api(e))
                 if e.status_code() == StatusCode::UNAUTHORIZED
                     && e.code() == TOKEN_EXPIRED_CODE =>
             {
                 tracing::debug!(request = %request.describe(), "token expired: renewing it and resending once");
                 let authorization = self.tokens.renew(sent)?;
-                self.send_once(&request, authorization).await
+                self.send_once(request, authorization).await
             }
             other => other,
         }
@@ -351,26 +389,7 @@ impl Transport {
     ) -> Result<Response<T>> {
         let what = request.describe();
         let url = self.url(request)?;
-        // Waiting for the scheduler's admission counts against the deadline
-        // (or the request timeout): a request never goes late.
-        let queued_at = Instant::now();
-        let give_up = request.deadline.unwrap_or_else(|| {
-            queued_at
-                .checked_add(self.request_timeout)
-                .unwrap_or_else(|| far_future(queued_at))
-        });
-        let Some(_permit) = self.scheduler.admit(request.priority, give_up).await else {
-            tracing::debug!(request = %what, "no slot before the deadline");
-            return Err(TransportError::timeout(format!(
-                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
-                 in flight or its rate-limit budget were used up)",
-                give_up.saturating_duration_since(queued_at).as_secs_f64()
-            ))
-            .into());
-        };
-        // Boxed: a request queued for admission holds only the small state
-        // above, not the HTTP exchange's (thousands of waits may be queued).
-        Box::pin(self.send_admitted(request, authorization, what, url)).await
+        self.send_admitted(request, authorization, what, url).await
     }
 
     /// Sends an admitted request; see [`send`](Self::send).

@@ -1,6 +1,6 @@
 //! The push step of `getstream demo`: the emulator delivers Stream's signed
 //! webhook when an export ends; a receiver in this process verifies it and
-//! wakes the wait, which otherwise polls only every 5 s. The same export,
+//! wakes the wait, which otherwise polls only every 30 s. The same export,
 //! waited on the official way (a poll every second, no events), runs beside
 //! it, and both detection times are shown.
 
@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx, emulator: &EmulatorHandle, step: &str) -> Result<(),
     ctx.line(format!(
         "webhook:     {url} (verifies X-Signature, wakes waits)"
     ))?;
-    ctx.line("waits:       with push: long_running() (a poll every 5 s) + events; polled: every 1 s, no events")?;
+    ctx.line("waits:       with push: long_running() + events (a poll every 30 s, a safety net); polled: every 1 s, no events")?;
 
     // The channels still there after the earlier steps (a live one has no `deleted_at`).
     let snapshot = emulator.state().snapshot(key).map_err(|e| fail(&e))?;

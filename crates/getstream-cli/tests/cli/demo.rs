@@ -35,7 +35,7 @@ async fn the_demo_tells_the_whole_story_and_exits_0() {
         "$ getstream channels truncate messaging:seed-4 --hard",
         "after:      messaging:seed-4 is empty (0 messages)",
         "== 7. An export whose wait is woken by Stream's webhook",
-        "waits:       with push: long_running() (a poll every 5 s) + events",
+        "waits:       with push: long_running() + events (a poll every 30 s, a safety net)",
         "== All steps went as expected.",
     ] {
         assert!(

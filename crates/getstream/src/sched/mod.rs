@@ -5,7 +5,10 @@
 //! * **In-flight bound**: at most
 //!   [`ClientBuilder::max_in_flight`](crate::ClientBuilder::max_in_flight)
 //!   requests are in flight at once (default [`DEFAULT_MAX_IN_FLIGHT`]), so a
-//!   client never holds more connections than that, however many waits run.
+//!   client holds about that many connections, however many waits run (a
+//!   slot is freed after a yield, so the finished connection is usually back
+//!   in the pool before the next request looks; across worker threads one or
+//!   a few more can open).
 //! * **Request budget** ([`pacer`]): the rate-limit headers of every answer
 //!   pace the next requests; a 429 pauses all of them.
 //! * **Priority**: while requests are scarce (the bound is reached, or the
@@ -24,10 +27,11 @@ pub(crate) mod pacer;
 pub(crate) mod shared;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Poll, Waker};
 use std::time::SystemTime;
 
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use pacer::{Observation, Pacer};
@@ -68,8 +72,10 @@ pub(crate) struct Scheduler {
 struct State {
     in_flight: usize,
     pacer: Pacer,
-    /// Requests waiting for admission, each with the handle that wakes it.
-    queue: BTreeMap<Key, Arc<Notify>>,
+    /// Requests waiting for admission, each with the waker of its task: a
+    /// queued request holds this entry and its admission's small state,
+    /// nothing else (thousands may be queued while the server falls behind).
+    queue: BTreeMap<Key, Waker>,
     seq: u64,
     /// The most requests in flight at once so far (for tests and benches).
     peak: usize,
@@ -78,8 +84,8 @@ struct State {
 impl State {
     /// Wakes the request at the head of the queue, so it checks its turn.
     fn wake_head(&self) {
-        if let Some((_, notify)) = self.queue.first_key_value() {
-            notify.notify_one();
+        if let Some((_, waker)) = self.queue.first_key_value() {
+            waker.wake_by_ref();
         }
     }
 }
@@ -151,67 +157,84 @@ impl Scheduler {
             scheduler: self,
             key: None,
         };
-        let notify = Arc::new(Notify::new());
-        loop {
-            let now = Instant::now();
-            let class = u8::from(priority.final_at.is_none_or(|at| now < at));
-            let wake_at = {
-                let mut state = self.lock();
-                let key = match queued.key {
-                    Some(key) if key.class == class => key,
-                    old => {
-                        // First arrival, or promoted to a final poll.
-                        let seq = old.map_or_else(
-                            || {
-                                state.seq += 1;
-                                state.seq
-                            },
-                            |k| k.seq,
-                        );
-                        if let Some(old) = old {
-                            state.queue.remove(&old);
+        // One timer, moved as the time to wake changes.
+        let mut sleep = std::pin::pin!(tokio::time::sleep_until(give_up));
+        std::future::poll_fn(|cx| {
+            loop {
+                let now = Instant::now();
+                let class = u8::from(priority.final_at.is_none_or(|at| now < at));
+                let wake_at = {
+                    let mut state = self.lock();
+                    let key = match queued.key {
+                        Some(key) if key.class == class => {
+                            // Checked under the lock that wakes it: no
+                            // wake-up is lost between two polls.
+                            if let Some(waker) = state.queue.get_mut(&key)
+                                && !waker.will_wake(cx.waker())
+                            {
+                                waker.clone_from(cx.waker());
+                            }
+                            key
                         }
-                        let key = Key {
-                            class,
-                            polls: priority.polls,
-                            deadline: give_up,
-                            seq,
-                        };
-                        state.queue.insert(key, notify.clone());
-                        queued.key = Some(key);
-                        key
+                        old => {
+                            // First arrival, or promoted to a final poll.
+                            let seq = old.map_or_else(
+                                || {
+                                    state.seq += 1;
+                                    state.seq
+                                },
+                                |k| k.seq,
+                            );
+                            if let Some(old) = old {
+                                state.queue.remove(&old);
+                            }
+                            let key = Key {
+                                class,
+                                polls: priority.polls,
+                                deadline: give_up,
+                                seq,
+                            };
+                            state.queue.insert(key, cx.waker().clone());
+                            queued.key = Some(key);
+                            key
+                        }
+                    };
+                    let is_head = state.queue.first_key_value().map(|(k, _)| *k) == Some(key);
+                    if is_head && state.in_flight < self.bound {
+                        let ready = state.pacer.ready_at(now);
+                        if ready <= now {
+                            state.pacer.take(now);
+                            state.in_flight += 1;
+                            state.peak = state.peak.max(state.in_flight);
+                            state.queue.remove(&key);
+                            queued.key = None;
+                            // The next in line may be able to go too.
+                            state.wake_head();
+                            return Poll::Ready(Some(Permit { scheduler: self }));
+                        }
+                        Some(ready)
+                    } else {
+                        None
                     }
                 };
-                let is_head = state.queue.first_key_value().map(|(k, _)| *k) == Some(key);
-                if is_head && state.in_flight < self.bound {
-                    let ready = state.pacer.ready_at(now);
-                    if ready <= now {
-                        state.pacer.take(now);
-                        state.in_flight += 1;
-                        state.peak = state.peak.max(state.in_flight);
-                        state.queue.remove(&key);
-                        queued.key = None;
-                        // The next in line may be able to go too.
-                        state.wake_head();
-                        return Some(Permit { scheduler: self });
-                    }
-                    Some(ready)
-                } else {
-                    None
+                if now >= give_up {
+                    return Poll::Ready(None);
                 }
-            };
-            if now >= give_up {
-                return None;
+                let mut until = wake_at.map_or(give_up, |at| at.min(give_up));
+                if let Some(at) = priority.final_at.filter(|&at| class == 1 && at > now) {
+                    until = until.min(at);
+                }
+                // Whichever comes first: a wake-up from the queue (a slot
+                // or the budget changed), or the time.
+                if sleep.deadline() != until {
+                    sleep.as_mut().reset(until);
+                }
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
             }
-            let mut until = wake_at.map_or(give_up, |at| at.min(give_up));
-            if let Some(at) = priority.final_at.filter(|&at| class == 1 && at > now) {
-                until = until.min(at);
-            }
-            // Whichever comes first: a slot or budget change, or the time.
-            let notified = std::pin::pin!(notify.notified());
-            let sleep = std::pin::pin!(tokio::time::sleep_until(until));
-            futures::future::select(notified, sleep).await;
-        }
+        })
+        .await
     }
 
     /// Lets the budget learn from an answer.

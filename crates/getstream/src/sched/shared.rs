@@ -19,8 +19,10 @@ use crate::models::Task;
 use crate::tasks::get::fetch;
 use crate::transport::Response;
 
-/// What a shared poll hands to the waits that joined it.
-type Answer = std::result::Result<Response<Task>, Arc<Mutex<Option<Error>>>>;
+/// What a shared poll hands to the waits that joined it. Both sides are
+/// pointers: the shared future keeps room for its output from the start, so
+/// a poll queued for admission would otherwise hold a whole `Response<Task>`.
+type Answer = std::result::Result<Arc<Response<Task>>, Arc<Mutex<Option<Error>>>>;
 
 /// One poll that others may join. Held weakly: when every wait that
 /// awaits it is dropped, the request is dropped too (and its connection
@@ -80,7 +82,9 @@ impl SharedPolls {
                         if polls.flights.get(&key).is_some_and(|f| f.id == id) {
                             polls.flights.remove(&key);
                         }
-                        outcome.map_err(|e| Arc::new(Mutex::new(Some(e))))
+                        outcome
+                            .map(Arc::new)
+                            .map_err(|e| Arc::new(Mutex::new(Some(e))))
                     }
                     .boxed()
                     .shared();
@@ -97,20 +101,26 @@ impl SharedPolls {
         };
         if leader.is_some() {
             return match answer.await {
-                Ok(response) => Ok(response),
+                Ok(response) => Ok(unshare(response)),
                 Err(error) => Err(take(&error, task_id)),
             };
         }
         match tokio::time::timeout_at(deadline, answer).await {
-            Ok(Ok(response)) => Ok(response),
-            // The shared request failed: this wait asks for itself.
-            Ok(Err(_)) => fetch(client, task_id, Some(deadline), attempt, priority).await,
+            Ok(Ok(response)) => Ok(unshare(response)),
+            // The shared request failed: this wait asks for itself (boxed:
+            // rare, and inline it would make every poll's state larger).
+            Ok(Err(_)) => Box::pin(fetch(client, task_id, Some(deadline), attempt, priority)).await,
             Err(_) => Err(TransportError::timeout(format!(
                 "GET /api/v2/tasks/{task_id}: no answer before the wait's deadline"
             ))
             .into()),
         }
     }
+}
+
+/// The answer itself when this wait is the last to hold it, else a copy.
+fn unshare(response: Arc<Response<Task>>) -> Response<Task> {
+    Arc::try_unwrap(response).unwrap_or_else(|shared| (*shared).clone())
 }
 
 /// The leader's own error (a leader awaits its answer once).

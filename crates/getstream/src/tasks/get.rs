@@ -75,6 +75,22 @@ pub(crate) fn validate_task_id(task_id: &str) -> Result<()> {
 /// ([`ClientBuilder::poll_attempt_header`](crate::ClientBuilder::poll_attempt_header)).
 pub const POLL_ATTEMPT_HEADER: &str = "x-stream-poll-attempt";
 
+/// The `GET` of one status poll.
+fn status_request(
+    task_id: &str,
+    deadline: Option<Instant>,
+    attempt: Option<u32>,
+    priority: Priority,
+) -> Result<Request> {
+    let mut request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
+        .deadline(deadline)
+        .priority(priority);
+    if let Some(attempt) = attempt {
+        request = request.header(POLL_ATTEMPT_HEADER, attempt.to_string());
+    }
+    Ok(request)
+}
+
 /// One status request, capped by `deadline`;
 /// `attempt` is sent in [`POLL_ATTEMPT_HEADER`] when given.
 pub(crate) async fn fetch(
@@ -85,13 +101,11 @@ pub(crate) async fn fetch(
     priority: Priority,
 ) -> Result<Response<Task>> {
     validate_task_id(task_id)?;
-    let mut request = Request::new(Method::GET, &["api", "v2", "tasks", task_id])?
-        .deadline(deadline)
-        .priority(priority);
-    if let Some(attempt) = attempt {
-        request = request.header(POLL_ATTEMPT_HEADER, attempt.to_string());
-    }
-    let mut response: Response<Task> = client.transport().send(request).await?;
+    let request = status_request(task_id, deadline, attempt, priority)?;
+    // Sent from a future of its own: the request is moved into it, not
+    // also kept in this one's state (thousands may be queued for admission).
+    let sent = Box::pin(client.transport().send::<Task>(request));
+    let mut response: Response<Task> = sent.await?;
     // The id is required on the wire; a server that leaves it out still
     // answered about the task we asked for.
     if response.body().task_id.is_empty() {

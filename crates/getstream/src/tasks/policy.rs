@@ -32,6 +32,11 @@ use http::StatusCode;
 use crate::error::{Error, InvalidArgumentError, Result};
 use crate::models::{RateLimitInfo, Task, TaskStatus};
 
+/// The safety-net interval of [`PollPolicy::long_running`] with push on: twice
+/// the 15 s within which Stream ends every delivery attempt of a webhook
+/// event, so a lost event is noticed within one more interval.
+pub const LONG_RUNNING_PUSH_FALLBACK: Duration = Duration::from_secs(30);
+
 /// How long a wait sleeps between polls: a fixed interval (the default, 1 s)
 /// or an exponential backoff, optionally with jitter.
 ///
@@ -59,8 +64,10 @@ use crate::models::{RateLimitInfo, Task, TaskStatus};
 /// assert_eq!(backoff.delay_after(5), Duration::from_secs(8));
 /// assert_eq!(backoff.delay_after(10), Duration::from_secs(30));
 ///
-/// // Every 5 s: for hard deletes and exports, which take minutes.
+/// // Every 5 s: for hard deletes and exports, which take minutes; with push
+/// // on (a client with a `TaskEvents` hub) every 30 s, a safety net.
 /// assert_eq!(PollPolicy::long_running().delay_after(1), Duration::from_secs(5));
+/// assert_eq!(PollPolicy::long_running().push_fallback_interval(), Some(Duration::from_secs(30)));
 ///
 /// // Each delay drawn from [75 %, 100 %] of the backoff's, reproducibly.
 /// let jittered = backoff.jitter(0.25).seed(7);
@@ -71,6 +78,8 @@ pub struct PollPolicy {
     schedule: Schedule,
     jitter: f64,
     seed: Option<u64>,
+    /// With push on: the delay after a poll no event caused.
+    push_fallback: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,6 +106,7 @@ impl PollPolicy {
             schedule: Schedule::Fixed(interval),
             jitter: 0.0,
             seed: None,
+            push_fallback: None,
         }
     }
 
@@ -116,14 +126,53 @@ impl PollPolicy {
             },
             jitter: 0.0,
             seed: None,
+            push_fallback: None,
         }
     }
 
     /// A preset for long jobs (hard deletes, exports): a poll every 5 s — the
     /// pace of Stream's own tests, which wait up to 5 minutes. Pair it with a
     /// longer timeout, e.g. `.timeout(Duration::from_secs(300))`.
+    ///
+    /// With push on (a client with a [`TaskEvents`](crate::TaskEvents) hub)
+    /// the pushed event ends the wait, and polls are the safety net for a
+    /// lost event: every [`LONG_RUNNING_PUSH_FALLBACK`] (30 s; see
+    /// [`push_fallback`](Self::push_fallback)). So a job that ends within
+    /// 30 s costs two requests: the first poll and the one its event causes.
     pub fn long_running() -> PollPolicy {
-        PollPolicy::fixed(Duration::from_secs(5))
+        PollPolicy::fixed(Duration::from_secs(5)).push_fallback(LONG_RUNNING_PUSH_FALLBACK)
+    }
+
+    /// With push on — the wait's client has a
+    /// [`TaskEvents`](crate::TaskEvents) hub — polls that no event caused
+    /// come every `interval` instead of at the schedule's delays: events
+    /// wake the wait, polls are only the safety net for an event that never
+    /// comes. The schedule still applies after a poll an event caused that
+    /// found the task unfinished (an entity event says the job is moving:
+    /// `channel.deleted` while a `delete_channels` runs), and after a failed
+    /// poll (events do not tell a network error is over). Jitter and the
+    /// server's rate-limit hints apply as usual. Without a hub this setting
+    /// changes nothing. Zero is an argument error.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use getstream::PollPolicy;
+    ///
+    /// // Every second without push; with push, every 2 minutes.
+    /// let policy = PollPolicy::fixed(Duration::from_secs(1))
+    ///     .push_fallback(Duration::from_secs(120));
+    /// assert_eq!(policy.push_fallback_interval(), Some(Duration::from_secs(120)));
+    /// # assert!(policy.validate().is_ok());
+    /// ```
+    pub fn push_fallback(mut self, interval: Duration) -> PollPolicy {
+        self.push_fallback = Some(interval);
+        self
+    }
+
+    /// The delay between polls no event caused, with push on
+    /// ([`push_fallback`](Self::push_fallback)); `None`: the schedule's.
+    pub fn push_fallback_interval(&self) -> Option<Duration> {
+        self.push_fallback
     }
 
     /// Randomises each delay: it is drawn uniformly from
@@ -211,13 +260,20 @@ impl PollPolicy {
         if !(0.0..=1.0).contains(&self.jitter) {
             return invalid("jitter", "must be a fraction between 0.0 and 1.0");
         }
+        if self.push_fallback.is_some_and(|d| d.is_zero()) {
+            return invalid("push fallback interval", "must be greater than zero");
+        }
         Ok(())
     }
 
     /// The delay after the `poll`-th poll with jitter applied; `sample` is a
     /// uniform random number in `[0, 1)`.
     pub(crate) fn jittered_delay(&self, poll: u32, sample: f64) -> Duration {
-        let delay = self.delay_after(poll);
+        self.jitter_of(self.delay_after(poll), sample)
+    }
+
+    /// `delay` with jitter applied.
+    fn jitter_of(&self, delay: Duration, sample: f64) -> Duration {
         if self.jitter <= 0.0 {
             return delay;
         }
@@ -279,6 +335,18 @@ pub(crate) struct Policy {
     pub(crate) abort_on_error: bool,
 }
 
+/// Why the poll being decided on was made, for a wait with push on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Push {
+    /// The wait listens to no hub: the schedule decides.
+    Off,
+    /// The wait listens to a hub and no event caused this poll: the push
+    /// fallback (if the policy has one) decides.
+    Listening,
+    /// An event caused this poll: the schedule decides.
+    Woken,
+}
+
 // Both decisions take the poll's number `attempt` (from 1), `time_left` until
 // the final poll slot ([`LAST_POLL_BUDGET`](crate::LAST_POLL_BUDGET) before the
 // deadline; zero once it has come), `now` the wall-clock time (for
@@ -286,11 +354,14 @@ pub(crate) struct Policy {
 // number in `[0, 1)` for the jitter.
 impl Policy {
     /// Decides what follows a poll that saw `task`.
+    // A pure decision: everything it depends on is an argument.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_task(
         &self,
         task: &Task,
         rate_limit: Option<&RateLimitInfo>,
         attempt: u32,
+        push: Push,
         time_left: Duration,
         now: SystemTime,
         sample: f64,
@@ -302,10 +373,11 @@ impl Policy {
                 let reset = rate_limit
                     .filter(|r| r.is_exhausted())
                     .and_then(|r| r.reset_after(now));
-                let wait = self
-                    .poll
-                    .jittered_delay(attempt, sample)
-                    .max(reset.unwrap_or_default());
+                let delay = match (push, self.poll.push_fallback) {
+                    (Push::Listening, Some(fallback)) => self.poll.jitter_of(fallback, sample),
+                    _ => self.poll.jittered_delay(attempt, sample),
+                };
+                let wait = delay.max(reset.unwrap_or_default());
                 TaskDecision::Next(next(wait, time_left))
             }
         }
@@ -405,7 +477,7 @@ mod tests {
         left: Duration,
         sample: f64,
     ) -> Decision {
-        match p.on_task(t, rl, attempt, left, now(), sample) {
+        match p.on_task(t, rl, attempt, Push::Off, left, now(), sample) {
             TaskDecision::Complete => Decision::Complete,
             TaskDecision::Failed => Decision::TaskFailed,
             TaskDecision::Next(next) => next.into(),
@@ -627,6 +699,11 @@ mod tests {
         assert_eq!(flat.delay_after(50), S(3));
         assert_eq!(PollPolicy::fixed(S(2)).delay_after(9), S(2));
         assert_eq!(PollPolicy::long_running().delay_after(1), S(5));
+        assert_eq!(
+            PollPolicy::long_running().push_fallback_interval(),
+            Some(LONG_RUNNING_PUSH_FALLBACK)
+        );
+        assert_eq!(PollPolicy::fixed(S(5)).push_fallback_interval(), None);
         assert_eq!(PollPolicy::default(), PollPolicy::fixed(S(1)));
     }
 
@@ -644,6 +721,10 @@ mod tests {
             (PollPolicy::fixed(S(1)).jitter(-0.1), "jitter"),
             (PollPolicy::fixed(S(1)).jitter(1.5), "jitter"),
             (PollPolicy::fixed(S(1)).jitter(f64::NAN), "jitter"),
+            (
+                PollPolicy::fixed(S(1)).push_fallback(Duration::ZERO),
+                "push fallback",
+            ),
         ];
         for (policy, knob) in bad {
             let e = policy.validate().unwrap_err();
@@ -689,6 +770,44 @@ mod tests {
         // Without jitter the sample is ignored.
         let plain = PollPolicy::fixed(S(1));
         assert_eq!(plain.jittered_delay(1, 0.99), S(1));
+    }
+
+    #[test]
+    fn with_push_a_poll_no_event_caused_waits_the_fallback() {
+        let p = Policy {
+            poll: PollPolicy::fixed(S(5)).push_fallback(S(30)).jitter(0.5),
+            abort_on_error: false,
+        };
+        let t = task("running");
+        let decide = |push, left| match p.on_task(&t, None, 3, push, left, now(), 0.0) {
+            TaskDecision::Next(next) => Decision::from(next),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(decide(Push::Listening, S(100)), Decision::Sleep(S(30)));
+        assert_eq!(decide(Push::Woken, S(100)), Decision::Sleep(S(5)));
+        assert_eq!(decide(Push::Off, S(100)), Decision::Sleep(S(5)));
+        // Clamped to the time left like any delay; jittered like any delay.
+        assert_eq!(decide(Push::Listening, S(12)), Decision::Sleep(S(12)));
+        let jittered = p.on_task(&t, None, 3, Push::Listening, S(100), now(), 1.0);
+        assert_eq!(jittered, TaskDecision::Next(Next::Sleep(S(15))));
+        // A spent rate-limit window still wins when it is longer.
+        let spent = RateLimitInfo {
+            limit: Some(10),
+            remaining: Some(0),
+            reset: Some(now() + S(45)),
+        };
+        let held = p.on_task(&t, Some(&spent), 3, Push::Listening, S(100), now(), 0.0);
+        assert_eq!(held, TaskDecision::Next(Next::Sleep(S(45))));
+        // Without a fallback, push changes nothing.
+        let plain = Policy {
+            poll: PollPolicy::fixed(S(5)),
+            abort_on_error: false,
+        };
+        let d = plain.on_task(&t, None, 3, Push::Listening, S(100), now(), 0.0);
+        assert_eq!(d, TaskDecision::Next(Next::Sleep(S(5))));
+        // Errors follow the schedule.
+        let e = Error::from(api(StatusCode::BAD_GATEWAY));
+        assert_eq!(decide_err_at(p, &e, 3, S(100), 0.0), Decision::Sleep(S(5)));
     }
 
     #[test]

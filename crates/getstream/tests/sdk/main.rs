@@ -33,6 +33,7 @@ mod redis_events;
 #[allow(dead_code)]
 mod redis_server;
 mod sched;
+mod sched_sockets;
 mod send_sync;
 mod wait;
 mod watch;

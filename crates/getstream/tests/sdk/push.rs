@@ -24,7 +24,8 @@ fn export_done(task_id: &str) -> WebhookEvent {
     event(json!({"type": "export.channels.success", "task_id": task_id, "url": "https://x/e.json"}))
 }
 
-/// A client of `server` whose waits poll every 5 s and listen to `events`.
+/// A client of `server` whose waits use `long_running()` (every 5 s; with
+/// its hub, every 30 s unless an event woke the poll) and listen to `events`.
 fn client(server: &Server, events: &TaskEvents) -> getstream::Client {
     builder(&server.url)
         .poll_policy(PollPolicy::long_running())
@@ -82,8 +83,81 @@ async fn a_forged_event_costs_one_request_and_the_get_decides() {
     assert_eq!(events.publish(&event(json!({"type": "message.new"}))), 0);
     let task = wait.await.unwrap().unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
-    // One extra request at 2 s; the interval goes on from there.
+    // One extra request at 2 s; it saw the task unfinished, so the
+    // schedule's 5 s (not the 30 s safety net) goes on from there.
     assert_eq!(server.arrivals(start), [secs(0), secs(2), secs(7)]);
+}
+
+/// With push on, `long_running()` polls every 30 s when no event comes (a
+/// safety net), so a job that ends within 30 s costs two requests: the first
+/// poll and the one its event causes. Without a hub it polls every 5 s.
+#[tokio::test(start_paused = true)]
+async fn with_push_long_running_polls_only_as_a_safety_net() {
+    let statuses = || {
+        [
+            Reply::task("t1", "running"),
+            Reply::task("t1", "running"),
+            Reply::task("t1", "completed"),
+        ]
+    };
+    // The event is lost: the safety net finds the task done.
+    let server = Server::with_task("t1", statuses()).await;
+    let events = TaskEvents::new();
+    let start = Instant::now();
+    client(&server, &events)
+        .wait_for_task("t1")
+        .timeout(secs(300))
+        .await
+        .unwrap();
+    assert_eq!(server.arrivals(start), [secs(0), secs(30), secs(60)]);
+
+    // The event comes at 9.7 s: two requests.
+    let server = Server::with_task(
+        "t1",
+        [Reply::task("t1", "running"), Reply::task("t1", "completed")],
+    )
+    .await;
+    let start = Instant::now();
+    let wait = tokio::spawn(client(&server, &events).wait_for_task("t1").into_future());
+    tokio::time::sleep(ms(9_700)).await;
+    events.publish(&export_done("t1"));
+    wait.await.unwrap().unwrap();
+    assert_eq!(server.arrivals(start), [secs(0), ms(9_700)]);
+
+    // No hub: the schedule's 5 s.
+    let server = Server::with_task("t1", statuses()).await;
+    let start = Instant::now();
+    builder(&server.url)
+        .poll_policy(PollPolicy::long_running())
+        .build()
+        .unwrap()
+        .wait_for_task("t1")
+        .await
+        .unwrap();
+    assert_eq!(server.arrivals(start), [secs(0), secs(5), secs(10)]);
+}
+
+/// A failed poll is retried at the schedule's pace even with push on: no
+/// event tells that a network error is over.
+#[tokio::test(start_paused = true)]
+async fn with_push_a_failed_poll_is_retried_at_the_schedule() {
+    let server = Server::with_task(
+        "t1",
+        [
+            Reply::task("t1", "running"),
+            Reply::api_error(503, 0, "unavailable"),
+            Reply::task("t1", "completed"),
+        ],
+    )
+    .await;
+    let events = TaskEvents::new();
+    let start = Instant::now();
+    client(&server, &events)
+        .wait_for_task("t1")
+        .timeout(secs(300))
+        .await
+        .unwrap();
+    assert_eq!(server.arrivals(start), [secs(0), secs(30), secs(35)]);
 }
 
 #[tokio::test(start_paused = true)]

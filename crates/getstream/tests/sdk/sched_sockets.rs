@@ -1,0 +1,180 @@
+//! The client's open connections, counted where they are accepted: never
+//! more than its bound on requests in flight, on a multi-thread runtime, with
+//! answers whose body arrives after its head (so a connection goes back to
+//! the pool only once its body is read). Real time on loopback: this counts
+//! connections, it asserts no timing.
+//!
+//! KNOWN TO FAIL, so ignored (run it with `--ignored`): the bound holds for
+//! requests in flight, not yet for connections. With a body that comes after
+//! its head, reqwest (hyper-util's pool) returns the connection to the pool
+//! from a task of its own once the body is read; a request admitted on
+//! another worker thread in that instant finds no idle connection and opens
+//! one more (5 open at a bound of 4 here; 35 at 32 in bench `scale`). The
+//! yield before a slot is freed (`transport.rs`) narrows the window but
+//! cannot close it across threads; a hard bound needs a connector that
+//! counts live connections, which reqwest's API does not allow (its `Conn`
+//! cannot be wrapped). Kept as the test that will prove the fix.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use getstream::TaskStatus;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::{builder, ms, secs};
+
+/// An HTTP/1.1 keep-alive server on loopback, written by hand: every task
+/// completes on its third poll; each answer's head and first half of the
+/// body go at once, the rest 1 ms later. Counts the connections open at
+/// once.
+struct SplitBodyServer {
+    url: String,
+    open: Arc<AtomicUsize>,
+    peak_open: Arc<AtomicUsize>,
+    accepted: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+}
+
+/// Counts a connection out when its handler ends (the client closed it).
+struct Open(Arc<AtomicUsize>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SplitBodyServer {
+    async fn start() -> SplitBodyServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = SplitBodyServer {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            open: Arc::default(),
+            peak_open: Arc::default(),
+            accepted: Arc::default(),
+            requests: Arc::default(),
+        };
+        let polls: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let (open, peak, accepted, requests) = (
+            server.open.clone(),
+            server.peak_open.clone(),
+            server.accepted.clone(),
+            server.requests.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                let guard = Open(open.clone());
+                let (polls, requests) = (polls.clone(), requests.clone());
+                tokio::spawn(async move {
+                    serve(stream, &polls, &requests).await;
+                    drop(guard);
+                });
+            }
+        });
+        server
+    }
+}
+
+/// Answers requests on one connection until the client closes it.
+async fn serve(
+    mut stream: TcpStream,
+    polls: &Mutex<HashMap<String, usize>>,
+    requests: &AtomicUsize,
+) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        // A GET has no body: a request ends with its head.
+        let end = loop {
+            if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
+        buffer.drain(..end);
+        requests.fetch_add(1, Ordering::SeqCst);
+        let path = head.split(' ').nth(1).unwrap_or_default();
+        let id = path
+            .split('?')
+            .next()
+            .and_then(|p| p.rsplit('/').next())
+            .unwrap_or_default()
+            .to_owned();
+        let n = {
+            let mut polls = polls.lock().unwrap();
+            let n = polls.entry(id.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let status = if n >= 3 { "completed" } else { "running" };
+        let body = serde_json::json!({
+            "task_id": id,
+            "status": status,
+            "created_at": 1_700_000_000_000_000_000_i64,
+            "duration": "1ms",
+        })
+        .to_string();
+        let (first, rest) = body.split_at(body.len() / 2);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",
+            body.len()
+        );
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(ms(1)).await;
+        if stream.write_all(rest.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+#[ignore = "known: one connection past the bound when a body arrives after its head (see the module docs)"]
+fn a_client_never_holds_more_connections_than_its_bound() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = SplitBodyServer::start().await;
+        let bound = 4;
+        let client = builder(&server.url).max_in_flight(bound).build().unwrap();
+        let waits: Vec<_> = (0..300)
+            .map(|i| {
+                let client = client.clone();
+                tokio::spawn(async move {
+                    client
+                        .wait_for_task(format!("t-{i}"))
+                        .interval(ms(5))
+                        .timeout(secs(120))
+                        .await
+                })
+            })
+            .collect();
+        for wait in waits {
+            assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
+        }
+        assert_eq!(server.requests.load(Ordering::SeqCst), 900);
+        assert_eq!(client.peak_in_flight(), bound);
+        let peak = server.peak_open.load(Ordering::SeqCst);
+        let accepted = server.accepted.load(Ordering::SeqCst);
+        assert!(
+            peak <= bound,
+            "{peak} connections open at once (bound {bound}; {accepted} accepted in all)"
+        );
+    });
+}
