@@ -6,7 +6,7 @@ use getstream::{Client, Error};
 use serde_json::json;
 
 use crate::support::{
-    API_KEY, API_SECRET, Captured, Reply, Server, builder, chain, client_at, dropping_server,
+    API_KEY, API_SECRET, Reply, Server, builder, chain, client_at, dropping_server, global_logs,
 };
 
 #[test]
@@ -97,21 +97,8 @@ fn from_env_reads_the_three_variables() {
 
 #[tokio::test(start_paused = true)]
 async fn the_secret_and_the_token_never_show() {
-    // A global subscriber (a scoped one races with tracing's interest cache when
-    // tests run in parallel); it also captures the other tests' logs.
-    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
-    let logs = LOGS
-        .get_or_init(|| {
-            let logs = Captured::default();
-            let writer = logs.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            logs
-        })
-        .clone();
+    // The global capture (see `global_logs`); it also holds the other tests' logs.
+    let logs = global_logs();
 
     let server =
         Server::with_task(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use getstream::{POLL_ATTEMPT_HEADER, PollPolicy, TaskStatus};
 use tokio::time::Instant;
 
-use crate::support::{API_SECRET, Captured, Reply, Server, builder, ms, secs};
+use crate::support::{API_SECRET, Reply, Server, builder, global_logs, ms, secs};
 
 fn running_then_completed(server: &Server, id: &str, running: usize) {
     let mut replies = vec![Reply::task(id, "running"); running];
@@ -267,18 +267,13 @@ async fn tracing_has_a_span_per_wait_and_an_event_per_poll_without_secrets() {
         ],
     )
     .await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = global_logs();
     server.client().wait_for_task("t-traced").await.unwrap();
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    // The capture is global (see `global_logs`): this wait's lines carry its span.
     let polls: Vec<&str> = log
         .lines()
+        .filter(|l| l.contains("task_id=t-traced"))
         .filter(|l| l.contains("polled task") || l.contains("poll failed"))
         .collect();
     assert_eq!(polls.len(), 3, "{log}");

@@ -486,6 +486,27 @@ impl std::io::Write for Captured {
     }
 }
 
+/// The log of every test in this binary, captured by one global subscriber at TRACE.
+///
+/// Global, not scoped: a subscriber set with `set_default` on one test's thread races with
+/// tracing's callsite-interest cache while other tests run in parallel, and then misses
+/// events. Tests read their own lines by something unique to them (a task id).
+pub fn global_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        logs
+    })
+    .clone()
+}
+
 /// A blocking client of `server`, with the test credentials.
 #[cfg(feature = "blocking")]
 pub fn blocking_client(server: &Server) -> getstream::blocking::Client {
