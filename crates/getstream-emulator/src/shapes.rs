@@ -195,6 +195,20 @@ fn channel_config(kind: &str) -> Value {
     })
 }
 
+/// A channel as the state view shows it: its fields, its members and the given window of
+/// its messages (all of them in the full snapshot, a page in the paged view).
+pub(crate) fn channel_with<'a>(
+    c: &'a Channel,
+    users: &std::collections::BTreeMap<String, User>,
+    messages: impl Iterator<Item = &'a Message>,
+) -> Value {
+    let cid = c.cid();
+    let mut ch = channel(c, users);
+    ch["members"] = c.members.iter().map(|m| member(m, users)).collect();
+    ch["messages"] = messages.map(|m| message(m, &cid, users)).collect();
+    ch
+}
+
 pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, User>) -> Value {
     let cid = c.cid();
     let last_message_at = c

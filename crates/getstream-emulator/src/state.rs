@@ -348,21 +348,7 @@ impl EmulatorState {
         let channels: Vec<Value> = data
             .channels
             .values()
-            .map(|c| {
-                let cid = c.cid();
-                let mut ch = shapes::channel(c, &data.users);
-                ch["members"] = c
-                    .members
-                    .iter()
-                    .map(|m| shapes::member(m, &data.users))
-                    .collect();
-                ch["messages"] = c
-                    .messages
-                    .iter()
-                    .map(|m| shapes::message(m, &cid, &data.users))
-                    .collect();
-                ch
-            })
+            .map(|c| shapes::channel_with(c, &data.users, c.messages.iter()))
             .collect();
         Ok(json!({ "users": users, "channels": channels }))
     }

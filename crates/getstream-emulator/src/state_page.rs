@@ -101,20 +101,8 @@ impl StatePage {
             .skip(self.offset)
             .take(self.limit)
             .map(|c| {
-                let cid = c.cid();
-                let mut ch = shapes::channel(c, &data.users);
-                ch["members"] = c
-                    .members
-                    .iter()
-                    .map(|m| shapes::member(m, &data.users))
-                    .collect();
-                ch["messages"] = c
-                    .messages
-                    .iter()
-                    .skip(self.messages_offset)
-                    .take(self.messages_limit)
-                    .map(|m| shapes::message(m, &cid, &data.users))
-                    .collect();
+                let window = c.messages.iter().skip(self.messages_offset);
+                let mut ch = shapes::channel_with(c, &data.users, window.take(self.messages_limit));
                 ch["messages_total"] = json!(c.messages.len());
                 ch
             })

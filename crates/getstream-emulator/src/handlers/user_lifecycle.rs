@@ -1,6 +1,8 @@
 //! The synchronous user calls around the user jobs: deactivate, reactivate and export one
 //! user; restore soft-deleted users; update users partially.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::MAX_USERS;
 use super::check::{check_list, check_optional_user_id, check_user_ids};
 use super::reply::created;
+use crate::app_state::AppState;
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::lifecycle::RestoreRefusal;
@@ -47,37 +50,21 @@ pub(crate) struct DeactivateUserRequest {
     mark_messages_deleted: Option<bool>,
 }
 
-/// `POST /api/v2/users/{user_id}/deactivate`: deactivates one user at once and answers it.
+/// `POST /api/v2/users/{user_id}/deactivate` (and `stream-chat`'s `/users/{id}/deactivate`):
+/// deactivates one user at once and answers it.
 pub(crate) async fn deactivate_user(
     Authed(app): Authed,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<DeactivateUserRequest>,
 ) -> Result<Response, ApiError> {
-    check_path_user(&id)?;
-    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
-    let mut data = app.data_mut();
-    if !data.users.contains_key(&id) {
-        return Err(no_such_user(&id));
-    }
-    let results = data.deactivate_users(
-        std::slice::from_ref(&id),
-        req.mark_messages_deleted.unwrap_or(false),
-    );
-    // The same `user.deactivated` webhook event as the deactivate-users job sends.
-    let mut events = Vec::new();
-    entities::users_activation(
-        &data,
-        &results,
+    let mark_messages = req.mark_messages_deleted.unwrap_or(false);
+    set_activation(
+        &app,
+        &id,
         req.created_by_id.as_deref(),
         false,
-        &mut events,
-    );
-    let reply = user_reply(&data, &id);
-    drop(data);
-    for event in events {
-        app.emit(event);
-    }
-    reply
+        |data, ids| data.deactivate_users(ids, mark_messages),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,38 +74,51 @@ pub(crate) struct ReactivateUserRequest {
     restore_messages: Option<bool>,
 }
 
-/// `POST /api/v2/users/{user_id}/reactivate`: reactivates one user at once (optionally
-/// renaming them) and answers it.
+/// `POST /api/v2/users/{user_id}/reactivate` (and `stream-chat`'s `/users/{id}/reactivate`):
+/// reactivates one user at once (optionally renaming them) and answers it.
 pub(crate) async fn reactivate_user(
     Authed(app): Authed,
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ReactivateUserRequest>,
 ) -> Result<Response, ApiError> {
-    check_path_user(&id)?;
-    check_optional_user_id("created_by_id", req.created_by_id.as_deref())?;
-    let mut data = app.data_mut();
-    if !data.users.contains_key(&id) {
-        return Err(no_such_user(&id));
-    }
-    let results = data.reactivate_users(
-        std::slice::from_ref(&id),
-        req.restore_messages.unwrap_or(false),
-    );
-    if let Some(name) = req.name.filter(|n| !n.is_empty())
-        && let Some(u) = data.users.get_mut(&id)
-    {
-        // `reactivate_users` marked the user changed: the new name is saved with it.
-        u.custom.insert("name".to_owned(), Value::String(name));
-    }
-    let mut events = Vec::new();
-    entities::users_activation(
-        &data,
-        &results,
+    let restore = req.restore_messages.unwrap_or(false);
+    let name = req.name.filter(|n| !n.is_empty());
+    set_activation(
+        &app,
+        &id,
         req.created_by_id.as_deref(),
         true,
-        &mut events,
-    );
-    let reply = user_reply(&data, &id);
+        |data, ids| {
+            let results = data.reactivate_users(ids, restore);
+            if let Some(name) = name
+                && let Some(u) = data.users.get_mut(&ids[0])
+            {
+                u.custom.insert("name".to_owned(), Value::String(name));
+            }
+            results
+        },
+    )
+}
+
+/// Applies `change` to the existing user `id`, sends the same `user.deactivated` or
+/// `user.reactivated` (`active`) webhook event as the user jobs do, and answers the user.
+fn set_activation(
+    app: &AppState,
+    id: &str,
+    created_by_id: Option<&str>,
+    active: bool,
+    change: impl FnOnce(&mut AppData, &[String]) -> BTreeMap<String, Result<(), String>>,
+) -> Result<Response, ApiError> {
+    check_path_user(id)?;
+    check_optional_user_id("created_by_id", created_by_id)?;
+    let mut data = app.data_mut();
+    if !data.users.contains_key(id) {
+        return Err(no_such_user(id));
+    }
+    let results = change(&mut data, std::slice::from_ref(&id.to_owned()));
+    let mut events = Vec::new();
+    entities::users_activation(&data, &results, created_by_id, active, &mut events);
+    let reply = user_reply(&data, id);
     drop(data);
     for event in events {
         app.emit(event);
