@@ -12,11 +12,14 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The workspace build unifies the SDK's features (the CLI turns on gzip, axum,
+# redis): lint its library once more as a user's default build sees it.
+cargo clippy -p getstream --lib --locked -- -D warnings
 echo "== the SDK's TLS/HTTP feature sets"
 # Each build an application may pick (crates/getstream/Cargo.toml, README
 # "Cargo features"); native-tls needs OpenSSL's headers (.ci/run installs them).
 # `__fuzz` is internal: the fuzz targets' entry points (fuzz/), kept building.
-for features in "" "rustls" "rustls-no-provider" "native-tls" "native-tls,http2,system-proxy" "blocking" "axum" "redis" "__fuzz"; do
+for features in "" "rustls" "rustls-no-provider" "native-tls" "native-tls,http2,system-proxy" "blocking" "gzip" "axum" "redis" "__fuzz"; do
   echo "-- cargo check -p getstream --no-default-features --features \"$features\""
   cargo check -p getstream --no-default-features --features "$features" --locked --quiet
 done
@@ -25,6 +28,8 @@ echo "== cargo doc"
 # collision) only print, so look for them too.
 doc_log=$(mktemp)
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked 2>&1 | tee "$doc_log"
+# The SDK once more with its opt-in features, as docs.rs shows it.
+RUSTDOCFLAGS="-D warnings" cargo doc -p getstream --no-deps --locked --features blocking,gzip,axum,redis 2>&1 | tee -a "$doc_log"
 if grep -q '^warning' "$doc_log"; then
   echo "cargo doc printed warnings" >&2
   exit 1

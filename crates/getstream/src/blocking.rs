@@ -42,7 +42,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::FutureExt;
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result, TransportError};
@@ -536,7 +536,7 @@ impl<T> WaitForTask<T> {
         let (events, receiver) = mpsc::channel(1);
         let stream = self.inner.watch();
         let job: Job = Box::pin(async move {
-            use futures::StreamExt;
+            use futures_util::StreamExt;
             let mut stream = stream;
             loop {
                 // The iterator was dropped: stop at once (dropping the stream
@@ -545,9 +545,9 @@ impl<T> WaitForTask<T> {
                 // tokio's macros feature.
                 let closed = std::pin::pin!(events.closed());
                 let polled = std::pin::pin!(AssertUnwindSafe(stream.next()).catch_unwind());
-                let next = match futures::future::select(closed, polled).await {
-                    futures::future::Either::Left(((), _)) => return,
-                    futures::future::Either::Right((next, _)) => next,
+                let next = match futures_util::future::select(closed, polled).await {
+                    futures_util::future::Either::Left(((), _)) => return,
+                    futures_util::future::Either::Right((next, _)) => next,
                 };
                 let (item, last) = match next {
                     Ok(Some(event)) => {

@@ -241,14 +241,14 @@ impl Subscription {
         let notified = std::pin::pin!(self.notify.notified());
         let sleep = std::pin::pin!(tokio::time::sleep_until(until));
         matches!(
-            futures::future::select(notified, sleep).await,
-            futures::future::Either::Left(_)
+            futures_util::future::select(notified, sleep).await,
+            futures_util::future::Either::Left(_)
         )
     }
 
     /// Forgets an event that came since the last wake-up.
     pub(crate) fn clear(&self) {
-        use futures::FutureExt as _;
+        use futures_util::FutureExt as _;
         let _ = self.notify.notified().now_or_never();
     }
 }

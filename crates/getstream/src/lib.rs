@@ -111,7 +111,7 @@
 //! does not have the expected shape is an [`Error::Decode`] (read the raw
 //! [`Task`] with `handle.get()`). To resume a wait later, keep the id and
 //! rebuild the handle: `TaskHandle::<ExportResult>::new(&client, id)`. The
-//! [`blocking`] client has the same operations, finished by `.send()`:
+//! `blocking` client (feature `blocking`) has the same operations, finished by `.send()`:
 //! `client.chat().export_channels(req)?.handle().wait().send()?`.
 //!
 //! # The calls around the jobs
@@ -230,7 +230,7 @@
 //!
 //! `.on_poll(|seen| ..)` calls back after every poll; [`Client::watch_task`]
 //! (or `wait.watch()` on any wait, typed ones included) gives a
-//! [`Stream`](futures::Stream) of [`WatchEvent`]s instead: one
+//! [`Stream`](futures_util::Stream) of [`WatchEvent`]s instead: one
 //! [`WatchEvent::Polled`] per poll (status or transient error, poll number,
 //! elapsed time, the task as seen, when the next poll comes), then
 //! [`WatchEvent::Finished`] with exactly what awaiting the wait returns.
@@ -263,7 +263,7 @@
 //! Dropping a wait future (or a [`WatchTask`] stream) cancels it: the request
 //! in flight is abandoned with its connection, and no request follows — so
 //! `tokio::time::timeout` or `tokio::select!` just work. To stop a wait from
-//! elsewhere (a Ctrl-C handler, another thread, the [`blocking`] client), give
+//! elsewhere (a Ctrl-C handler, another thread, the `blocking` client), give
 //! it a [`CancellationToken`] with `.cancel_on(token)`: it ends with
 //! [`Error::Cancelled`], never a timeout. A wait that timed out tells how to
 //! continue — its error carries the task id and the last status seen — and
@@ -418,8 +418,8 @@
 //!
 //! # Without async
 //!
-//! The [`blocking`] client (feature `blocking`, on by default) takes the same
-//! parameters and returns the same errors:
+//! The `getstream::blocking` client (feature `blocking`, opt-in as reqwest's) takes the
+//! same parameters and returns the same errors:
 //!
 //! ```no_run
 //! # #[cfg(feature = "blocking")]
@@ -499,9 +499,12 @@
 //! | `native-tls-vendored` | | `native-tls` with OpenSSL built from source and linked statically |
 //! | `http2` | yes | HTTP/2, negotiated over TLS |
 //! | `system-proxy` | yes | the system's proxy settings (`HTTPS_PROXY`, `NO_PROXY`, …) |
-//! | `blocking` | yes | the [`blocking`] client |
+//! | `blocking` | | the `getstream::blocking` client (as reqwest's, opt-in: it compiles a second front for every operation) |
+//! | `gzip` | | webhook, SQS and SNS payloads compressed with gzip (the app setting `enable_hook_payload_compression`, off by default at Stream); without it a compressed payload is a [`WebhookErrorKind::Gzip`](webhook::WebhookErrorKind::Gzip) error naming the feature |
+//! | `axum` | | `webhook::axum`: a ready webhook receiver |
+//! | `redis` | | `TaskEvents::redis`: task events shared across processes over Redis pub/sub |
 //!
-//! For example, with native TLS:
+//! For example, with native TLS and the blocking client:
 //! `getstream = { version = "0.1", default-features = false, features = ["native-tls", "http2", "system-proxy", "blocking"] }`.
 //! When both rustls and native-tls are enabled (by this crate or by the
 //! application's own reqwest), reqwest uses native-tls. Without any TLS

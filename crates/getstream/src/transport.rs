@@ -330,6 +330,30 @@ impl Transport {
     /// A 401 saying the token expired (the server's clock is ahead of ours)
     /// renews the token and resends the request once.
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
+        // Everything but the decoding is one non-generic future: the exchange
+        // is compiled once, not once per response type.
+        let raw = self.send_raw(request).await?;
+        let decoded = serde_json::from_slice::<T>(&raw.body);
+        // Decoding cannot be interrupted, but the body is capped, and a
+        // response decoded past the deadline is not returned: nothing of a
+        // request (nor of a wait, whose deadline caps it) outlasts its limit.
+        if Instant::now() > raw.limit {
+            return Err(raw.timed_out().into());
+        }
+        match decoded {
+            Ok(body) => Ok(Response {
+                status: raw.status,
+                rate_limit: raw.rate_limit,
+                body,
+            }),
+            Err(e) => Err(DecodeError::new(raw.status, &raw.body, e)
+                .with_request(raw.what)
+                .into()),
+        }
+    }
+
+    /// Sends `request` and reads a 2xx body; see [`send`](Self::send).
+    async fn send_raw(&self, request: Request) -> Result<RawResponse> {
         // Waiting for the scheduler's admission counts against the deadline
         // (or the request timeout): a request never goes late. Nothing is
         // built before admission (URL, token, the exchange's state): while
@@ -364,10 +388,7 @@ impl Transport {
 
     /// Sends an admitted request with the current token, and once more with
     /// a renewed one if the server says it expired (one slot for both).
-    async fn send_admitted_with_token<T: DeserializeOwned>(
-        &self,
-        request: &Request,
-    ) -> Result<Response<T>> {
+    async fn send_admitted_with_token(&self, request: &Request) -> Result<RawResponse> {
         let (authorization, sent) = self.tokens.authorization()?;
         match self.send_once(request, authorization).await {
             Err(Error::Api(e))
@@ -382,24 +403,24 @@ impl Transport {
         }
     }
 
-    async fn send_once<T: DeserializeOwned>(
+    async fn send_once(
         &self,
         request: &Request,
         authorization: HeaderValue,
-    ) -> Result<Response<T>> {
+    ) -> Result<RawResponse> {
         let what = request.describe();
         let url = self.url(request)?;
         self.send_admitted(request, authorization, what, url).await
     }
 
     /// Sends an admitted request; see [`send`](Self::send).
-    async fn send_admitted<T: DeserializeOwned>(
+    async fn send_admitted(
         &self,
         request: &Request,
         authorization: HeaderValue,
         what: String,
         url: reqwest::Url,
-    ) -> Result<Response<T>> {
+    ) -> Result<RawResponse> {
         let request_id = request
             .request_id
             .clone()
@@ -460,17 +481,9 @@ impl Transport {
             };
             Ok::<_, TransportError>((status, headers, body))
         };
-        let timed_out = || {
-            let allowed = limit.saturating_duration_since(now);
-            tracing::debug!(request = %what, %request_id, "timed out");
-            TransportError::timeout(format!(
-                "{what}: no complete response within {:.3}s",
-                allowed.as_secs_f64()
-            ))
-        };
         let (status, headers, body) = match tokio::time::timeout_at(limit, exchange).await {
             Ok(result) => result?,
-            Err(_) => return Err(timed_out().into()),
+            Err(_) => return Err(request_timed_out(&what, &request_id, now, limit).into()),
         };
         tracing::debug!(request = %what, %request_id, status = status.as_u16(), "answered");
         let rate_limit = RateLimitInfo::from_headers(&headers);
@@ -491,21 +504,15 @@ impl Transport {
                 api_error(status, &headers, &body, rate_limit, what, self.clock.now()).into(),
             );
         }
-        let decoded = serde_json::from_slice::<T>(&body);
-        // Decoding cannot be interrupted, but the body is capped, and a
-        // response decoded past the deadline is not returned: nothing of a
-        // request (nor of a wait, whose deadline caps it) outlasts its limit.
-        if Instant::now() > limit {
-            return Err(timed_out().into());
-        }
-        match decoded {
-            Ok(body) => Ok(Response {
-                status,
-                rate_limit,
-                body,
-            }),
-            Err(e) => Err(DecodeError::new(status, &body, e).with_request(what).into()),
-        }
+        Ok(RawResponse {
+            status,
+            rate_limit,
+            body,
+            what,
+            request_id,
+            started: now,
+            limit,
+        })
     }
 
     fn too_large(&self, what: &str) -> TransportError {
@@ -519,6 +526,38 @@ impl Transport {
             None,
         )
     }
+}
+
+/// A 2xx answer before decoding, with what decoding needs to report.
+struct RawResponse {
+    status: StatusCode,
+    rate_limit: Option<RateLimitInfo>,
+    body: Vec<u8>,
+    what: String,
+    request_id: String,
+    started: Instant,
+    limit: Instant,
+}
+
+impl RawResponse {
+    fn timed_out(&self) -> TransportError {
+        request_timed_out(&self.what, &self.request_id, self.started, self.limit)
+    }
+}
+
+/// The error of a request with no complete (decoded) response by `limit`.
+fn request_timed_out(
+    what: &str,
+    request_id: &str,
+    started: Instant,
+    limit: Instant,
+) -> TransportError {
+    let allowed = limit.saturating_duration_since(started);
+    tracing::debug!(request = %what, %request_id, "timed out");
+    TransportError::timeout(format!(
+        "{what}: no complete response within {:.3}s",
+        allowed.as_secs_f64()
+    ))
 }
 
 /// A body read up to a cap.

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::FutureExt;
-use futures::future::{BoxFuture, WeakShared};
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, WeakShared};
 use tokio::time::Instant;
 
 use super::Priority;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use tokio_util::sync::CancellationToken;
 
 use super::builder::WaitForTask;
@@ -28,7 +28,7 @@ pub struct TaskOutcome<T = Task> {
 }
 
 /// Many waits at once, from [`Client::wait_for_tasks`] or
-/// [`WaitForTasks::from_waits`]: a [`Stream`](futures::Stream) of one
+/// [`WaitForTasks::from_waits`]: a [`Stream`](futures_util::Stream) of one
 /// [`TaskOutcome`] per wait, in completion order.
 ///
 /// * At most [`concurrency`](Self::concurrency) waits run at once, the
@@ -189,7 +189,7 @@ fn start<T: Send + 'static>(
     concurrency: usize,
 ) -> BoxStream<'static, TaskOutcome<T>> {
     if concurrency == 0 {
-        return futures::stream::iter(waits.into_iter().map(|w| TaskOutcome {
+        return futures_util::stream::iter(waits.into_iter().map(|w| TaskOutcome {
             task_id: w.task_id().to_owned(),
             result: Err(
                 InvalidArgumentError::new("concurrency", "must be greater than zero").into(),
@@ -197,7 +197,7 @@ fn start<T: Send + 'static>(
         }))
         .boxed();
     }
-    futures::stream::iter(waits)
+    futures_util::stream::iter(waits)
         .map(move |wait| {
             let task_id = wait.task_id().to_owned();
             async move {
@@ -211,7 +211,7 @@ fn start<T: Send + 'static>(
         .boxed()
 }
 
-impl<T: Send + 'static> futures::Stream for WaitForTasks<T> {
+impl<T: Send + 'static> futures_util::Stream for WaitForTasks<T> {
     type Item = TaskOutcome<T>;
 
     fn poll_next(

@@ -192,9 +192,9 @@ impl Poller {
                 let step = {
                     let cancelled = std::pin::pin!(token.cancelled());
                     let work = std::pin::pin!(self.sleep_then_poll(sleep_until).instrument(span));
-                    match futures::future::select(cancelled, work).await {
-                        futures::future::Either::Left(_) => None,
-                        futures::future::Either::Right((step, _)) => Some(step),
+                    match futures_util::future::select(cancelled, work).await {
+                        futures_util::future::Either::Left(_) => None,
+                        futures_util::future::Either::Right((step, _)) => Some(step),
                     }
                 };
                 match step {

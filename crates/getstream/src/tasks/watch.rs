@@ -1,4 +1,4 @@
-//! `client.watch_task(id)`: a wait as a [`Stream`](futures::Stream) of
+//! `client.watch_task(id)`: a wait as a [`Stream`](futures_util::Stream) of
 //! [`WatchEvent`]s, one per poll, driving the same
 //! [`Poller`](super::poller::Poller) as the awaited wait.
 
@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::models::Task;
 
 impl Client {
-    /// Watches a task: a [`Stream`](futures::Stream) of
+    /// Watches a task: a [`Stream`](futures_util::Stream) of
     /// [`WatchEvent`]s, one per poll, ending with the wait's outcome. Same
     /// knobs, defaults and errors as [`wait_for_task`](Self::wait_for_task).
     ///
@@ -52,7 +52,7 @@ impl Client {
 }
 
 impl<T> WaitForTask<T> {
-    /// Watches this wait: a [`Stream`](futures::Stream) of [`WatchEvent`]s,
+    /// Watches this wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s,
     /// one per poll, ending with the outcome. See [`Client::watch_task`].
     pub fn watch(self) -> WatchTask<T> {
         WatchTask {
@@ -83,7 +83,7 @@ impl<T> WatchEvent<T> {
     }
 }
 
-/// A watched wait: a [`Stream`](futures::Stream) of [`WatchEvent`]s, from
+/// A watched wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s, from
 /// [`Client::watch_task`] or [`WaitForTask::watch`].
 ///
 /// It yields one [`WatchEvent::Polled`] per poll that does not end the wait,
@@ -124,7 +124,7 @@ fn step_future(mut poller: Poller, sleep: Option<Instant>) -> StepFuture {
     })
 }
 
-impl<T> futures::Stream for WatchTask<T> {
+impl<T> futures_util::Stream for WatchTask<T> {
     type Item = WatchEvent<T>;
 
     fn poll_next(

@@ -12,7 +12,8 @@ pub enum WebhookErrorKind {
     InvalidSignature,
     /// An SQS/SNS message that is neither raw JSON nor valid base64.
     InvalidBase64,
-    /// A gzip-prefixed payload that does not inflate (corrupt or truncated).
+    /// A gzip-prefixed payload that does not inflate (corrupt or truncated),
+    /// or, in a build without the `gzip` feature, any gzip payload.
     Gzip,
     /// The (decompressed) payload is not a JSON object.
     InvalidJson,

@@ -14,8 +14,9 @@
 //! Stream `POST`s the JSON event with `X-Signature`: the lowercase hex
 //! HMAC-SHA256 of the **uncompressed** body, keyed with your API secret. With
 //! the app setting `enable_hook_payload_compression` the body is gzip (no
-//! header says so; it starts with `1f 8b`). [`verify_and_parse`] does it all:
-//! gunzip if needed, verify, decode.
+//! header says so; it starts with `1f 8b`): reading it takes this crate's
+//! `gzip` feature. [`verify_and_parse`] does it all: gunzip if needed,
+//! verify, decode.
 //!
 //! ```
 //! use getstream::webhook;
