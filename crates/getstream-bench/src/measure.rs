@@ -46,17 +46,45 @@ pub fn peak_rss_kib() -> u64 {
     proc_status_kib("VmHWM").unwrap_or_else(max_rss_kib)
 }
 
-/// How many sockets this process has open (entries of `/proc/self/fd` that
-/// link to `socket:[…]`; 0 where `/proc` is missing).
+/// How many TCP sockets this process has open (entries of `/proc/self/fd`
+/// that link to `socket:[…]` and whose inode is in `/proc/self/net/tcp` or
+/// `tcp6`; 0 where `/proc` is missing).
 pub fn socket_count() -> usize {
     let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
         return 0;
     };
+    // Only TCP sockets count: the runtime's signal driver holds a Unix
+    // socket pair of its own (3 descriptors), which is not a connection.
+    let tcp = tcp_inodes();
     entries
         .filter_map(Result::ok)
         .filter_map(|e| std::fs::read_link(e.path()).ok())
-        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            target
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse::<u64>()
+                .ok()
+        })
+        .filter(|inode| tcp.contains(inode))
         .count()
+}
+
+/// The inodes of this network namespace's TCP sockets (IPv4 and IPv6).
+fn tcp_inodes() -> std::collections::HashSet<u64> {
+    ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+                .filter_map(|line| line.split_whitespace().nth(9)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Samples [`socket_count`] every 20 ms on a thread of its own until the
@@ -108,6 +136,23 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_tcp_sockets_only() {
+        let before = socket_count();
+        let (unix_a, unix_b) = std::os::unix::net::UnixStream::pair().unwrap();
+        assert_eq!(
+            socket_count(),
+            before,
+            "a Unix socket pair is no TCP socket"
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        assert_eq!(socket_count(), before + 3);
+        drop((client, server, listener, unix_a, unix_b));
+        assert_eq!(socket_count(), before);
+    }
 
     #[test]
     fn reads_own_memory_and_cpu() {
