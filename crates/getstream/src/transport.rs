@@ -53,6 +53,7 @@
 //! * 2xx with a body that does not decode as `T` → [`Error::Decode`] with the
 //!   status, the start of the body and the serde error as source.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -71,7 +72,10 @@ use crate::sched::shared::SharedPolls;
 use crate::sched::{Priority, Scheduler};
 use crate::time::{Clock, far_future};
 
+pub(crate) mod connect_gate;
 mod reqwest_error;
+
+use connect_gate::ConnectGate;
 
 /// The `X-Stream-Client` header value.
 pub(crate) const CLIENT_HEADER: &str = concat!("getstream-rust-", env!("CARGO_PKG_VERSION"));
@@ -225,6 +229,9 @@ pub(crate) struct Transport {
     max_body: usize,
     scheduler: Scheduler,
     shared_polls: SharedPolls,
+    /// Told when a slot is freed, so that a new connection can wait for the
+    /// finished request's one to come back to the pool.
+    connect_gate: Option<Arc<ConnectGate>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -261,7 +268,14 @@ impl Transport {
             max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
             scheduler: Scheduler::new(crate::sched::DEFAULT_MAX_IN_FLIGHT),
             shared_polls: SharedPolls::default(),
+            connect_gate: None,
         }
+    }
+
+    /// Tells `gate` (the HTTP client's connector layer) when slots are freed.
+    pub(crate) fn with_connect_gate(mut self, gate: Arc<ConnectGate>) -> Transport {
+        self.connect_gate = Some(gate);
+        self
     }
 
     /// Bounds the requests in flight to `max_in_flight` (a fresh scheduler).
@@ -383,6 +397,9 @@ impl Transport {
         // lets that task run.
         tokio::task::yield_now().await;
         drop(permit);
+        if let Some(gate) = &self.connect_gate {
+            gate.released();
+        }
         outcome
     }
 

@@ -4,11 +4,11 @@
 //!
 //! * **In-flight bound**: at most
 //!   [`ClientBuilder::max_in_flight`](crate::ClientBuilder::max_in_flight)
-//!   requests are in flight at once (default [`DEFAULT_MAX_IN_FLIGHT`]), so a
-//!   client holds about that many connections, however many waits run (a
-//!   slot is freed after a yield, so the finished connection is usually back
-//!   in the pool before the next request looks; across worker threads one or
-//!   a few more can open).
+//!   requests are in flight at once (default [`DEFAULT_MAX_IN_FLIGHT`]), and
+//!   the client holds at most that many connections, however many waits run
+//!   (a slot is freed after a yield, so the finished connection is usually
+//!   back in the pool before the next request looks; the connect gate,
+//!   `transport/connect_gate.rs`, covers the instant when it is not).
 //! * **Request budget** ([`pacer`]): the rate-limit headers of every answer
 //!   pace the next requests; a 429 pauses all of them.
 //! * **Priority**: while requests are scarce (the bound is reached, or the

@@ -13,11 +13,10 @@ use futures_util::future::{BoxFuture, WeakShared};
 use tokio::time::Instant;
 
 use super::Priority;
-use crate::client::Client;
 use crate::error::{Error, Result, TransportError};
 use crate::models::Task;
 use crate::tasks::get::fetch;
-use crate::transport::Response;
+use crate::transport::{Response, Transport};
 
 /// What a shared poll hands to the waits that joined it. Both sides are
 /// pointers: the shared future keeps room for its output from the start, so
@@ -59,7 +58,7 @@ impl SharedPolls {
     /// is already queued or in flight; never past `deadline`.
     pub(crate) async fn poll(
         &self,
-        client: &Client,
+        transport: &Arc<Transport>,
         task_id: &str,
         deadline: Instant,
         attempt: Option<u32>,
@@ -72,7 +71,7 @@ impl SharedPolls {
                 None => {
                     polls.next_id += 1;
                     let id = polls.next_id;
-                    let owned = client.clone();
+                    let owned = transport.clone();
                     let key = task_id.to_owned();
                     let answer = async move {
                         let outcome = fetch(&owned, &key, Some(deadline), attempt, priority).await;
@@ -109,7 +108,9 @@ impl SharedPolls {
             Ok(Ok(response)) => Ok(unshare(response)),
             // The shared request failed: this wait asks for itself (boxed:
             // rare, and inline it would make every poll's state larger).
-            Ok(Err(_)) => Box::pin(fetch(client, task_id, Some(deadline), attempt, priority)).await,
+            Ok(Err(_)) => {
+                Box::pin(fetch(transport, task_id, Some(deadline), attempt, priority)).await
+            }
             Err(_) => Err(TransportError::timeout(format!(
                 "GET /api/v2/tasks/{task_id}: no answer before the wait's deadline"
             ))

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::get::validate_task_id;
 use super::policy::{Policy, PollPolicy};
-use super::poller::{Decode, OnPoll, Polled, Poller, run_poller};
+use super::poller::{Decode, Listening, OnPoll, Polled, Poller, run_poller};
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::events::{Entities, WakeKey};
@@ -304,12 +304,14 @@ impl<T> WaitForTask<T> {
         let wake = self.client.task_events.as_ref().map(|events| {
             let mut keys = vec![WakeKey::Task(self.task_id.as_str().into())];
             keys.extend(self.entities.iter().flat_map(|e| e.iter().cloned()));
-            events.subscribe(keys)
+            Box::new(Listening {
+                subscription: events.subscribe(keys),
+                quiet_until: None,
+            })
         });
         let poller = Poller {
             wake,
-            quiet_until: None,
-            client: self.client,
+            transport: self.client.inner,
             task_id: self.task_id,
             policy: Policy {
                 poll: policy,

@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
 use crate::sched::Priority;
-use crate::transport::{Request, Response};
+use crate::transport::{Request, Response, Transport};
 
 impl Client {
     /// Reads a task's current status once.
@@ -37,7 +37,7 @@ impl Client {
     ///
     /// As for [`get_task`](Client::get_task).
     pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
-        fetch(self, task_id, None, None, Priority::default()).await
+        fetch(self.transport(), task_id, None, None, Priority::default()).await
     }
 }
 
@@ -94,7 +94,7 @@ fn status_request(
 /// One status request, capped by `deadline`;
 /// `attempt` is sent in [`POLL_ATTEMPT_HEADER`] when given.
 pub(crate) async fn fetch(
-    client: &Client,
+    transport: &Transport,
     task_id: &str,
     deadline: Option<Instant>,
     attempt: Option<u32>,
@@ -104,7 +104,7 @@ pub(crate) async fn fetch(
     let request = status_request(task_id, deadline, attempt, priority)?;
     // Sent from a future of its own: the request is moved into it, not
     // also kept in this one's state (thousands may be queued for admission).
-    let sent = Box::pin(client.transport().send::<Task>(request));
+    let sent = Box::pin(transport.send::<Task>(request));
     let mut response: Response<Task> = sent.await?;
     // The id is required on the wire; a server that leaves it out still
     // answered about the task we asked for.

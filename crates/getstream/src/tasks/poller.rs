@@ -15,12 +15,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::policy::{ErrorDecision, Next, Policy, Push, TaskDecision};
-use crate::client::Client;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
 use crate::events::Subscription;
 use crate::models::{Task, TaskStatus};
 use crate::sched::Priority;
-use crate::transport::Response;
+use crate::transport::{Response, Transport};
 
 /// The answer window of a wait's final poll: when the next poll would come
 /// later than this before the deadline, the final poll is sent this long
@@ -79,7 +78,9 @@ pub(crate) enum Step {
 
 /// The state of a running wait.
 pub(crate) struct Poller {
-    pub(super) client: Client,
+    /// The client's transport, not a whole `Client` (whose wait defaults
+    /// every sleeping wait would carry for nothing).
+    pub(super) transport: Arc<Transport>,
     pub(super) task_id: String,
     pub(super) policy: Policy,
     pub(super) rng: fastrand::Rng,
@@ -92,8 +93,14 @@ pub(crate) struct Poller {
     pub(super) attempt_header: bool,
     pub(super) span: tracing::Span,
     /// Pushed events naming this wait cut its sleep short (a client with a
-    /// [`TaskEvents`](crate::TaskEvents) hub).
-    pub(super) wake: Option<Subscription>,
+    /// [`TaskEvents`](crate::TaskEvents) hub). Boxed: most waits have none,
+    /// and every sleeping wait carries this field.
+    pub(super) wake: Option<Box<Listening>>,
+}
+
+/// A wait's listening to pushed events.
+pub(crate) struct Listening {
+    pub(super) subscription: Subscription,
     /// After a poll woken by an event: until when further events are taken
     /// as the same burst (and dropped).
     pub(super) quiet_until: Option<Instant>,
@@ -188,15 +195,17 @@ impl Poller {
                 // Not `token.run_until_cancelled(work)`: that future keeps
                 // `work` twice (its argument and its pinned copy), some
                 // 300 bytes more in every sleeping wait. Cancellation is
-                // polled first, as there.
-                let step = {
+                // polled first, as there. Boxed, so that the waits without
+                // a token do not carry this arm's larger state.
+                let step = Box::pin(async {
                     let cancelled = std::pin::pin!(token.cancelled());
                     let work = std::pin::pin!(self.sleep_then_poll(sleep_until).instrument(span));
                     match futures_util::future::select(cancelled, work).await {
                         futures_util::future::Either::Left(_) => None,
                         futures_util::future::Either::Right((step, _)) => Some(step),
                     }
-                };
+                })
+                .await;
                 match step {
                     Some(step) => step,
                     None => {
@@ -213,20 +222,20 @@ impl Poller {
     }
 
     async fn sleep_then_poll(&mut self, sleep_until: Option<Instant>) -> Step {
-        let woken = match (sleep_until, &self.wake) {
+        let woken = match (sleep_until, self.wake.as_deref_mut()) {
             (None, _) => false,
             (Some(until), None) => {
                 tokio::time::sleep_until(until).await;
                 false
             }
-            (Some(until), Some(wake)) => {
-                if let Some(quiet) = self.quiet_until.take() {
+            (Some(until), Some(listening)) => {
+                if let Some(quiet) = listening.quiet_until.take() {
                     if quiet < until {
                         tokio::time::sleep_until(quiet).await;
                     }
-                    wake.clear();
+                    listening.subscription.clear();
                 }
-                wake.sleep_until(until).await
+                listening.subscription.sleep_until(until).await
             }
         };
         let polled_at = Instant::now();
@@ -242,11 +251,11 @@ impl Poller {
             (Some(_), true) => Push::Woken,
         };
         let step = Box::pin(self.poll(push)).await;
-        if woken {
+        if let (true, Some(listening)) = (woken, self.wake.as_deref_mut()) {
             // Events that come while this poll runs, or soon after it
             // started, are the burst that woke it (duplicates, SQS and
             // webhook both): the poll has answered them.
-            self.quiet_until = Some(Instant::now().max(polled_at + EVENT_BURST));
+            listening.quiet_until = Some(Instant::now().max(polled_at + EVENT_BURST));
         }
         step
     }
@@ -265,10 +274,10 @@ impl Poller {
             final_at: Some(self.last_poll_at()),
         };
         let outcome = self
-            .client
+            .transport
             .shared_polls()
             .poll(
-                &self.client,
+                &self.transport,
                 &self.task_id,
                 self.deadline,
                 self.attempt_header.then_some(attempt),
@@ -300,7 +309,7 @@ impl Poller {
         // The time left until the final poll slot: zero once it has come, so
         // that a poll ending then (or later) ends the wait.
         let time_left = self.last_poll_at().saturating_duration_since(now);
-        let wall = self.client.clock().now();
+        let wall = self.transport.clock().now();
         let sample = self.rng.f64();
         let then = match &outcome {
             Ok(response) => {
