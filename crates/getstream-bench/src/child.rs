@@ -1,5 +1,5 @@
 //! Runs a measurement in a child process (so its CPU and memory are its own) and reads
-//! the JSON line it prints last.
+//! the JSON line it prints last; samples the child's TCP sockets meanwhile.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -10,7 +10,10 @@ use serde_json::Value;
 use crate::BoxError;
 
 /// Runs `command` for at most `cap`; returns the last stdout line that is a JSON object.
-/// A child still running at `cap` is killed and reported as an error.
+/// A child still running at `cap` is killed and reported as an error. Every 20 ms the
+/// child's TCP sockets are counted from here (not from a thread in the child, whose
+/// memory would count as the child's): when the JSON has no `peak_sockets` of its own,
+/// the peak seen is put there.
 pub fn run_json(mut command: Command, what: &str, cap: Duration) -> Result<Value, BoxError> {
     eprintln!("bench: {what} ...");
     let mut child = command
@@ -26,10 +29,13 @@ pub fn run_json(mut command: Command, what: &str, cap: Duration) -> Result<Value
         s
     });
     let deadline = Instant::now() + cap;
+    let pid = child.id().to_string();
+    let mut peak_sockets = 0;
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
         }
+        peak_sockets = peak_sockets.max(crate::measure::socket_count_of(&pid));
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
@@ -43,7 +49,10 @@ pub fn run_json(mut command: Command, what: &str, cap: Duration) -> Result<Value
         .rev()
         .find(|l| l.trim_start().starts_with('{'))
         .ok_or_else(|| format!("{what}: exited with {status} and printed no JSON result"))?;
-    let value: Value = serde_json::from_str(line)?;
+    let mut value: Value = serde_json::from_str(line)?;
+    if value.get("peak_sockets").is_none_or(Value::is_null) && value.is_object() {
+        value["peak_sockets"] = peak_sockets.into();
+    }
     if let Some(e) = value.get("error").and_then(Value::as_str) {
         return Err(format!("{what}: {e}").into());
     }

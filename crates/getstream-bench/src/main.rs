@@ -119,6 +119,11 @@ enum Cmd {
         /// `completed`: to run this bench alone against `getstream-emulator --admin`.
         #[arg(long, value_parser = humantime::parse_duration)]
         script: Option<Duration>,
+        /// Do not sample this process's sockets from a thread of its own (whose
+        /// stack and buffers would count in the memory measured): `scale`
+        /// samples them from the parent process instead.
+        #[arg(long)]
+        no_socket_sampler: bool,
     },
     /// Bench 3, ours: waits with a timeout on a task whose status requests hang.
     Overshoot {
@@ -221,6 +226,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
             diagnose,
             task_events,
             script,
+            no_socket_sampler,
         } => async_runtime()?.block_on(waits::run(
             &target.target(),
             &prefix,
@@ -232,6 +238,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
                 task_events,
                 script,
                 diagnose,
+                socket_sampler: !no_socket_sampler,
             },
         )),
         Cmd::Overshoot {

@@ -50,12 +50,17 @@ pub fn peak_rss_kib() -> u64 {
 /// that link to `socket:[…]` and whose inode is in `/proc/self/net/tcp` or
 /// `tcp6`; 0 where `/proc` is missing).
 pub fn socket_count() -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+    socket_count_of("self")
+}
+
+/// [`socket_count`] of the process `pid` (`"self"` for this one).
+pub fn socket_count_of(pid: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return 0;
     };
     // Only TCP sockets count: the runtime's signal driver holds a Unix
     // socket pair of its own (3 descriptors), which is not a connection.
-    let tcp = tcp_inodes();
+    let tcp = tcp_inodes(pid);
     entries
         .filter_map(Result::ok)
         .filter_map(|e| std::fs::read_link(e.path()).ok())
@@ -71,11 +76,12 @@ pub fn socket_count() -> usize {
         .count()
 }
 
-/// The inodes of this network namespace's TCP sockets (IPv4 and IPv6).
-fn tcp_inodes() -> std::collections::HashSet<u64> {
-    ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+/// The inodes of the TCP sockets (IPv4 and IPv6) in the network namespace
+/// of the process `pid`.
+fn tcp_inodes(pid: &str) -> std::collections::HashSet<u64> {
+    ["tcp", "tcp6"]
         .iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .filter_map(|table| std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok())
         .flat_map(|table| {
             table
                 .lines()

@@ -75,6 +75,7 @@ pub async fn run(args: ScaleArgs) -> Result<Value, BoxError> {
         &stagger,
         "--timeout",
         &timeout,
+        "--no-socket-sampler",
     ];
     if args.task_events {
         waits_args.push("--task-events");

@@ -19,6 +19,9 @@ pub struct Extra {
     pub script: Option<Duration>,
     /// Count each wait's polls and failed polls, report the slowest wait.
     pub diagnose: bool,
+    /// Sample this process's sockets from a thread of its own (off when the
+    /// parent process samples them: `scale`).
+    pub socket_sampler: bool,
 }
 
 /// What one wait's task hands back.
@@ -32,8 +35,8 @@ struct Summary {
 /// spread evenly over `stagger` (as a program that starts tasks one after another
 /// would); each wait polls every `interval` for at most `timeout`.
 ///
-/// Also reported: the peak number of sockets of this process (sampled every
-/// 20 ms), the client's peak requests in flight, and how late the slowest wait
+/// Also reported: the peak number of TCP sockets of this process (sampled
+/// every 20 ms; by the parent process under `scale`), the client's peak requests in flight, and how late the slowest wait
 /// finished after its task completed (wall clock at the wait's end minus the
 /// later of the task's `updated_at` and the wait's start, both on this
 /// machine).
@@ -59,6 +62,7 @@ pub async fn run(
         task_events,
         script,
         diagnose,
+        socket_sampler,
     } = extra;
     if let Some(run_for) = script {
         let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
@@ -78,7 +82,7 @@ pub async fn run(
     client.get_task(&format!("{prefix}0")).await?;
     let baseline_kib = measure::rss_kib();
     crate::heap::start();
-    let sockets = measure::SocketPeak::start();
+    let sockets = socket_sampler.then(measure::SocketPeak::start);
     let cpu0 = measure::cpu_time();
     let t0 = Instant::now();
 
@@ -175,7 +179,7 @@ pub async fn run(
         "slowest_wait_s": slowest.as_secs_f64(),
         "latest_after_completion_s": latest.as_secs_f64(),
         "interval_s": interval.as_secs_f64(),
-        "peak_sockets": sockets.peak(),
+        "peak_sockets": sockets.as_ref().map(measure::SocketPeak::peak),
         "peak_in_flight": client.peak_in_flight(),
         "max_in_flight": getstream::DEFAULT_MAX_IN_FLIGHT,
         "polls": diagnose.then(|| polls.load(Ordering::Relaxed)),

@@ -53,9 +53,11 @@
 //! * 2xx with a body that does not decode as `T` → [`Error::Decode`] with the
 //!   status, the start of the body and the serde error as source.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -69,7 +71,7 @@ use crate::error::{DecodeError, Error, InvalidArgumentError, Result, TransportEr
 use crate::models::RateLimitInfo;
 use crate::sched::pacer::Observation;
 use crate::sched::shared::SharedPolls;
-use crate::sched::{Priority, Scheduler};
+use crate::sched::{Permit, Priority, Scheduler};
 use crate::time::{Clock, far_future};
 
 pub(crate) mod connect_gate;
@@ -343,58 +345,58 @@ impl Transport {
     /// Sends `request` and decodes a 2xx body as `T`; see the module docs.
     /// A 401 saying the token expired (the server's clock is ahead of ours)
     /// renews the token and resends the request once.
-    pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<Response<T>> {
+    pub(crate) fn send<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response<T>>> + '_ {
         // Everything but the decoding is one non-generic future: the exchange
-        // is compiled once, not once per response type.
-        let raw = self.send_raw(request).await?;
-        let decoded = serde_json::from_slice::<T>(&raw.body);
-        // Decoding cannot be interrupted, but the body is capped, and a
-        // response decoded past the deadline is not returned: nothing of a
-        // request (nor of a wait, whose deadline caps it) outlasts its limit.
-        if Instant::now() > raw.limit {
-            return Err(raw.timed_out().into());
-        }
-        match decoded {
-            Ok(body) => Ok(Response {
-                status: raw.status,
-                rate_limit: raw.rate_limit,
-                body,
-            }),
-            Err(e) => Err(DecodeError::new(raw.status, &raw.body, e)
-                .with_request(raw.what)
-                .into()),
-        }
+        // is compiled once, not once per response type. A `map`, not an
+        // `async` block: that would hold the exchange's future twice (before
+        // and while it is awaited), and a queued request's state is held by
+        // thousands of waits at once while the server falls behind.
+        self.send_raw(request).map(|raw| decode(raw?))
     }
 
     /// Sends `request` and reads a 2xx body; see [`send`](Self::send).
-    async fn send_raw(&self, request: Request) -> Result<RawResponse> {
-        // Waiting for the scheduler's admission counts against the deadline
-        // (or the request timeout): a request never goes late. Nothing is
-        // built before admission (URL, token, the exchange's state): while
-        // the server falls behind, thousands of requests may be queued here.
-        let queued_at = Instant::now();
-        let give_up = request.deadline.unwrap_or_else(|| {
-            queued_at
-                .checked_add(self.request_timeout)
-                .unwrap_or_else(|| far_future(queued_at))
-        });
-        let Some(permit) = self.scheduler.admit(request.priority, give_up).await else {
-            let what = request.describe();
-            tracing::debug!(request = %what, "no slot before the deadline");
-            return Err(TransportError::timeout(format!(
-                "{what}: not sent: no request slot free within {:.3}s (the client's requests \
-                 in flight or its rate-limit budget were used up)",
-                give_up.saturating_duration_since(queued_at).as_secs_f64()
-            ))
-            .into());
-        };
-        let outcome = Box::pin(self.send_admitted_with_token(&request)).await;
+    // A plain fn returning an `async move` block: an `async fn` keeps its
+    // argument twice in its state (as the argument and as the moved local).
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    fn send_raw(&self, request: Request) -> impl Future<Output = Result<RawResponse>> + '_ {
+        async move {
+            // Waiting for the scheduler's admission counts against the deadline
+            // (or the request timeout): a request never goes late. Nothing is
+            // built before admission (URL, token, the exchange's state): while
+            // the server falls behind, thousands of requests may be queued here.
+            let queued_at = Instant::now();
+            let give_up = request.deadline.unwrap_or_else(|| {
+                queued_at
+                    .checked_add(self.request_timeout)
+                    .unwrap_or_else(|| far_future(queued_at))
+            });
+            let Some(permit) = self.scheduler.admit(request.priority, give_up).await else {
+                let what = request.describe();
+                tracing::debug!(request = %what, "no slot before the deadline");
+                return Err(TransportError::timeout(format!(
+                    "{what}: not sent: no request slot free within {:.3}s (the client's requests \
+                     in flight or its rate-limit budget were used up)",
+                    give_up.saturating_duration_since(queued_at).as_secs_f64()
+                ))
+                .into());
+            };
+            // Boxed: a queued request holds only what admission needs.
+            Box::pin(self.send_admitted(&request, permit)).await
+        }
+    }
+
+    /// Sends an admitted request, then frees its slot.
+    async fn send_admitted(&self, request: &Request, permit: Permit<'_>) -> Result<RawResponse> {
+        let outcome = self.send_admitted_with_token(request).await;
         // The body is read and the response dropped, but its connection may
         // go back to the pool from a task of the HTTP client's own, which the
         // runtime has only just woken. Freeing the slot at once would admit
         // the next request first (a woken task runs next on this worker): it
         // would find no idle connection and open one more. Yielding first
-        // lets that task run.
+        // lets that task run (and the connect gate covers the rest).
         tokio::task::yield_now().await;
         drop(permit);
         if let Some(gate) = &self.connect_gate {
@@ -427,11 +429,11 @@ impl Transport {
     ) -> Result<RawResponse> {
         let what = request.describe();
         let url = self.url(request)?;
-        self.send_admitted(request, authorization, what, url).await
+        self.exchange(request, authorization, what, url).await
     }
 
     /// Sends an admitted request; see [`send`](Self::send).
-    async fn send_admitted(
+    async fn exchange(
         &self,
         request: &Request,
         authorization: HeaderValue,
@@ -542,6 +544,27 @@ impl Transport {
             ),
             None,
         )
+    }
+}
+
+/// Decodes a 2xx answer's body as `T`.
+fn decode<T: DeserializeOwned>(raw: RawResponse) -> Result<Response<T>> {
+    let decoded = serde_json::from_slice::<T>(&raw.body);
+    // Decoding cannot be interrupted, but the body is capped, and a response
+    // decoded past the deadline is not returned: nothing of a request (nor of
+    // a wait, whose deadline caps it) outlasts its limit.
+    if Instant::now() > raw.limit {
+        return Err(raw.timed_out().into());
+    }
+    match decoded {
+        Ok(body) => Ok(Response {
+            status: raw.status,
+            rate_limit: raw.rate_limit,
+            body,
+        }),
+        Err(e) => Err(DecodeError::new(raw.status, &raw.body, e)
+            .with_request(raw.what)
+            .into()),
     }
 }
 

@@ -152,89 +152,98 @@ impl Scheduler {
     }
 
     /// Waits until the request may go: `None` if `give_up` comes first.
-    pub(crate) async fn admit(&self, priority: Priority, give_up: Instant) -> Option<Permit<'_>> {
-        let mut queued = Queued {
-            scheduler: self,
-            key: None,
-        };
-        // One timer, moved as the time to wake changes.
-        let mut sleep = std::pin::pin!(tokio::time::sleep_until(give_up));
-        std::future::poll_fn(|cx| {
-            loop {
-                let now = Instant::now();
-                let class = u8::from(priority.final_at.is_none_or(|at| now < at));
-                let wake_at = {
-                    let mut state = self.lock();
-                    let key = match queued.key {
-                        Some(key) if key.class == class => {
-                            // Checked under the lock that wakes it: no
-                            // wake-up is lost between two polls.
-                            if let Some(waker) = state.queue.get_mut(&key)
-                                && !waker.will_wake(cx.waker())
-                            {
-                                waker.clone_from(cx.waker());
+    // A plain fn returning an `async move` block: an `async fn` keeps its
+    // arguments twice in its state, and every queued request holds this one.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn admit(
+        &self,
+        priority: Priority,
+        give_up: Instant,
+    ) -> impl Future<Output = Option<Permit<'_>>> + '_ {
+        async move {
+            let mut queued = Queued {
+                scheduler: self,
+                key: None,
+            };
+            // One timer, moved as the time to wake changes.
+            let mut sleep = std::pin::pin!(tokio::time::sleep_until(give_up));
+            std::future::poll_fn(|cx| {
+                loop {
+                    let now = Instant::now();
+                    let class = u8::from(priority.final_at.is_none_or(|at| now < at));
+                    let wake_at = {
+                        let mut state = self.lock();
+                        let key = match queued.key {
+                            Some(key) if key.class == class => {
+                                // Checked under the lock that wakes it: no
+                                // wake-up is lost between two polls.
+                                if let Some(waker) = state.queue.get_mut(&key)
+                                    && !waker.will_wake(cx.waker())
+                                {
+                                    waker.clone_from(cx.waker());
+                                }
+                                key
                             }
-                            key
-                        }
-                        old => {
-                            // First arrival, or promoted to a final poll.
-                            let seq = old.map_or_else(
-                                || {
-                                    state.seq += 1;
-                                    state.seq
-                                },
-                                |k| k.seq,
-                            );
-                            if let Some(old) = old {
-                                state.queue.remove(&old);
+                            old => {
+                                // First arrival, or promoted to a final poll.
+                                let seq = old.map_or_else(
+                                    || {
+                                        state.seq += 1;
+                                        state.seq
+                                    },
+                                    |k| k.seq,
+                                );
+                                if let Some(old) = old {
+                                    state.queue.remove(&old);
+                                }
+                                let key = Key {
+                                    class,
+                                    polls: priority.polls,
+                                    deadline: give_up,
+                                    seq,
+                                };
+                                state.queue.insert(key, cx.waker().clone());
+                                queued.key = Some(key);
+                                key
                             }
-                            let key = Key {
-                                class,
-                                polls: priority.polls,
-                                deadline: give_up,
-                                seq,
-                            };
-                            state.queue.insert(key, cx.waker().clone());
-                            queued.key = Some(key);
-                            key
+                        };
+                        let is_head = state.queue.first_key_value().map(|(k, _)| *k) == Some(key);
+                        if is_head && state.in_flight < self.bound {
+                            let ready = state.pacer.ready_at(now);
+                            if ready <= now {
+                                state.pacer.take(now);
+                                state.in_flight += 1;
+                                state.peak = state.peak.max(state.in_flight);
+                                state.queue.remove(&key);
+                                queued.key = None;
+                                // The next in line may be able to go too.
+                                state.wake_head();
+                                return Poll::Ready(Some(Permit { scheduler: self }));
+                            }
+                            Some(ready)
+                        } else {
+                            None
                         }
                     };
-                    let is_head = state.queue.first_key_value().map(|(k, _)| *k) == Some(key);
-                    if is_head && state.in_flight < self.bound {
-                        let ready = state.pacer.ready_at(now);
-                        if ready <= now {
-                            state.pacer.take(now);
-                            state.in_flight += 1;
-                            state.peak = state.peak.max(state.in_flight);
-                            state.queue.remove(&key);
-                            queued.key = None;
-                            // The next in line may be able to go too.
-                            state.wake_head();
-                            return Poll::Ready(Some(Permit { scheduler: self }));
-                        }
-                        Some(ready)
-                    } else {
-                        None
+                    if now >= give_up {
+                        return Poll::Ready(None);
                     }
-                };
-                if now >= give_up {
-                    return Poll::Ready(None);
+                    let mut until = wake_at.map_or(give_up, |at| at.min(give_up));
+                    if let Some(at) = priority.final_at.filter(|&at| class == 1 && at > now) {
+                        until = until.min(at);
+                    }
+                    // Whichever comes first: a wake-up from the queue (a slot
+                    // or the budget changed), or the time.
+                    if sleep.deadline() != until {
+                        sleep.as_mut().reset(until);
+                    }
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
                 }
-                let mut until = wake_at.map_or(give_up, |at| at.min(give_up));
-                if let Some(at) = priority.final_at.filter(|&at| class == 1 && at > now) {
-                    until = until.min(at);
-                }
-                // Whichever comes first: a wake-up from the queue (a slot
-                // or the budget changed), or the time.
-                if sleep.deadline() != until {
-                    sleep.as_mut().reset(until);
-                }
-                if sleep.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-            }
-        })
-        .await
+            })
+            .await
+        }
     }
 
     /// Lets the budget learn from an answer.

@@ -6,6 +6,7 @@
 //! shared request failed makes its own, so each wait sees its own errors.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
@@ -56,65 +57,71 @@ impl SharedPolls {
 
     /// Polls `task_id` once for a wait, joining a poll of the same task that
     /// is already queued or in flight; never past `deadline`.
-    pub(crate) async fn poll(
-        &self,
-        transport: &Arc<Transport>,
-        task_id: &str,
+    // A plain fn returning an `async move` block: an `async fn` keeps its
+    // arguments twice in its state, and every queued poll holds this one.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn poll<'a>(
+        &'a self,
+        transport: &'a Arc<Transport>,
+        task_id: &'a str,
         deadline: Instant,
         attempt: Option<u32>,
         priority: Priority,
-    ) -> Result<Response<Task>> {
-        let (answer, leader) = {
-            let mut polls = self.lock();
-            match polls.flights.get(task_id).and_then(|f| f.answer.upgrade()) {
-                Some(answer) => (answer, None),
-                None => {
-                    polls.next_id += 1;
-                    let id = polls.next_id;
-                    let owned = transport.clone();
-                    let key = task_id.to_owned();
-                    let answer = async move {
-                        let outcome = fetch(&owned, &key, Some(deadline), attempt, priority).await;
-                        // Later polls make a fresh request.
-                        let shared = owned.shared_polls();
-                        let mut polls = shared.lock();
-                        if polls.flights.get(&key).is_some_and(|f| f.id == id) {
-                            polls.flights.remove(&key);
+    ) -> impl Future<Output = Result<Response<Task>>> + 'a {
+        async move {
+            let (answer, leader) = {
+                let mut polls = self.lock();
+                match polls.flights.get(task_id).and_then(|f| f.answer.upgrade()) {
+                    Some(answer) => (answer, None),
+                    None => {
+                        polls.next_id += 1;
+                        let id = polls.next_id;
+                        let owned = transport.clone();
+                        let key = task_id.to_owned();
+                        let answer = async move {
+                            let outcome =
+                                fetch(&owned, &key, Some(deadline), attempt, priority).await;
+                            // Later polls make a fresh request.
+                            let shared = owned.shared_polls();
+                            let mut polls = shared.lock();
+                            if polls.flights.get(&key).is_some_and(|f| f.id == id) {
+                                polls.flights.remove(&key);
+                            }
+                            outcome
+                                .map(Arc::new)
+                                .map_err(|e| Arc::new(Mutex::new(Some(e))))
                         }
-                        outcome
-                            .map(Arc::new)
-                            .map_err(|e| Arc::new(Mutex::new(Some(e))))
+                        .boxed()
+                        .shared();
+                        polls.flights.insert(
+                            task_id.to_owned(),
+                            Flight {
+                                id,
+                                answer: answer.downgrade().expect("not yet polled"),
+                            },
+                        );
+                        (answer, Some(id))
                     }
-                    .boxed()
-                    .shared();
-                    polls.flights.insert(
-                        task_id.to_owned(),
-                        Flight {
-                            id,
-                            answer: answer.downgrade().expect("not yet polled"),
-                        },
-                    );
-                    (answer, Some(id))
                 }
-            }
-        };
-        if leader.is_some() {
-            return match answer.await {
-                Ok(response) => Ok(unshare(response)),
-                Err(error) => Err(take(&error, task_id)),
             };
-        }
-        match tokio::time::timeout_at(deadline, answer).await {
-            Ok(Ok(response)) => Ok(unshare(response)),
-            // The shared request failed: this wait asks for itself (boxed:
-            // rare, and inline it would make every poll's state larger).
-            Ok(Err(_)) => {
-                Box::pin(fetch(transport, task_id, Some(deadline), attempt, priority)).await
+            if leader.is_some() {
+                return match answer.await {
+                    Ok(response) => Ok(unshare(response)),
+                    Err(error) => Err(take(&error, task_id)),
+                };
             }
-            Err(_) => Err(TransportError::timeout(format!(
-                "GET /api/v2/tasks/{task_id}: no answer before the wait's deadline"
-            ))
-            .into()),
+            match tokio::time::timeout_at(deadline, answer).await {
+                Ok(Ok(response)) => Ok(unshare(response)),
+                // The shared request failed: this wait asks for itself (boxed:
+                // rare, and inline it would make every poll's state larger).
+                Ok(Err(_)) => {
+                    Box::pin(fetch(transport, task_id, Some(deadline), attempt, priority)).await
+                }
+                Err(_) => Err(TransportError::timeout(format!(
+                    "GET /api/v2/tasks/{task_id}: no answer before the wait's deadline"
+                ))
+                .into()),
+            }
         }
     }
 }

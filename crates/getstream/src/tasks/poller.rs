@@ -235,7 +235,8 @@ impl Poller {
                     }
                     listening.subscription.clear();
                 }
-                listening.subscription.sleep_until(until).await
+                // Boxed: the waits without push do not carry its state.
+                Box::pin(listening.subscription.sleep_until(until)).await
             }
         };
         let polled_at = Instant::now();
