@@ -36,6 +36,12 @@ pub enum StateError {
     /// The input is not valid.
     #[error("{0}")]
     Invalid(String),
+    /// The app's task store is full of unfinished tasks (the HTTP API answers 429).
+    #[error("too many unfinished tasks ({cap}): wait for some to finish")]
+    TooManyTasks {
+        /// The store's cap (`EmulatorConfig::max_tasks`).
+        cap: usize,
+    },
 }
 
 struct Inner {
@@ -272,6 +278,7 @@ impl EmulatorState {
     ///
     /// # Errors
     /// [`StateError::UnknownApp`], or [`StateError::TaskExists`] when the id is taken,
+    /// [`StateError::TooManyTasks`] when the app's task store is full of unfinished tasks,
     /// or [`StateError::Invalid`] for an empty id.
     pub fn script_task(&self, app_key: &str, task: ScriptedTask) -> Result<String, StateError> {
         let app = self.app_or_err(app_key)?;
@@ -287,7 +294,10 @@ impl EmulatorState {
         match app.insert_task(&id, TaskRecord::scripted(task), None) {
             Ok(true) => {}
             Ok(false) => return Err(StateError::TaskExists(id)),
-            Err(full) => return Err(StateError::Invalid(full.to_string())),
+            Err(SubmitError::Full(full)) => {
+                return Err(StateError::TooManyTasks { cap: full.cap });
+            }
+            Err(e @ SubmitError::Store(_)) => return Err(StateError::Invalid(e.to_string())),
         }
         Ok(id)
     }

@@ -55,6 +55,7 @@ fn state_err(e: StateError) -> ApiError {
     match e {
         StateError::UnknownApp(_) => ApiError::field("api_key", e.to_string()),
         StateError::TaskExists(_) => ApiError::field("task_id", e.to_string()),
+        StateError::TooManyTasks { cap } => ApiError::too_many_tasks(cap),
         _ => ApiError::input(e.to_string()),
     }
 }

@@ -380,16 +380,32 @@ pub(crate) async fn delete_channels(
         valid_cid,
         "channel cid (type:id)",
     )?;
-    let hard = req.hard_delete.unwrap_or(false);
-    // Without hard_delete the channels are deleted now, and so announced; with it the task
-    // announces them when it removes them.
+    if req.hard_delete.unwrap_or(false) {
+        // The task is taken first, under the data's write lock: a 429 (the app's task store
+        // full) leaves every channel as it was, and the job (which needs that lock) cannot
+        // remove a channel before its soft delete below. The task announces the channels
+        // when it removes them.
+        let mut data = jobs.app().data_mut();
+        let task_id = jobs.submit_status(
+            JobKind::DeleteChannels,
+            cids.len(),
+            HardDeleteChannels { cids: cids.clone() },
+        )?;
+        let soft = each_channel(&cids, |cid| data.soft_delete_channel(cid));
+        drop(data);
+        let result = status_map(soft);
+        return Ok(created(
+            json!({ "task_id": task_id, "result": result, "duration": duration() }),
+        ));
+    }
+    // Without hard_delete the channels are deleted now, and so announced.
     let mut events = Vec::new();
     let soft = {
         let mut data = jobs.app().data_mut();
         each_channel(&cids, |cid| {
             let live = entities::is_live_channel(&data, cid);
             let deleted = data.soft_delete_channel(cid);
-            if live && !hard {
+            if live {
                 events.extend(entities::channel_deleted(&data, cid));
             }
             deleted
@@ -399,14 +415,7 @@ pub(crate) async fn delete_channels(
         jobs.app().emit(event);
     }
     let result = status_map(soft);
-    if !hard {
-        return Ok(created(json!({ "result": result, "duration": duration() })));
-    }
-    let n = cids.len();
-    let task_id = jobs.submit_status(JobKind::DeleteChannels, n, HardDeleteChannels { cids })?;
-    Ok(created(
-        json!({ "task_id": task_id, "result": result, "duration": duration() }),
-    ))
+    Ok(created(json!({ "result": result, "duration": duration() })))
 }
 
 /// The task of a delete-channels request with `hard_delete`: removes the channels for good.

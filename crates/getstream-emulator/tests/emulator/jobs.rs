@@ -183,6 +183,39 @@ async fn hard_delete_channels_removes_channel_and_messages() {
     handle.shutdown().await;
 }
 
+/// A hard delete refused because the app's task store is full of unfinished tasks (429)
+/// changes nothing: the channel is not soft-deleted either.
+#[tokio::test(start_paused = true)]
+async fn a_hard_delete_refused_for_a_full_task_store_leaves_the_channels_alone() {
+    let pace = Pace {
+        pending: Duration::from_secs(10),
+        min_task_duration: Duration::ZERO,
+        per_item_cost: Duration::ZERO,
+    };
+    let (handle, http) = seeded(config().pace(pace).max_tasks(1)).await;
+    let (s, b) = http
+        .post("/api/v2/users/deactivate", json!({"user_ids": ["ann"]}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = http
+        .post(
+            "/api/v2/chat/channels/delete",
+            json!({"cids": ["messaging:dm"], "hard_delete": true}),
+        )
+        .await;
+    assert_eq!(s, 429, "{b}");
+    assert_eq!(b["code"], 9, "{b}");
+    let snap = handle.state().snapshot(KEY).unwrap();
+    let dm = snap["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cid"] == "messaging:dm")
+        .unwrap();
+    assert!(dm.get("deleted_at").is_none_or(Value::is_null), "{dm}");
+    handle.shutdown().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn soft_delete_channels_answers_at_once_without_a_task() {
     let (handle, http) = seeded(config()).await;

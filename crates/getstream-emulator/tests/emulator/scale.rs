@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use getstream_emulator::{EmulatorConfig, Pace, SeedSpec};
+use getstream_emulator::{EmulatorConfig, Pace, ScriptedTask, SeedSpec, StateError};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -118,7 +118,7 @@ async fn a_full_task_queue_answers_429_and_the_cap_holds() {
         min_task_duration: Duration::ZERO,
         per_item_cost: Duration::ZERO,
     };
-    let (handle, http) = start(config().pace(pace).max_tasks(3)).await;
+    let (handle, http) = start(config().pace(pace).max_tasks(3).admin(true)).await;
     http.upsert_users(&["ann"]).await;
     let body = json!({"user_ids": ["ann"]});
     let mut first = Vec::new();
@@ -146,6 +146,18 @@ async fn a_full_task_queue_answers_429_and_the_cap_holds() {
         "{b}"
     );
     assert_eq!(headers["retry-after"], "1");
+    // A scripted task is refused alike, through the library and the admin API.
+    assert_eq!(
+        handle
+            .state()
+            .script_task(KEY, ScriptedTask::new().task_id("one-too-many")),
+        Err(StateError::TooManyTasks { cap: 3 })
+    );
+    let (s, b) = http
+        .post("/_emulator/tasks", json!({"task_id": "one-too-many"}))
+        .await;
+    assert_eq!(s, 429, "{b}");
+    assert_eq!(b["code"], 9, "{b}");
     // Another app has its own queue.
     let other = Http::new(&handle, KEY_B, SECRET_B);
     other.upsert_users(&["bob"]).await;
