@@ -144,35 +144,46 @@ fn two_workers() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Runs `n` waits at once (polls every 5 ms) on a client bounded to `bound`
+/// requests in flight, checks that each completed, and returns the client.
+async fn wait_all(server: &SplitBodyServer, bound: usize, n: usize) -> getstream::Client {
+    let client = builder(&server.url).max_in_flight(bound).build().unwrap();
+    let waits: Vec<_> = (0..n)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .wait_for_task(format!("t-{i}"))
+                    .interval(ms(5))
+                    .timeout(secs(120))
+                    .await
+            })
+        })
+        .collect();
+    for wait in waits {
+        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
+    }
+    client
+}
+
+/// The most connections the server saw open at once, checked against `bound`.
+fn assert_peak_within(server: &SplitBodyServer, bound: usize) {
+    let peak = server.peak_open.load(Ordering::SeqCst);
+    let accepted = server.accepted.load(Ordering::SeqCst);
+    assert!(
+        peak <= bound,
+        "{peak} connections open at once (bound {bound}; {accepted} accepted in all)"
+    );
+}
+
 #[test]
 fn a_client_never_holds_more_connections_than_its_bound() {
     two_workers().block_on(async {
         let server = SplitBodyServer::start(false).await;
-        let bound = 4;
-        let client = builder(&server.url).max_in_flight(bound).build().unwrap();
-        let waits: Vec<_> = (0..300)
-            .map(|i| {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    client
-                        .wait_for_task(format!("t-{i}"))
-                        .interval(ms(5))
-                        .timeout(secs(120))
-                        .await
-                })
-            })
-            .collect();
-        for wait in waits {
-            assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-        }
+        let client = wait_all(&server, 4, 300).await;
         assert_eq!(server.requests.load(Ordering::SeqCst), 900);
-        assert_eq!(client.peak_in_flight(), bound);
-        let peak = server.peak_open.load(Ordering::SeqCst);
-        let accepted = server.accepted.load(Ordering::SeqCst);
-        assert!(
-            peak <= bound,
-            "{peak} connections open at once (bound {bound}; {accepted} accepted in all)"
-        );
+        assert_eq!(client.peak_in_flight(), 4);
+        assert_peak_within(&server, 4);
     });
 }
 
@@ -183,29 +194,9 @@ fn connections_the_server_closes_are_replaced_within_the_bound() {
     // for a pooled connection that will not come back.
     two_workers().block_on(async {
         let server = SplitBodyServer::start(true).await;
-        let bound = 2;
-        let client = builder(&server.url).max_in_flight(bound).build().unwrap();
-        let waits: Vec<_> = (0..20)
-            .map(|i| {
-                let client = client.clone();
-                tokio::spawn(async move {
-                    client
-                        .wait_for_task(format!("c-{i}"))
-                        .interval(ms(5))
-                        .timeout(secs(120))
-                        .await
-                })
-            })
-            .collect();
-        for wait in waits {
-            assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-        }
+        wait_all(&server, 2, 20).await;
         assert_eq!(server.requests.load(Ordering::SeqCst), 60);
         assert_eq!(server.accepted.load(Ordering::SeqCst), 60);
-        let peak = server.peak_open.load(Ordering::SeqCst);
-        assert!(
-            peak <= bound,
-            "{peak} connections open at once (bound {bound})"
-        );
+        assert_peak_within(&server, 2);
     });
 }
