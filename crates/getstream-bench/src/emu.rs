@@ -52,9 +52,8 @@ impl EmulatorProcess {
         rate_limit: Option<&str>,
         extra: &[&str],
     ) -> Result<EmulatorProcess, BoxError> {
-        let api_key = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let api_secret = uuid::Uuid::new_v4().simple().to_string();
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["--addr", "127.0.0.1:0", "--admin", "--instant"])
             .args(match rate_limit {
                 None => vec!["--no-rate-limits"],
@@ -63,28 +62,40 @@ impl EmulatorProcess {
             // Rate-limit headers are still sent with --no-rate-limits; a huge limit keeps
             // `X-RateLimit-Remaining` from reaching 0, which our SDK honours by waiting for the reset.
             .args(["--default-rate-limit", "1000000000"])
+            .args(extra);
+        EmulatorProcess::spawn(command, "bench")
+    }
+
+    /// Runs `command` (the emulator's binary, or this binary's `emulator` subcommand,
+    /// with its flags) with a fresh `--api-key` (starting with `key_prefix`) and
+    /// `--api-secret` added, and reads its stdout contract (`base_url=`, `api_key=`,
+    /// `api_secret=`), for at most 30 s.
+    pub fn spawn(mut command: Command, key_prefix: &str) -> Result<EmulatorProcess, BoxError> {
+        let api_key = format!(
+            "{key_prefix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let api_secret = uuid::Uuid::new_v4().simple().to_string();
+        let program = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .args(["--api-key", &api_key, "--api-secret", &api_secret])
-            .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+            .map_err(|e| format!("cannot start {program}: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         // The reader thread ends when the three lines are read or stdout closes; the
         // emulator writes nothing else, so it cannot block the child.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let mut got = Vec::new();
-            while got.len() < 3 {
-                match lines.next() {
-                    Some(Ok(line)) => got.push(line),
-                    _ => break,
-                }
-            }
-            let _ = tx.send(got);
+            let lines: Vec<String> = BufReader::new(stdout)
+                .lines()
+                .take(3)
+                .map_while(Result::ok)
+                .collect();
+            let _ = tx.send(lines);
         });
         let mut process = EmulatorProcess {
             child,
@@ -97,13 +108,11 @@ impl EmulatorProcess {
         let lines = rx
             .recv_timeout(Duration::from_secs(30))
             .map_err(|_| "the emulator printed no base_url= line within 30 s")?;
-        let field = |name: &str| {
-            lines
-                .iter()
-                .find_map(|l| l.strip_prefix(name).map(str::to_owned))
-        };
-        process.target.base_url = field("base_url=").ok_or("the emulator exited early")?;
-        if field("api_key=").as_deref() != Some(process.target.api_key.as_str()) {
+        let field = |name: &str| lines.iter().find_map(|l| l.strip_prefix(name));
+        process.target.base_url = field("base_url=")
+            .ok_or("the emulator exited early")?
+            .to_owned();
+        if field("api_key=") != Some(process.target.api_key.as_str()) {
             return Err("the emulator printed another api_key than it was given".into());
         }
         Ok(process)
@@ -114,6 +123,11 @@ impl EmulatorProcess {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the process has exited (and how), without waiting.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Sends SIGTERM and waits (at most `cap`) for the process to exit; returns how long it

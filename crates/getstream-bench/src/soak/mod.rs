@@ -42,7 +42,6 @@ mod faults;
 mod jobs;
 mod ledger;
 mod polls;
-mod process;
 mod raw;
 mod rss;
 
@@ -169,7 +168,7 @@ fn emulator_command(args: &SoakArgs) -> Result<Command, BoxError> {
 /// Runs the soak; the figures, or an error listing the broken invariants.
 pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
     let origin = Instant::now();
-    let mut process = process::Process::spawn(emulator_command(&args)?)?;
+    let mut process = crate::emu::EmulatorProcess::spawn(emulator_command(&args)?, "soak")?;
     let pid = process.pid();
     let sampler = rss::Sampler::start(pid, origin);
     let target = process.target.clone();

@@ -222,7 +222,7 @@ impl ExportJob for ExportChannelsJob {
             clear_deleted_text,
             include_truncated,
         } = self;
-        let mut out = JsonOut::new(file, "ExportChannelsError");
+        let mut out = JsonOut::new(file, Self::ERROR_TYPE);
         let mut user_ids = BTreeSet::new();
         out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
         out.raw(b",\"channels\":[\n")?;
@@ -317,7 +317,7 @@ impl ExportJob for ExportUsersJob {
         cancel: &CancellationToken,
     ) -> Result<(), TaskFailure> {
         let ids = self.ids;
-        let mut out = JsonOut::new(file, "ExportUsersError");
+        let mut out = JsonOut::new(file, Self::ERROR_TYPE);
         out.open_object(&json!({"exported_at": shapes::ts(OffsetDateTime::now_utc())}))?;
         out.raw(b",\"users\":[\n")?;
         for (i, id) in ids.iter().enumerate() {

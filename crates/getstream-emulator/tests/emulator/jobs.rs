@@ -7,6 +7,18 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
+/// The channel `cid` of the default app, as the state snapshot shows it.
+fn channel(handle: &getstream_emulator::EmulatorHandle, cid: &str) -> Value {
+    let snap = handle.state().snapshot(KEY).unwrap();
+    snap["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cid"] == cid)
+        .unwrap()
+        .clone()
+}
+
 async fn seeded(config: EmulatorConfig) -> (getstream_emulator::EmulatorHandle, Http) {
     let (handle, http) = start(config).await;
     http.upsert_users(&["ann", "bob", "cid"]).await;
@@ -205,13 +217,7 @@ async fn a_hard_delete_refused_for_a_full_task_store_leaves_the_channels_alone()
         .await;
     assert_eq!(s, 429, "{b}");
     assert_eq!(b["code"], 9, "{b}");
-    let snap = handle.state().snapshot(KEY).unwrap();
-    let dm = snap["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["cid"] == "messaging:dm")
-        .unwrap();
+    let dm = channel(&handle, "messaging:dm");
     assert!(dm.get("deleted_at").is_none_or(Value::is_null), "{dm}");
     handle.shutdown().await;
 }
@@ -228,13 +234,7 @@ async fn soft_delete_channels_answers_at_once_without_a_task() {
     assert_eq!(s, 201);
     assert!(resp.get("task_id").is_none(), "{resp}");
     assert_eq!(resp["result"]["messaging:dm"]["status"], "ok");
-    let snap = handle.state().snapshot(KEY).unwrap();
-    let dm = snap["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["cid"] == "messaging:dm")
-        .unwrap();
+    let dm = channel(&handle, "messaging:dm");
     assert!(dm["deleted_at"].is_number(), "{dm}");
     handle.shutdown().await;
 }
