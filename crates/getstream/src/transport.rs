@@ -77,7 +77,7 @@ use crate::time::{Clock, far_future};
 pub(crate) mod connect_gate;
 mod reqwest_error;
 
-use connect_gate::ConnectGate;
+use connect_gate::{ConnectGate, Exchange};
 
 /// The `X-Stream-Client` header value.
 pub(crate) const CLIENT_HEADER: &str = concat!("getstream-rust-", env!("CARGO_PKG_VERSION"));
@@ -231,8 +231,8 @@ pub(crate) struct Transport {
     max_body: usize,
     scheduler: Scheduler,
     shared_polls: SharedPolls,
-    /// Told when a slot is freed, so that a new connection can wait for the
-    /// finished request's one to come back to the pool.
+    /// Told when requests start and end, so that a new connection can wait
+    /// for a busy one to come back to the pool.
     connect_gate: Option<Arc<ConnectGate>>,
 }
 
@@ -390,7 +390,21 @@ impl Transport {
 
     /// Sends an admitted request, then frees its slot.
     async fn send_admitted(&self, request: &Request, permit: Permit<'_>) -> Result<RawResponse> {
-        let outcome = self.send_admitted_with_token(request).await;
+        // Counted by the connect gate until the slot is freed, or the
+        // request cancelled.
+        let in_flight = self.connect_gate.as_ref().map(ConnectGate::admitted);
+        // A wait's poll, but not its final one, may wait a moment for a busy
+        // connection instead of opening one (see the connect gate).
+        let patient = request
+            .priority
+            .final_at
+            .is_some_and(|final_at| Instant::now() < final_at);
+        let (outcome, connected) = connect_gate::EXCHANGE
+            .scope(Exchange::new(patient), async {
+                let outcome = self.send_admitted_with_token(request).await;
+                (outcome, Exchange::connected())
+            })
+            .await;
         // The body is read and the response dropped, but its connection may
         // go back to the pool from a task of the HTTP client's own, which the
         // runtime has only just woken. Freeing the slot at once would admit
@@ -399,8 +413,8 @@ impl Transport {
         // lets that task run (and the connect gate covers the rest).
         tokio::task::yield_now().await;
         drop(permit);
-        if let Some(gate) = &self.connect_gate {
-            gate.released();
+        if let Some(in_flight) = in_flight {
+            in_flight.ended(connected);
         }
         outcome
     }

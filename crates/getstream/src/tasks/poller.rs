@@ -106,6 +106,21 @@ pub(crate) struct Listening {
     pub(super) quiet_until: Option<Instant>,
 }
 
+impl Listening {
+    /// Sleeps until `until` or an event for the task, whichever comes
+    /// first (true for an event), once the quiet time after the last woken
+    /// poll has passed and the events of its burst are dropped.
+    async fn sleep_until(&mut self, until: Instant) -> bool {
+        if let Some(quiet) = self.quiet_until.take() {
+            if quiet < until {
+                tokio::time::sleep_until(quiet).await;
+            }
+            self.subscription.clear();
+        }
+        self.subscription.sleep_until(until).await
+    }
+}
+
 impl std::fmt::Debug for Poller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Poller")
@@ -185,12 +200,11 @@ impl Poller {
     /// Sleeps until `sleep_until` (if any), polls once, and decides what next;
     /// a cancelled token turns any of it into `Step::Done(Err(Cancelled))`.
     pub(crate) async fn advance(&mut self, sleep_until: Option<Instant>) -> Step {
-        let span = self.span.clone();
         // The work future is built inside each arm, never held in a local: a
         // local moved into an awaited future keeps its own slot in this
         // future's state, doubling what every sleeping wait holds.
         match self.cancel.clone() {
-            None => self.sleep_then_poll(sleep_until).instrument(span).await,
+            None => self.sleep_then_poll(sleep_until).await,
             Some(token) => {
                 // Not `token.run_until_cancelled(work)`: that future keeps
                 // `work` twice (its argument and its pinned copy), some
@@ -199,7 +213,7 @@ impl Poller {
                 // a token do not carry this arm's larger state.
                 let step = Box::pin(async {
                     let cancelled = std::pin::pin!(token.cancelled());
-                    let work = std::pin::pin!(self.sleep_then_poll(sleep_until).instrument(span));
+                    let work = std::pin::pin!(self.sleep_then_poll(sleep_until));
                     match futures_util::future::select(cancelled, work).await {
                         futures_util::future::Either::Left(_) => None,
                         futures_util::future::Either::Right((step, _)) => Some(step),
@@ -228,30 +242,25 @@ impl Poller {
                 tokio::time::sleep_until(until).await;
                 false
             }
-            (Some(until), Some(listening)) => {
-                if let Some(quiet) = listening.quiet_until.take() {
-                    if quiet < until {
-                        tokio::time::sleep_until(quiet).await;
-                    }
-                    listening.subscription.clear();
-                }
-                // Boxed: the waits without push do not carry its state.
-                Box::pin(listening.subscription.sleep_until(until)).await
-            }
+            // Boxed: the waits without push do not carry its state.
+            (Some(until), Some(listening)) => Box::pin(listening.sleep_until(until)).await,
         };
         let polled_at = Instant::now();
         if woken {
+            let _entered = self.span.enter();
             tracing::debug!(polls = self.polls, "woken by a pushed event");
         }
-        // Boxed: the poll's state (the request, the final wait) lives on the
-        // heap only while it runs, so a sleeping wait stays small (thousands
-        // of waits at once).
         let push = match (&self.wake, woken) {
             (None, _) => Push::Off,
             (Some(_), false) => Push::Listening,
             (Some(_), true) => Push::Woken,
         };
-        let step = Box::pin(self.poll(push)).await;
+        // Boxed: the poll's state (the request, the final wait) lives on the
+        // heap only while it runs, so a sleeping wait stays small (thousands
+        // of waits at once). The wait's span covers its polls; a sleeping
+        // wait holds no instrumented copy of it.
+        let span = self.span.clone();
+        let step = Box::pin(self.poll(push).instrument(span)).await;
         if let (true, Some(listening)) = (woken, self.wake.as_deref_mut()) {
             // Events that come while this poll runs, or soon after it
             // started, are the burst that woke it (duplicates, SQS and

@@ -11,22 +11,45 @@
 //! one is finished in the background and kept: one connection more than the
 //! bound (35 at a bound of 32 in bench `scale`).
 //!
-//! reqwest cannot wrap its connections, so the gate cannot count the ones
-//! alive. It works from what it can see instead:
+//! The same race has a larger cousin. Timers fire together after the
+//! process was descheduled for a few milliseconds, so a client whose
+//! requests take a millisecond each can find a dozen of them admitted at
+//! once, with one idle connection. Opening a connection for each costs some
+//! 50 KiB of buffers apiece on this side (hyper's read and write buffers and
+//! its dispatch channel), a burst of handshakes on the server's, and the
+//! connections then sit idle in the pool; yet the one busy connection would
+//! have served them all within those same few milliseconds.
 //!
-//! * Until the client has opened `bound` connections, a connect goes at once
-//!   (fewer than `bound` can be alive).
-//! * After that, a connect asked for within [`CONNECT_GRACE`] of a request
-//!   freeing its slot may be that race: it holds until the grace has passed.
-//!   If a pooled connection comes back meanwhile, the request takes it and
-//!   the HTTP client moves the pending connect to a task of its own; the gate
-//!   sees that it is now polled from another task and gives it up, so no
-//!   socket is opened. Otherwise (the pool's connections were closed, e.g.
-//!   by the server's idle timeout) the connect goes ahead when the grace
-//!   ends, a delay paid only under load and only when a connection is
-//!   really replaced.
-//! * A connect asked for when no slot was freed within the grace (a quiet
-//!   client whose idle connections were closed) goes at once.
+//! reqwest cannot wrap its connections, so the gate cannot count the ones
+//! alive. It works from what it can see instead: the requests in flight, the
+//! connects under way, and how long requests take. A connect holds (for at
+//! most [`CONNECT_GRACE`]) when a connection is likely to come back first:
+//!
+//! * **Reuse first, for polls.** The connect is for a wait's poll (not its
+//!   final one: a poll is not late by a few milliseconds within its
+//!   interval, while the application's own calls never pay this), other
+//!   requests in flight are on connections (they are not themselves waiting
+//!   for a connect), and those connections can serve this request and the
+//!   ones already holding within the grace: `(held + 1) × typical ≤ grace ×
+//!   busy`, where `typical` is a moving average of a request's time from its
+//!   admission to the end of its body. The estimate corrects itself: polls
+//!   that wait behind a held connect take longer, which raises the average,
+//!   so when reuse stops paying, connects go at once again and the pool
+//!   grows to the load. A held connect also goes ahead when the grace ends.
+//!   A client that has not finished a request yet connects at once.
+//! * **The race.** Once the client has opened `bound` connections, a connect
+//!   asked for within the grace of a request freeing its slot may be the
+//!   race above: it holds until the grace has passed.
+//!
+//! If a pooled connection comes back meanwhile, the request takes it and
+//! the HTTP client moves the pending connect to a task of its own; the gate
+//! sees that it is now polled from another task and gives it up, so no
+//! socket is opened. Otherwise (the connections were closed, e.g. by the
+//! server's idle timeout, or the busy ones took longer than the grace) the
+//! connect goes ahead when the grace ends, a delay paid only under load.
+//! A connect asked for when nothing else is in flight and no slot was freed
+//! within the grace (a quiet client whose idle connections were closed)
+//! goes at once.
 //!
 //! So the bound holds whenever a connection is back in the pool within
 //! [`CONNECT_GRACE`] of its request's end, which on a live process is a
@@ -48,6 +71,40 @@ pub(crate) const CONNECT_GRACE: Duration = Duration::from_millis(50);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+tokio::task_local! {
+    /// The exchange of a request in flight, as the connector (called from
+    /// the request's own task, without the request) sees it.
+    pub(crate) static EXCHANGE: Exchange;
+}
+
+/// What the gate knows of the request whose exchange asks for a connect.
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    /// The request may wait for a busy connection rather than open one (a
+    /// wait's poll).
+    patient: bool,
+    /// A connect went ahead for it: its time is not a connection's service
+    /// time.
+    connected: std::cell::Cell<bool>,
+}
+
+impl Exchange {
+    /// The exchange of a request, `patient` for a wait's poll.
+    pub(crate) fn new(patient: bool) -> Exchange {
+        Exchange {
+            patient,
+            connected: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Whether a connect went ahead for the exchange running now.
+    pub(crate) fn connected() -> bool {
+        EXCHANGE
+            .try_with(|exchange| exchange.connected.get())
+            .unwrap_or(false)
+    }
+}
+
 /// The gate's state, shared by the connector layer and the transport.
 #[derive(Debug)]
 pub(crate) struct ConnectGate {
@@ -60,6 +117,18 @@ pub(crate) struct ConnectGate {
     /// When a request last freed its slot: nanoseconds after `origin`, plus
     /// one; 0 for never.
     last_release: AtomicU64,
+    /// Requests admitted and not finished yet.
+    in_flight: AtomicUsize,
+    /// Connects asked for and not done yet (held or under way).
+    connecting: AtomicUsize,
+    /// Of those, the ones holding for a busy connection to come back.
+    held: AtomicUsize,
+    /// A moving average of a request's time from its admission to the end
+    /// of its body, in nanoseconds, over requests that did not open a
+    /// connection (how long a busy connection takes to come back), or the
+    /// first request's time until one of those ends; 0 until a request
+    /// has finished.
+    typical: AtomicU64,
 }
 
 impl ConnectGate {
@@ -71,11 +140,27 @@ impl ConnectGate {
             opened: AtomicUsize::new(0),
             origin: Instant::now(),
             last_release: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            connecting: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
+            typical: AtomicU64::new(0),
         })
     }
 
+    /// Records that a request was admitted; the guard records its end (and
+    /// frees nothing else: the scheduler's permit is separate). A request
+    /// cancelled before [`InFlight::ended`] leaves no sample.
+    pub(crate) fn admitted(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight {
+            gate: self.clone(),
+            since: Instant::now(),
+            connected: None,
+        }
+    }
+
     /// Records that a request has just freed its slot.
-    pub(crate) fn released(&self) {
+    fn released(&self) {
         let since = self.origin.elapsed().as_nanos();
         let at = u64::try_from(since).unwrap_or(u64::MAX - 1) + 1;
         self.last_release.fetch_max(at, Ordering::Relaxed);
@@ -91,8 +176,36 @@ impl ConnectGate {
         GateLayer(self.clone())
     }
 
-    /// Until when a connect asked for now holds, if it must (module docs).
-    fn hold_until(&self) -> Option<Instant> {
+    /// Folds one request's time into the moving average (weight 1/8).
+    fn took(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
+        // Updates racing each other may lose one sample: an average.
+        let old = self.typical.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            took
+        } else {
+            old - old / 8 + took / 8
+        };
+        self.typical.store(new.max(1), Ordering::Relaxed);
+    }
+
+    /// Until when a connect asked for now holds, if it must (module docs):
+    /// `patient` for a wait's poll. Called before this connect counts itself
+    /// as connecting.
+    fn hold_until(&self, patient: bool) -> Option<Instant> {
+        let now = Instant::now();
+        let busy = self
+            .in_flight
+            .load(Ordering::Relaxed)
+            .saturating_sub(1 + self.connecting.load(Ordering::Relaxed));
+        let typical = u128::from(self.typical.load(Ordering::Relaxed));
+        let held = self.held.load(Ordering::Relaxed) as u128;
+        let served_in_time = typical != 0
+            && (held + 1).saturating_mul(typical)
+                <= self.grace.as_nanos().saturating_mul(busy as u128);
+        if patient && busy > 0 && served_in_time {
+            return now.checked_add(self.grace);
+        }
         if self.opened() < self.bound {
             return None;
         }
@@ -101,7 +214,77 @@ impl ConnectGate {
             .origin
             .checked_add(Duration::from_nanos(last.checked_sub(1)?))?;
         let until = released.checked_add(self.grace)?;
-        (until > Instant::now()).then_some(until)
+        (until > now).then_some(until)
+    }
+}
+
+/// A request in flight, as the gate counts it; dropped when the request
+/// ends (or is cancelled).
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    gate: Arc<ConnectGate>,
+    since: Instant,
+    /// Set when the request ended: whether a connect went ahead for it.
+    connected: Option<bool>,
+}
+
+impl InFlight {
+    /// The request ended; `connected` if a connect went ahead for it.
+    pub(crate) fn ended(mut self, connected: bool) {
+        self.connected = Some(connected);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // A request that opened a connection took longer than the
+        // connection stays busy: its time stands in only until a request
+        // that found a pooled connection has ended (an overestimate holds
+        // fewer connects). A cancelled request is no sample.
+        let sample = match self.connected {
+            Some(false) => true,
+            Some(true) => self.gate.typical.load(Ordering::Relaxed) == 0,
+            None => false,
+        };
+        if sample {
+            self.gate.took(self.since.elapsed());
+        }
+        self.gate.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.gate.released();
+    }
+}
+
+/// A connect counted as under way (and as held, while it holds) until
+/// dropped.
+struct Connecting {
+    gate: Arc<ConnectGate>,
+    holding: bool,
+}
+
+impl Connecting {
+    fn new(gate: &Arc<ConnectGate>, holding: bool) -> Connecting {
+        gate.connecting.fetch_add(1, Ordering::Relaxed);
+        if holding {
+            gate.held.fetch_add(1, Ordering::Relaxed);
+        }
+        Connecting {
+            gate: gate.clone(),
+            holding,
+        }
+    }
+
+    /// The hold is over: the connect goes ahead.
+    fn hold_ended(&mut self) {
+        if std::mem::take(&mut self.holding) {
+            self.gate.held.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Connecting {
+    fn drop(&mut self) {
+        self.hold_ended();
+        self.gate.connecting.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -146,7 +329,11 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let gate = self.gate.clone();
-        let hold = gate.hold_until();
+        let patient = EXCHANGE
+            .try_with(|exchange| exchange.patient)
+            .unwrap_or(false);
+        let hold = gate.hold_until(patient);
+        let mut connecting = Connecting::new(&gate, hold.is_some());
         // The request's own task asks for the connect; a connect the pool no
         // longer needs is finished from another task (see the module docs).
         let asked_from = tokio::task::try_id();
@@ -161,10 +348,15 @@ where
                     sleep.as_mut().poll(cx).map(Ok)
                 })
                 .await?;
+                connecting.hold_ended();
                 tracing::debug!("a new connection after the connect grace");
             }
             gate.opened.fetch_add(1, Ordering::Relaxed);
-            inner.call(request).await
+            // Polled from the request's own task, until given up.
+            let _ = EXCHANGE.try_with(|exchange| exchange.connected.set(true));
+            let connected = inner.call(request).await;
+            drop(connecting);
+            connected
         })
     }
 }
@@ -274,5 +466,145 @@ mod tests {
         assert!(error.to_string().contains("pooled connection"), "{error}");
         assert_eq!(connects.load(Ordering::SeqCst), 1);
         assert_eq!(gate.opened(), 1);
+    }
+
+    /// Folds one request of `took` into the gate's average (a request that
+    /// found a pooled connection).
+    async fn finished_request(gate: &Arc<ConnectGate>, took: Duration) {
+        let request = gate.admitted();
+        tokio::time::sleep(took).await;
+        request.ended(false);
+    }
+
+    /// A connect asked for from a wait's poll (`patient`) or an application
+    /// call: the connector is called inside the exchange, as the HTTP
+    /// client calls it.
+    fn connect_from(
+        service: &Gated<Counting>,
+        patient: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>> {
+        let mut service = service.clone();
+        Box::pin(EXCHANGE.scope(
+            Exchange::new(patient),
+            async move { service.call(()).await },
+        ))
+    }
+
+    /// Asks for a connect as [`connect_from`] does, and returns how long it
+    /// held.
+    async fn connect_as(service: &Gated<Counting>, patient: bool) -> Duration {
+        let started = Instant::now();
+        connect_from(service, patient).await.unwrap();
+        started.elapsed()
+    }
+
+    /// Polls a connect once, from this task: it holds.
+    fn start_holding(connect: &mut Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(connect.as_mut().poll(&mut cx).is_pending());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_waits_for_a_busy_connection_when_requests_are_short() {
+        let (gate, mut service, connects) = gated(32);
+        service.call(()).await.unwrap();
+        finished_request(&gate, Duration::from_millis(2)).await;
+        // One request on the connection, and this poll's own.
+        let _busy = gate.admitted();
+        let _this = gate.admitted();
+        tokio::time::sleep(CONNECT_GRACE).await;
+        // No busy connection came back: the connect goes when the grace ends.
+        assert_eq!(connect_as(&service, true).await, CONNECT_GRACE);
+        assert_eq!(connects.load(Ordering::SeqCst), 2);
+        // The application's own call connects at once.
+        assert_eq!(connect_as(&service, false).await, Duration::ZERO);
+        assert_eq!(connects.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_poll_connect_is_given_up_when_a_busy_connection_comes_back() {
+        let (gate, mut service, connects) = gated(32);
+        service.call(()).await.unwrap();
+        finished_request(&gate, Duration::from_millis(2)).await;
+        tokio::time::sleep(CONNECT_GRACE).await;
+        let busy = gate.admitted();
+        let _this = gate.admitted();
+        let mut held = connect_from(&service, true);
+        start_holding(&mut held);
+        assert_eq!(gate.held.load(Ordering::SeqCst), 1);
+        busy.ended(false);
+        // The pooled connection served the poll: the HTTP client finishes
+        // the connect from a task of its own.
+        let error = tokio::spawn(held).await.unwrap().unwrap_err();
+        assert!(error.to_string().contains("pooled connection"), "{error}");
+        assert_eq!(connects.load(Ordering::SeqCst), 1);
+        assert_eq!(gate.held.load(Ordering::SeqCst), 0);
+        assert_eq!(gate.connecting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_connects_at_once_when_no_connection_can_serve_it_within_the_grace() {
+        let (gate, mut service, connects) = gated(32);
+        service.call(()).await.unwrap();
+        // Not known yet how long requests take: at once.
+        let _busy = gate.admitted();
+        let _this = gate.admitted();
+        assert_eq!(connect_as(&service, true).await, Duration::ZERO);
+        // Requests of 20 ms: one busy connection serves two polls within
+        // the 50 ms grace, not three.
+        finished_request(&gate, Duration::from_millis(20)).await;
+        tokio::time::sleep(CONNECT_GRACE).await;
+        let mut first = connect_from(&service, true);
+        start_holding(&mut first);
+        let _next = gate.admitted();
+        let mut second = connect_from(&service, true);
+        start_holding(&mut second);
+        let _third = gate.admitted();
+        assert_eq!(connect_as(&service, true).await, Duration::ZERO);
+        assert_eq!(gate.held.load(Ordering::SeqCst), 2);
+        assert_eq!(connects.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_connects_at_once_when_the_others_in_flight_wait_for_connects_too() {
+        let (gate, mut service, connects) = gated(32);
+        service.call(()).await.unwrap();
+        finished_request(&gate, Duration::from_millis(2)).await;
+        tokio::time::sleep(CONNECT_GRACE).await;
+        // Another poll holds for the one busy connection, which then
+        // closes with its request (ended, never back in the pool).
+        let busy = gate.admitted();
+        let _other = gate.admitted();
+        let mut other = connect_from(&service, true);
+        start_holding(&mut other);
+        busy.ended(false);
+        // The only other request in flight is itself connecting: nothing
+        // will come back for this one.
+        let _this = gate.admitted();
+        assert_eq!(connect_as(&service, true).await, Duration::ZERO);
+        assert_eq!(connects.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_that_opened_a_connection_stand_in_only_until_others_end() {
+        let (gate, ..) = gated(4);
+        let cancelled = gate.admitted();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        drop(cancelled);
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 0);
+        assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
+        // The first request's time, though it opened a connection.
+        let opened_one = gate.admitted();
+        tokio::time::sleep(Duration::from_millis(24)).await;
+        opened_one.ended(true);
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 24_000_000);
+        finished_request(&gate, Duration::from_millis(8)).await;
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 22_000_000);
+        // Later ones that opened a connection are no samples.
+        let opened_another = gate.admitted();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        opened_another.ended(true);
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 22_000_000);
+        assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
     }
 }

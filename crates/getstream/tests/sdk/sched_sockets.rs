@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use getstream::TaskStatus;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,8 +20,9 @@ use crate::support::{builder, ms, secs};
 
 /// An HTTP/1.1 server on loopback, written by hand: every task completes on
 /// its third poll; each answer's head and first half of the body go at once,
-/// the rest 1 ms later. Keeps connections alive, or closes each after one
-/// answer (`connection: close`). Counts the connections open at once.
+/// the rest `gap` later (all at once for a zero gap). Keeps connections
+/// alive, or closes each after one answer (`connection: close`). Counts the
+/// connections open at once.
 struct SplitBodyServer {
     url: String,
     open: Arc<AtomicUsize>,
@@ -39,7 +41,7 @@ impl Drop for Open {
 }
 
 impl SplitBodyServer {
-    async fn start(close_each: bool) -> SplitBodyServer {
+    async fn start(close_each: bool, gap: Duration) -> SplitBodyServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = SplitBodyServer {
             url: format!("http://{}", listener.local_addr().unwrap()),
@@ -61,12 +63,15 @@ impl SplitBodyServer {
                     continue;
                 };
                 accepted.fetch_add(1, Ordering::SeqCst);
+                // The second part of an answer must not wait for the
+                // client's delayed ACK of the first (Nagle: 40 ms).
+                let _ = stream.set_nodelay(true);
                 let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 let guard = Open(open.clone());
                 let (polls, requests) = (polls.clone(), requests.clone());
                 tokio::spawn(async move {
-                    serve(stream, &polls, &requests, close_each).await;
+                    serve(stream, &polls, &requests, close_each, gap).await;
                     drop(guard);
                 });
             }
@@ -81,6 +86,7 @@ async fn serve(
     polls: &Mutex<HashMap<String, usize>>,
     requests: &AtomicUsize,
     close_each: bool,
+    gap: Duration,
 ) {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -119,7 +125,11 @@ async fn serve(
             "duration": "1ms",
         })
         .to_string();
-        let (first, rest) = body.split_at(body.len() / 2);
+        let (first, rest) = if gap.is_zero() {
+            (body.as_str(), "")
+        } else {
+            body.split_at(body.len() / 2)
+        };
         let connection = if close_each { "close" } else { "keep-alive" };
         let head = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: {connection}\r\n\
@@ -129,8 +139,13 @@ async fn serve(
         if stream.write_all(head.as_bytes()).await.is_err() {
             return;
         }
-        tokio::time::sleep(ms(1)).await;
-        if stream.write_all(rest.as_bytes()).await.is_err() || close_each {
+        if !rest.is_empty() {
+            tokio::time::sleep(gap).await;
+            if stream.write_all(rest.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+        if close_each {
             return;
         }
     }
@@ -179,7 +194,7 @@ fn assert_peak_within(server: &SplitBodyServer, bound: usize) {
 #[test]
 fn a_client_never_holds_more_connections_than_its_bound() {
     two_workers().block_on(async {
-        let server = SplitBodyServer::start(false).await;
+        let server = SplitBodyServer::start(false, ms(1)).await;
         let client = wait_all(&server, 4, 300).await;
         assert_eq!(server.requests.load(Ordering::SeqCst), 900);
         assert_eq!(client.peak_in_flight(), 4);
@@ -193,10 +208,70 @@ fn connections_the_server_closes_are_replaced_within_the_bound() {
     // the gate lets connects through (after its grace) instead of waiting
     // for a pooled connection that will not come back.
     two_workers().block_on(async {
-        let server = SplitBodyServer::start(true).await;
+        let server = SplitBodyServer::start(true, ms(1)).await;
         wait_all(&server, 2, 20).await;
         assert_eq!(server.requests.load(Ordering::SeqCst), 60);
         assert_eq!(server.accepted.load(Ordering::SeqCst), 60);
         assert_peak_within(&server, 2);
+    });
+}
+
+/// Starts `n` waits at once on `client` (polls every 200 ms) and checks
+/// that each completed.
+async fn burst_of_waits(client: &getstream::Client, prefix: &str, n: usize) {
+    let waits: Vec<_> = (0..n)
+        .map(|i| {
+            let client = client.clone();
+            let id = format!("{prefix}-{i}");
+            tokio::spawn(async move { client.wait_for_task(id).interval(ms(200)).await })
+        })
+        .collect();
+    for wait in waits {
+        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
+    }
+}
+
+#[test]
+fn a_burst_of_polls_reuses_a_busy_connection_instead_of_opening_more() {
+    // 48 waits start at once on a warm client (one connection, and one
+    // finished request to show how long requests take): their polls are admitted
+    // together (bound 32), and each would open a connection of its own;
+    // polls wait for a busy one to come back instead. Counted where the
+    // server accepts them; the bound here is 32, so only reuse keeps them
+    // few.
+    two_workers().block_on(async {
+        let server = SplitBodyServer::start(false, Duration::ZERO).await;
+        let client = builder(&server.url).max_in_flight(32).build().unwrap();
+        client.get_task("warm-up").await.unwrap();
+        burst_of_waits(&client, "burst", 48).await;
+        assert_eq!(server.requests.load(Ordering::SeqCst), 1 + 48 * 3);
+        assert!(client.peak_in_flight() > 8, "{}", client.peak_in_flight());
+        let accepted = server.accepted.load(Ordering::SeqCst);
+        assert!(
+            accepted <= 16,
+            "{accepted} connections for a burst of 48 polls"
+        );
+    });
+}
+
+#[test]
+fn the_applications_own_calls_do_not_wait_for_a_busy_connection() {
+    // The same burst as plain `get_task` calls: each goes out on a
+    // connection of its own at once, as before.
+    two_workers().block_on(async {
+        let server = SplitBodyServer::start(false, ms(1)).await;
+        let client = builder(&server.url).max_in_flight(32).build().unwrap();
+        client.get_task("warm-up").await.unwrap();
+        let calls: Vec<_> = (0..16)
+            .map(|i| {
+                let client = client.clone();
+                tokio::spawn(async move { client.get_task(&format!("call-{i}")).await })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap();
+        }
+        let accepted = server.accepted.load(Ordering::SeqCst);
+        assert!(accepted > 8, "{accepted} connections for 16 calls at once");
     });
 }
