@@ -326,6 +326,15 @@ impl ClientBuilder {
     /// [`DEFAULT_MAX_IN_FLIGHT`] (32). Zero is an [`Error::InvalidArgument`]
     /// from [`build`](Self::build).
     ///
+    /// The bound is a ceiling, not a target. A wait's poll (not its final
+    /// one) that finds no idle connection waits up to 50 ms for a busy one
+    /// instead of opening one, when the connections in use can serve it
+    /// (and the polls already waiting) within that time at the pace the
+    /// client's requests have been taking. A burst of polls (timers firing
+    /// together) then goes out on the connections the client has, and the
+    /// pool grows only when polls queue. The application's own calls connect
+    /// at once.
+    ///
     /// Every request passes the client's scheduler: waits, watches,
     /// many-task waits and operations alike. A request queued for a slot
     /// waits at most until its deadline (a wait's deadline, else the request

@@ -8,7 +8,10 @@
 //!   the client holds at most that many connections, however many waits run
 //!   (a slot is freed after a yield, so the finished connection is usually
 //!   back in the pool before the next request looks; the connect gate,
-//!   `transport/connect_gate.rs`, covers the instant when it is not).
+//!   `transport/connect_gate.rs`, covers the instant when it is not). The
+//!   gate also has a wait's poll wait briefly for a busy connection rather
+//!   than open one, so that a burst of polls does not open a connection
+//!   each.
 //! * **Request budget** ([`pacer`]): the rate-limit headers of every answer
 //!   pace the next requests; a 429 pauses all of them.
 //! * **Priority**: while requests are scarce (the bound is reached, or the
