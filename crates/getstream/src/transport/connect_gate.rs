@@ -15,7 +15,7 @@
 //! process was descheduled for a few milliseconds, so a client whose
 //! requests take a millisecond each can find a dozen of them admitted at
 //! once, with one idle connection. Opening a connection for each costs some
-//! 50 KiB of buffers apiece on this side (hyper's read and write buffers and
+//! 36 KiB of heap apiece on this side (hyper's read and write buffers and
 //! its dispatch channel), a burst of handshakes on the server's, and the
 //! connections then sit idle in the pool; yet the one busy connection would
 //! have served them all within those same few milliseconds.
