@@ -399,10 +399,11 @@ impl Transport {
             .priority
             .final_at
             .is_some_and(|final_at| Instant::now() < final_at);
-        let (outcome, connected) = connect_gate::EXCHANGE
+        let (outcome, served) = connect_gate::EXCHANGE
             .scope(Exchange::new(patient), async {
                 let outcome = self.send_admitted_with_token(request).await;
-                (outcome, Exchange::connected())
+                let served = in_flight.as_ref().map(|i| Exchange::served(i.gate()));
+                (outcome, served)
             })
             .await;
         // The body is read and the response dropped, but its connection may
@@ -413,8 +414,8 @@ impl Transport {
         // lets that task run (and the connect gate covers the rest).
         tokio::task::yield_now().await;
         drop(permit);
-        if let Some(in_flight) = in_flight {
-            in_flight.ended(connected);
+        if let (Some(in_flight), Some(served)) = (in_flight, served) {
+            in_flight.ended(served);
         }
         outcome
     }

@@ -27,16 +27,20 @@
 //!
 //! * **Reuse first, for polls.** The connect is for a wait's poll (not its
 //!   final one: a poll is not late by a few milliseconds within its
-//!   interval, while the application's own calls never pay this), other
-//!   requests in flight are on connections (they are not themselves waiting
-//!   for a connect), and those connections can serve this request and the
-//!   ones already holding within the grace: `(held + 1) × typical ≤ grace ×
-//!   busy`, where `typical` is a moving average of a request's time from its
-//!   admission to the end of its body. The estimate corrects itself: polls
-//!   that wait behind a held connect take longer, which raises the average,
-//!   so when reuse stops paying, connects go at once again and the pool
-//!   grows to the load. A held connect also goes ahead when the grace ends.
-//!   A client that has not finished a request yet connects at once.
+//!   interval, while the application's own calls never pay this), some
+//!   connections are busy, and they can serve this poll and the polls
+//!   already holding within the grace: `(held + 1) × typical ≤ grace ×
+//!   busy`. `busy` counts the requests in flight that are not themselves
+//!   waiting for a connect, plus one if a request ended within the grace
+//!   (its connection is on its way back to the pool). `typical` is a
+//!   moving average of how long a connection serves a request: from the
+//!   admission of a request that found a pooled connection, or from the
+//!   hand-over of a busy one after a hold, to the end of the body. When
+//!   requests slow down, `typical` grows, fewer polls hold, and the pool
+//!   grows to the load; a held connect also goes ahead when the grace
+//!   ends. Until a request has found a pooled connection, the first
+//!   request's time (with its connect) stands in; before any, connects go
+//!   at once.
 //! * **The race.** Once the client has opened `bound` connections, a connect
 //!   asked for within the grace of a request freeing its slot may be the
 //!   race above: it holds until the grace has passed.
@@ -58,7 +62,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -86,6 +90,25 @@ pub(crate) struct Exchange {
     /// A connect went ahead for it: its time is not a connection's service
     /// time.
     connected: std::cell::Cell<bool>,
+    /// Set by a held connect given up because a busy connection came back
+    /// for the request: when that happened (from the HTTP client's task, so
+    /// shared). Made only for requests whose connect holds.
+    handed_over: std::cell::OnceCell<Arc<HandOver>>,
+}
+
+/// When a held request got a busy connection: nanoseconds after the gate's
+/// origin, plus one; 0 for not yet.
+#[derive(Debug, Default)]
+pub(crate) struct HandOver(AtomicU64);
+
+/// How an exchange went, for the gate's estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// On a connection opened for it: no sample of a connection's service.
+    Connected,
+    /// On a pooled connection, found at once (`None`) or handed over at
+    /// this instant after a hold.
+    Pooled(Option<Instant>),
 }
 
 impl Exchange {
@@ -93,15 +116,28 @@ impl Exchange {
     pub(crate) fn new(patient: bool) -> Exchange {
         Exchange {
             patient,
-            connected: std::cell::Cell::new(false),
+            ..Exchange::default()
         }
     }
 
-    /// Whether a connect went ahead for the exchange running now.
-    pub(crate) fn connected() -> bool {
+    /// How the exchange running now was served (`gate` reads the time of a
+    /// hand-over).
+    pub(crate) fn served(gate: &ConnectGate) -> Served {
         EXCHANGE
-            .try_with(|exchange| exchange.connected.get())
-            .unwrap_or(false)
+            .try_with(|exchange| {
+                if exchange.connected.get() {
+                    return Served::Connected;
+                }
+                let at = exchange
+                    .handed_over
+                    .get()
+                    .map_or(0, |handed| handed.0.load(Ordering::Relaxed));
+                Served::Pooled(
+                    at.checked_sub(1)
+                        .and_then(|nanos| gate.origin.checked_add(Duration::from_nanos(nanos))),
+                )
+            })
+            .unwrap_or(Served::Pooled(None))
     }
 }
 
@@ -123,12 +159,15 @@ pub(crate) struct ConnectGate {
     connecting: AtomicUsize,
     /// Of those, the ones holding for a busy connection to come back.
     held: AtomicUsize,
-    /// A moving average of a request's time from its admission to the end
-    /// of its body, in nanoseconds, over requests that did not open a
-    /// connection (how long a busy connection takes to come back), or the
-    /// first request's time until one of those ends; 0 until a request
-    /// has finished.
+    /// How long a busy connection takes to come back, in nanoseconds: a
+    /// moving average of the time of requests that did not open a
+    /// connection, from their admission (or the hand-over of a busy
+    /// connection after a hold) to the end of the body. Until one of those
+    /// ends, the first request's time stands in; 0 until a request has
+    /// finished.
     typical: AtomicU64,
+    /// `typical` is a request's time that included opening a connection.
+    stand_in: AtomicBool,
 }
 
 impl ConnectGate {
@@ -144,6 +183,7 @@ impl ConnectGate {
             connecting: AtomicUsize::new(0),
             held: AtomicUsize::new(0),
             typical: AtomicU64::new(0),
+            stand_in: AtomicBool::new(false),
         })
     }
 
@@ -155,15 +195,20 @@ impl ConnectGate {
         InFlight {
             gate: self.clone(),
             since: Instant::now(),
-            connected: None,
+            served: None,
         }
+    }
+
+    /// Now, as nanoseconds after the origin plus one (0 is kept for never).
+    fn now_mark(&self) -> u64 {
+        let since = self.origin.elapsed().as_nanos();
+        u64::try_from(since).unwrap_or(u64::MAX - 1) + 1
     }
 
     /// Records that a request has just freed its slot.
     fn released(&self) {
-        let since = self.origin.elapsed().as_nanos();
-        let at = u64::try_from(since).unwrap_or(u64::MAX - 1) + 1;
-        self.last_release.fetch_max(at, Ordering::Relaxed);
+        self.last_release
+            .fetch_max(self.now_mark(), Ordering::Relaxed);
     }
 
     /// Connects let through so far.
@@ -176,17 +221,32 @@ impl ConnectGate {
         GateLayer(self.clone())
     }
 
-    /// Folds one request's time into the moving average (weight 1/8).
+    /// Folds one connection's service time into the moving average
+    /// (weight 1/8; the first one replaces a stand-in).
     fn took(&self, took: Duration) {
         let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
         // Updates racing each other may lose one sample: an average.
         let old = self.typical.load(Ordering::Relaxed);
-        let new = if old == 0 {
+        let new = if old == 0 || self.stand_in.swap(false, Ordering::Relaxed) {
             took
         } else {
             old - old / 8 + took / 8
         };
-        self.typical.store(new.max(1), Ordering::Relaxed);
+        self.typical.store(new, Ordering::Relaxed);
+    }
+
+    /// Until a connection's service time is known, a request's that
+    /// included opening one stands in (an overestimate: fewer connects
+    /// hold).
+    fn took_with_connect(&self, took: Duration) {
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
+        if self
+            .typical
+            .compare_exchange(0, took, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.stand_in.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Until when a connect asked for now holds, if it must (module docs):
@@ -194,10 +254,20 @@ impl ConnectGate {
     /// as connecting.
     fn hold_until(&self, patient: bool) -> Option<Instant> {
         let now = Instant::now();
+        // A connection whose request freed its slot within the grace is on
+        // its way back to the pool (unless it was closed).
+        let released_until = self
+            .last_release
+            .load(Ordering::Relaxed)
+            .checked_sub(1)
+            .and_then(|nanos| self.origin.checked_add(Duration::from_nanos(nanos)))
+            .and_then(|released| released.checked_add(self.grace))
+            .filter(|&until| until > now);
         let busy = self
             .in_flight
             .load(Ordering::Relaxed)
-            .saturating_sub(1 + self.connecting.load(Ordering::Relaxed));
+            .saturating_sub(1 + self.connecting.load(Ordering::Relaxed))
+            + usize::from(released_until.is_some());
         let typical = u128::from(self.typical.load(Ordering::Relaxed));
         let held = self.held.load(Ordering::Relaxed) as u128;
         let served_in_time = typical != 0
@@ -209,12 +279,7 @@ impl ConnectGate {
         if self.opened() < self.bound {
             return None;
         }
-        let last = self.last_release.load(Ordering::Relaxed);
-        let released = self
-            .origin
-            .checked_add(Duration::from_nanos(last.checked_sub(1)?))?;
-        let until = released.checked_add(self.grace)?;
-        (until > now).then_some(until)
+        released_until
     }
 }
 
@@ -224,30 +289,34 @@ impl ConnectGate {
 pub(crate) struct InFlight {
     gate: Arc<ConnectGate>,
     since: Instant,
-    /// Set when the request ended: whether a connect went ahead for it.
-    connected: Option<bool>,
+    /// Set when the request ended: how it was served.
+    served: Option<Served>,
 }
 
 impl InFlight {
-    /// The request ended; `connected` if a connect went ahead for it.
-    pub(crate) fn ended(mut self, connected: bool) {
-        self.connected = Some(connected);
+    /// The gate counting this request.
+    pub(crate) fn gate(&self) -> &ConnectGate {
+        &self.gate
+    }
+
+    /// The request ended, served as `served`.
+    pub(crate) fn ended(mut self, served: Served) {
+        self.served = Some(served);
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        // A request that opened a connection took longer than the
-        // connection stays busy: its time stands in only until a request
-        // that found a pooled connection has ended (an overestimate holds
-        // fewer connects). A cancelled request is no sample.
-        let sample = match self.connected {
-            Some(false) => true,
-            Some(true) => self.gate.typical.load(Ordering::Relaxed) == 0,
-            None => false,
-        };
-        if sample {
-            self.gate.took(self.since.elapsed());
+        // A connection's service time: from the hand-over of a busy one
+        // (not the hold before it, or the estimate would count queueing as
+        // service), or from the admission. A cancelled request is no
+        // sample.
+        match self.served {
+            Some(Served::Pooled(handed_over)) => {
+                self.gate.took(handed_over.unwrap_or(self.since).elapsed());
+            }
+            Some(Served::Connected) => self.gate.took_with_connect(self.since.elapsed()),
+            None => {}
         }
         self.gate.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.gate.released();
@@ -337,12 +406,20 @@ where
         // The request's own task asks for the connect; a connect the pool no
         // longer needs is finished from another task (see the module docs).
         let asked_from = tokio::task::try_id();
+        let handed_over = hold.and_then(|_| {
+            EXCHANGE
+                .try_with(|exchange| exchange.handed_over.get_or_init(Arc::default).clone())
+                .ok()
+        });
         Box::pin(async move {
             if let Some(until) = hold {
                 let sleep = tokio::time::sleep_until(until);
                 let mut sleep = std::pin::pin!(sleep);
                 std::future::poll_fn(|cx| {
                     if tokio::task::try_id() != asked_from {
+                        if let Some(handed_over) = &handed_over {
+                            handed_over.0.store(gate.now_mark(), Ordering::Relaxed);
+                        }
                         return Poll::Ready(Err(not_needed()));
                     }
                     sleep.as_mut().poll(cx).map(Ok)
@@ -473,7 +550,7 @@ mod tests {
     async fn finished_request(gate: &Arc<ConnectGate>, took: Duration) {
         let request = gate.admitted();
         tokio::time::sleep(took).await;
-        request.ended(false);
+        request.ended(Served::Pooled(None));
     }
 
     /// A connect asked for from a wait's poll (`patient`) or an application
@@ -522,6 +599,20 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_poll_waits_for_the_connection_of_a_request_that_just_ended() {
+        let (gate, service, connects) = gated(32);
+        finished_request(&gate, Duration::from_millis(2)).await;
+        // Nothing else in flight, but a request ended 10 ms ago: its
+        // connection is on its way back to the pool.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let _this = gate.admitted();
+        assert_eq!(connect_as(&service, true).await, CONNECT_GRACE);
+        // Not so an application call (below the bound).
+        assert_eq!(connect_as(&service, false).await, Duration::ZERO);
+        assert_eq!(connects.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_held_poll_connect_is_given_up_when_a_busy_connection_comes_back() {
         let (gate, mut service, connects) = gated(32);
         service.call(()).await.unwrap();
@@ -532,14 +623,44 @@ mod tests {
         let mut held = connect_from(&service, true);
         start_holding(&mut held);
         assert_eq!(gate.held.load(Ordering::SeqCst), 1);
-        busy.ended(false);
+        busy.ended(Served::Pooled(None));
         // The pooled connection served the poll: the HTTP client finishes
         // the connect from a task of its own.
+        tokio::time::sleep(Duration::from_millis(7)).await;
         let error = tokio::spawn(held).await.unwrap().unwrap_err();
         assert!(error.to_string().contains("pooled connection"), "{error}");
         assert_eq!(connects.load(Ordering::SeqCst), 1);
         assert_eq!(gate.held.load(Ordering::SeqCst), 0);
         assert_eq!(gate.connecting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_request_is_timed_from_its_hand_over() {
+        let (gate, service, _) = gated(32);
+        finished_request(&gate, Duration::from_millis(2)).await;
+        let _busy = gate.admitted();
+        let this = gate.admitted();
+        // The exchange as the transport runs it: holds 30 ms, is handed a
+        // busy connection, and ends 4 ms later.
+        let served = EXCHANGE
+            .scope(Exchange::new(true), async {
+                let mut service = service.clone();
+                let mut held: Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>> =
+                    Box::pin(async move { service.call(()).await });
+                start_holding(&mut held);
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                tokio::spawn(held).await.unwrap().unwrap_err();
+                tokio::time::sleep(Duration::from_millis(4)).await;
+                Exchange::served(&gate)
+            })
+            .await;
+        let Served::Pooled(Some(handed_over)) = served else {
+            panic!("{served:?}");
+        };
+        assert_eq!(handed_over.elapsed(), Duration::from_millis(4));
+        this.ended(served);
+        // 2 ms - 2/8 + 4/8: the 30 ms of holding are not service.
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 2_250_000);
     }
 
     #[tokio::test(start_paused = true)]
@@ -577,9 +698,11 @@ mod tests {
         let _other = gate.admitted();
         let mut other = connect_from(&service, true);
         start_holding(&mut other);
-        busy.ended(false);
-        // The only other request in flight is itself connecting: nothing
-        // will come back for this one.
+        busy.ended(Served::Pooled(None));
+        tokio::time::sleep(CONNECT_GRACE).await;
+        // The only other request in flight is itself connecting, and no
+        // request ended within the grace: nothing will come back for this
+        // one.
         let _this = gate.admitted();
         assert_eq!(connect_as(&service, true).await, Duration::ZERO);
         assert_eq!(connects.load(Ordering::SeqCst), 2);
@@ -596,15 +719,19 @@ mod tests {
         // The first request's time, though it opened a connection.
         let opened_one = gate.admitted();
         tokio::time::sleep(Duration::from_millis(24)).await;
-        opened_one.ended(true);
+        opened_one.ended(Served::Connected);
         assert_eq!(gate.typical.load(Ordering::SeqCst), 24_000_000);
+        // Replaced by the first request that found a pooled connection,
+        // then averaged.
         finished_request(&gate, Duration::from_millis(8)).await;
-        assert_eq!(gate.typical.load(Ordering::SeqCst), 22_000_000);
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 8_000_000);
+        finished_request(&gate, Duration::from_millis(16)).await;
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 9_000_000);
         // Later ones that opened a connection are no samples.
         let opened_another = gate.admitted();
         tokio::time::sleep(Duration::from_millis(30)).await;
-        opened_another.ended(true);
-        assert_eq!(gate.typical.load(Ordering::SeqCst), 22_000_000);
+        opened_another.ended(Served::Connected);
+        assert_eq!(gate.typical.load(Ordering::SeqCst), 9_000_000);
         assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
     }
 }
