@@ -399,11 +399,10 @@ impl Transport {
             .priority
             .final_at
             .is_some_and(|final_at| Instant::now() < final_at);
-        let (outcome, served) = connect_gate::EXCHANGE
+        let (outcome, connected) = connect_gate::EXCHANGE
             .scope(Exchange::new(patient), async {
                 let outcome = self.send_admitted_with_token(request).await;
-                let served = in_flight.as_ref().map(|i| Exchange::served(i.gate()));
-                (outcome, served)
+                (outcome, Exchange::connected())
             })
             .await;
         // The body is read and the response dropped, but its connection may
@@ -414,8 +413,8 @@ impl Transport {
         // lets that task run (and the connect gate covers the rest).
         tokio::task::yield_now().await;
         drop(permit);
-        if let (Some(in_flight), Some(served)) = (in_flight, served) {
-            in_flight.ended(served);
+        if let Some(in_flight) = in_flight {
+            in_flight.ended(connected);
         }
         outcome
     }

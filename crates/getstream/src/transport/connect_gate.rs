@@ -33,14 +33,13 @@
 //!   busy`. `busy` counts the requests in flight that are not themselves
 //!   waiting for a connect, plus one if a request ended within the grace
 //!   (its connection is on its way back to the pool). `typical` is a
-//!   moving average of how long a connection serves a request: from the
-//!   admission of a request that found a pooled connection, or from the
-//!   hand-over of a busy one after a hold, to the end of the body. When
-//!   requests slow down, `typical` grows, fewer polls hold, and the pool
-//!   grows to the load; a held connect also goes ahead when the grace
-//!   ends. Until a request has found a pooled connection, the first
-//!   request's time (with its connect) stands in; before any, connects go
-//!   at once.
+//!   moving average of the time of requests that found a pooled connection
+//!   (holding for one included), from admission to the end of the body.
+//!   Polls that wait behind busy connections take longer, which raises
+//!   `typical`: fewer polls hold, and the pool grows to the load; a held
+//!   connect also goes ahead when the grace ends. Until a request has found
+//!   a pooled connection, the first request's time (with its connect)
+//!   stands in; before any, connects go at once.
 //! * **The race.** Once the client has opened `bound` connections, a connect
 //!   asked for within the grace of a request freeing its slot may be the
 //!   race above: it holds until the grace has passed.
@@ -90,25 +89,6 @@ pub(crate) struct Exchange {
     /// A connect went ahead for it: its time is not a connection's service
     /// time.
     connected: std::cell::Cell<bool>,
-    /// Set by a held connect given up because a busy connection came back
-    /// for the request: when that happened (from the HTTP client's task, so
-    /// shared). Made only for requests whose connect holds.
-    handed_over: std::cell::OnceCell<Arc<HandOver>>,
-}
-
-/// When a held request got a busy connection: nanoseconds after the gate's
-/// origin, plus one; 0 for not yet.
-#[derive(Debug, Default)]
-pub(crate) struct HandOver(AtomicU64);
-
-/// How an exchange went, for the gate's estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Served {
-    /// On a connection opened for it: no sample of a connection's service.
-    Connected,
-    /// On a pooled connection, found at once (`None`) or handed over at
-    /// this instant after a hold.
-    Pooled(Option<Instant>),
 }
 
 impl Exchange {
@@ -120,24 +100,11 @@ impl Exchange {
         }
     }
 
-    /// How the exchange running now was served (`gate` reads the time of a
-    /// hand-over).
-    pub(crate) fn served(gate: &ConnectGate) -> Served {
+    /// Whether a connect went ahead for the exchange running now.
+    pub(crate) fn connected() -> bool {
         EXCHANGE
-            .try_with(|exchange| {
-                if exchange.connected.get() {
-                    return Served::Connected;
-                }
-                let at = exchange
-                    .handed_over
-                    .get()
-                    .map_or(0, |handed| handed.0.load(Ordering::Relaxed));
-                Served::Pooled(
-                    at.checked_sub(1)
-                        .and_then(|nanos| gate.origin.checked_add(Duration::from_nanos(nanos))),
-                )
-            })
-            .unwrap_or(Served::Pooled(None))
+            .try_with(|exchange| exchange.connected.get())
+            .unwrap_or(false)
     }
 }
 
@@ -161,10 +128,9 @@ pub(crate) struct ConnectGate {
     held: AtomicUsize,
     /// How long a busy connection takes to come back, in nanoseconds: a
     /// moving average of the time of requests that did not open a
-    /// connection, from their admission (or the hand-over of a busy
-    /// connection after a hold) to the end of the body. Until one of those
-    /// ends, the first request's time stands in; 0 until a request has
-    /// finished.
+    /// connection, from their admission (holds included) to the end of the
+    /// body. Until one of those ends, the first request's time stands in;
+    /// 0 until a request has finished.
     typical: AtomicU64,
     /// `typical` is a request's time that included opening a connection.
     stand_in: AtomicBool,
@@ -195,7 +161,7 @@ impl ConnectGate {
         InFlight {
             gate: self.clone(),
             since: Instant::now(),
-            served: None,
+            connected: None,
         }
     }
 
@@ -289,33 +255,27 @@ impl ConnectGate {
 pub(crate) struct InFlight {
     gate: Arc<ConnectGate>,
     since: Instant,
-    /// Set when the request ended: how it was served.
-    served: Option<Served>,
+    /// Set when the request ended: whether a connect went ahead for it.
+    connected: Option<bool>,
 }
 
 impl InFlight {
-    /// The gate counting this request.
-    pub(crate) fn gate(&self) -> &ConnectGate {
-        &self.gate
-    }
-
-    /// The request ended, served as `served`.
-    pub(crate) fn ended(mut self, served: Served) {
-        self.served = Some(served);
+    /// The request ended; `connected` if a connect went ahead for it.
+    pub(crate) fn ended(mut self, connected: bool) {
+        self.connected = Some(connected);
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        // A connection's service time: from the hand-over of a busy one
-        // (not the hold before it, or the estimate would count queueing as
-        // service), or from the admission. A cancelled request is no
-        // sample.
-        match self.served {
-            Some(Served::Pooled(handed_over)) => {
-                self.gate.took(handed_over.unwrap_or(self.since).elapsed());
-            }
-            Some(Served::Connected) => self.gate.took_with_connect(self.since.elapsed()),
+        // A request's time from its admission, holds included: when polls
+        // queue behind busy connections, the estimate grows and fewer
+        // hold, which is how the pool grows to the load. A cancelled
+        // request is no sample.
+        let took = self.since.elapsed();
+        match self.connected {
+            Some(false) => self.gate.took(took),
+            Some(true) => self.gate.took_with_connect(took),
             None => {}
         }
         self.gate.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -406,20 +366,12 @@ where
         // The request's own task asks for the connect; a connect the pool no
         // longer needs is finished from another task (see the module docs).
         let asked_from = tokio::task::try_id();
-        let handed_over = hold.and_then(|_| {
-            EXCHANGE
-                .try_with(|exchange| exchange.handed_over.get_or_init(Arc::default).clone())
-                .ok()
-        });
         Box::pin(async move {
             if let Some(until) = hold {
                 let sleep = tokio::time::sleep_until(until);
                 let mut sleep = std::pin::pin!(sleep);
                 std::future::poll_fn(|cx| {
                     if tokio::task::try_id() != asked_from {
-                        if let Some(handed_over) = &handed_over {
-                            handed_over.0.store(gate.now_mark(), Ordering::Relaxed);
-                        }
                         return Poll::Ready(Err(not_needed()));
                     }
                     sleep.as_mut().poll(cx).map(Ok)
@@ -550,7 +502,7 @@ mod tests {
     async fn finished_request(gate: &Arc<ConnectGate>, took: Duration) {
         let request = gate.admitted();
         tokio::time::sleep(took).await;
-        request.ended(Served::Pooled(None));
+        request.ended(false);
     }
 
     /// A connect asked for from a wait's poll (`patient`) or an application
@@ -623,7 +575,7 @@ mod tests {
         let mut held = connect_from(&service, true);
         start_holding(&mut held);
         assert_eq!(gate.held.load(Ordering::SeqCst), 1);
-        busy.ended(Served::Pooled(None));
+        busy.ended(false);
         // The pooled connection served the poll: the HTTP client finishes
         // the connect from a task of its own.
         tokio::time::sleep(Duration::from_millis(7)).await;
@@ -632,35 +584,6 @@ mod tests {
         assert_eq!(connects.load(Ordering::SeqCst), 1);
         assert_eq!(gate.held.load(Ordering::SeqCst), 0);
         assert_eq!(gate.connecting.load(Ordering::SeqCst), 0);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_held_request_is_timed_from_its_hand_over() {
-        let (gate, service, _) = gated(32);
-        finished_request(&gate, Duration::from_millis(2)).await;
-        let _busy = gate.admitted();
-        let this = gate.admitted();
-        // The exchange as the transport runs it: holds 30 ms, is handed a
-        // busy connection, and ends 4 ms later.
-        let served = EXCHANGE
-            .scope(Exchange::new(true), async {
-                let mut service = service.clone();
-                let mut held: Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>> =
-                    Box::pin(async move { service.call(()).await });
-                start_holding(&mut held);
-                tokio::time::sleep(Duration::from_millis(30)).await;
-                tokio::spawn(held).await.unwrap().unwrap_err();
-                tokio::time::sleep(Duration::from_millis(4)).await;
-                Exchange::served(&gate)
-            })
-            .await;
-        let Served::Pooled(Some(handed_over)) = served else {
-            panic!("{served:?}");
-        };
-        assert_eq!(handed_over.elapsed(), Duration::from_millis(4));
-        this.ended(served);
-        // 2 ms - 2/8 + 4/8: the 30 ms of holding are not service.
-        assert_eq!(gate.typical.load(Ordering::SeqCst), 2_250_000);
     }
 
     #[tokio::test(start_paused = true)]
@@ -698,7 +621,7 @@ mod tests {
         let _other = gate.admitted();
         let mut other = connect_from(&service, true);
         start_holding(&mut other);
-        busy.ended(Served::Pooled(None));
+        busy.ended(false);
         tokio::time::sleep(CONNECT_GRACE).await;
         // The only other request in flight is itself connecting, and no
         // request ended within the grace: nothing will come back for this
@@ -719,7 +642,7 @@ mod tests {
         // The first request's time, though it opened a connection.
         let opened_one = gate.admitted();
         tokio::time::sleep(Duration::from_millis(24)).await;
-        opened_one.ended(Served::Connected);
+        opened_one.ended(true);
         assert_eq!(gate.typical.load(Ordering::SeqCst), 24_000_000);
         // Replaced by the first request that found a pooled connection,
         // then averaged.
@@ -730,7 +653,7 @@ mod tests {
         // Later ones that opened a connection are no samples.
         let opened_another = gate.admitted();
         tokio::time::sleep(Duration::from_millis(30)).await;
-        opened_another.ended(Served::Connected);
+        opened_another.ended(true);
         assert_eq!(gate.typical.load(Ordering::SeqCst), 9_000_000);
         assert_eq!(gate.in_flight.load(Ordering::SeqCst), 0);
     }

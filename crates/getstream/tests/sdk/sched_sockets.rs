@@ -239,7 +239,8 @@ fn a_burst_of_polls_reuses_a_busy_connection_instead_of_opening_more() {
     // the gate's reuse); they wait for a busy one to come back instead.
     // How many wait per busy connection depends on how long requests take
     // here (the gate holds those it expects served within 50 ms), so the
-    // check leaves room for a slow machine: half the bound.
+    // check leaves room for a slow machine: 1-2 connections on a quiet one,
+    // 3-6 with a CPU hog and a second test suite beside it.
     two_workers().block_on(async {
         let server = SplitBodyServer::start(false, Duration::ZERO).await;
         let client = builder(&server.url).max_in_flight(12).build().unwrap();
@@ -252,7 +253,7 @@ fn a_burst_of_polls_reuses_a_busy_connection_instead_of_opening_more() {
         assert_eq!(client.peak_in_flight(), 12);
         let accepted = server.accepted.load(Ordering::SeqCst);
         assert!(
-            accepted <= 6,
+            accepted <= 8,
             "{accepted} connections for a burst of 48 polls"
         );
     });
