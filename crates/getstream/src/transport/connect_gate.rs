@@ -68,8 +68,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tower_service::Service;
 
-/// How long after a request frees its slot a new connection waits for a
-/// pooled one to come back (see the module docs).
+/// The longest a connect holds for a busy connection to come back to the
+/// pool (see the module docs).
 pub(crate) const CONNECT_GRACE: Duration = Duration::from_millis(50);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -187,8 +187,8 @@ impl ConnectGate {
         GateLayer(self.clone())
     }
 
-    /// Folds one connection's service time into the moving average
-    /// (weight 1/8; the first one replaces a stand-in).
+    /// Folds the time of a request that found a pooled connection into the
+    /// moving average (weight 1/8; the first one replaces a stand-in).
     fn took(&self, took: Duration) {
         let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
         // Updates racing each other may lose one sample: an average.
@@ -201,9 +201,8 @@ impl ConnectGate {
         self.typical.store(new, Ordering::Relaxed);
     }
 
-    /// Until a connection's service time is known, a request's that
-    /// included opening one stands in (an overestimate: fewer connects
-    /// hold).
+    /// Until a request has found a pooled connection, the time of one that
+    /// opened a connection stands in (an overestimate: fewer connects hold).
     fn took_with_connect(&self, took: Duration) {
         let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX).max(1);
         if self
