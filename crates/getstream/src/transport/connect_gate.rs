@@ -165,16 +165,11 @@ impl ConnectGate {
         }
     }
 
-    /// Now, as nanoseconds after the origin plus one (0 is kept for never).
-    fn now_mark(&self) -> u64 {
-        let since = self.origin.elapsed().as_nanos();
-        u64::try_from(since).unwrap_or(u64::MAX - 1) + 1
-    }
-
     /// Records that a request has just freed its slot.
     fn released(&self) {
-        self.last_release
-            .fetch_max(self.now_mark(), Ordering::Relaxed);
+        let since = self.origin.elapsed().as_nanos();
+        let at = u64::try_from(since).unwrap_or(u64::MAX - 1) + 1;
+        self.last_release.fetch_max(at, Ordering::Relaxed);
     }
 
     /// Connects let through so far.
@@ -504,6 +499,16 @@ mod tests {
         request.ended(false);
     }
 
+    /// A gate whose client has opened one connection and seen a request of
+    /// 2 ms on it, which ended a grace ago.
+    async fn warm_gate() -> (Arc<ConnectGate>, Gated<Counting>, Arc<AtomicUsize>) {
+        let (gate, mut service, connects) = gated(32);
+        service.call(()).await.unwrap();
+        finished_request(&gate, Duration::from_millis(2)).await;
+        tokio::time::sleep(CONNECT_GRACE).await;
+        (gate, service, connects)
+    }
+
     /// A connect asked for from a wait's poll (`patient`) or an application
     /// call: the connector is called inside the exchange, as the HTTP
     /// client calls it.
@@ -534,13 +539,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_poll_waits_for_a_busy_connection_when_requests_are_short() {
-        let (gate, mut service, connects) = gated(32);
-        service.call(()).await.unwrap();
-        finished_request(&gate, Duration::from_millis(2)).await;
+        let (gate, service, connects) = warm_gate().await;
         // One request on the connection, and this poll's own.
         let _busy = gate.admitted();
         let _this = gate.admitted();
-        tokio::time::sleep(CONNECT_GRACE).await;
         // No busy connection came back: the connect goes when the grace ends.
         assert_eq!(connect_as(&service, true).await, CONNECT_GRACE);
         assert_eq!(connects.load(Ordering::SeqCst), 2);
@@ -565,10 +567,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_held_poll_connect_is_given_up_when_a_busy_connection_comes_back() {
-        let (gate, mut service, connects) = gated(32);
-        service.call(()).await.unwrap();
-        finished_request(&gate, Duration::from_millis(2)).await;
-        tokio::time::sleep(CONNECT_GRACE).await;
+        let (gate, service, connects) = warm_gate().await;
         let busy = gate.admitted();
         let _this = gate.admitted();
         let mut held = connect_from(&service, true);
@@ -610,10 +609,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_poll_connects_at_once_when_the_others_in_flight_wait_for_connects_too() {
-        let (gate, mut service, connects) = gated(32);
-        service.call(()).await.unwrap();
-        finished_request(&gate, Duration::from_millis(2)).await;
-        tokio::time::sleep(CONNECT_GRACE).await;
+        let (gate, service, connects) = warm_gate().await;
         // Another poll holds for the one busy connection, which then
         // closes with its request (ended, never back in the pool).
         let busy = gate.admitted();

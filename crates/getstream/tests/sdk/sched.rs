@@ -11,7 +11,7 @@ use futures::StreamExt;
 use getstream::{CancellationToken, TaskStatus};
 use tokio::time::Instant;
 
-use crate::support::{Reply, Server, TestClock, builder, ms, secs};
+use crate::support::{Reply, Server, TestClock, builder, ms, secs, waits_complete};
 
 /// A server where every task completes on its `done_on`-th poll, each answer
 /// after `delay`.
@@ -38,22 +38,8 @@ fn peers(server: &Server) -> usize {
 async fn independent_waits_never_pass_the_clients_bound() {
     let server = tasks_done_on(3, ms(100)).await;
     let client = builder(&server.url).build().unwrap();
-    let waits: Vec<_> = (0..500)
-        .map(|i| {
-            // Clones share the bound.
-            let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .wait_for_task(format!("task-{i}"))
-                    .interval(ms(200))
-                    .timeout(secs(120))
-                    .await
-            })
-        })
-        .collect();
-    for wait in waits {
-        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-    }
+    // Each wait on a clone of the client: clones share the bound.
+    waits_complete(&client, "task-", 500, ms(200), secs(120)).await;
     let bound = getstream::DEFAULT_MAX_IN_FLIGHT;
     assert_eq!(server.requests().len(), 1500);
     assert_eq!(
@@ -242,18 +228,7 @@ async fn independent_waits_pace_to_the_window() {
     let (server, _) = rate_limited_route().await;
     let client = builder(&server.url).build().unwrap();
     let start = Instant::now();
-    let waits: Vec<_> = (0..300)
-        .map(|i| {
-            let wait = client
-                .wait_for_task(format!("task-{i}"))
-                .interval(ms(200))
-                .timeout(secs(90));
-            tokio::spawn(async move { wait.await })
-        })
-        .collect();
-    for wait in waits {
-        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-    }
+    waits_complete(&client, "task-", 300, ms(200), secs(90)).await;
     check_paced(&server, Instant::now() - start);
 }
 

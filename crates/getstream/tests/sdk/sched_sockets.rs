@@ -12,11 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use getstream::TaskStatus;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{builder, ms, secs};
+use crate::support::{builder, ms, secs, waits_complete};
 
 /// An HTTP/1.1 server on loopback, written by hand: every task completes on
 /// its third poll; each answer's head and first half of the body go at once,
@@ -163,21 +162,7 @@ fn two_workers() -> tokio::runtime::Runtime {
 /// requests in flight, checks that each completed, and returns the client.
 async fn wait_all(server: &SplitBodyServer, bound: usize, n: usize) -> getstream::Client {
     let client = builder(&server.url).max_in_flight(bound).build().unwrap();
-    let waits: Vec<_> = (0..n)
-        .map(|i| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .wait_for_task(format!("t-{i}"))
-                    .interval(ms(5))
-                    .timeout(secs(120))
-                    .await
-            })
-        })
-        .collect();
-    for wait in waits {
-        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-    }
+    waits_complete(&client, "t-", n, ms(5), secs(120)).await;
     client
 }
 
@@ -216,21 +201,6 @@ fn connections_the_server_closes_are_replaced_within_the_bound() {
     });
 }
 
-/// Starts `n` waits at once on `client` (polls every 200 ms) and checks
-/// that each completed.
-async fn burst_of_waits(client: &getstream::Client, prefix: &str, n: usize) {
-    let waits: Vec<_> = (0..n)
-        .map(|i| {
-            let client = client.clone();
-            let id = format!("{prefix}-{i}");
-            tokio::spawn(async move { client.wait_for_task(id).interval(ms(200)).await })
-        })
-        .collect();
-    for wait in waits {
-        assert_eq!(wait.await.unwrap().unwrap().status, TaskStatus::Completed);
-    }
-}
-
 #[test]
 fn a_burst_of_polls_reuses_a_busy_connection_instead_of_opening_more() {
     // 48 waits start at once on a warm client (one connection, and a
@@ -248,7 +218,7 @@ fn a_burst_of_polls_reuses_a_busy_connection_instead_of_opening_more() {
         // a request keeps one busy.
         client.get_task("warm-up").await.unwrap();
         client.get_task("warm-up").await.unwrap();
-        burst_of_waits(&client, "burst", 48).await;
+        waits_complete(&client, "burst-", 48, ms(200), secs(60)).await;
         assert_eq!(server.requests.load(Ordering::SeqCst), 2 + 48 * 3);
         assert_eq!(client.peak_in_flight(), 12);
         let accepted = server.accepted.load(Ordering::SeqCst);

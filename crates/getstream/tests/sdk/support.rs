@@ -394,6 +394,32 @@ pub fn builder(url: &str) -> getstream::ClientBuilder {
         .time_source(TestClock::new())
 }
 
+/// Starts `n` waits at once, each on a clone of `client`, on the tasks
+/// `{prefix}0` to `{prefix}{n-1}`, each polling every `interval` for at most
+/// `timeout`, and checks that every one completed.
+pub async fn waits_complete(
+    client: &getstream::Client,
+    prefix: &str,
+    n: usize,
+    interval: Duration,
+    timeout: Duration,
+) {
+    let waits: Vec<_> = (0..n)
+        .map(|i| {
+            let wait = client
+                .clone()
+                .wait_for_task(format!("{prefix}{i}"))
+                .interval(interval)
+                .timeout(timeout);
+            tokio::spawn(async move { wait.await })
+        })
+        .collect();
+    for wait in waits {
+        let task = wait.await.unwrap().unwrap();
+        assert_eq!(task.status, getstream::TaskStatus::Completed);
+    }
+}
+
 /// The wall-clock time (Unix seconds) a [`TestClock`] starts at.
 pub const WALL_START: u64 = 1_700_000_000;
 
