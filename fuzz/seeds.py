@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpora fuzz/corpus/<target>/ from the tests' own inputs:
 the bodies and header values of the SDK's property tests
-(crates/getstream/src/decoder_props.rs), the CLI's (crates/getstream-cli/src/
+(crates/getstream-tasks/src/decoder_props.rs), the CLI's (crates/getstream-cli/src/
 parse_props.rs) and the webhook conformance fixtures
-(crates/getstream/tests/data/webhook/). Framed as each target reads its input
+(crates/getstream-tasks/tests/data/webhook/). Framed as each target reads its input
 (see fuzz_targets/*.rs: a length byte before each field).
 
 Run from anywhere: python3 fuzz/seeds.py. Deterministic; files are named by

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build cost of the SDK (issue 15 "A lean SDK"): two hello-world binaries side by side,
-# one that builds a plain `reqwest::Client` and one that builds a `getstream::Client`
+# one that builds a plain `reqwest::Client` and one that builds a `getstream_tasks::Client`
 # (default features), with the reqwest features the SDK's defaults enable (rustls, http2,
 # system-proxy). For each: the crates in its normal dependency tree (`cargo tree -e normal`,
 # itself excluded), the crates `cargo build` compiles (build scripts and proc macros
@@ -53,12 +53,12 @@ EOF
 make_project hello-reqwest \
   "reqwest = { version = \"0.13\", default-features = false, features = [$REQWEST_FEATURES] }" \
   'let client = reqwest::Client::builder().build().expect("client"); println!("{client:?}");'
-make_project hello-getstream \
-  "getstream = { path = \"$ROOT/crates/getstream\" }" \
-  'let client = getstream::Client::new("api-key", "api-secret").expect("client"); println!("{client:?}");'
+make_project hello-getstream-tasks \
+  "getstream-tasks = { path = \"$ROOT/crates/getstream-tasks\" }" \
+  'let client = getstream_tasks::Client::new("api-key", "api-secret").expect("client"); println!("{client:?}");'
 
 OFFLINE=(--offline)
-for p in hello-reqwest hello-getstream; do
+for p in hello-reqwest hello-getstream-tasks; do
   if ! (cd "$WORK/$p" && cargo fetch --offline >/dev/null 2>&1); then
     say "registry cache incomplete for $p: building online"
     OFFLINE=()
@@ -72,7 +72,7 @@ tree_count() {
 }
 
 declare -A TREE SECS UNITS SIZE
-for p in hello-reqwest hello-getstream; do
+for p in hello-reqwest hello-getstream-tasks; do
   TREE[$p]="$(tree_count "$p")"
 done
 
@@ -95,7 +95,7 @@ cold_build() {
 
 say "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the builds"
 for round in $(seq "$ROUNDS"); do
-  for p in hello-reqwest hello-getstream; do
+  for p in hello-reqwest hello-getstream-tasks; do
     say "round $round: cold release build of $p"
     cold_build "$p"
     say "  $p: ${LAST_SECS}s"
@@ -106,22 +106,22 @@ say "load average $(cut -d' ' -f1-3 /proc/loadavg) after the builds"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 R_MED="$(echo "${SECS[hello-reqwest]}" | median)"
-G_MED="$(echo "${SECS[hello-getstream]}" | median)"
+G_MED="$(echo "${SECS[hello-getstream-tasks]}" | median)"
 fmt_runs() { echo "$1" | tr ' ' '\n' | grep -v '^$' | awk '{printf "%s%.1f", (NR>1?", ":""), $1}'; }
 
-echo "## Build cost: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, getstream at $(git -C "$ROOT" rev-parse --short HEAD)"
+echo "## Build cost: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, getstream-tasks at $(git -C "$ROOT" rev-parse --short HEAD)"
 echo
 echo "| hello-world | crates in the normal tree | crates compiled | cold release build, s (median of $ROUNDS) | runs, s | binary, KiB |"
 echo "|---|---|---|---|---|---|"
-for p in hello-reqwest hello-getstream; do
-  med="$R_MED"; [ "$p" = hello-getstream ] && med="$G_MED"
+for p in hello-reqwest hello-getstream-tasks; do
+  med="$R_MED"; [ "$p" = hello-getstream-tasks ] && med="$G_MED"
   printf '| %s | %s | %s | %.1f | %s | %s |\n' "$p" "${TREE[$p]}" "${UNITS[$p]}" "$med" \
     "$(fmt_runs "${SECS[$p]}")" "$(( SIZE[$p] / 1024 ))"
 done
-printf '| getstream − reqwest | +%s | +%s | ×%.2f | | +%s |\n' \
-  "$(( TREE[hello-getstream] - TREE[hello-reqwest] ))" \
-  "$(( UNITS[hello-getstream] - UNITS[hello-reqwest] ))" \
+printf '| getstream-tasks − reqwest | +%s | +%s | ×%.2f | | +%s |\n' \
+  "$(( TREE[hello-getstream-tasks] - TREE[hello-reqwest] ))" \
+  "$(( UNITS[hello-getstream-tasks] - UNITS[hello-reqwest] ))" \
   "$(awk -v g="$G_MED" -v r="$R_MED" 'BEGIN {print g / r}')" \
-  "$(( (SIZE[hello-getstream] - SIZE[hello-reqwest]) / 1024 ))"
+  "$(( (SIZE[hello-getstream-tasks] - SIZE[hello-reqwest]) / 1024 ))"
 echo
 echo "Targets (issue 15): at most +25 crates in the tree, at most ×1.15 the build time."

@@ -69,7 +69,7 @@ fi
 say "PyJWT verifies a token signed by the Rust SDK"
 # (absolute: cargo runs the test from the crate's directory)
 case "$VENV" in /*) VENV_ABS="$VENV" ;; *) VENV_ABS="$PWD/$VENV" ;; esac
-PYJWT_PYTHON="$VENV_ABS/bin/python" cargo test --quiet -p getstream --lib --locked \
+PYJWT_PYTHON="$VENV_ABS/bin/python" cargo test --quiet -p getstream-tasks --lib --locked \
   auth::jwt::tests::pyjwt_verifies_our_token -- --ignored --exact >&2
 
 # ---- 2. the emulator (scripts/lib/emulator.sh) ----------------------------------

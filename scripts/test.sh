@@ -14,14 +14,14 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The workspace build unifies the SDK's features (the CLI turns on gzip, axum,
 # redis): lint its library once more as a user's default build sees it.
-cargo clippy -p getstream --lib --locked -- -D warnings
+cargo clippy -p getstream-tasks --lib --locked -- -D warnings
 echo "== the SDK's TLS/HTTP feature sets"
-# Each build an application may pick (crates/getstream/Cargo.toml, README
+# Each build an application may pick (crates/getstream-tasks/Cargo.toml, README
 # "Cargo features"); native-tls needs OpenSSL's headers (.ci/run installs them).
 # `__fuzz` is internal: the fuzz targets' entry points (fuzz/), kept building.
 for features in "" "rustls" "rustls-no-provider" "native-tls" "native-tls,http2,system-proxy" "blocking" "gzip" "axum" "redis" "__fuzz"; do
-  echo "-- cargo check -p getstream --no-default-features --features \"$features\""
-  cargo check -p getstream --no-default-features --features "$features" --locked --quiet
+  echo "-- cargo check -p getstream-tasks --no-default-features --features \"$features\""
+  cargo check -p getstream-tasks --no-default-features --features "$features" --locked --quiet
 done
 echo "== cargo doc"
 # rustdoc's warnings fail through -D warnings; cargo's own (e.g. a doc output
@@ -29,7 +29,7 @@ echo "== cargo doc"
 doc_log=$(mktemp)
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked 2>&1 | tee "$doc_log"
 # The SDK once more with its opt-in features, as docs.rs shows it.
-RUSTDOCFLAGS="-D warnings" cargo doc -p getstream --no-deps --locked --features blocking,gzip,axum,redis 2>&1 | tee -a "$doc_log"
+RUSTDOCFLAGS="-D warnings" cargo doc -p getstream-tasks --no-deps --locked --features blocking,gzip,axum,redis 2>&1 | tee -a "$doc_log"
 if grep -q '^warning' "$doc_log"; then
   echo "cargo doc printed warnings" >&2
   exit 1
@@ -41,7 +41,7 @@ echo "== cargo publish --dry-run (the SDK and the emulator, as a user would get 
 # Packages both crates and builds each from its package alone: catches a file left out of
 # the package, a readme path, a dependency the registry cannot give. Reads crates.io's index,
 # as the build does; --allow-dirty packages uncommitted work as it is.
-cargo publish --dry-run --locked --allow-dirty -p getstream -p getstream-emulator
+cargo publish --dry-run --locked --allow-dirty -p getstream-tasks -p getstream-emulator
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
   echo "== official Python SDK against the emulator"
   bash scripts/python-compat.sh

@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Fields::new(data);
     let status = (input.uint::<2>() % 1000) as u16;
     let retry_after = input.field();
-    let now = getstream::fuzz::now(input.uint::<5>());
-    getstream::fuzz::error_envelope(status, retry_after, input.rest(), now);
+    let now = getstream_tasks::fuzz::now(input.uint::<5>());
+    getstream_tasks::fuzz::error_envelope(status, retry_after, input.rest(), now);
 });

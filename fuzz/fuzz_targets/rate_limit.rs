@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Fields::new(data);
-    let now = getstream::fuzz::now(input.uint::<5>());
+    let now = getstream_tasks::fuzz::now(input.uint::<5>());
     let (limit, remaining, reset) = (input.field(), input.field(), input.field());
-    getstream::fuzz::rate_limit(limit, remaining, reset, now);
+    getstream_tasks::fuzz::rate_limit(limit, remaining, reset, now);
 });

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Fields::new(data);
-    let now = getstream::fuzz::now(input.uint::<5>());
+    let now = getstream_tasks::fuzz::now(input.uint::<5>());
     let mut values = Vec::new();
     while values.len() < 4 {
         let value = input.field();
@@ -15,5 +15,5 @@ fuzz_target!(|data: &[u8]| {
         }
         values.push(value);
     }
-    getstream::fuzz::retry_after(&values, now);
+    getstream_tasks::fuzz::retry_after(&values, now);
 });

@@ -4,4 +4,4 @@
 use getstream_fuzz as _;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| getstream::fuzz::task_body(data));
+fuzz_target!(|data: &[u8]| getstream_tasks::fuzz::task_body(data));

@@ -5,4 +5,4 @@
 use getstream_fuzz as _;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| getstream::fuzz::timestamp(data));
+fuzz_target!(|data: &[u8]| getstream_tasks::fuzz::timestamp(data));

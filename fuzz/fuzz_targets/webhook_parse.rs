@@ -16,6 +16,6 @@ fuzz_target!(|data: &[u8]| {
     // The module's function (default 16 MiB cap) on the same bytes: inputs are at most
     // -max_len, so only a bomb could reach its cap; no single allocation past 64 MiB
     // (the allocator's limit: a JSON tree of 16 MiB of `[0,0,…]` took 256 MiB at once).
-    let default = getstream::webhook::parse(data);
+    let default = getstream_tasks::webhook::parse(data);
     getstream_fuzz::check_event(&default);
 });

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     if text.trim().starts_with('{') && getstream_fuzz::too_many_values(text.trim().as_bytes()) {
         assert_eq!(
             got,
-            Some(getstream::webhook::WebhookErrorKind::PayloadTooLarge)
+            Some(getstream_tasks::webhook::WebhookErrorKind::PayloadTooLarge)
         );
     } else if let Ok(serde_json::Value::Object(envelope)) = serde_json::from_str(text.trim())
         && envelope.get("Type").and_then(|t| t.as_str()) == Some("Notification")

@@ -3,7 +3,7 @@
 //! decodes to; memory stays under the cap's bound. Input: the message as text (lossy UTF-8).
 #![no_main]
 use base64::Engine as _;
-use getstream::webhook::WebhookErrorKind;
+use getstream_tasks::webhook::WebhookErrorKind;
 use getstream_fuzz::{WEBHOOK_CAP, decode_checked, expected_kind, parser};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! uppercases that signature), the secret and the signature (length-prefixed fields),
 //! the body (the rest).
 #![no_main]
-use getstream::webhook::{self, WebhookErrorKind};
+use getstream_tasks::webhook::{self, WebhookErrorKind};
 use getstream_fuzz::{Fields, decode_checked, expected_json_kind, parser, reference_payload};
 use libfuzzer_sys::fuzz_target;
 

@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use getstream::webhook::{Parser, WebhookErrorKind};
+use getstream_tasks::webhook::{Parser, WebhookErrorKind};
 
 /// The payload cap of the webhook targets: small, so that inputs of
 /// `-max_len` (64 KiB, scripts/fuzz.sh) inflate past it.
@@ -63,18 +63,18 @@ impl<'a> Fields<'a> {
 
 /// The kind of a webhook decoding error (`None` when it decoded).
 pub fn kind(
-    result: &getstream::Result<getstream::webhook::WebhookEvent>,
+    result: &getstream_tasks::Result<getstream_tasks::webhook::WebhookEvent>,
 ) -> Option<WebhookErrorKind> {
     match result {
         Ok(_) => None,
-        Err(getstream::Error::Webhook(e)) => Some(e.kind()),
+        Err(getstream_tasks::Error::Webhook(e)) => Some(e.kind()),
         Err(other) => panic!("a webhook decoder returned a non-webhook error: {other}"),
     }
 }
 
 /// Checks what every decoded event promises: a non-empty `type`, and the
 /// accessors and typed view read without panicking.
-pub fn check_event(result: &getstream::Result<getstream::webhook::WebhookEvent>) {
+pub fn check_event(result: &getstream_tasks::Result<getstream_tasks::webhook::WebhookEvent>) {
     match result {
         Ok(event) => {
             assert!(!event.event_type().is_empty());
@@ -221,7 +221,7 @@ pub fn expected_json_kind(json: &[u8]) -> Option<WebhookErrorKind> {
     }
     match serde_json::from_slice::<serde_json::Value>(json) {
         Err(_) => Some(WebhookErrorKind::InvalidJson),
-        Ok(value) => kind(&getstream::webhook::WebhookEvent::from_value(value)),
+        Ok(value) => kind(&getstream_tasks::webhook::WebhookEvent::from_value(value)),
     }
 }
 
@@ -229,7 +229,7 @@ pub fn expected_json_kind(json: &[u8]) -> Option<WebhookErrorKind> {
 /// [`webhook_memory_bound`] and the event's promises, and returns the kind.
 pub fn decode_checked(
     input_len: usize,
-    f: impl FnOnce() -> getstream::Result<getstream::webhook::WebhookEvent>,
+    f: impl FnOnce() -> getstream_tasks::Result<getstream_tasks::webhook::WebhookEvent>,
 ) -> Option<WebhookErrorKind> {
     let (result, peak) = peak_memory(f);
     let bound = webhook_memory_bound(input_len);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use getstream::PollPolicy;
+use getstream_tasks::PollPolicy;
 use serde_json::{Value, json};
 
 use crate::emu::{Admin, Target};
@@ -17,7 +17,7 @@ pub struct Policy {
     /// Label in the table.
     pub name: String,
     /// Applies the policy to a wait.
-    pub apply: fn(getstream::WaitForTask) -> getstream::WaitForTask,
+    pub apply: fn(getstream_tasks::WaitForTask) -> getstream_tasks::WaitForTask,
 }
 
 /// The policies measured.
@@ -58,7 +58,7 @@ pub fn policies() -> Vec<Policy> {
 /// task, and for each policy one wait started when the task is created. All run at once.
 pub async fn run(target: &Target, completions: &[Duration], reps: u32) -> Result<Value, BoxError> {
     let admin = Admin::new(&target.base_url)?;
-    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
+    let client = getstream_tasks::Client::builder(&target.api_key, &target.api_secret)
         .base_url(&target.base_url)
         .build()?;
     let policies = policies();

@@ -140,9 +140,9 @@ async fn connection(
             .header("host", host.as_str())
             .header("authorization", servers.1.as_str())
             .header("stream-auth-type", "jwt")
-            .header("x-stream-client", "getstream-rust-0.1.0")
+            .header("x-stream-client", "getstream-tasks-0.1.0")
             .header("x-client-request-id", uuid::Uuid::new_v4().to_string())
-            .header("user-agent", "getstream-rust/0.1.0")
+            .header("user-agent", "getstream-tasks/0.1.0")
             .body(Empty::<Bytes>::new())?;
         let t = Instant::now();
         sender.ready().await?;

@@ -15,7 +15,7 @@ pub async fn run(
     timeout: Duration,
     runs: u32,
 ) -> Result<Value, BoxError> {
-    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
+    let client = getstream_tasks::Client::builder(&target.api_key, &target.api_secret)
         .base_url(&target.base_url)
         .build()?;
     let mut overshoots = Vec::new();
@@ -24,7 +24,7 @@ pub async fn run(
         let t0 = Instant::now();
         let result = client.wait_for_task(task_id).timeout(timeout).await;
         let elapsed = t0.elapsed();
-        if matches!(&result, Err(getstream::Error::Transport(e)) if e.is_timeout()) {
+        if matches!(&result, Err(getstream_tasks::Error::Transport(e)) if e.is_timeout()) {
             timeouts += 1;
         }
         overshoots.push((elapsed.as_secs_f64() - timeout.as_secs_f64()) * 1e3);

@@ -70,7 +70,7 @@ async fn one(target: &Target, args: &PacedArgs, way: Way) -> Result<Value, BoxEr
     admin.script_many(&ids, args.done_after).await?;
     // Counted from the end of creation: the first task completes `done_after`
     // after its creation, the last a little later.
-    let client = getstream::Client::builder(&target.api_key, &target.api_secret)
+    let client = getstream_tasks::Client::builder(&target.api_key, &target.api_secret)
         .base_url(&target.base_url)
         .build()?;
     let polls = Arc::new(AtomicU64::new(0));
@@ -83,7 +83,10 @@ async fn one(target: &Target, args: &PacedArgs, way: Way) -> Result<Value, BoxEr
             .timeout(args.timeout)
             .on_poll(move |seen| {
                 polls.fetch_add(1, Ordering::Relaxed);
-                if seen.error().is_some_and(getstream::Error::is_rate_limited) {
+                if seen
+                    .error()
+                    .is_some_and(getstream_tasks::Error::is_rate_limited)
+                {
                     throttled.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -91,7 +94,7 @@ async fn one(target: &Target, args: &PacedArgs, way: Way) -> Result<Value, BoxEr
     let t0 = Instant::now();
     let (ok, failed) = match way {
         Way::Many => {
-            let outcomes: Vec<_> = getstream::WaitForTasks::from_waits(waits)
+            let outcomes: Vec<_> = getstream_tasks::WaitForTasks::from_waits(waits)
                 .concurrency(args.concurrency)
                 .collect()
                 .await;

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use getstream::webhook::axum::Receiver;
-use getstream::{Client, ExportChannelsRequest, PollPolicy, TaskEvents};
 use getstream_emulator::{Emulator, EmulatorConfig, Pace, RateLimits, SeedSpec};
+use getstream_tasks::webhook::axum::Receiver;
+use getstream_tasks::{Client, ExportChannelsRequest, PollPolicy, TaskEvents};
 use serde_json::{Value, json};
 
 use crate::{BoxError, measure};

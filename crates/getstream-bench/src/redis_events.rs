@@ -8,9 +8,9 @@
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
-use getstream::webhook::{self, WebhookEvent};
-use getstream::{PollPolicy, TaskEvents};
 use getstream_emulator::{Emulator, EmulatorConfig, Pace, ScriptedTask};
+use getstream_tasks::webhook::{self, WebhookEvent};
+use getstream_tasks::{PollPolicy, TaskEvents};
 use serde_json::{Value, json};
 
 use crate::{BoxError, measure};
@@ -60,7 +60,7 @@ async fn measure_waits(
     listener: &TaskEvents,
     n: u32,
 ) -> Result<Value, BoxError> {
-    let client = getstream::Client::builder(emulator.api_key(), emulator.api_secret())
+    let client = getstream_tasks::Client::builder(emulator.api_key(), emulator.api_secret())
         .base_url(emulator.base_url())
         .poll_policy(PollPolicy::fixed(Duration::from_secs(30)))
         .task_events(listener.clone())

@@ -18,7 +18,7 @@ use crate::{BoxError, measure};
 /// Which client makes the calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Impl {
-    /// `getstream::Client::get_task` (reqwest inside, JSON decoded into a `Task`).
+    /// `getstream_tasks::Client::get_task` (reqwest inside, JSON decoded into a `Task`).
     Ours,
     /// reqwest with the same URL and headers; the body is read, not decoded.
     BareReqwest,
@@ -26,12 +26,12 @@ pub enum Impl {
     BareHyper,
 }
 
-const CLIENT_HEADER: &str = "getstream-rust-0.1.0";
-const USER_AGENT: &str = "getstream-rust/0.1.0";
+const CLIENT_HEADER: &str = "getstream-tasks-0.1.0";
+const USER_AGENT: &str = "getstream-tasks/0.1.0";
 
 enum Caller {
     Ours {
-        client: getstream::Client,
+        client: getstream_tasks::Client,
         task_id: String,
     },
     Reqwest {
@@ -52,7 +52,7 @@ impl Caller {
         let path_and_query = format!("/api/v2/tasks/{task_id}?api_key={}", target.api_key);
         Ok(match which {
             Impl::Ours => Caller::Ours {
-                client: getstream::Client::builder(&target.api_key, &target.api_secret)
+                client: getstream_tasks::Client::builder(&target.api_key, &target.api_secret)
                     .base_url(&target.base_url)
                     .build()?,
                 task_id: task_id.to_owned(),

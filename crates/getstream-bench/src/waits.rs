@@ -43,7 +43,7 @@ struct Summary {
 ///
 /// With `script`, the tasks are first created on the emulator (admin API).
 ///
-/// With `task_events`, the client has a [`getstream::TaskEvents`] hub (every
+/// With `task_events`, the client has a [`getstream_tasks::TaskEvents`] hub (every
 /// wait listens to it; no event is published), to measure what push costs a
 /// sleeping wait.
 ///
@@ -72,10 +72,10 @@ pub async fn run(
     }
     let polls = Arc::new(AtomicU64::new(0));
     let poll_errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut builder =
-        getstream::Client::builder(&target.api_key, &target.api_secret).base_url(&target.base_url);
+    let mut builder = getstream_tasks::Client::builder(&target.api_key, &target.api_secret)
+        .base_url(&target.base_url);
     if task_events {
-        builder = builder.task_events(getstream::TaskEvents::new());
+        builder = builder.task_events(getstream_tasks::TaskEvents::new());
     }
     let client = builder.build()?;
     // Warm up: one request, so the baseline includes a connection and the TLS-less HTTP stack.
@@ -181,7 +181,7 @@ pub async fn run(
         "interval_s": interval.as_secs_f64(),
         "peak_sockets": sockets.as_ref().map(measure::SocketPeak::peak),
         "peak_in_flight": client.peak_in_flight(),
-        "max_in_flight": getstream::DEFAULT_MAX_IN_FLIGHT,
+        "max_in_flight": getstream_tasks::DEFAULT_MAX_IN_FLIGHT,
         "polls": diagnose.then(|| polls.load(Ordering::Relaxed)),
         "poll_errors": diagnose.then(|| poll_errors.lock().map(|e| e.clone()).unwrap_or_default()),
         "per_wait_bytes": (peak_kib.saturating_sub(baseline_kib) as f64) * 1024.0 / f64::from(n),

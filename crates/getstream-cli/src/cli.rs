@@ -185,7 +185,7 @@ impl Connection {
     /// # Errors
     /// [`CliError::Usage`] when the key or secret is missing; the SDK's argument error for a
     /// bad base URL.
-    pub fn client(&self) -> Result<getstream::Client, CliError> {
+    pub fn client(&self) -> Result<getstream_tasks::Client, CliError> {
         self.client_with(None)
     }
 
@@ -195,8 +195,8 @@ impl Connection {
     /// As [`client`](Self::client).
     pub fn client_with(
         &self,
-        events: Option<getstream::TaskEvents>,
-    ) -> Result<getstream::Client, CliError> {
+        events: Option<getstream_tasks::TaskEvents>,
+    ) -> Result<getstream_tasks::Client, CliError> {
         let key = self.api_key.as_deref().filter(|k| !k.trim().is_empty());
         let secret = self.api_secret.as_ref().filter(|s| !s.0.trim().is_empty());
         let (Some(key), Some(secret)) = (key, secret) else {
@@ -209,7 +209,7 @@ impl Connection {
                 "missing {missing} (to try things locally: `getstream emulator` prints credentials, `getstream demo` needs none)"
             )));
         };
-        let mut builder = getstream::Client::builder(key, secret.expose());
+        let mut builder = getstream_tasks::Client::builder(key, secret.expose());
         if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
             builder = builder.base_url(url);
         }
@@ -221,7 +221,7 @@ impl Connection {
             .build()
             .map_err(|e| match e {
                 // The SDK names its own setting; say how to opt in from here.
-                getstream::Error::InvalidArgument(ref a)
+                getstream_tasks::Error::InvalidArgument(ref a)
                     if a.argument() == "base_url" && a.reason().contains("allow_insecure_http") =>
                 {
                     CliError::Usage(format!(

@@ -4,8 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
-use getstream::Error as SdkError;
 pub use getstream_emulator::report::one_line_chain;
+use getstream_tasks::Error as SdkError;
 use serde_json::{Value, json};
 
 use crate::escape::field;
@@ -281,23 +281,24 @@ mod tests {
 
     #[test]
     fn each_sdk_error_has_its_exit_code() {
-        let task: getstream::Task =
+        let task: getstream_tasks::Task =
             serde_json::from_str(r#"{"task_id":"t1","status":"failed"}"#).unwrap();
-        let failed = CliError::from(SdkError::from(getstream::TaskError::from_task(task)));
+        let failed = CliError::from(SdkError::from(getstream_tasks::TaskError::from_task(task)));
         assert_eq!(failed.exit_code(), 1);
-        let invalid = CliError::from(SdkError::from(getstream::InvalidArgumentError::new(
+        let invalid = CliError::from(SdkError::from(getstream_tasks::InvalidArgumentError::new(
             "interval",
             "must be greater than zero",
         )));
         assert_eq!(invalid.exit_code(), 2);
-        let api = CliError::from(SdkError::from(getstream::ApiError::new(
+        let api = CliError::from(SdkError::from(getstream_tasks::ApiError::new(
             http_status(404),
             16,
             "Can't find task with id x",
         )));
         assert_eq!(api.exit_code(), 4);
-        let request_timeout =
-            CliError::from(SdkError::from(getstream::TransportError::timeout("GET /x")));
+        let request_timeout = CliError::from(SdkError::from(
+            getstream_tasks::TransportError::timeout("GET /x"),
+        ));
         assert_eq!(
             request_timeout.exit_code(),
             5,
@@ -312,11 +313,12 @@ mod tests {
 
     #[test]
     fn a_task_error_in_json_has_all_its_fields() {
-        let task: getstream::Task = serde_json::from_str(
+        let task: getstream_tasks::Task = serde_json::from_str(
             r#"{"task_id":"t1","status":"failed","error":{"type":"S3Error","description":"bucket gone","stacktrace":"at x","version":"v9"}}"#,
         )
         .unwrap();
-        let v = CliError::from(SdkError::from(getstream::TaskError::from_task(task))).to_json();
+        let v =
+            CliError::from(SdkError::from(getstream_tasks::TaskError::from_task(task))).to_json();
         let e = &v["error"];
         assert_eq!(e["kind"], "task_failed");
         assert_eq!(e["task_id"], "t1");

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use getstream::{DeleteChannelsResult, DeleteUsersResult, ItemResult, Task};
+use getstream_tasks::{DeleteChannelsResult, DeleteUsersResult, ItemResult, Task};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -5,7 +5,7 @@ use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
-use getstream::Task;
+use getstream_tasks::Task;
 use serde_json::Value;
 
 use crate::error::CliError;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use getstream::{Client, Polled, Task, TaskStatus, WatchEvent};
+use getstream_tasks::{Client, Polled, Task, TaskStatus, WatchEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::WaitArgs;
@@ -20,7 +20,7 @@ pub async fn wait(
     task_id: &str,
     knobs: &WaitArgs,
     what: &str,
-) -> Result<Task, getstream::Error> {
+) -> Result<Task, getstream_tasks::Error> {
     ctx.set_current_task(task_id);
     let mut events = client
         .wait_for_task(task_id)
@@ -44,12 +44,13 @@ pub async fn wait(
             }
         }
     }
-    let outcome = outcome
-        .unwrap_or_else(|| Err(getstream::CancelledError::new(Some(task_id.to_owned())).into()));
+    let outcome = outcome.unwrap_or_else(|| {
+        Err(getstream_tasks::CancelledError::new(Some(task_id.to_owned())).into())
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
         let polls = match &outcome {
-            Err(getstream::Error::Transport(e)) if e.is_wait_timeout() => {
+            Err(getstream_tasks::Error::Transport(e)) if e.is_wait_timeout() => {
                 e.polls().unwrap_or(polls)
             }
             _ => polls + 1,
@@ -59,7 +60,9 @@ pub async fn wait(
         let how = match &outcome {
             Ok(_) => "✔ completed".to_owned(),
             Err(e) if e.is_task() => "✘ failed".to_owned(),
-            Err(getstream::Error::Transport(e)) if e.is_wait_timeout() => gave_up(e.last_status()),
+            Err(getstream_tasks::Error::Transport(e)) if e.is_wait_timeout() => {
+                gave_up(e.last_status())
+            }
             Err(_) => "✘ could not be followed".to_owned(),
         };
         let line = format!("{what}: task {task_id} {how} after {elapsed}, {polls} poll{plural}");

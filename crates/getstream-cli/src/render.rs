@@ -1,6 +1,6 @@
 //! Human renderings of tasks and their results.
 
-use getstream::Task;
+use getstream_tasks::Task;
 use serde_json::Value;
 
 use crate::escape::field;

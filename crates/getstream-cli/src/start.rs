@@ -1,7 +1,7 @@
 //! What every task-starting command does after the request was accepted: print the id and
 //! stop (`--no-wait`), or wait with progress and report the finished task.
 
-use getstream::{Task, TaskHandle};
+use getstream_tasks::{Task, TaskHandle};
 use serde::Serialize;
 
 use crate::cli::StartArgs;

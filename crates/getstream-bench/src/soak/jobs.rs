@@ -1,12 +1,12 @@
 //! The SDK's side of the soak: clients that start jobs through
-//! `getstream::Client`, wait for them with the SDK's poller (which must ride
+//! `getstream_tasks::Client`, wait for them with the SDK's poller (which must ride
 //! out the injected faults), and check each result: an export link downloads
 //! a file listing exactly what was asked; a delete lists each id `ok`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use getstream::{
+use getstream_tasks::{
     Client, DeleteChannelsRequest, DeleteMode, DeleteUsersRequest, Error, ExportChannelsRequest,
     ExportUsersRequest, TaskHandle,
 };
@@ -268,7 +268,7 @@ pub trait Checkable {
     ) -> impl std::future::Future<Output = Result<(), String>> + Send;
 }
 
-impl Checkable for getstream::ExportResult {
+impl Checkable for getstream_tasks::ExportResult {
     async fn check(self, ctx: &Ctx, job: &Job) -> Result<(), String> {
         let bytes = check_export(ctx, job, &self.url).await?;
         if std::time::Instant::now() > ctx.warm_until {
@@ -281,14 +281,14 @@ impl Checkable for getstream::ExportResult {
     }
 }
 
-impl Checkable for getstream::DeleteUsersResult {
+impl Checkable for getstream_tasks::DeleteUsersResult {
     async fn check(self, _: &Ctx, job: &Job) -> Result<(), String> {
         let map = serde_json::to_value(&self).map_err(|e| e.to_string())?;
         check_items(&map, job)
     }
 }
 
-impl Checkable for getstream::DeleteChannelsResult {
+impl Checkable for getstream_tasks::DeleteChannelsResult {
     async fn check(self, _: &Ctx, job: &Job) -> Result<(), String> {
         let map = serde_json::to_value(&self).map_err(|e| e.to_string())?;
         check_items(&map, job)

@@ -6,7 +6,7 @@
 //! memory sampled (`/proc/<pid>/status`) is the emulator's alone. For
 //! `--secs`, at once:
 //!
-//! * SDK clients (`getstream::Client`) start channel and user exports and hard
+//! * SDK clients (`getstream_tasks::Client`) start channel and user exports and hard
 //!   deletes of users and channels, wait for each with the SDK's poller, and
 //!   check each result (an export link downloads a file listing exactly what
 //!   was asked; a delete lists each id `ok`);

@@ -1,7 +1,7 @@
 //! `getstream channels delete CID... [--hard]`, `getstream channels truncate CID [--hard]`.
 
 use clap::{Args, Subcommand};
-use getstream::{DeleteChannelsRequest, DeleteChannelsResult};
+use getstream_tasks::{DeleteChannelsRequest, DeleteChannelsResult};
 
 use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
@@ -55,7 +55,7 @@ pub async fn run(ctx: &Ctx, cmd: ChannelsCmd) -> Result<(), CliError> {
 /// Deletes channels and reports per cid.
 pub async fn delete(
     ctx: &Ctx,
-    client: &getstream::Client,
+    client: &getstream_tasks::Client,
     args: DeleteArgs,
 ) -> Result<(), CliError> {
     let request = DeleteChannelsRequest::new(&args.cids).hard_delete(args.hard);

@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use getstream::Client;
 use getstream_emulator::{
     Emulator, EmulatorConfig, EmulatorHandle, JobKind, Pace, ScriptedTask, SeedSpec, TaskFailure,
 };
+use getstream_tasks::Client;
 use serde_json::Value;
 
 use crate::cli::{StartArgs, WaitArgs};
@@ -234,7 +234,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         },
     )
     .await;
-    let Err(CliError::Sdk(getstream::Error::Task(e))) = outcome else {
+    let Err(CliError::Sdk(getstream_tasks::Error::Task(e))) = outcome else {
         return Err(misbehaved(
             step,
             format!("expected a task error, got {outcome:?}"),
@@ -288,7 +288,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         timeout: short,
     };
     let outcome = progress::wait(ctx, &client, &id, &short_wait, "wait").await;
-    let Err(getstream::Error::Transport(e)) = &outcome else {
+    let Err(getstream_tasks::Error::Transport(e)) = &outcome else {
         return Err(misbehaved(
             step,
             format!("expected a timeout, got {outcome:?}"),

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use getstream::webhook::axum::Receiver;
-use getstream::{Client, ExportChannelsRequest, ExportResult, PollPolicy, TaskEvents, TaskHandle};
 use getstream_emulator::{EmulatorHandle, WebhookSettings};
+use getstream_tasks::webhook::axum::Receiver;
+use getstream_tasks::{
+    Client, ExportChannelsRequest, ExportResult, PollPolicy, TaskEvents, TaskHandle,
+};
 
 use crate::error::{CliError, one_line_chain};
 use crate::output::Ctx;

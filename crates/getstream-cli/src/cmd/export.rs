@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
-use getstream::{
+use getstream_tasks::{
     Client, ExportChannelsRequest, ExportResult, ExportUsersRequest, Task, TaskStarted,
 };
 

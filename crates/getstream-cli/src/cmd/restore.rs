@@ -1,7 +1,7 @@
 //! `getstream users restore ID...`: undo soft deletes, at once (no task).
 
 use clap::Args;
-use getstream::{Client, RestoreUsersRequest};
+use getstream_tasks::{Client, RestoreUsersRequest};
 use serde_json::json;
 
 use crate::error::CliError;

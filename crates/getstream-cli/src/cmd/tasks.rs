@@ -66,8 +66,8 @@ pub async fn run(ctx: &Ctx, cmd: TasksCmd) -> Result<(), CliError> {
 /// A hub on Redis that only listens, once its subscription is up (or after
 /// 2 s without Redis: the wait then polls and the subscription comes when it
 /// can), so that an event sent after the first poll is not missed.
-async fn subscribed(url: &str) -> Result<getstream::TaskEvents, CliError> {
-    let events = getstream::TaskEvents::redis_builder(url)
+async fn subscribed(url: &str) -> Result<getstream_tasks::TaskEvents, CliError> {
+    let events = getstream_tasks::TaskEvents::redis_builder(url)
         .publish(false)
         .build()?;
     let start = std::time::Instant::now();

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use clap::Args;
-use getstream::{Client, Timestamp, TruncateChannelRequest, TruncateChannelResponse};
+use getstream_tasks::{Client, Timestamp, TruncateChannelRequest, TruncateChannelResponse};
 
 use crate::cli::parse_time;
 use crate::error::CliError;

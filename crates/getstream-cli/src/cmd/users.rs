@@ -2,7 +2,7 @@
 //! `getstream users reactivate ID...`, `getstream users restore ID...`.
 
 use clap::{Args, Subcommand, ValueEnum};
-use getstream::{
+use getstream_tasks::{
     Client, DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ReactivateUsersRequest,
     TaskHandle, TaskStarted,
 };

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use clap::{Args, Subcommand};
-use getstream::TaskEvents;
-use getstream::webhook::{DEFAULT_MAX_PAYLOAD_SIZE, axum::Receiver};
+use getstream_tasks::TaskEvents;
+use getstream_tasks::webhook::{DEFAULT_MAX_PAYLOAD_SIZE, axum::Receiver};
 
 use crate::cli::Connection;
 use crate::error::CliError;

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use getstream::{Client, ExportChannelsRequest, TaskStatus};
+use getstream_tasks::{Client, ExportChannelsRequest, TaskStatus};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 

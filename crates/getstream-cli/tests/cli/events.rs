@@ -93,7 +93,7 @@ async fn a_webhook_posted_to_the_receiver_process_wakes_a_wait_in_another_proces
         .post(format!("{url}/webhooks/stream"))
         .header(
             "X-Signature",
-            getstream::webhook::sign(body.as_bytes(), emu.api_secret()),
+            getstream_tasks::webhook::sign(body.as_bytes(), emu.api_secret()),
         )
         .body(body)
         .send()

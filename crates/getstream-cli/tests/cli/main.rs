@@ -12,7 +12,7 @@ mod ops;
 // The SDK's tests start redis-server the same way: one helper for both test binaries.
 // Each binary uses part of it.
 #[allow(dead_code)]
-#[path = "../../../getstream/tests/sdk/redis_server.rs"]
+#[path = "../../../getstream-tasks/tests/sdk/redis_server.rs"]
 mod redis_server;
 #[cfg(unix)]
 mod signals;

@@ -1,8 +1,8 @@
 //! Step 6 of the demo: the undo around the jobs. A user soft-deleted and restored (a
 //! hard-deleted one cannot be), and a channel truncated for good and shown empty.
 
-use getstream::Client;
 use getstream_emulator::EmulatorHandle;
+use getstream_tasks::Client;
 use serde_json::Value;
 
 use super::{channel_messages, expect, fail, heading, misbehaved};
@@ -82,7 +82,7 @@ pub(super) async fn story(
         },
     )
     .await;
-    let Err(CliError::Sdk(getstream::Error::Api(e))) = &outcome else {
+    let Err(CliError::Sdk(getstream_tasks::Error::Api(e))) = &outcome else {
         return Err(misbehaved(
             step,
             format!("expected the server to refuse, got {outcome:?}"),

@@ -1,0 +1,216 @@
+//! The blocking client's task-starting operations against the real emulator,
+//! which runs on a runtime thread of its own (real time, instant jobs).
+
+use std::time::Duration;
+
+use getstream_emulator::{
+    Emulator, EmulatorConfig, EmulatorState, JobKind, Pace, SeedSpec, TaskFailure as InjectedError,
+};
+use getstream_tasks::{
+    DeactivateUsersRequest, DeleteChannelsRequest, DeleteMode, DeleteUsersRequest, Error,
+    ExportChannelsRequest, ExportUsersRequest, ReactivateUsersRequest, blocking,
+};
+use serde_json::Value;
+
+use crate::support::on_own_thread;
+
+struct Running {
+    state: EmulatorState,
+    key: String,
+    client: blocking::Client,
+}
+
+impl Running {
+    fn snapshot(&self) -> Value {
+        self.state.snapshot(&self.key).unwrap()
+    }
+
+    fn has_channel(&self, cid: &str) -> bool {
+        self.snapshot()["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["cid"] == cid)
+    }
+
+    fn user(&self, id: &str) -> Option<Value> {
+        self.snapshot()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == id)
+            .cloned()
+    }
+}
+
+/// A seeded emulator (users `user-1..4`, channels `messaging:seed-1..3`) on
+/// its own runtime thread, and a blocking client for it.
+fn emulator() -> Running {
+    let (state, key, secret, url) = on_own_thread(|| async {
+        let emulator = Emulator::start(EmulatorConfig::new().pace(Pace::instant()))
+            .await
+            .unwrap();
+        let seed = SeedSpec {
+            users: 4,
+            channels: 3,
+            messages: 5,
+        };
+        emulator.state().seed(emulator.api_key(), seed).unwrap();
+        let running = (
+            emulator.state().clone(),
+            emulator.api_key().to_owned(),
+            emulator.api_secret().to_owned(),
+            emulator.base_url(),
+        );
+        // The emulator keeps serving on that thread's runtime.
+        std::mem::forget(emulator);
+        running
+    });
+    let client = blocking::Client::builder(&key, secret)
+        .base_url(url)
+        .build()
+        .unwrap();
+    Running { state, key, client }
+}
+
+const FAST: Duration = Duration::from_millis(20);
+
+#[test]
+fn hard_delete_channels() {
+    let emu = emulator();
+    let response = emu
+        .client
+        .chat()
+        .delete_channels(DeleteChannelsRequest::new(["messaging:seed-1"]).hard_delete(true))
+        .unwrap();
+    assert!(response.result["messaging:seed-1"].is_ok());
+    let handle = response.task().unwrap();
+    assert_eq!(Some(handle.task_id()), response.task_id.as_deref());
+    let result = handle.wait().interval(FAST).send().unwrap();
+    assert!(result.get("messaging:seed-1").unwrap().is_ok());
+    assert!(!emu.has_channel("messaging:seed-1"));
+    assert!(emu.has_channel("messaging:seed-2"));
+}
+
+#[test]
+fn export_channels() {
+    let emu = emulator();
+    let started = emu
+        .client
+        .chat()
+        .export_channels(ExportChannelsRequest::new(["messaging:seed-2"]))
+        .unwrap();
+    let handle = started.handle();
+    assert_eq!(handle.task_id(), started.task_id);
+    let export = handle.wait().interval(FAST).send().unwrap();
+    assert!(export.url.contains("/_emulator/exports/"), "{}", export.url);
+    let task = handle.get().unwrap();
+    assert_eq!(task.status, getstream_tasks::TaskStatus::Completed);
+}
+
+#[test]
+fn export_users() {
+    let emu = emulator();
+    let started = emu
+        .client
+        .export_users(ExportUsersRequest::new(["user-1"]))
+        .unwrap();
+    let export = started.handle().wait().interval(FAST).send().unwrap();
+    assert!(export.url.contains("/_emulator/exports/"), "{}", export.url);
+}
+
+#[test]
+fn delete_users() {
+    let emu = emulator();
+    let started = emu
+        .client
+        .delete_users(DeleteUsersRequest::new(["user-3"]).user(DeleteMode::Hard))
+        .unwrap();
+    let result = started.into_handle().wait().interval(FAST).send().unwrap();
+    assert!(result.all_ok(), "{result:?}");
+    assert!(emu.user("user-3").is_none());
+    assert!(emu.user("user-4").is_some());
+}
+
+#[test]
+fn deactivate_and_reactivate_users() {
+    let emu = emulator();
+    let started = emu
+        .client
+        .deactivate_users(DeactivateUsersRequest::new(["user-2"]))
+        .unwrap();
+    let result = started.handle().wait().interval(FAST).send().unwrap();
+    assert_eq!(result["user-2"]["status"], "ok", "{result}");
+    assert!(emu.user("user-2").unwrap().get("deactivated_at").is_some());
+    let started = emu
+        .client
+        .reactivate_users(ReactivateUsersRequest::new(["user-2"]))
+        .unwrap();
+    started.handle().wait().interval(FAST).send().unwrap();
+    assert!(emu.user("user-2").unwrap().get("deactivated_at").is_none());
+}
+
+#[test]
+fn a_failed_job_is_a_task_error() {
+    let emu = emulator();
+    emu.state
+        .fail_next_jobs(
+            &emu.key,
+            JobKind::DeleteUsers,
+            1,
+            InjectedError::new("DeleteError", "no luck"),
+        )
+        .unwrap();
+    let started = emu
+        .client
+        .delete_users(DeleteUsersRequest::new(["user-1"]))
+        .unwrap();
+    let error = started.handle().wait().interval(FAST).send().unwrap_err();
+    let Error::Task(e) = &error else {
+        panic!("expected a task error, got {error:?}");
+    };
+    assert_eq!(e.task_id(), started.task_id);
+    assert_eq!(e.error_type(), "DeleteError");
+    assert_eq!(e.description(), "no luck");
+    assert!(e.stack_trace().is_some() && e.version().is_some());
+    // The failed job had no effect.
+    assert!(emu.user("user-1").unwrap().get("deleted_at").is_none());
+}
+
+#[test]
+fn bad_arguments_are_rejected_before_any_request() {
+    // Nothing listens here: a request would be a transport error, not this.
+    let client = blocking::Client::builder("key", "secret")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let errors = [
+        client
+            .chat()
+            .delete_channels(DeleteChannelsRequest::new(["no-colon"]))
+            .unwrap_err(),
+        client
+            .chat()
+            .export_channels(ExportChannelsRequest::new(Vec::<String>::new()))
+            .unwrap_err(),
+        client
+            .export_users(ExportUsersRequest::new((0..26).map(|i| format!("u{i}"))))
+            .unwrap_err(),
+        client
+            .delete_users(DeleteUsersRequest::new([""]))
+            .unwrap_err(),
+    ];
+    for (i, e) in errors.iter().enumerate() {
+        assert!(e.is_invalid_argument(), "case {i}: {e}");
+    }
+}
+
+#[test]
+fn blocking_handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<blocking::Chat>();
+    send_sync::<blocking::TaskHandle<getstream_tasks::ExportResult>>();
+    send_sync::<blocking::TaskStarted<getstream_tasks::DeleteUsersResult>>();
+    send_sync::<blocking::DeleteChannelsResponse>();
+    send_sync::<blocking::WaitForTask<getstream_tasks::DeleteChannelsResult>>();
+}
