@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 5 "Benchmarks", issue 3 load figure): builds --release, sets up the
+# Benchmarks (issue 5 "Benchmarks", issue 3 load figure): builds --profile profiling, sets up the
 # Python virtualenv with Stream's official SDK (getstream==7.0.0, the same venv and pin as
 # scripts/python-compat.sh), runs `getstream-bench all` and prints one markdown table.
 # Takes a few minutes on 2 cores. Loopback traffic only; every loop is bounded. Not run by CI.
@@ -19,10 +19,10 @@ CONSTRAINTS="crates/getstream-emulator/tests/python/constraints.txt"
 
 say() { echo "bench: $*" >&2; }
 
-# ---- 1. release build of the bench and the emulator -----------------------------------
-cargo build --quiet --release --locked -p getstream-bench -p getstream-emulator
-BENCH="$TARGET_DIR/release/getstream-bench"
-EMULATOR="$TARGET_DIR/release/getstream-emulator"
+# ---- 1. optimised build (the `profiling` profile: release with line tables) --------
+cargo build --quiet --profile profiling --locked -p getstream-bench -p getstream-emulator
+BENCH="$TARGET_DIR/profiling/getstream-bench"
+EMULATOR="$TARGET_DIR/profiling/getstream-emulator"
 
 # ---- 2. virtualenv with the pinned SDK (as in scripts/python-compat.sh) -------------------
 PY_ARGS=()

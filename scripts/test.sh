@@ -28,8 +28,16 @@ echo "== cargo doc"
 # collision) only print, so look for them too.
 doc_log=$(mktemp)
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked 2>&1 | tee "$doc_log"
-# The SDK once more with its opt-in features, as docs.rs shows it.
-RUSTDOCFLAGS="-D warnings" cargo doc -p getstream-tasks --no-deps --locked --features blocking,gzip,axum,redis 2>&1 | tee -a "$doc_log"
+# The SDK once more as docs.rs builds it (package.metadata.docs.rs): its opt-in features
+# and `--cfg docsrs`, which marks each feature-gated item with its feature. docs.rs uses a
+# nightly rustdoc; RUSTC_BOOTSTRAP lets this stable one take the same `doc_cfg` feature.
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo doc -p getstream-tasks --no-deps --locked --features blocking,gzip,axum,redis 2>&1 | tee -a "$doc_log"
+for page in blocking/index.html webhook/axum/index.html struct.RedisEventsBuilder.html; do
+  grep -q 'Available on <strong>crate feature' "target/doc/getstream_tasks/$page" || {
+    echo "docs: $page does not name the feature it needs" >&2
+    exit 1
+  }
+done
 if grep -q '^warning' "$doc_log"; then
   echo "cargo doc printed warnings" >&2
   exit 1
@@ -37,11 +45,13 @@ fi
 rm -f "$doc_log"
 echo "== cargo test"
 cargo test --workspace --locked
-echo "== cargo publish --dry-run (the SDK and the emulator, as a user would get them)"
-# Packages both crates and builds each from its package alone: catches a file left out of
-# the package, a readme path, a dependency the registry cannot give. Reads crates.io's index,
-# as the build does; --allow-dirty packages uncommitted work as it is.
-cargo publish --dry-run --locked --allow-dirty -p getstream-tasks -p getstream-emulator
+echo "== cargo publish --dry-run (the SDK, the emulator and the CLI, as a user would get them)"
+# Packages the three crates and builds each from its package alone (the CLI against the
+# other two as packaged, through cargo's local staging registry): catches a file left out
+# of a package, a path outside it, a dependency the registry cannot give. Reads crates.io's
+# index, as the build does; --allow-dirty packages uncommitted work as it is.
+cargo publish --dry-run --locked --allow-dirty -p getstream-tasks -p getstream-emulator -p getstream-cli
+bash scripts/package-check.sh
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
   echo "== official Python SDK against the emulator"
   bash scripts/python-compat.sh

@@ -315,3 +315,8 @@ mod extract_public {
         crate::extract::verify_token(token, secret)
     }
 }
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -512,9 +512,11 @@
 //! `https://` base URL is an [`Error::InvalidArgument`] from `build()`.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod client;
 #[cfg(test)]
@@ -545,6 +547,7 @@ pub use error::{
 };
 pub use events::TaskEvents;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use events::redis::{
     REDIS_DEFAULT_BUFFER, REDIS_DEFAULT_CHANNEL, REDIS_MESSAGE_VERSION, RedisEventsBuilder,
     RedisStats,
@@ -575,7 +578,7 @@ pub use time::{SystemTimeSource, TimeSource};
 pub use tokio_util::sync::CancellationToken;
 pub use transport::Response;
 
-/// The README's Rust examples, compiled as doctests so they stay true.
+/// The crate README's Rust examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

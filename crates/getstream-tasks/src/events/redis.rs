@@ -39,6 +39,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 impl TaskEvents {
     /// A hub whose events also travel through Redis: every event given to
     /// [`publish`](Self::publish) is sent to the channel

@@ -96,6 +96,7 @@ mod props;
 mod signature;
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 pub use error::{WebhookError, WebhookErrorKind};
