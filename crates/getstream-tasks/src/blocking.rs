@@ -1,5 +1,5 @@
 //! A blocking client, for programs without an async runtime (cargo feature
-//! `blocking`, opt-in: `getstream = { version = "0.1", features = ["blocking"] }`).
+//! `blocking`, opt-in: `getstream-tasks = { version = "0.1", features = ["blocking"] }`).
 //!
 //! [`Client`] wraps the async [`crate::Client`] and runs it on a runtime thread of
 //! its own (as `reqwest::blocking` does): same constructors, same defaults, same

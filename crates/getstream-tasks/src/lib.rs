@@ -1,5 +1,7 @@
-//! A Rust client for [Stream](https://getstream.io)'s server-side API, built
-//! around its asynchronous tasks.
+//! An independent Rust client for [Stream](https://getstream.io)'s asynchronous
+//! tasks and the server-side calls around them. It is not Stream's official crate
+//! (`getstream` on crates.io, video): the two can be used side by side, and this one
+//! waits on any task id, whichever crate started the task.
 //!
 //! Batch jobs — hard-deleting channels, exporting channels or users, deleting
 //! users — answer at once with a `task_id` and run in the background. This crate
@@ -505,7 +507,7 @@
 //! | `redis` | | `TaskEvents::redis`: task events shared across processes over Redis pub/sub |
 //!
 //! For example, with native TLS and the blocking client:
-//! `getstream = { version = "0.1", default-features = false, features = ["native-tls", "http2", "system-proxy", "blocking"] }`.
+//! `getstream-tasks = { version = "0.1", default-features = false, features = ["native-tls", "http2", "system-proxy", "blocking"] }`.
 //! When both rustls and native-tls are enabled (by this crate or by the
 //! application's own reqwest), reqwest uses native-tls. Without any TLS
 //! feature only plain HTTP to this machine works (e.g. the emulator): an
