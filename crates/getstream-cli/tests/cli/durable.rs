@@ -267,3 +267,38 @@ async fn export_files_without_a_database_stop_the_start() {
     );
     assert!(!dir.path().join("emulator.sqlite3").exists());
 }
+
+/// A database file without write permission. Root writes it regardless, so as root the
+/// emulator runs as `nobody`.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_read_only_database_says_read_only() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let config = getstream_emulator::EmulatorConfig::new().data_dir(dir.path());
+    drop(getstream_emulator::EmulatorState::open(config).unwrap());
+    let db = dir.path().join("emulator.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut cmd = bare_command([
+        "emulator",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    if std::fs::metadata(&db).unwrap().uid() == 0 {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        cmd.uid(65534).gid(65534);
+    }
+    let out = tokio::time::timeout(secs(30), cmd.output())
+        .await
+        .expect("the emulator refuses to start instead of serving")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(out.stdout.is_empty(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} is read-only", db.display())),
+        "{stderr}"
+    );
+}
