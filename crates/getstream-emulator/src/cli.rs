@@ -128,6 +128,11 @@ pub struct Args {
     /// Default: memory only.
     #[arg(long, value_name = "DIR", env = "GETSTREAM_EMULATOR_DATA_DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// Start --data-dir afresh: its database and export files are moved into a new
+    /// `discarded-<UTC time>` directory inside it (delete it when no longer needed), not
+    /// loaded. Without it, an emptied database or export files without one stop the start.
+    #[arg(long, requires = "data_dir")]
+    pub reset_data: bool,
     /// Directory for export files (default: `exports` in --data-dir, else a temp dir removed
     /// at exit).
     #[arg(long)]
@@ -208,7 +213,7 @@ impl Args {
             config = config.webhook_url(url.clone());
         }
         if let Some(dir) = &self.data_dir {
-            config = config.data_dir(dir.clone());
+            config = config.data_dir(dir.clone()).reset_data(self.reset_data);
         }
         config
     }

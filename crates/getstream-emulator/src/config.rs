@@ -317,6 +317,7 @@ pub struct EmulatorConfig {
     webhook_url: Option<String>,
     webhook_queue: usize,
     data_dir: Option<std::path::PathBuf>,
+    reset_data: bool,
     exports_dir: Option<PathBuf>,
     export_link_ttl: Duration,
     max_tasks: usize,
@@ -348,6 +349,7 @@ impl EmulatorConfig {
             webhook_url: None,
             webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
             data_dir: None,
+            reset_data: false,
             exports_dir: None,
             export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
             max_tasks: crate::app_state::MAX_TASKS_PER_APP,
@@ -447,6 +449,21 @@ impl EmulatorConfig {
     /// The data dir, if set.
     pub fn data_directory(&self) -> Option<&std::path::Path> {
         self.data_dir.as_deref()
+    }
+
+    /// Starts the [data dir](Self::data_dir) afresh: its database and the files of its
+    /// `exports` directory are moved into a new `discarded-<UTC time>` directory inside it
+    /// (delete that when it is no longer needed) instead of being loaded. Without it, an
+    /// emptied database, or export files without a database, stop the start. Files in a
+    /// separate [`exports_dir`](Self::exports_dir) stay where they are. Default off.
+    pub fn reset_data(mut self, reset: bool) -> Self {
+        self.reset_data = reset;
+        self
+    }
+
+    /// Whether the data dir is started afresh ([`reset_data`](Self::reset_data)).
+    pub fn resets_data(&self) -> bool {
+        self.reset_data
     }
 
     /// The directory export files are written to (created when needed; files are kept there

@@ -196,3 +196,109 @@ async fn a_data_dir_that_is_not_writable_stops_the_start_with_a_clear_error() {
         "{run:?}"
     );
 }
+
+#[tokio::test]
+async fn an_emptied_database_stops_the_start_and_reset_data_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emulator.sqlite3");
+    let export = dir.path().join("exports").join("token-1.json");
+    std::fs::create_dir(dir.path().join("exports")).unwrap();
+    std::fs::write(&export, "{}").unwrap();
+    std::fs::File::create(&db).unwrap();
+    let run = refused(dir.path()).await;
+    assert!(
+        run.stderr.contains(&format!("{} is empty", db.display())),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("--reset-data"), "{run:?}");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left as it was");
+    assert!(export.is_file());
+
+    let mut child = bare_command([
+        "emulator",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--reset-data",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(secs(30), lines.next_line())
+        .await
+        .expect("the emulator starts")
+        .unwrap()
+        .expect("a contract line");
+    assert!(first.starts_with("base_url=http://127.0.0.1:"), "{first}");
+    kill9(&mut child).await;
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("discarded-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(aside[0].join("exports").join("token-1.json").is_file());
+    assert_eq!(
+        std::fs::metadata(aside[0].join("emulator.sqlite3"))
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn export_files_without_a_database_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("exports").join("token-1.json");
+    std::fs::create_dir(dir.path().join("exports")).unwrap();
+    std::fs::write(&export, "{}").unwrap();
+    let run = refused(dir.path()).await;
+    assert!(
+        run.stderr.contains(&format!(
+            "{} holds files of an earlier emulator ({}) but no emulator.sqlite3",
+            dir.path().display(),
+            export.display()
+        )),
+        "{run:?}"
+    );
+    assert!(!dir.path().join("emulator.sqlite3").exists());
+}
+
+/// A database file without write permission. Root writes it regardless, so as root the
+/// emulator runs as `nobody`.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_read_only_database_says_read_only() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let config = getstream_emulator::EmulatorConfig::new().data_dir(dir.path());
+    drop(getstream_emulator::EmulatorState::open(config).unwrap());
+    let db = dir.path().join("emulator.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut cmd = bare_command([
+        "emulator",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    if std::fs::metadata(&db).unwrap().uid() == 0 {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        cmd.uid(65534).gid(65534);
+    }
+    let out = tokio::time::timeout(secs(30), cmd.output())
+        .await
+        .expect("the emulator refuses to start instead of serving")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(out.stdout.is_empty(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} is read-only", db.display())),
+        "{stderr}"
+    );
+}

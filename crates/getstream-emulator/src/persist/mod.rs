@@ -8,6 +8,9 @@
 //! See `docs/durability.md`.
 
 mod exports;
+mod fresh;
+#[cfg(test)]
+mod fresh_tests;
 mod load;
 mod rows;
 mod save;
@@ -89,6 +92,51 @@ pub enum DataDirError {
         /// The database file.
         path: PathBuf,
     },
+    /// The database file exists but holds nothing: 0 bytes, or an SQLite file without our
+    /// tables. The emulator creates its file whole, so something emptied or replaced it;
+    /// starting afresh on it would hide the loss.
+    #[error(
+        "{} is empty (0 bytes, or no emulator tables): its data was lost or replaced; put back a copy if you have one, or start with --reset-data to start afresh (the old files are moved aside)",
+        path.display()
+    )]
+    Empty {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The directory holds files an emulator leaves beside its database (export files, SQLite's
+    /// `-wal`), but no database: it was deleted or moved away.
+    #[error(
+        "{} holds files of an earlier emulator ({}) but no {DB_FILE}: the database was deleted or moved; put it back, or start with --reset-data to start afresh (the old files are moved aside)",
+        path.display(),
+        found.display()
+    )]
+    Orphaned {
+        /// The directory.
+        path: PathBuf,
+        /// One of the files found.
+        found: PathBuf,
+    },
+    /// The database file (or its directory) cannot be written: the emulator saves every
+    /// change to it.
+    #[error(
+        "{} is read-only: the emulator saves every change to it; make it writable, or choose another --data-dir",
+        path.display()
+    )]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A reset could not move an old file aside.
+    #[error("could not move {} aside to {}", from.display(), to.display())]
+    MoveAside {
+        /// The old file.
+        from: PathBuf,
+        /// Where it was to go.
+        to: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The database was written by a newer emulator, with a schema this one does not know.
     #[error(
         "{} was written by a newer getstream-emulator (schema {found}; this one reads up to {known})",
@@ -149,10 +197,36 @@ fn code(e: &rusqlite::Error) -> Option<ErrorCode> {
     }
 }
 
+/// What an SQLite error at start-up says about the data dir `dir` and its database `db`.
+fn open_error(dir: &Path, db: &Path, source: rusqlite::Error) -> DataDirError {
+    match code(&source) {
+        Some(ErrorCode::NotADatabase) => DataDirError::Foreign {
+            path: db.to_owned(),
+        },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => DataDirError::InUse {
+            path: dir.to_owned(),
+        },
+        Some(ErrorCode::ReadOnly) => DataDirError::ReadOnly {
+            path: db.to_owned(),
+        },
+        _ => DataDirError::Sqlite {
+            path: db.to_owned(),
+            source: Box::new(source),
+        },
+    }
+}
+
 impl Persist {
-    /// Opens (creating when needed) the data dir and its database, and takes the database
-    /// for this process alone.
-    pub fn open(dir: &Path) -> Result<Self, DataDirError> {
+    /// Opens the data dir and its database (creating both when the dir holds nothing of an
+    /// emulator's), and takes the database for this process alone. With `reset`, the old
+    /// database and export files are first moved aside (see [`fresh::move_aside`]).
+    pub fn open(dir: &Path, reset: bool) -> Result<Self, DataDirError> {
+        Self::open_with(dir, reset, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    /// [`open`](Self::open) with SQLite's open `flags` (tests pass a read-only one: file
+    /// modes do not stop root).
+    fn open_with(dir: &Path, reset: bool, flags: OpenFlags) -> Result<Self, DataDirError> {
         let dir = dir.to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|source| DataDirError::Create {
             path: dir.clone(),
@@ -167,49 +241,47 @@ impl Persist {
                 path: dir.clone(),
                 source,
             })?;
+        let db = dir.join(DB_FILE);
+        if reset && let Some(aside) = fresh::move_aside(&dir, &db)? {
+            tracing::warn!(path = %aside.display(), "reset: the old database and export files were moved aside");
+        }
+        fresh::prepare(&dir, &db)?;
         let exports = dir.join(EXPORTS_DIR);
         std::fs::create_dir_all(&exports).map_err(|source| DataDirError::Create {
             path: exports,
             source,
         })?;
-        let db = dir.join(DB_FILE);
-        let sqlite = |source: rusqlite::Error| match code(&source) {
-            Some(ErrorCode::NotADatabase) => DataDirError::Foreign { path: db.clone() },
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                DataDirError::InUse { path: dir.clone() }
-            }
-            _ => DataDirError::Sqlite {
-                path: db.clone(),
-                source: Box::new(source),
-            },
-        };
-        let mut conn = Connection::open_with_flags(
-            &db,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
+        let sqlite = |source| open_error(&dir, &db, source);
+        // No CREATE: `prepare` made the file, or it was there.
+        let conn = Connection::open_with_flags(&db, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sqlite)?;
+        // SQLite opens a file it may not write read-only, and fails later with "disk I/O
+        // error": say why now.
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(sqlite)? {
+            return Err(DataDirError::ReadOnly { path: db });
+        }
         // Exclusive locking: a second emulator on the same dir is refused (its working set
         // would drift from ours); the OS drops the lock when this process dies, even by
-        // `kill -9`. WAL: a commit appends to the log, no rewrite of the pages in place.
-        conn.execute_batch(
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-        )
-        .map_err(sqlite)?;
-        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")
+        // `kill -9`. Taken (and the file's header read) before anything is written.
+        conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")
             .map_err(sqlite)?;
-        match schema::check_or_create(&mut conn).map_err(sqlite)? {
-            Ok(()) => {}
-            Err(schema::Refusal::Foreign) => return Err(DataDirError::Foreign { path: db }),
-            Err(schema::Refusal::Newer(found)) => {
-                return Err(DataDirError::Newer {
-                    path: db,
-                    found,
-                    known: schema::SCHEMA_VERSION,
-                });
-            }
+        let refusal = match schema::check(&conn).map_err(sqlite)? {
+            Ok(()) => None,
+            Err(schema::Refusal::Foreign) => Some(DataDirError::Foreign { path: db.clone() }),
+            Err(schema::Refusal::Empty) => Some(DataDirError::Empty { path: db.clone() }),
+            Err(schema::Refusal::Newer(found)) => Some(DataDirError::Newer {
+                path: db.clone(),
+                found,
+                known: schema::SCHEMA_VERSION,
+            }),
+        };
+        if let Some(refusal) = refusal {
+            return Err(refusal);
         }
+        // WAL: a commit appends to the log, no rewrite of the pages in place. Set once the
+        // file is known to be ours (a refused file is left as it was).
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(sqlite)?;
         Ok(Self {
             dir,
             db,

@@ -46,28 +46,33 @@ CREATE TABLE export_files (
 pub(super) enum Refusal {
     /// Another program's SQLite file (another application id, or tables but no id).
     Foreign,
+    /// An SQLite file with no tables and no ids: never ours, since we create our file whole
+    /// (see [`create`]); emptied or replaced.
+    Empty,
     /// Written by a newer emulator (a schema this build does not know).
     Newer(i32),
 }
 
-/// Makes the file ours if it is empty (creates the schema), or checks that it is ours.
-/// A file that is not SQLite at all fails here with SQLite's "file is not a database".
-pub(super) fn check_or_create(
-    conn: &mut Connection,
-) -> Result<Result<(), Refusal>, rusqlite::Error> {
+/// Writes our schema and ids into a new, empty database, in one transaction.
+pub(super) fn create(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(&format!(
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+    ))?;
+    tx.commit()
+}
+
+/// Checks that the file is ours, with a schema this build reads. A file that is not SQLite
+/// at all fails here (or before) with SQLite's "file is not a database".
+pub(super) fn check(conn: &Connection) -> Result<Result<(), Refusal>, rusqlite::Error> {
     let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let any_table: Option<String> = conn
         .query_row("SELECT name FROM sqlite_master LIMIT 1", [], |r| r.get(0))
         .optional()?;
     if app_id == 0 && version == 0 && any_table.is_none() {
-        let tx = conn.transaction()?;
-        tx.execute_batch(SCHEMA)?;
-        tx.execute_batch(&format!(
-            "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
-        ))?;
-        tx.commit()?;
-        return Ok(Ok(()));
+        return Ok(Err(Refusal::Empty));
     }
     if app_id != APPLICATION_ID {
         return Ok(Err(Refusal::Foreign));

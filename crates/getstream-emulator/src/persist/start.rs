@@ -173,13 +173,14 @@ impl EmulatorState {
     ///
     /// # Errors
     /// [`DataDirError`]: the directory cannot be created or written, the database is not
-    /// ours (another program's file, or damaged), is newer than this build, or is held by
+    /// ours (another program's file, or damaged), is empty, is missing beside an earlier
+    /// emulator's export files, is read-only, is newer than this build, or is held by
     /// another emulator.
     pub fn open(config: EmulatorConfig) -> Result<Self, DataDirError> {
         let Some(dir) = config.data_directory() else {
             return Ok(Self::new(config));
         };
-        let persist = Persist::open(dir)?;
+        let persist = Persist::open(dir, config.resets_data())?;
         let stored = Stored::load(persist, &config)?;
         let unfinished = stored.unfinished();
         let state = Self::build(config, Some(stored));

@@ -264,7 +264,7 @@ fn another_programs_database_is_refused_clearly() {
 #[test]
 fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Persist::open(dir.path()).unwrap());
+    drop(Persist::open(dir.path(), false).unwrap());
     let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
     conn.execute_batch("PRAGMA user_version = 99;").unwrap();
     drop(conn);

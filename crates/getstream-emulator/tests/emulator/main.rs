@@ -14,6 +14,8 @@ mod faults;
 
 mod cli;
 
+mod data_dir;
+
 mod lifecycle;
 
 mod v1;
