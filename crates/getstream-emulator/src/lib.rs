@@ -235,6 +235,7 @@ mod accept;
 mod admin_guard;
 mod app_data;
 mod app_state;
+mod blocklists;
 mod changes;
 pub mod cli;
 mod config;
@@ -261,6 +262,7 @@ mod store;
 mod sync;
 mod task;
 mod task_store;
+mod teams;
 mod v1;
 mod webhooks;
 
