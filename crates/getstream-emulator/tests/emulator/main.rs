@@ -25,4 +25,6 @@ mod scale;
 mod auth_limits;
 
 mod admin_gate;
+mod blocklists;
 mod connections;
+mod memberships;
