@@ -63,10 +63,15 @@ pub(super) fn start(
         .map(Some)
 }
 
-/// Adds the optional `membership_deletion_task_id` to an upsert's or partial update's body.
+/// Adds `membership_deletion_task_id` to an upsert's or partial update's body: the task's id,
+/// or `""` when nothing is to be removed — as Stream sends it (the official Python SDK's
+/// model requires the field), so a client reads `""` as "no task".
 pub(super) fn with_task_id(mut body: Value, task_id: Option<String>) -> Value {
-    if let (Some(id), Value::Object(o)) = (task_id, &mut body) {
-        o.insert("membership_deletion_task_id".into(), id.into());
+    if let Value::Object(o) = &mut body {
+        o.insert(
+            "membership_deletion_task_id".into(),
+            task_id.unwrap_or_default().into(),
+        );
     }
     body
 }
