@@ -19,6 +19,8 @@ pub(crate) struct Changes {
     pub channel_messages: BTreeSet<String>,
     /// Single messages, as (cid, message id).
     pub messages: BTreeSet<(String, String)>,
+    /// Block list names.
+    pub blocklists: BTreeSet<String>,
 }
 
 impl Changes {
@@ -51,6 +53,12 @@ impl Changes {
         }
     }
 
+    pub fn blocklist(&mut self, name: &str) {
+        if self.enabled && !self.all {
+            self.blocklists.insert(name.to_owned());
+        }
+    }
+
     pub fn everything(&mut self) {
         if self.enabled {
             *self = Self {
@@ -68,6 +76,7 @@ impl Changes {
             && self.channels.is_empty()
             && self.channel_messages.is_empty()
             && self.messages.is_empty()
+            && self.blocklists.is_empty()
     }
 
     /// The changes so far; recording goes on from empty.

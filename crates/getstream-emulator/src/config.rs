@@ -160,6 +160,7 @@ impl Default for RateLimits {
             "POST /api/v2/users/delete",
             "POST /api/v2/users/deactivate",
             "POST /api/v2/users/reactivate",
+            "POST /api/v2/blocklists/{name}/import",
             "POST /channels/delete",
             "POST /export_channels",
             "POST /users/delete",

@@ -23,17 +23,24 @@ pub enum JobKind {
     DeactivateUsers,
     /// `POST /api/v2/users/reactivate`.
     ReactivateUsers,
+    /// `POST /api/v2/blocklists/{name}/import`.
+    ImportBlockList,
+    /// The removal of memberships an upsert or partial update of users started (by taking
+    /// teams from users; `membership_deletion_task_id`).
+    MembershipDeletion,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
         JobKind::DeleteUsers,
         JobKind::DeactivateUsers,
         JobKind::ReactivateUsers,
+        JobKind::ImportBlockList,
+        JobKind::MembershipDeletion,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -45,6 +52,8 @@ impl JobKind {
             JobKind::DeleteUsers => "delete_users",
             JobKind::DeactivateUsers => "deactivate_users",
             JobKind::ReactivateUsers => "reactivate_users",
+            JobKind::ImportBlockList => "import_block_list",
+            JobKind::MembershipDeletion => "membership_deletion",
         }
     }
 }
@@ -58,7 +67,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion)"
 )]
 pub struct UnknownJobKind(String);
 

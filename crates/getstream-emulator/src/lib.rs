@@ -22,6 +22,9 @@
 //! | `GET /api/v2/users/{id}/export` | one user with their messages, at once |
 //! | `POST /api/v2/users/restore` | undo soft deletes (a hard-deleted user is an error) |
 //! | `PATCH /api/v2/users` | update users partially (`set`, `unset`) |
+//! | `POST /api/v2/users`, `PATCH /api/v2/users` taking `teams` from users | removes their memberships in those teams' channels (a task: `membership_deletion_task_id`) |
+//! | `POST`/`GET /api/v2/blocklists`, `GET`/`PUT`/`DELETE /api/v2/blocklists/{name}` | block lists |
+//! | `POST /api/v2/blocklists/{name}/import` | add words to a block list in chunks (a task) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
@@ -235,6 +238,7 @@ mod accept;
 mod admin_guard;
 mod app_data;
 mod app_state;
+mod blocklists;
 mod changes;
 pub mod cli;
 mod config;
@@ -261,6 +265,7 @@ mod store;
 mod sync;
 mod task;
 mod task_store;
+mod teams;
 mod v1;
 mod webhooks;
 

@@ -10,7 +10,7 @@ use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::error::{self, ApiError, codes};
 use crate::handlers::{
-    admin, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+    admin, blocklists, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
 };
 use crate::stack;
 use crate::state::EmulatorState;
@@ -72,6 +72,20 @@ pub fn app(state: EmulatorState) -> Router {
         .route(
             "/api/v2/chat/channels/{type}/{id}/truncate",
             post(truncate::truncate_channel),
+        )
+        .route(
+            "/api/v2/blocklists",
+            post(blocklists::create_blocklist).get(blocklists::list_blocklists),
+        )
+        .route(
+            "/api/v2/blocklists/{name}",
+            get(blocklists::get_blocklist)
+                .put(blocklists::update_blocklist)
+                .delete(blocklists::delete_blocklist),
+        )
+        .route(
+            "/api/v2/blocklists/{name}/import",
+            post(blocklists::import_blocklist),
         )
         // The legacy v1 paths (the `stream-chat` SDKs): the same handlers, answering in the v1
         // dialect (`v1::rewrite`: RFC 3339 times, top-level custom fields) where the response

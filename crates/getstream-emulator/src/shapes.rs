@@ -39,7 +39,7 @@ pub(crate) fn user(u: &User) -> Value {
         "invisible": false,
         "shadow_banned": false,
         "language": "",
-        "teams": [],
+        "teams": u.teams,
         "blocked_user_ids": [],
         "avg_response_time": null,
         "deleted_at": opt_ts(u.deleted_at),
@@ -87,6 +87,7 @@ fn user_or_stub(id: &str, users: &std::collections::BTreeMap<String, User>) -> V
                 updated_at: t,
                 deleted_at: Some(t),
                 deactivated_at: None,
+                teams: Vec::new(),
             })
         }
     }
@@ -234,6 +235,7 @@ pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, Us
         "created_by": c.created_by_id.as_deref().map(|id| user_or_stub(id, users)),
         "truncated_at": opt_ts(c.truncated_at),
         "truncated_by": c.truncated_by_id.as_deref().map(|id| user_or_stub(id, users)),
+        "team": c.team,
     });
     if let Value::Object(o) = &mut out {
         o.retain(|_, v| !v.is_null());

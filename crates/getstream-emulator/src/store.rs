@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::blocklists::BlockList;
 use crate::changes::Changes;
 use crate::config::SeedSpec;
 
@@ -18,6 +19,8 @@ pub(crate) struct User {
     pub updated_at: OffsetDateTime,
     pub deleted_at: Option<OffsetDateTime>,
     pub deactivated_at: Option<OffsetDateTime>,
+    /// The teams the user belongs to (see `teams`).
+    pub teams: Vec<String>,
 }
 
 /// A channel member.
@@ -57,6 +60,8 @@ pub(crate) struct Channel {
     /// Messages created at or before this time are hidden (a soft truncate; see `lifecycle`).
     pub truncated_at: Option<OffsetDateTime>,
     pub truncated_by_id: Option<String>,
+    /// The team the channel belongs to (see `teams`).
+    pub team: Option<String>,
 }
 
 impl Channel {
@@ -99,6 +104,8 @@ pub(crate) struct AppData {
     pub channels: BTreeMap<String, Channel>,
     /// Ids of hard-deleted users, so a restore can say why it cannot bring one back.
     pub hard_deleted_users: BTreeSet<String>,
+    /// Block lists by name (see `blocklists`).
+    pub blocklists: BTreeMap<String, BlockList>,
     next_seq: u64,
     /// What changed since the last save to the data dir (nothing is recorded without one).
     pub changes: Changes,
@@ -168,6 +175,7 @@ impl AppData {
                         updated_at: t,
                         deleted_at: None,
                         deactivated_at: None,
+                        teams: Vec::new(),
                     },
                 );
             }
@@ -202,6 +210,7 @@ impl AppData {
                 deleted_at: None,
                 truncated_at: None,
                 truncated_by_id: None,
+                team: None,
             }
         });
         if !created && channel.deleted_at.is_some() {

@@ -132,6 +132,8 @@ pub(crate) async fn query_channel(
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(ApiError::field("data.members", "must be an array")),
     };
+    let team = crate::teams::parse_team(data.get("team").unwrap_or(&Value::Null))
+        .map_err(|e| ApiError::field("data.team", e))?;
     let mut custom = match data.get("custom") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(c)) => c.clone(),
@@ -166,7 +168,10 @@ pub(crate) async fn query_channel(
             missing.join(", ")
         )));
     }
-    store.get_or_create_channel(&kind, &id, created_by.as_deref(), &members, custom);
+    // A new channel takes its team from `data.team`; an existing one keeps its own.
+    if store.get_or_create_channel(&kind, &id, created_by.as_deref(), &members, custom) {
+        store.set_channel_team(&cid, team);
+    }
     let channel = store
         .channels
         .get(&cid)

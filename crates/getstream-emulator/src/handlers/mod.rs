@@ -3,9 +3,11 @@
 //! The routes that reach them are listed in `router.rs`.
 
 pub(crate) mod admin;
+pub(crate) mod blocklists;
 pub(crate) mod channels;
 mod check;
 pub(crate) mod exports;
+pub(crate) mod memberships;
 mod reply;
 pub(crate) mod resume;
 pub(crate) mod starter;

@@ -2,8 +2,10 @@
 
 use serde::de::DeserializeOwned;
 
+use super::blocklists::{ImportBlockListJob, import_work};
 use super::channels::HardDeleteChannels;
 use super::exports::{ExportChannelsJob, ExportUsersJob};
+use super::memberships::{MembershipDeletionJob, membership_work};
 use super::starter::{export_work, status_work};
 use super::user_jobs::{ActivationJob, DeleteUsersJob};
 use crate::job::JobKind;
@@ -28,5 +30,7 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::DeactivateUsers | JobKind::ReactivateUsers => {
             status_work(input::<ActivationJob>(job)?)
         }
+        JobKind::ImportBlockList => import_work(input::<ImportBlockListJob>(job)?),
+        JobKind::MembershipDeletion => membership_work(input::<MembershipDeletionJob>(job)?),
     })
 }

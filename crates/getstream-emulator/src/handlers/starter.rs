@@ -150,6 +150,19 @@ impl JobStarter {
         self.submit(spec, status_work(job))
     }
 
+    /// Starts the job `work` makes of its input `job` over `items` items (the input is
+    /// stored, so a restart resumes it through `resume::work`); returns the task id.
+    pub(super) fn submit_work<J: Serialize>(
+        &self,
+        kind: JobKind,
+        items: usize,
+        job: J,
+        work: impl FnOnce(J) -> Work,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, &job, self.app.persist().is_some());
+        self.submit(spec, work(job))
+    }
+
     /// Starts an [`ExportJob`] over `items` items; returns the task id.
     pub(super) fn submit_export<J: ExportJob>(
         &self,

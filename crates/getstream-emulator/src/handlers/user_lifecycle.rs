@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 
 use super::MAX_USERS;
 use super::check::{check_list, check_optional_user_id, check_user_ids};
+use super::memberships;
 use super::reply::created;
+use super::starter::JobStarter;
 use crate::app_state::AppState;
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, Authed};
@@ -18,6 +20,7 @@ use crate::lifecycle::RestoreRefusal;
 use crate::shapes;
 use crate::store::{AppData, valid_user_id};
 use crate::sync::read;
+use crate::teams::parse_teams;
 use crate::webhooks::entities;
 
 /// Checks a user id from the path.
@@ -197,6 +200,8 @@ const SERVER_USER_FIELDS: [&str; 11] = [
 struct PartialUpdate {
     id: String,
     role: Option<String>,
+    /// The teams the user ends with (`set.teams`; `unset: ["teams"]` is none), if changed.
+    teams: Option<Vec<String>>,
     set: Map<String, Value>,
     unset: Vec<String>,
 }
@@ -307,17 +312,32 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
             ));
         }
     };
+    let teams = match set.remove("teams") {
+        Some(v) => {
+            Some(parse_teams(&v).map_err(|e| ApiError::field(&format!("{field}.set.teams"), e))?)
+        }
+        None => None,
+    };
+    let mut unset = unset;
+    let teams = if unset.iter().any(|k| k == "teams") {
+        unset.retain(|k| k != "teams");
+        Some(Vec::new())
+    } else {
+        teams
+    };
     Ok(PartialUpdate {
         id,
         role,
+        teams,
         set,
         unset,
     })
 }
 
-/// `PATCH /api/v2/users`: sets and unsets fields of existing users; all or nothing.
+/// `PATCH /api/v2/users`: sets and unsets fields of existing users; all or nothing. Setting
+/// or unsetting `teams` starts a membership deletion as the upsert does.
 pub(crate) async fn update_users_partial(
-    Authed(app): Authed,
+    jobs: JobStarter,
     ApiJson(req): ApiJson<UpdateUsersPartialRequest>,
 ) -> Result<Response, ApiError> {
     let updates = check_list("users", req.users, MAX_USERS)?
@@ -325,22 +345,29 @@ pub(crate) async fn update_users_partial(
         .enumerate()
         .map(|(i, v)| check_partial(i, v))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut data = app.data_mut();
+    let mut data = jobs.app().data_mut();
     if let Some(u) = updates.iter().find(|u| !data.users.contains_key(&u.id)) {
         return Err(ApiError::input(format!("user {:?} does not exist", u.id)));
     }
+    let teams: BTreeMap<String, Vec<String>> = updates
+        .iter()
+        .filter_map(|u| Some((u.id.clone(), u.teams.clone()?)))
+        .collect();
+    let task_id = memberships::start(&jobs, memberships::plan(&data, &teams))?;
     let mut out = Map::new();
     for u in updates {
-        data.update_user_partial(&u.id, u.role, u.set, &u.unset);
+        // Custom fields and role first: a change of teams only is still an update.
+        if !u.set.is_empty() || !u.unset.is_empty() || u.role.is_some() {
+            data.update_user_partial(&u.id, u.role, u.set, &u.unset);
+        }
+        if let Some(teams) = u.teams {
+            data.set_user_teams(&u.id, teams);
+        }
         if let Some(user) = data.users.get(&u.id) {
             out.insert(u.id, shapes::full_user(user));
         }
     }
     drop(data);
-    Ok(Json(json!({
-        "users": out,
-        "membership_deletion_task_id": "",
-        "duration": duration(),
-    }))
-    .into_response())
+    let body = json!({ "users": out, "duration": duration() });
+    Ok(Json(memberships::with_task_id(body, task_id)).into_response())
 }

@@ -1,6 +1,6 @@
 //! `POST /api/v2/users` (upsert) and `GET /api/v2/users` (query).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -8,12 +8,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::MAX_UPSERT_USERS;
+use super::memberships;
 use super::reply::created;
+use super::starter::JobStarter;
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiQuery, Authed};
 use crate::shapes;
 use crate::store::valid_user_id;
 use crate::sync::read;
+use crate::teams::parse_teams;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {
@@ -38,9 +41,11 @@ const RESERVED_USER_FIELDS: [&str; 14] = [
     "invisible",
 ];
 
-/// `POST /api/v2/users`: upsert users.
+/// `POST /api/v2/users`: upsert users. A user's `teams`, when given (not `null`), replace
+/// theirs; when that takes teams whose channels the user is a member of, the answer's
+/// `membership_deletion_task_id` names the task that removes those memberships.
 pub(crate) async fn upsert_users(
-    Authed(app): Authed,
+    jobs: JobStarter,
     ApiJson(req): ApiJson<UpsertUsersRequest>,
 ) -> Result<Response, ApiError> {
     let users = req
@@ -99,27 +104,38 @@ pub(crate) async fn upsert_users(
                 ));
             }
         }
+        let teams = match obj.get("teams") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                Some(parse_teams(v).map_err(|e| ApiError::field(&format!("{field}.teams"), e))?)
+            }
+        };
         for (k, v) in obj {
             if !RESERVED_USER_FIELDS.contains(&k.as_str()) && !v.is_null() {
                 custom.insert(k, v);
             }
         }
-        parsed.push((id, role, custom));
+        parsed.push((id, role, custom, teams));
     }
-    let mut data = app.data_mut();
+    let mut data = jobs.app().data_mut();
+    let teams: BTreeMap<String, Vec<String>> = parsed
+        .iter()
+        .filter_map(|(id, _, _, teams)| Some((id.clone(), teams.clone()?)))
+        .collect();
+    let task_id = memberships::start(&jobs, memberships::plan(&data, &teams))?;
     let mut out = Map::new();
-    for (id, role, custom) in parsed {
+    for (id, role, custom, teams) in parsed {
         data.upsert_user(&id, role, custom);
+        if let Some(teams) = teams {
+            data.set_user_teams(&id, teams);
+        }
         if let Some(u) = data.users.get(&id) {
             out.insert(id, shapes::full_user(u));
         }
     }
     drop(data);
-    Ok(created(json!({
-        "users": out,
-        "membership_deletion_task_id": "",
-        "duration": duration(),
-    })))
+    let body = json!({ "users": out, "duration": duration() });
+    Ok(created(memberships::with_task_id(body, task_id)))
 }
 
 #[derive(Debug, Deserialize)]

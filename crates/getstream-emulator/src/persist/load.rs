@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::rows::{ChannelRow, MemberRow, MessageRow, UserRow};
+use super::rows::{BlockListRow, ChannelRow, MemberRow, MessageRow, UserRow};
 use super::{DataDirError, Persist};
 use crate::store::AppData;
 use crate::sync::lock;
@@ -116,6 +116,21 @@ impl Persist {
                 .get_mut(&cid)
                 .ok_or_else(|| decode("messages", &id, &"no such channel"))?;
             channel.messages.push(message);
+        }
+        drop(rows);
+        drop(stmt);
+        let mut stmt = conn
+            .prepare("SELECT name, data FROM blocklists WHERE app = ?1")
+            .map_err(sql)?;
+        let mut rows = stmt.query(params![app]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let name: String = r.get(0).map_err(sql)?;
+            let json: String = r.get(1).map_err(sql)?;
+            let list = serde_json::from_str::<BlockListRow>(&json)
+                .map_err(|e| e.to_string())
+                .and_then(|row| row.into_blocklist(name.clone()))
+                .map_err(|e| decode("blocklists", &name, &e))?;
+            data.blocklists.insert(name, list);
         }
         drop(rows);
         drop(stmt);

@@ -19,6 +19,8 @@ mod start;
 mod tasks;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lists_teams;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

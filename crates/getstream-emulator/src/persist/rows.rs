@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::blocklists::{BlockList, BlockListFlags};
 use crate::store::{Channel, Member, Message, User};
 
 /// A time as Unix nanoseconds (an `i128`: a message's client-given time may be far out).
@@ -28,6 +29,8 @@ pub(super) struct UserRow {
     updated_at: i128,
     deleted_at: Option<i128>,
     deactivated_at: Option<i128>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    teams: Vec<String>,
 }
 
 impl UserRow {
@@ -39,6 +42,7 @@ impl UserRow {
             updated_at: ns(u.updated_at),
             deleted_at: u.deleted_at.map(ns),
             deactivated_at: u.deactivated_at.map(ns),
+            teams: u.teams.clone(),
         }
     }
 
@@ -51,6 +55,7 @@ impl UserRow {
             updated_at: time(self.updated_at)?,
             deleted_at: opt_time(self.deleted_at)?,
             deactivated_at: opt_time(self.deactivated_at)?,
+            teams: self.teams,
         })
     }
 }
@@ -68,6 +73,8 @@ pub(super) struct ChannelRow {
     deleted_at: Option<i128>,
     truncated_at: Option<i128>,
     truncated_by_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    team: Option<String>,
 }
 
 impl ChannelRow {
@@ -82,6 +89,7 @@ impl ChannelRow {
             deleted_at: c.deleted_at.map(ns),
             truncated_at: c.truncated_at.map(ns),
             truncated_by_id: c.truncated_by_id.clone(),
+            team: c.team.clone(),
         }
     }
 
@@ -98,6 +106,7 @@ impl ChannelRow {
             deleted_at: opt_time(self.deleted_at)?,
             truncated_at: opt_time(self.truncated_at)?,
             truncated_by_id: self.truncated_by_id,
+            team: self.team,
         })
     }
 }
@@ -164,5 +173,41 @@ impl MessageRow {
             deleted_at: opt_time(self.deleted_at)?,
             system: self.system,
         })
+    }
+}
+
+/// A block list, its words in the order added.
+#[derive(Serialize, Deserialize)]
+pub(super) struct BlockListRow {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    team: Option<String>,
+    #[serde(default)]
+    flags: BlockListFlags,
+    words: Vec<String>,
+    created_at: i128,
+    updated_at: i128,
+}
+
+impl BlockListRow {
+    pub fn new(l: &BlockList) -> Self {
+        Self {
+            id: l.id.clone(),
+            kind: l.kind.clone(),
+            team: l.team.clone(),
+            flags: l.flags,
+            words: l.words().to_vec(),
+            created_at: ns(l.created_at),
+            updated_at: ns(l.updated_at),
+        }
+    }
+
+    pub fn into_blocklist(self, name: String) -> Result<BlockList, String> {
+        let mut l = BlockList::new(name, self.kind, self.team, self.flags, &self.words);
+        l.id = self.id;
+        l.created_at = time(self.created_at)?;
+        l.updated_at = time(self.updated_at)?;
+        Ok(l)
     }
 }

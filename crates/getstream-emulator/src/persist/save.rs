@@ -2,7 +2,8 @@
 
 use rusqlite::{Transaction, params};
 
-use super::rows::{ChannelRow, MemberRow, MessageRow, UserRow};
+use super::rows::{BlockListRow, ChannelRow, MemberRow, MessageRow, UserRow};
+use crate::blocklists::BlockList;
 use crate::changes::Changes;
 use crate::store::{AppData, Channel, Message, User};
 
@@ -85,6 +86,17 @@ pub(super) fn data(
             }
         }
     }
+    for name in &changes.blocklists {
+        match data.blocklists.get(name) {
+            Some(l) => put_blocklist(tx, app, l)?,
+            None => {
+                tx.execute(
+                    "DELETE FROM blocklists WHERE app = ?1 AND name = ?2",
+                    params![app, name],
+                )?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -96,6 +108,7 @@ fn everything(tx: &Transaction<'_>, app: &str, data: &AppData) -> rusqlite::Resu
         "channels",
         "members",
         "messages",
+        "blocklists",
     ] {
         tx.execute(&format!("DELETE FROM {table} WHERE app = ?1"), params![app])?;
     }
@@ -113,6 +126,9 @@ fn everything(tx: &Transaction<'_>, app: &str, data: &AppData) -> rusqlite::Resu
         for m in &c.messages {
             put_message(tx, app, cid, m)?;
         }
+    }
+    for l in data.blocklists.values() {
+        put_blocklist(tx, app, l)?;
     }
     Ok(())
 }
@@ -152,5 +168,15 @@ fn put_message(tx: &Transaction<'_>, app: &str, cid: &str, m: &Message) -> rusql
          ON CONFLICT (app, cid, id) DO UPDATE SET data = excluded.data",
     )?
     .execute(params![app, cid, m.id, json(&MessageRow::new(m))?])?;
+    Ok(())
+}
+
+/// A block list, its words in the row (at most `MAX_WORDS` of them).
+fn put_blocklist(tx: &Transaction<'_>, app: &str, l: &BlockList) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO blocklists (app, name, data) VALUES (?1, ?2, ?3)
+         ON CONFLICT (app, name) DO UPDATE SET data = excluded.data",
+    )?
+    .execute(params![app, l.name, json(&BlockListRow::new(l))?])?;
     Ok(())
 }

@@ -41,6 +41,14 @@ CREATE TABLE export_files (
     len INTEGER NOT NULL);
 ";
 
+/// Tables added after schema 1 shipped: created in a new file and, when missing, in an
+/// older one (an additive change needs no new version: an older build never reads them).
+const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS blocklists (
+    app TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (app, name)) WITHOUT ROWID;
+";
+
 /// What [`check`] found in a file that is not ours to use.
 #[derive(Debug)]
 pub(super) enum Refusal {
@@ -57,6 +65,7 @@ pub(super) enum Refusal {
 pub(super) fn create(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
     tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(ADDED_TABLES)?;
     tx.execute_batch(&format!(
         "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
     ))?;
@@ -80,5 +89,6 @@ pub(super) fn check(conn: &Connection) -> Result<Result<(), Refusal>, rusqlite::
     if version > SCHEMA_VERSION {
         return Ok(Err(Refusal::Newer(version)));
     }
+    conn.execute_batch(ADDED_TABLES)?;
     Ok(Ok(()))
 }

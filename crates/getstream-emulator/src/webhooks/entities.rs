@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::shapes;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan};
+use crate::store::{AppData, DeleteMode, DeleteUsersPlan, Member};
 
 use super::payload::{self, Event, UserDeletion};
 
@@ -80,4 +80,14 @@ pub(crate) fn users_activation(
             ));
         }
     }
+}
+
+/// `member.removed` for `member`, just removed from `cid` (the channel as it is now).
+pub(crate) fn member_removed(data: &AppData, cid: &str, member: &Member) -> Option<Event> {
+    let channel = data.channels.get(cid)?;
+    Some(payload::member_removed(
+        cid,
+        shapes::channel(channel, &data.users),
+        shapes::member(member, &data.users),
+    ))
 }

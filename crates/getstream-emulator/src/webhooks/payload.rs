@@ -22,6 +22,9 @@ pub const USER_DELETED: &str = "user.deleted";
 pub const USER_DEACTIVATED: &str = "user.deactivated";
 /// `user.reactivated`: a reactivate-users task reactivated a user.
 pub const USER_REACTIVATED: &str = "user.reactivated";
+/// `member.removed`: a user's membership of a channel was removed (by a membership
+/// deletion task).
+pub const MEMBER_REMOVED: &str = "member.removed";
 
 /// One event to deliver: its type, the task it reports on (if any) and the JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +151,31 @@ pub(crate) fn user_activation(user: Value, created_by: Option<Value>, active: bo
     }
     Event {
         event_type: event_type.into(),
+        task_id: None,
+        body: Value::Object(m),
+    }
+}
+
+/// `member.removed`, with the channel after the removal (`shapes::channel`), the member
+/// removed (`shapes::member`) and its user.
+pub(crate) fn member_removed(cid: &str, channel: Value, member: Value) -> Event {
+    let (kind, id) = cid.split_once(':').unwrap_or(("", cid));
+    let mut m = base(MEMBER_REMOVED);
+    m.insert("cid".into(), cid.into());
+    m.insert("channel_type".into(), kind.into());
+    m.insert("channel_id".into(), id.into());
+    for (from, to) in [("member_count", "channel_member_count"), ("team", "team")] {
+        if let Some(v) = channel.get(from).cloned() {
+            m.insert(to.into(), v);
+        }
+    }
+    if let Some(user) = member.get("user").cloned() {
+        m.insert("user".into(), user);
+    }
+    m.insert("member".into(), member);
+    m.insert("channel".into(), channel);
+    Event {
+        event_type: MEMBER_REMOVED.into(),
         task_id: None,
         body: Value::Object(m),
     }

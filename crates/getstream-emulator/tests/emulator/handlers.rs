@@ -516,6 +516,7 @@ async fn data_endpoints_return_stream_shapes() {
         assert!(u1.get(f).is_some(), "user lacks {f}");
     }
     assert!(u1["created_at"].as_i64().unwrap() > 1_600_000_000_000_000_000);
+    // No team was taken from anyone: no membership deletion.
     assert_eq!(up.body["membership_deletion_task_id"], "");
 
     let ch = api(

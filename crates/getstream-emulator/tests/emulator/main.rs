@@ -27,4 +27,6 @@ mod scale;
 mod auth_limits;
 
 mod admin_gate;
+mod blocklists;
 mod connections;
+mod memberships;

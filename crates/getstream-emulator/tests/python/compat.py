@@ -835,6 +835,102 @@ def _update_partial(ctx: Ctx) -> None:
     check(e.status_code == 400, f"partial update of an unknown user: {e}")
 
 
+@case("block_lists")
+def _block_lists(ctx: Ctx) -> None:
+    name = ctx.uid("list").replace("-", "_")
+    team = ctx.uid("team")
+    ctx.client.create_block_list(name=name, words=["fudge", "cream"], type="word", team=team)
+    got = ctx.client.get_block_list(name).data.blocklist
+    check(got is not None and got.name == name, f"get_block_list: {got!r}")
+    check(got.words == ["fudge", "cream"], f"words {got.words!r}")
+    check(got.type == "word" and got.team == team, f"type/team {got.type!r}/{got.team!r}")
+    sane_time("blocklist.created_at", got.created_at)
+    upd = ctx.client.update_block_list(name, words=["sugar"], is_plural_check_enabled=True).data.blocklist
+    check(upd is not None and upd.words == ["sugar"], f"update_block_list: {upd!r}")
+    check(upd.is_plural_check_enabled is True, f"is_plural_check_enabled {upd.is_plural_check_enabled!r}")
+    listed = ctx.client.list_block_lists(team=team).data.blocklists
+    check([b.name for b in listed] == [name], f"list_block_lists(team) {[b.name for b in listed]!r}")
+    e = expect_api_error("create_block_list(duplicate)", lambda: ctx.client.create_block_list(name=name, words=[]))
+    check(e.status_code == 400, f"a duplicate name: {e}")
+    ctx.client.delete_block_list(name)
+    e = expect_api_error("get_block_list(deleted)", lambda: ctx.client.get_block_list(name))
+    check(e.status_code == 404, f"a deleted list: {e}")
+
+
+@case("import_block_list_wait")
+def _import_block_list(ctx: Ctx) -> None:
+    name = ctx.uid("list").replace("-", "_")
+    ctx.client.create_block_list(name=name, words=["cream"])
+    items = [" Cream", "fudge", "sugar", "FUDGE", "salt"]
+    tid = task_id_of("import_block_list", ctx.client.import_block_list(name, items=items, chunk_size=2))
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    want = {"blocklist": name, "added": 3, "skipped": 2, "total": 5}
+    check(done.result == want, f"result {done.result!r} != {want!r}")
+    words = ctx.client.get_block_list(name).data.blocklist.words
+    check(words == ["cream", "fudge", "sugar", "salt"], f"words after the import {words!r}")
+    e = expect_api_error(
+        "import_block_list(unknown)", lambda: ctx.client.import_block_list(ctx.uid("nolist"), items=["x"])
+    )
+    check(e.status_code == 404, f"an unknown list: {e}")
+    ctx.client.delete_block_list(name)
+
+
+def _team_channel(ctx: Ctx, team: str, members: List[str]) -> Any:
+    ch = ctx.client.chat.channel("messaging", ctx.uid("chan"))
+    resp = ch.get_or_create(
+        data=ChannelInput(
+            created_by_id=members[0],
+            team=team,
+            members=[ChannelMemberRequest(user_id=m) for m in members],
+        )
+    )
+    check(resp.data.channel.team == team, f"channel team {resp.data.channel.team!r} != {team!r}")
+    return ch
+
+
+def _members(ch: Any) -> List[str]:
+    return sorted(m.user_id for m in (ch.get_or_create().data.members or []))
+
+
+@case("membership_deletion_update_users")
+def _membership_upsert(ctx: Ctx) -> None:
+    a, b = ctx.uid("user"), ctx.uid("user")
+    red, blue = ctx.uid("red"), ctx.uid("blue")
+    resp = ctx.client.update_users(
+        users={a: UserRequest(id=a, teams=[red, blue]), b: UserRequest(id=b, teams=[red])}
+    )
+    check(resp.data.users[a].teams == [red, blue], f"teams {resp.data.users[a].teams!r}")
+    check(not resp.data.membership_deletion_task_id, "no team was taken, yet a membership deletion started")
+    r1 = _team_channel(ctx, red, [a, b])
+    b1 = _team_channel(ctx, blue, [a])
+    resp = ctx.client.update_users(users={a: UserRequest(id=a, teams=[blue])})
+    tid = resp.data.membership_deletion_task_id
+    check(isinstance(tid, str) and tid != "", f"membership_deletion_task_id {tid!r}")
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    cid = f"messaging:{r1.channel_id}"
+    want = {"removed_memberships": [{"user_id": a, "cids": [cid]}], "removed_count": 1}
+    check(done.result == want, f"result {done.result!r} != {want!r}")
+    check(_members(r1) == [b], f"{cid} members {_members(r1)!r}")
+    check(_members(b1) == [a], f"the blue channel lost members: {_members(b1)!r}")
+
+
+@case("membership_deletion_update_users_partial")
+def _membership_partial(ctx: Ctx) -> None:
+    a = ctx.uid("user")
+    red = ctx.uid("red")
+    ctx.client.update_users(users={a: UserRequest(id=a, teams=[red])})
+    r1 = _team_channel(ctx, red, [a])
+    kept = ctx.client.update_users_partial(users=[UpdateUserPartialRequest(id=a, set={"name": "Ann"})])
+    check(not kept.data.membership_deletion_task_id, "a partial update of the name started a membership deletion")
+    resp = ctx.client.update_users_partial(users=[UpdateUserPartialRequest(id=a, set={"teams": []})])
+    check(resp.data.users[a].teams == [], f"teams after set [] {resp.data.users[a].teams!r}")
+    tid = resp.data.membership_deletion_task_id
+    check(isinstance(tid, str) and tid != "", f"membership_deletion_task_id {tid!r}")
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    check(done.result.get("removed_count") == 1, f"result {done.result!r}")
+    check(_members(r1) == [], f"members left {_members(r1)!r}")
+
+
 @case("truncate_channel_soft_with_message")
 def _truncate_soft(ctx: Ctx) -> None:
     a, b = make_users(ctx, 2)
