@@ -456,7 +456,8 @@
 //!   (code 40: the server's clock is ahead of ours) makes the client sign a
 //!   new token and resend the request once.
 //! * **Plain HTTP only to this machine.** An `http://` base URL is accepted
-//!   for `localhost`, 127.0.0.0/8 and `[::1]` (the emulator); for any other
+//!   for `localhost`, 127.0.0.0/8 and `[::1]` (the emulator; not `localhost.`,
+//!   which DNS resolves); for any other
 //!   host, [`build`](ClientBuilder::build) is an [`Error::InvalidArgument`]
 //!   before anything is sent, unless
 //!   [`allow_insecure_http(true)`](ClientBuilder::allow_insecure_http) —
