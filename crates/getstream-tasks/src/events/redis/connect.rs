@@ -65,12 +65,22 @@ async fn tls(
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     if let Some(error) = native.errors.into_iter().next() {
-        return Err(other(&format!("reading the system's root certificates: {error}")));
+        return Err(other(&format!(
+            "reading the system's root certificates: {error}"
+        )));
     }
     for cert in native.certs {
         roots.add(cert).map_err(io::Error::other)?;
     }
-    let config = rustls::ClientConfig::builder()
+    // `builder` panics when no crypto provider is installed and rustls's
+    // features name none (or two): an error here, not a dead subscriber.
+    let config = std::panic::catch_unwind(rustls::ClientConfig::builder)
+        .map_err(|_| {
+            other(
+                "TLS to Redis needs a rustls crypto provider: install one with \
+                 rustls::crypto::CryptoProvider::install_default",
+            )
+        })?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())

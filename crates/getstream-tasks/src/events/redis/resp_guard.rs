@@ -89,7 +89,9 @@ impl<S> Guarded<S> {
             let available = &self.input[self.start..self.end];
             match self.framing {
                 Framing::Pass(left) | Framing::Skip(left) => {
-                    let n = available.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let n = available
+                        .len()
+                        .min(usize::try_from(left).unwrap_or(usize::MAX));
                     if matches!(self.framing, Framing::Pass(_)) {
                         self.output.extend_from_slice(&available[..n]);
                     }
