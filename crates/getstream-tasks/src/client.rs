@@ -286,7 +286,8 @@ impl ClientBuilder {
     /// HTTP sends unencrypted: anyone on the network path can read them and
     /// call the API as your server until the token expires. Without this,
     /// `http://` is accepted only for this machine (`localhost`, 127.0.0.0/8,
-    /// `[::1]`, e.g. the local emulator), and any other host is an
+    /// `[::1]`, e.g. the local emulator; not `localhost.`, which DNS
+    /// resolves), and any other host is an
     /// [`Error::InvalidArgument`] from [`build`](Self::build), before anything
     /// is sent. Only set it for a network you trust end to end (e.g. a
     /// TLS-terminating sidecar on another host of a private network).
@@ -550,7 +551,12 @@ mod tests {
         ] {
             Client::builder("k", "s").base_url(url).build().unwrap();
         }
-        for url in ["http://chat.stream-io-api.com", "http://10.0.0.5:8080/"] {
+        for url in [
+            "http://chat.stream-io-api.com",
+            "http://10.0.0.5:8080/",
+            // A trailing dot sends the name to DNS, not /etc/hosts.
+            "http://localhost.:1/",
+        ] {
             let e = Client::builder("k", "s").base_url(url).build().unwrap_err();
             let Error::InvalidArgument(e) = e else {
                 panic!("{url}: {e:?}")

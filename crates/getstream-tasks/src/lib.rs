@@ -199,6 +199,15 @@
 //! [`ClientBuilder::poll_policy`] and [`ClientBuilder::wait_timeout`]. The
 //! server's hints (`Retry-After`, a spent `X-RateLimit-Remaining` until
 //! `X-RateLimit-Reset`) always win over the policy, clamped to the time left.
+//!
+//! What the client believes of those headers: Stream's rate-limit windows
+//! last a minute, so no single answer holds requests back for more than
+//! 60 s — a `Retry-After` or a reset further away (a proxy's bug, a hostile
+//! server) counts as 60 s, and the first such answer is logged as a warning,
+//! once per client. A window of `X-RateLimit-Limit: 0` is taken as spent
+//! until its reset (so at most 60 s), never as "no request ever"; what
+//! remains never counts as more than the limit. [`ApiError::retry_after`]
+//! and [`ApiError::rate_limit`] still report what the server sent.
 //! Invalid knobs (a zero delay, a factor below 1 or NaN, a jitter outside
 //! `0..=1`) are an [`Error::InvalidArgument`] before any request.
 //!
@@ -458,7 +467,8 @@
 //!   (code 40: the server's clock is ahead of ours) makes the client sign a
 //!   new token and resend the request once.
 //! * **Plain HTTP only to this machine.** An `http://` base URL is accepted
-//!   for `localhost`, 127.0.0.0/8 and `[::1]` (the emulator); for any other
+//!   for `localhost`, 127.0.0.0/8 and `[::1]` (the emulator; not `localhost.`,
+//!   which DNS resolves); for any other
 //!   host, [`build`](ClientBuilder::build) is an [`Error::InvalidArgument`]
 //!   before anything is sent, unless
 //!   [`allow_insecure_http(true)`](ClientBuilder::allow_insecure_http) —

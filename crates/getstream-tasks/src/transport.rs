@@ -527,6 +527,7 @@ impl Transport {
                 retry_after: crate::error::parse_retry_after(&headers, self.clock.now()),
             },
             self.clock.now(),
+            &what,
         );
         if status.is_redirection() {
             let location = headers.get(http::header::LOCATION);

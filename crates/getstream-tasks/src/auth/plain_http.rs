@@ -8,8 +8,10 @@ use crate::error::InvalidArgumentError;
 
 /// Whether `host` (as in a URL, IPv6 in brackets) is this machine:
 /// `localhost`, 127.0.0.0/8, `::1` (or `::ffff:127.x.y.z`).
+///
+/// `localhost.` (a trailing dot) is not: a fully qualified name goes to DNS,
+/// not to `/etc/hosts`, so whoever answers for it may be anywhere.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.');
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
@@ -56,7 +58,6 @@ mod tests {
         for host in [
             "localhost",
             "LOCALHOST",
-            "localhost.",
             "127.0.0.1",
             "127.1.2.3",
             "[::1]",
@@ -66,6 +67,9 @@ mod tests {
         }
         for host in [
             "example.com",
+            "localhost.",
+            "LocalHost.",
+            "localhost..",
             "localhost.example.com",
             "mylocalhost",
             "10.0.0.1",
@@ -84,6 +88,11 @@ mod tests {
         let url = |s: &str| reqwest::Url::parse(s).unwrap();
         assert!(check(&url("http://127.0.0.1:8080/"), false).is_ok());
         assert!(check(&url("http://[::1]:8080/"), false).is_ok());
+        // A trailing-dot name is resolved by DNS, not /etc/hosts.
+        let e = check(&url("http://localhost.:1/"), false).unwrap_err();
+        assert!(e.reason().contains("not this machine"), "{e}");
+        // An address with a trailing dot is still the address.
+        assert!(check(&url("http://127.0.0.1.:1/"), false).is_ok());
         assert!(check(&url("https://example.com/"), false).is_ok());
         let e = check(&url("http://example.com/"), false).unwrap_err();
         assert_eq!(e.argument(), "base_url");

@@ -13,7 +13,8 @@
 //!   than open one, so that a burst of polls does not open a connection
 //!   each.
 //! * **Request budget** ([`pacer`]): the rate-limit headers of every answer
-//!   pace the next requests; a 429 pauses all of them.
+//!   pace the next requests; a 429 pauses all of them; no answer pauses
+//!   them for more than [`pacer::MAX_SERVER_PAUSE`].
 //! * **Priority**: while requests are scarce (the bound is reached, or the
 //!   budget paces or pauses), queued requests are admitted in order of
 //!   [`Priority`]: a wait's final poll first, then fewer polls made before
@@ -249,16 +250,28 @@ impl Scheduler {
         }
     }
 
-    /// Lets the budget learn from an answer.
-    pub(crate) fn observe(&self, seen: &Observation, wall: SystemTime) {
+    /// Lets the budget learn from an answer to `request`.
+    pub(crate) fn observe(&self, seen: &Observation, wall: SystemTime, request: &str) {
         if seen.info.is_none() && !seen.throttled {
             return;
         }
         let mut state = self.lock();
         let now = Instant::now();
-        state.pacer.observe(seen, now, wall);
+        let excess = state.pacer.observe(seen, now, wall);
         // The head may sleep for a time that just changed.
         state.wake_head();
+        drop(state);
+        if let Some(asked) = excess {
+            // Once per client: an answer that keeps asking would flood the log.
+            tracing::warn!(
+                request,
+                asked_secs = asked.as_secs(),
+                most_secs = pacer::MAX_SERVER_PAUSE.as_secs(),
+                "the server's rate-limit headers ask to hold requests back for longer than \
+                 one window; the client holds them back for at most one window (reported \
+                 once per client)"
+            );
+        }
     }
 
     /// Whether the budget is pacing or pausing requests right now.

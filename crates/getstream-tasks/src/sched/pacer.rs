@@ -12,6 +12,13 @@
 //!   reset, else for [`DEFAULT_THROTTLE_PAUSE`].
 //! * A reset time already past means the window has renewed: requests go
 //!   freely until the next answer tells the new window.
+//! * No answer can hold requests back for more than [`MAX_SERVER_PAUSE`]
+//!   (Stream's windows last a minute): a `Retry-After` or a reset further
+//!   away counts as that much (and the first such answer is reported, once
+//!   per client, so a proxy's bug or a hostile server cannot silence the
+//!   client). A window that allows no request (`X-RateLimit-Limit: 0`) is
+//!   read as spent until its reset, and what remains never counts as more
+//!   than the limit.
 //!
 //! No clock is read here: every decision takes `now` (tokio's clock) and
 //! `wall` (the client's wall clock, for `X-RateLimit-Reset`), so tests script
@@ -25,6 +32,10 @@ use crate::models::RateLimitInfo;
 
 /// How long every request holds off after a 429 that names no time.
 pub(crate) const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
+
+/// The longest any one answer's headers may hold requests back
+/// (`Retry-After`, or the time to `X-RateLimit-Reset`).
+pub(crate) const MAX_SERVER_PAUSE: Duration = Duration::from_secs(60);
 
 /// The most requests that may go back to back after a quiet spell while the
 /// window is paced (and never more than a tenth of what remains).
@@ -63,6 +74,9 @@ pub(crate) struct Pacer {
     /// algorithm's "arrival time"): a request may go `interval * (burst - 1)`
     /// before it.
     next_at: Instant,
+    /// An answer already asked for more than [`MAX_SERVER_PAUSE`] (it is
+    /// reported once).
+    capped_once: bool,
 }
 
 impl Pacer {
@@ -72,6 +86,7 @@ impl Pacer {
             paused_until: None,
             pace: None,
             next_at: now,
+            capped_once: false,
         }
     }
 
@@ -106,15 +121,36 @@ impl Pacer {
     }
 
     /// Adjusts the budget to an answer that arrived at `now` (`wall` on the
-    /// client's wall clock).
-    pub(crate) fn observe(&mut self, seen: &Observation, now: Instant, wall: SystemTime) {
+    /// client's wall clock). Returns what the answer asked for, the first
+    /// time an answer asks for more than [`MAX_SERVER_PAUSE`], to be
+    /// reported.
+    pub(crate) fn observe(
+        &mut self,
+        seen: &Observation,
+        now: Instant,
+        wall: SystemTime,
+    ) -> Option<Duration> {
         let reset_in = seen
             .info
             .and_then(|info| info.reset_after(wall))
             .filter(|d| !d.is_zero());
+        let asked = reset_in.max(seen.retry_after.filter(|_| seen.throttled));
+        let report = match asked {
+            Some(asked) if asked > MAX_SERVER_PAUSE && !self.capped_once => {
+                self.capped_once = true;
+                Some(asked)
+            }
+            _ => None,
+        };
+        self.adjust(seen, reset_in.map(cap), now);
+        report
+    }
+
+    fn adjust(&mut self, seen: &Observation, reset_in: Option<Duration>, now: Instant) {
         if seen.throttled {
             let pause = seen
                 .retry_after
+                .map(cap)
                 .or(reset_in)
                 .unwrap_or(DEFAULT_THROTTLE_PAUSE)
                 .max(Duration::from_millis(1));
@@ -123,8 +159,13 @@ impl Pacer {
         let Some(info) = seen.info else {
             return;
         };
-        let Some(remaining) = info.remaining else {
-            return;
+        // No more remains than the window allows; a window that allows
+        // nothing is spent (until its reset, like any other).
+        let remaining = match (info.remaining, info.limit) {
+            (Some(remaining), Some(limit)) => remaining.min(limit),
+            (Some(remaining), None) => remaining,
+            (None, Some(0)) => 0,
+            (None, _) => return,
         };
         let Some(reset_in) = reset_in else {
             // The reset is past (or unknown): the window has renewed, and
@@ -156,6 +197,12 @@ impl Pacer {
     fn pause_until(&mut self, until: Instant) {
         self.paused_until = Some(self.paused_until.map_or(until, |u| u.max(until)));
     }
+}
+
+/// A pause the server asked for, as the client takes it: at most
+/// [`MAX_SERVER_PAUSE`].
+pub(crate) fn cap(asked: Duration) -> Duration {
+    asked.min(MAX_SERVER_PAUSE)
 }
 
 #[cfg(test)]
@@ -326,5 +373,77 @@ mod tests {
         let mut pacer = Pacer::new(t0);
         pacer.observe(&retry_only, t0, wall(t0, t0));
         assert_eq!(pacer.ready_at(t0), t0 + secs(8));
+    }
+
+    /// Each hostile form: one answer, then requests go again within a minute.
+    #[tokio::test(start_paused = true)]
+    async fn no_answer_holds_requests_back_for_more_than_a_minute() {
+        let t0 = Instant::now();
+        let year_9999 = 253_402_300_799;
+        let throttled = |retry_after: Option<Duration>, info: Option<RateLimitInfo>| Observation {
+            throttled: true,
+            info,
+            retry_after,
+        };
+        let hostile = [
+            // A window that allows nothing, whatever it says remains.
+            headers(0, 1000, year_9999),
+            headers(0, 0, EPOCH + 3600),
+            // Spent, with a reset in the year 9999.
+            headers(100, 0, year_9999),
+            // Not spent, but spread over ~8,000 years.
+            headers(100, 5, year_9999),
+            throttled(Some(secs(999_999_999_999)), None),
+            throttled(
+                Some(secs(year_9999 - EPOCH)),
+                headers(100, 0, year_9999).info,
+            ),
+        ];
+        for seen in hostile {
+            let mut pacer = Pacer::new(t0);
+            assert_eq!(
+                pacer
+                    .observe(&seen, t0, wall(t0, t0))
+                    .map(|d| d > MAX_SERVER_PAUSE),
+                Some(true),
+                "reported: {seen:?}"
+            );
+            assert!(pacer.ready_at(t0) <= t0 + MAX_SERVER_PAUSE, "{seen:?}");
+            // A second such answer is not reported again, and still capped.
+            let later = t0 + MAX_SERVER_PAUSE;
+            assert_eq!(pacer.observe(&seen, later, wall(t0, later)), None);
+            assert!(
+                pacer.ready_at(later) <= later + MAX_SERVER_PAUSE,
+                "{seen:?}"
+            );
+            // Requests go on: ten of them within ten minutes.
+            let mut now = later;
+            for _ in 0..10 {
+                now = pacer.ready_at(now).max(now);
+                pacer.take(now);
+            }
+            assert!(now <= later + secs(600), "{seen:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limit_of_zero_without_a_reset_holds_nothing_back() {
+        let t0 = Instant::now();
+        let mut pacer = Pacer::new(t0);
+        let seen = Observation {
+            throttled: false,
+            info: Some(RateLimitInfo {
+                limit: Some(0),
+                remaining: None,
+                reset: None,
+            }),
+            retry_after: None,
+        };
+        assert_eq!(pacer.observe(&seen, t0, wall(t0, t0)), None);
+        assert_eq!(pacer.ready_at(t0), t0);
+        // With a near reset it is a spent window until then.
+        pacer.observe(&headers(0, 7, EPOCH + 5), t0, wall(t0, t0));
+        assert_eq!(pacer.ready_at(t0), t0 + secs(5));
+        assert_eq!(pacer.ready_at(t0 + secs(5)), t0 + secs(5));
     }
 }

@@ -52,7 +52,11 @@ async fn queued_requests_give_up_at_their_deadline_not_later() {
     assert_eq!(Instant::now(), t0 + ms(700));
     // A 429 pause longer than the deadline: the same.
     let scheduler = Scheduler::new(4);
-    scheduler.observe(&throttled_for(ms(5_000)), std::time::SystemTime::UNIX_EPOCH);
+    scheduler.observe(
+        &throttled_for(ms(5_000)),
+        std::time::SystemTime::UNIX_EPOCH,
+        "test",
+    );
     assert!(scheduler.is_limiting());
     let outcome = scheduler.admit(Priority::default(), t0 + ms(1_500)).await;
     assert!(outcome.is_none());
@@ -93,7 +97,11 @@ async fn a_request_dropped_while_queued_leaves_the_queue() {
 async fn scarce_requests_go_to_final_polls_then_to_the_least_polled() {
     let scheduler = Arc::new(Scheduler::new(1));
     let t0 = Instant::now();
-    scheduler.observe(&throttled_for(ms(1_000)), std::time::SystemTime::UNIX_EPOCH);
+    scheduler.observe(
+        &throttled_for(ms(1_000)),
+        std::time::SystemTime::UNIX_EPOCH,
+        "test",
+    );
     let order = Arc::new(Mutex::new(Vec::new()));
     let far = t0 + Duration::from_secs(60);
     let mut tasks = Vec::new();
@@ -159,6 +167,7 @@ async fn admissions_follow_the_pace_of_the_window() {
             retry_after: None,
         },
         wall,
+        "test",
     );
     let far = t0 + Duration::from_secs(60);
     let mut times = Vec::new();

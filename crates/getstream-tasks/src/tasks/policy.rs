@@ -31,6 +31,7 @@ use http::StatusCode;
 
 use crate::error::{Error, InvalidArgumentError, Result};
 use crate::models::{RateLimitInfo, Task, TaskStatus};
+use crate::sched::pacer::cap;
 
 /// The safety-net interval of [`PollPolicy::long_running`] with push on: twice
 /// the 15 s within which Stream ends every delivery attempt of a webhook
@@ -372,7 +373,8 @@ impl Policy {
             _ => {
                 let reset = rate_limit
                     .filter(|r| r.is_exhausted())
-                    .and_then(|r| r.reset_after(now));
+                    .and_then(|r| r.reset_after(now))
+                    .map(cap);
                 let delay = match (push, self.poll.push_fallback) {
                     (Push::Listening, Some(fallback)) => self.poll.jitter_of(fallback, sample),
                     _ => self.poll.jittered_delay(attempt, sample),
@@ -413,16 +415,17 @@ fn next(wait: Duration, time_left: Duration) -> Next {
 }
 
 /// How long the server asked us to hold off after `error`: `Retry-After`, else
-/// (on a 429 or a spent window) until `X-RateLimit-Reset`.
+/// (on a 429 or a spent window) until `X-RateLimit-Reset`; at most
+/// [`MAX_SERVER_PAUSE`](crate::sched::pacer::MAX_SERVER_PAUSE).
 pub(crate) fn server_hint(error: &Error, now: SystemTime) -> Option<Duration> {
     if let Some(after) = error.retry_after() {
-        return Some(after);
+        return Some(cap(after));
     }
     let rate_limit = error.rate_limit()?;
     let throttled =
         error.status_code() == Some(StatusCode::TOO_MANY_REQUESTS) || rate_limit.is_exhausted();
     if throttled {
-        rate_limit.reset_after(now)
+        rate_limit.reset_after(now).map(cap)
     } else {
         None
     }
@@ -672,6 +675,32 @@ mod tests {
             reset: Some(now() + S(4)),
         });
         assert_eq!(decide_err(policy(), e.into(), S(10)), Decision::Sleep(S(1)));
+    }
+
+    #[test]
+    fn a_hint_beyond_a_minute_counts_as_a_minute() {
+        let far = now() + S(250_000_000_000);
+        let mut e = api(StatusCode::TOO_MANY_REQUESTS);
+        e.0.retry_after = Some(S(999_999_999_999));
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), S(600)),
+            Decision::Sleep(S(60))
+        );
+        e.0.retry_after = None;
+        e.0.rate_limit = Some(RateLimitInfo {
+            limit: Some(60),
+            remaining: Some(0),
+            reset: Some(far),
+        });
+        assert_eq!(
+            decide_err(policy(), e.clone().into(), S(600)),
+            Decision::Sleep(S(60))
+        );
+        let spent = e.0.rate_limit.unwrap();
+        assert_eq!(
+            decide_task(policy(), "running", Some(&spent), S(600)),
+            Decision::Sleep(S(60))
+        );
     }
 
     #[test]

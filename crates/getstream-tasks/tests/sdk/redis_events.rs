@@ -228,3 +228,100 @@ async fn publishing_without_redis_never_blocks_and_counts_what_it_drops() {
     assert_eq!(stats.sent, 0);
     assert_eq!(events.published(), 100);
 }
+
+/// Publishes a `len`-byte message of `byte`s to `channel`, streamed from a
+/// small buffer (the test process never holds it), and waits for Redis's
+/// answer.
+async fn publish_raw(redis: &RedisServer, channel: &str, len: usize, byte: u8) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", redis.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "*3\r\n$7\r\nPUBLISH\r\n${}\r\n{channel}\r\n${len}\r\n",
+        channel.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![byte; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        conn.write_all(&chunk[..n]).await.unwrap();
+        left -= n;
+    }
+    conn.write_all(b"\r\n").await.unwrap();
+    let mut answer = [0_u8; 4];
+    conn.read_exact(&mut answer).await.unwrap();
+    assert_eq!(&answer, b":1\r\n", "one subscriber got it");
+}
+
+#[cfg(target_os = "linux")]
+/// The process's peak resident memory since the last [`reset_peak_rss`], in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+#[cfg(target_os = "linux")]
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+}
+
+/// A Redis without an output-buffer limit for subscribers passes on a
+/// 160 MB publish whole; the waiter skips it as it arrives (peak memory
+/// grows by far less than the message), keeps its subscription, and the
+/// next small event still wakes a wait.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_huge_message_on_the_channel_is_skipped_as_it_arrives_and_later_events_still_wake() {
+    let Some(redis) = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"])
+    else {
+        return;
+    };
+    let server = Server::with_statuses("t1", &["running", "completed"]).await;
+    let (receiver, waiter) = (receiver(&redis), waiter(&redis));
+    until("the waiter is subscribed", || subscribed(&waiter)).await;
+    let wait = tokio::spawn(
+        client(&server, &waiter, secs(30))
+            .wait_for_task("t1")
+            .timeout(secs(120))
+            .into_future(),
+    );
+    until("the wait polled once and listens", || {
+        server.requests().len() == 1 && waiter.waits() == 1
+    })
+    .await;
+
+    const HUGE: usize = 160 << 20;
+    reset_peak_rss();
+    let before = peak_rss();
+    publish_raw(&redis, getstream_tasks::REDIS_DEFAULT_CHANNEL, HUGE, b'{').await;
+    until("the huge message was read and ignored", || {
+        waiter.redis_stats().unwrap().ignored == 1
+    })
+    .await;
+    let grew = peak_rss().saturating_sub(before);
+    eprintln!(
+        "peak RSS grew by {} KiB while a {} MiB message went by",
+        grew >> 10,
+        HUGE >> 20
+    );
+    assert!(
+        grew < (HUGE / 4) as u64,
+        "peak memory grew by {} MiB for a {} MiB message",
+        grew >> 20,
+        HUGE >> 20
+    );
+
+    // The subscription stayed up, and the next event wakes the wait.
+    receiver.publish(&export_done("t1"));
+    let task = wait.await.unwrap().unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(server.requests().len(), 2);
+    let stats = waiter.redis_stats().unwrap();
+    assert_eq!((stats.received, stats.ignored), (1, 1), "{stats:?}");
+    assert_eq!(stats.reconnects, 0, "{stats:?}");
+    assert!(stats.subscribed);
+}

@@ -12,12 +12,19 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// Configuration arguments beyond the defaults.
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// A fresh server, or `None` when redis-server is missing and the local
     /// skip is on.
     pub fn start() -> Option<RedisServer> {
+        RedisServer::start_with(&[])
+    }
+
+    /// [`start`](Self::start), with more configuration arguments.
+    pub fn start_with(extra: &[&str]) -> Option<RedisServer> {
         if Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -39,7 +46,11 @@ impl RedisServer {
             .local_addr()
             .unwrap()
             .port();
-        let mut server = RedisServer { port, child: None };
+        let mut server = RedisServer {
+            port,
+            child: None,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
+        };
         server.restart();
         Some(server)
     }
@@ -53,6 +64,7 @@ impl RedisServer {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
