@@ -160,6 +160,7 @@ impl Default for RateLimits {
             "POST /api/v2/users/delete",
             "POST /api/v2/users/deactivate",
             "POST /api/v2/users/reactivate",
+            "PUT /api/v2/chat/channels/batch",
             "POST /channels/delete",
             "POST /export_channels",
             "POST /users/delete",

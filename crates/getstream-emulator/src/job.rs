@@ -23,17 +23,20 @@ pub enum JobKind {
     DeactivateUsers,
     /// `POST /api/v2/users/reactivate`.
     ReactivateUsers,
+    /// `PUT /api/v2/chat/channels/batch`.
+    ChannelBatchUpdate,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
         JobKind::DeleteUsers,
         JobKind::DeactivateUsers,
         JobKind::ReactivateUsers,
+        JobKind::ChannelBatchUpdate,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -45,6 +48,7 @@ impl JobKind {
             JobKind::DeleteUsers => "delete_users",
             JobKind::DeactivateUsers => "deactivate_users",
             JobKind::ReactivateUsers => "reactivate_users",
+            JobKind::ChannelBatchUpdate => "channel_batch_update",
         }
     }
 }
@@ -58,7 +62,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, channel_batch_update)"
 )]
 pub struct UnknownJobKind(String);
 

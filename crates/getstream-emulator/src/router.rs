@@ -6,11 +6,11 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::error::{self, ApiError, codes};
 use crate::handlers::{
-    admin, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+    admin, channel_batch, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
 };
 use crate::stack;
 use crate::state::EmulatorState;
@@ -42,6 +42,10 @@ pub fn app(state: EmulatorState) -> Router {
         .route(
             "/api/v2/chat/channels/{type}/{id}/message",
             post(channels::send_message),
+        )
+        .route(
+            "/api/v2/chat/channels/batch",
+            put(channel_batch::channel_batch_update),
         )
         .route(
             "/api/v2/chat/channels/delete",

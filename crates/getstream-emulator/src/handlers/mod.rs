@@ -3,6 +3,9 @@
 //! The routes that reach them are listed in `router.rs`.
 
 pub(crate) mod admin;
+pub(crate) mod channel_batch;
+mod channel_batch_job;
+mod channel_input;
 pub(crate) mod channels;
 mod check;
 pub(crate) mod exports;

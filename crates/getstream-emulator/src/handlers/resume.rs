@@ -2,6 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
+use super::channel_batch_job::{ChannelBatchJob, batch_work};
 use super::channels::HardDeleteChannels;
 use super::exports::{ExportChannelsJob, ExportUsersJob};
 use super::starter::{export_work, status_work};
@@ -28,5 +29,6 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::DeactivateUsers | JobKind::ReactivateUsers => {
             status_work(input::<ActivationJob>(job)?)
         }
+        JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
     })
 }

@@ -150,6 +150,19 @@ impl JobStarter {
         self.submit(spec, status_work(job))
     }
 
+    /// Starts a job of its own `work`, stored with its input `job` (which `resume` reads to
+    /// build the same work after a restart); returns the task id.
+    pub(super) fn submit_work<J: Serialize>(
+        &self,
+        kind: JobKind,
+        items: usize,
+        job: &J,
+        work: Work,
+    ) -> Result<String, ApiError> {
+        let spec = spec(kind, items, job, self.app.persist().is_some());
+        self.submit(spec, work)
+    }
+
     /// Starts an [`ExportJob`] over `items` items; returns the task id.
     pub(super) fn submit_export<J: ExportJob>(
         &self,

@@ -89,3 +89,47 @@ pub(crate) fn channel_event(
     }
     event(event_type, body)
 }
+
+/// `channel_batch_update.started`: a channel batch update task began.
+pub const CHANNEL_BATCH_STARTED: &str = "channel_batch_update.started";
+/// `channel_batch_update.completed`: a channel batch update task ended.
+pub const CHANNEL_BATCH_COMPLETED: &str = "channel_batch_update.completed";
+
+/// What a channel batch update event reports: the task, its operation and its progress.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchProgress<'a> {
+    pub task_id: &'a str,
+    pub operation: &'a str,
+    pub success_channels_count: usize,
+    /// `[{reason, cids}]`.
+    pub failed_channels: Value,
+    pub batch_created_at_ns: i64,
+    /// The end of the task; the started event, which the spec gives the field too, carries
+    /// its own time.
+    pub finished_at_ns: i64,
+}
+
+/// `channel_batch_update.started` (`completed` false) or `.completed`, naming the task.
+pub(crate) fn batch_event(p: &BatchProgress<'_>, completed: bool) -> Event {
+    let (event_type, status) = if completed {
+        (CHANNEL_BATCH_COMPLETED, "completed")
+    } else {
+        (CHANNEL_BATCH_STARTED, "started")
+    };
+    let mut body = base(event_type);
+    body.insert("task_id".into(), p.task_id.into());
+    body.insert("operation".into(), p.operation.into());
+    body.insert("status".into(), status.into());
+    body.insert("failed_channels".into(), p.failed_channels.clone());
+    body.insert(
+        "success_channels_count".into(),
+        p.success_channels_count.into(),
+    );
+    body.insert("batch_created_at".into(), p.batch_created_at_ns.into());
+    body.insert("finished_at".into(), p.finished_at_ns.into());
+    Event {
+        event_type: event_type.into(),
+        task_id: Some(p.task_id.to_owned()),
+        body: Value::Object(body),
+    }
+}
