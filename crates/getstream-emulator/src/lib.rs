@@ -236,6 +236,7 @@ mod admin_guard;
 mod app_data;
 mod app_state;
 mod changes;
+mod channel_filter;
 mod channel_ops;
 pub mod cli;
 mod config;

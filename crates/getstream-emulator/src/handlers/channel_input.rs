@@ -114,7 +114,7 @@ pub(super) fn strings(field: &str, v: Option<&Value>) -> Result<Option<Vec<Strin
 
 /// Fields of a channel's data that are the server's or have calls of their own: never set
 /// by a data change.
-const READ_ONLY: [&str; 16] = [
+pub(super) const READ_ONLY: [&str; 16] = [
     "id",
     "type",
     "cid",
