@@ -108,8 +108,8 @@ impl Filter {
                     Value::Object(o) if o.keys().any(|x| x.starts_with('$')) => {
                         let mut parts = Vec::new();
                         for (opk, value) in o {
-                            let op = op_of(opk)
-                                .ok_or_else(|| format!("{f}: unknown operator {opk}"))?;
+                            let op =
+                                op_of(opk).ok_or_else(|| format!("{f}: unknown operator {opk}"))?;
                             check_value(f, op, value)?;
                             parts.push(Self::Field {
                                 field: f.to_owned(),
@@ -161,9 +161,7 @@ fn members_match(c: &Channel, op: Op, value: &Value) -> bool {
     match (op, value) {
         (Op::In, Value::Array(a)) => a.iter().any(is_member),
         (Op::Nin, Value::Array(a)) => !a.iter().any(is_member),
-        (Op::Eq, Value::Array(a)) => {
-            a.len() == c.members.len() && a.iter().all(is_member)
-        }
+        (Op::Eq, Value::Array(a)) => a.len() == c.members.len() && a.iter().all(is_member),
         (Op::Eq, v) => is_member(v),
         (Op::Ne, v) => !is_member(v),
         (Op::Exists, Value::Bool(b)) => c.members.is_empty() != *b,

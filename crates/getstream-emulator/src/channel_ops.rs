@@ -74,6 +74,7 @@ pub(crate) fn check_setting(key: &str, v: &Value) -> Result<(), &'static str> {
 /// A change of a channel's data: settings set (checked with [`check_setting`]) or unset,
 /// and its custom data replaced whole, or fields set and unset.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct DataChange {
     pub set: Map<String, Value>,
     pub unset: Vec<String>,
@@ -159,7 +160,11 @@ impl AppData {
                         }
                         MemberOp::AddModerators | MemberOp::DemoteModerators => {
                             let up = op == MemberOp::AddModerators;
-                            let role = if up { "channel_moderator" } else { "channel_member" };
+                            let role = if up {
+                                "channel_moderator"
+                            } else {
+                                "channel_member"
+                            };
                             let did = m.channel_role != role;
                             m.channel_role = role.to_owned();
                             if m.role != "owner" {
@@ -167,8 +172,12 @@ impl AppData {
                             }
                             (ev::MEMBER_UPDATED, did)
                         }
-                        MemberOp::Hide => (ev::CHANNEL_HIDDEN, !std::mem::replace(&mut m.hidden, true)),
-                        MemberOp::Show => (ev::CHANNEL_VISIBLE, std::mem::replace(&mut m.hidden, false)),
+                        MemberOp::Hide => {
+                            (ev::CHANNEL_HIDDEN, !std::mem::replace(&mut m.hidden, true))
+                        }
+                        MemberOp::Show => {
+                            (ev::CHANNEL_VISIBLE, std::mem::replace(&mut m.hidden, false))
+                        }
                         MemberOp::Archive => {
                             let did = m.archived_at.is_none();
                             m.archived_at.get_or_insert(t);

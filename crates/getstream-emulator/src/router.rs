@@ -10,7 +10,8 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::error::{self, ApiError, codes};
 use crate::handlers::{
-    admin, channel_batch, channel_query, channel_update as update, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+    admin, channel_batch, channel_query, channel_update as update, channels, exports, tasks,
+    truncate, user_jobs, user_lifecycle as life, users,
 };
 use crate::stack;
 use crate::state::EmulatorState;

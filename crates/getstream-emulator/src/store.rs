@@ -253,15 +253,12 @@ impl AppData {
         }
         for m in members {
             if !channel.members.iter().any(|x| &x.user_id == m) {
-                let (role, channel_role) =
-                    if Some(m.as_str()) == channel.created_by_id.as_deref() {
-                        ("owner", "channel_moderator")
-                    } else {
-                        ("member", "channel_member")
-                    };
-                channel
-                    .members
-                    .push(Member::new(m, role, channel_role, t));
+                let (role, channel_role) = if Some(m.as_str()) == channel.created_by_id.as_deref() {
+                    ("owner", "channel_moderator")
+                } else {
+                    ("member", "channel_member")
+                };
+                channel.members.push(Member::new(m, role, channel_role, t));
             }
         }
         created

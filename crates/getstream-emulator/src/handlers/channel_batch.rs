@@ -58,7 +58,10 @@ fn filter_values(
         .into_iter()
         .map(|x| match x.as_str() {
             Some(s) if valid(s) => Ok(s.to_owned()),
-            Some(s) => Err(ApiError::field(field, format!("has an invalid value {s:?}"))),
+            Some(s) => Err(ApiError::field(
+                field,
+                format!("has an invalid value {s:?}"),
+            )),
             None => Err(bad()),
         })
         .collect()
@@ -96,7 +99,9 @@ pub(crate) async fn channel_batch_update(
 ) -> Result<Response, ApiError> {
     let operation = match &req.operation {
         Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => return Err(ApiError::field("operation", "is a required field")),
+        None | Some(Value::Null) => {
+            return Err(ApiError::field("operation", "is a required field"));
+        }
         Some(_) => return Err(ApiError::field("operation", "must be a string")),
     };
     let Some(op) = OPERATIONS

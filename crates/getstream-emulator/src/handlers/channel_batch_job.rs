@@ -62,12 +62,7 @@ impl ChannelBatchJob {
         };
         match &self.cids {
             Some(cids) => cids.iter().filter(|c| live(c)).cloned().collect(),
-            None => data
-                .channels
-                .keys()
-                .filter(|c| live(c))
-                .cloned()
-                .collect(),
+            None => data.channels.keys().filter(|c| live(c)).cloned().collect(),
         }
     }
 

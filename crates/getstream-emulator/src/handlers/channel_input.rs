@@ -37,7 +37,12 @@ fn member(field: &str, v: &Value, plain_ok: bool) -> Result<MemberSpec, ApiError
         (None | Some(Value::Null), Some(Value::Object(u))) => {
             user_id_of(&format!("{field}.user.id"), u.get("id"))?
         }
-        _ => return Err(ApiError::field(&format!("{field}.user_id"), "is a required field")),
+        _ => {
+            return Err(ApiError::field(
+                &format!("{field}.user_id"),
+                "is a required field",
+            ));
+        }
     };
     let channel_role = match o.get("channel_role") {
         None | Some(Value::Null) => None,
@@ -70,7 +75,10 @@ pub(super) fn members(
     if items.len() > MAX_MEMBERS {
         return Err(ApiError::field(
             field,
-            format!("must contain at most {MAX_MEMBERS} items, got {}", items.len()),
+            format!(
+                "must contain at most {MAX_MEMBERS} items, got {}",
+                items.len()
+            ),
         ));
     }
     let mut out: Vec<MemberSpec> = Vec::with_capacity(items.len());
@@ -152,7 +160,13 @@ pub(super) fn data_change(
             check_setting(k, v).map_err(|p| ApiError::field(&f, p))?;
             change.set.insert(k.clone(), v.clone());
         } else if k == "custom" {
-            change.custom = object(&f, Some(v))?.cloned();
+            // Merged with the top-level custom fields read before it (the map is sorted).
+            if let Some(c) = object(&f, Some(v))? {
+                change
+                    .custom
+                    .get_or_insert_with(Map::new)
+                    .extend(c.clone());
+            }
         } else if !loose {
             return Err(ApiError::field(&f, "is not a field of ChannelDataUpdate"));
         } else if !READ_ONLY.contains(&k.as_str()) && !v.is_null() {

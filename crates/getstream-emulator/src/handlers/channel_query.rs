@@ -42,7 +42,10 @@ struct SortParam {
 fn capped(field: &str, v: Option<u64>, default: u64, max: u64) -> Result<usize, ApiError> {
     let v = v.unwrap_or(default);
     if v > max {
-        return Err(ApiError::field(field, format!("must be at most {max}, got {v}")));
+        return Err(ApiError::field(
+            field,
+            format!("must be at most {max}, got {v}"),
+        ));
     }
     Ok(usize::try_from(v).unwrap_or(usize::MAX))
 }
@@ -90,7 +93,12 @@ pub(crate) async fn query_channels(
         .map_err(|e| ApiError::field("filter_conditions", e))?;
     let limit = capped("limit", req.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = capped("offset", req.offset, 0, MAX_OFFSET)?;
-    let member_limit = capped("member_limit", req.member_limit, MAX_MEMBER_LIMIT, MAX_MEMBER_LIMIT)?;
+    let member_limit = capped(
+        "member_limit",
+        req.member_limit,
+        MAX_MEMBER_LIMIT,
+        MAX_MEMBER_LIMIT,
+    )?;
     let message_limit = capped(
         "message_limit",
         req.message_limit,
@@ -104,7 +112,10 @@ pub(crate) async fn query_channels(
         (None, None) => None,
     };
     if let Some(u) = user.as_deref().filter(|u| !valid_user_id(u)) {
-        return Err(ApiError::field("user_id", format!("is not a valid user id: {u:?}")));
+        return Err(ApiError::field(
+            "user_id",
+            format!("is not a valid user id: {u:?}"),
+        ));
     }
     if user.is_none()
         && let Some(f) = USER_FIELDS.iter().find(|f| filter.names(f))
@@ -122,7 +133,10 @@ pub(crate) async fn query_channels(
             .ok_or_else(|| ApiError::field(&format!("sort[{i}].field"), "is a required field"))?;
         let dir = s.direction.unwrap_or(1);
         if dir != 1 && dir != -1 {
-            return Err(ApiError::field(&format!("sort[{i}].direction"), "must be 1 or -1"));
+            return Err(ApiError::field(
+                &format!("sort[{i}].direction"),
+                "must be 1 or -1",
+            ));
         }
         sort.push((field, dir));
     }

@@ -29,7 +29,10 @@ fn acting_user(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
         (_, Some(_)) => return Err(ApiError::field("user", "must be an object")),
     };
     if !valid_user_id(&id) {
-        return Err(ApiError::field("user_id", format!("is not a valid user id: {id:?}")));
+        return Err(ApiError::field(
+            "user_id",
+            format!("is not a valid user id: {id:?}"),
+        ));
     }
     Ok(Some(id))
 }
@@ -46,7 +49,9 @@ fn flag(body: &Map<String, Value>, field: &str) -> Result<bool, ApiError> {
 fn live_channel(data: &AppData, cid: &str) -> Result<(), ApiError> {
     match data.channels.get(cid) {
         Some(c) if c.deleted_at.is_none() => Ok(()),
-        _ => Err(ApiError::not_found(format!("channel \"{cid}\" does not exist"))),
+        _ => Err(ApiError::not_found(format!(
+            "channel \"{cid}\" does not exist"
+        ))),
     }
 }
 
@@ -86,7 +91,11 @@ fn channel_body(data: &AppData, cid: &str) -> Map<String, Value> {
     out
 }
 
-fn answer(app: &crate::app_state::AppState, events: Vec<Event>, mut body: Map<String, Value>) -> Response {
+fn answer(
+    app: &crate::app_state::AppState,
+    events: Vec<Event>,
+    mut body: Map<String, Value>,
+) -> Response {
     for e in events {
         app.emit(e);
     }
@@ -102,10 +111,15 @@ fn update_message(body: &Map<String, Value>) -> Result<Option<(String, String)>,
     let text = match m.get("text") {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) if s.chars().count() <= super::MAX_MESSAGE_LENGTH => s.clone(),
-        Some(_) => return Err(ApiError::field("message.text", "must be a string of at most 5000 characters")),
+        Some(_) => {
+            return Err(ApiError::field(
+                "message.text",
+                "must be a string of at most 5000 characters",
+            ));
+        }
     };
-    let user = acting_user(m)?
-        .ok_or_else(|| ApiError::field("message.user_id", "is a required field"))?;
+    let user =
+        acting_user(m)?.ok_or_else(|| ApiError::field("message.user_id", "is a required field"))?;
     Ok(Some((text, user)))
 }
 
@@ -127,7 +141,10 @@ pub(crate) async fn update_channel(
         .flatten()
         .position(|m| m.channel_role.is_none())
     {
-        return Err(ApiError::field(&format!("assign_roles[{i}].channel_role"), "is a required field"));
+        return Err(ApiError::field(
+            &format!("assign_roles[{i}].channel_role"),
+            "is a required field",
+        ));
     }
     let plain = |field: &str| members(field, body.get(field), true);
     let remove = plain("remove_members")?;
@@ -143,7 +160,10 @@ pub(crate) async fn update_channel(
     };
     if let Some(v) = body.get("cooldown").filter(|v| !v.is_null()) {
         check_setting("cooldown", v).map_err(|p| ApiError::field("cooldown", p))?;
-        change.get_or_insert_with(DataChange::default).set.insert("cooldown".into(), v.clone());
+        change
+            .get_or_insert_with(DataChange::default)
+            .set
+            .insert("cooldown".into(), v.clone());
     }
     for field in ["add_filter_tags", "remove_filter_tags"] {
         if strings(field, body.get(field))?.is_some_and(|t| !t.is_empty()) {
@@ -153,12 +173,20 @@ pub(crate) async fn update_channel(
     let hide_before = match body.get("hide_history_before") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(parse_time("hide_history_before", s)?),
-        Some(_) => return Err(ApiError::field("hide_history_before", "must be an RFC 3339 timestamp")),
+        Some(_) => {
+            return Err(ApiError::field(
+                "hide_history_before",
+                "must be an RFC 3339 timestamp",
+            ));
+        }
     };
     let hide_before = hide_before.or(flag(&body, "hide_history")?.then(crate::store::now));
     let (accept, reject) = (flag(&body, "accept_invite")?, flag(&body, "reject_invite")?);
     if (accept || reject) && by.is_none() {
-        return Err(ApiError::field("user_id", "is required to accept or reject an invite"));
+        return Err(ApiError::field(
+            "user_id",
+            "is required to accept or reject an invite",
+        ));
     }
     let message = update_message(&body)?;
     let cid = format!("{kind}:{id}");
@@ -218,7 +246,9 @@ pub(crate) async fn update_channel_partial(
     let set = object("set", body.get("set"))?.cloned().unwrap_or_default();
     let unset = strings("unset", body.get("unset"))?.unwrap_or_default();
     if set.is_empty() && unset.is_empty() {
-        return Err(ApiError::input("set or unset is required (at least one field)"));
+        return Err(ApiError::input(
+            "set or unset is required (at least one field)",
+        ));
     }
     let mut change = DataChange::default();
     for (k, v) in set {
@@ -250,7 +280,8 @@ pub(crate) async fn update_channel_partial(
     let mut data = app.data_mut();
     live_channel(&data, &cid)?;
     let (events, _) = atomically(&mut data, &cid, |d, events| {
-        d.change_data(&cid, &change, by.as_deref(), events).map(|()| None)
+        d.change_data(&cid, &change, by.as_deref(), events)
+            .map(|()| None)
     })?;
     let out = channel_body(&data, &cid);
     drop(data);
@@ -271,14 +302,19 @@ async fn set_visibility(
     op: MemberOp,
 ) -> Result<Response, ApiError> {
     check_channel_path(kind, id)?;
-    let user = acting_user(body)?.ok_or_else(|| ApiError::field("user_id", "is a required field"))?;
+    let user =
+        acting_user(body)?.ok_or_else(|| ApiError::field("user_id", "is a required field"))?;
     flag(body, "clear_history")?;
     let cid = format!("{kind}:{id}");
     let mut data = app.data_mut();
     live_channel(&data, &cid)?;
-    let spec = [MemberSpec { user_id: user, channel_role: None }];
+    let spec = [MemberSpec {
+        user_id: user,
+        channel_role: None,
+    }];
     let (events, _) = atomically(&mut data, &cid, |d, events| {
-        d.change_members(&cid, op, &spec, None, events).map(|()| None)
+        d.change_members(&cid, op, &spec, None, events)
+            .map(|()| None)
     })?;
     drop(data);
     Ok(answer(app, events, Map::new()))

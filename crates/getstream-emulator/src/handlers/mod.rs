@@ -4,9 +4,9 @@
 
 pub(crate) mod admin;
 pub(crate) mod channel_batch;
-pub(crate) mod channel_query;
 mod channel_batch_job;
 mod channel_input;
+pub(crate) mod channel_query;
 pub(crate) mod channel_update;
 pub(crate) mod channels;
 mod check;
