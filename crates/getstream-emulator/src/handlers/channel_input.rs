@@ -162,10 +162,7 @@ pub(super) fn data_change(
         } else if k == "custom" {
             // Merged with the top-level custom fields read before it (the map is sorted).
             if let Some(c) = object(&f, Some(v))? {
-                change
-                    .custom
-                    .get_or_insert_with(Map::new)
-                    .extend(c.clone());
+                change.custom.get_or_insert_with(Map::new).extend(c.clone());
             }
         } else if !loose {
             return Err(ApiError::field(&f, "is not a field of ChannelDataUpdate"));

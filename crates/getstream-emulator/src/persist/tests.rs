@@ -486,7 +486,7 @@ mod tasks {
         let cfg = config(dir.path()).pace(pace());
         let state = EmulatorState::open(cfg.clone()).unwrap();
         let seed = SeedSpec {
-            users: 4,
+            users: 5,
             channels: 3,
             messages: 0,
         };
@@ -499,7 +499,7 @@ mod tasks {
                 "operation": "addMembers",
                 "cids": null,
                 "types": ["messaging"],
-                "members": [{"user_id": "user-4", "channel_role": "channel_guest"}],
+                "members": [{"user_id": "user-5", "channel_role": "channel_guest"}],
                 "data": {},
                 "created_at_ns": 1,
             }),
@@ -525,7 +525,7 @@ mod tasks {
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|m| m["user_id"] == "user-4");
+                .find(|m| m["user_id"] == "user-5");
             assert_eq!(guest.unwrap()["channel_role"], "channel_guest", "{c}");
         }
     }
