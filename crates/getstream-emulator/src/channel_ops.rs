@@ -10,6 +10,36 @@ use crate::store::{AppData, Member, now};
 use crate::webhooks::channel_events::{self as ev, channel_event, member_event};
 use crate::webhooks::payload::Event;
 
+/// Where the changes put the events they cause. Off (no webhook to send them to), it
+/// builds none: a batch over thousands of channels then renders no channel JSON.
+#[derive(Debug)]
+pub(crate) struct EventSink {
+    enabled: bool,
+    list: Vec<Event>,
+}
+
+impl EventSink {
+    /// A sink that keeps events (`enabled`) or drops them unbuilt.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            list: Vec::new(),
+        }
+    }
+
+    /// Adds the event `make` builds, when the sink is on.
+    pub fn push(&mut self, make: impl FnOnce() -> Event) {
+        if self.enabled {
+            self.list.push(make());
+        }
+    }
+
+    /// The events kept.
+    pub fn into_events(self) -> Vec<Event> {
+        self.list
+    }
+}
+
 /// A member change over some users of a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum MemberOp {
@@ -104,7 +134,7 @@ impl AppData {
         op: MemberOp,
         specs: &[MemberSpec],
         hide_history_before: Option<OffsetDateTime>,
-        events: &mut Vec<Event>,
+        events: &mut EventSink,
     ) -> Result<(), String> {
         let missing = self.missing_users(specs.iter().map(|s| &s.user_id));
         if !missing.is_empty() && op != MemberOp::Remove {
@@ -135,15 +165,15 @@ impl AppData {
                     m.hide_messages_before = hide_history_before;
                     c.members.push(m);
                     let m = &c.members[c.members.len() - 1];
-                    events.push(member_event(ev::MEMBER_ADDED, c, m, users));
+                    events.push(|| member_event(ev::MEMBER_ADDED, c, m, users));
                     if op == MemberOp::Invite {
-                        events.push(member_event(ev::NOTIFICATION_INVITED, c, m, users));
+                        events.push(|| member_event(ev::NOTIFICATION_INVITED, c, m, users));
                     }
                     changed = true;
                 }
                 (MemberOp::Remove, Some(i)) => {
                     let m = c.members.remove(i);
-                    events.push(member_event(ev::MEMBER_REMOVED, c, &m, users));
+                    events.push(|| member_event(ev::MEMBER_REMOVED, c, &m, users));
                     changed = true;
                 }
                 (MemberOp::Add | MemberOp::Invite | MemberOp::Remove, _) => {}
@@ -189,7 +219,7 @@ impl AppData {
                         m.updated_at = t;
                         changed = true;
                         let m = &c.members[i];
-                        events.push(match event {
+                        events.push(|| match event {
                             ev::CHANNEL_HIDDEN | ev::CHANNEL_VISIBLE => {
                                 channel_event(event, c, users, Some(&m.user_id))
                             }
@@ -218,7 +248,7 @@ impl AppData {
         cid: &str,
         user_id: &str,
         accept: bool,
-        events: &mut Vec<Event>,
+        events: &mut EventSink,
     ) -> Result<(), String> {
         let users = &self.users;
         let c = self
@@ -241,7 +271,7 @@ impl AppData {
         } else {
             m.invite_rejected_at = Some(t);
         }
-        events.push(member_event(ev::MEMBER_UPDATED, c, &c.members[i], users));
+        events.push(|| member_event(ev::MEMBER_UPDATED, c, &c.members[i], users));
         self.changes.channel(cid);
         Ok(())
     }
@@ -256,7 +286,7 @@ impl AppData {
         cid: &str,
         change: &DataChange,
         by: Option<&str>,
-        events: &mut Vec<Event>,
+        events: &mut EventSink,
     ) -> Result<(), String> {
         let users = &self.users;
         let c = match self.channels.get_mut(cid) {
@@ -299,14 +329,14 @@ impl AppData {
         }
         c.updated_at = now();
         self.changes.channel(cid);
-        events.push(channel_event(ev::CHANNEL_UPDATED, c, users, by));
+        events.push(|| channel_event(ev::CHANNEL_UPDATED, c, users, by));
         if c.frozen != was_frozen {
             let kind = if c.frozen {
                 ev::CHANNEL_FROZEN
             } else {
                 ev::CHANNEL_UNFROZEN
             };
-            events.push(channel_event(kind, c, users, by));
+            events.push(|| channel_event(kind, c, users, by));
         }
         Ok(())
     }

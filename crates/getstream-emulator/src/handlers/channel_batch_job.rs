@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::app_state::AppState;
-use crate::channel_ops::{DataChange, MemberOp, MemberSpec};
+use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
 use crate::job::TaskResult;
 use crate::pool::{Work, check_cancel, current_task_id};
 use crate::store::AppData;
 use crate::sync::read;
 use crate::webhooks::channel_events::{BatchProgress, batch_event};
-use crate::webhooks::payload::{Event, now_ns};
+use crate::webhooks::payload::now_ns;
 
 /// Channels changed under one write lock: requests (task polls among them) wait for at most
 /// one chunk.
@@ -67,7 +67,7 @@ impl ChannelBatchJob {
     }
 
     /// Does the operation on one channel.
-    fn apply(&self, data: &mut AppData, cid: &str, events: &mut Vec<Event>) -> Result<(), String> {
+    fn apply(&self, data: &mut AppData, cid: &str, events: &mut EventSink) -> Result<(), String> {
         let op = OPERATIONS
             .iter()
             .find(|(name, _)| *name == self.operation)
@@ -109,7 +109,7 @@ pub(crate) fn batch_work(job: ChannelBatchJob) -> Work {
         let mut ok = 0;
         for chunk in matched.chunks(CHUNK) {
             check_cancel(cancel)?;
-            let mut chunk_events = Vec::new();
+            let mut chunk_events = EventSink::new(app.has_webhook());
             {
                 let mut data = app.data_mut();
                 for cid in chunk {
@@ -119,7 +119,7 @@ pub(crate) fn batch_work(job: ChannelBatchJob) -> Work {
                     }
                 }
             }
-            for e in chunk_events {
+            for e in chunk_events.into_events() {
                 app.emit(e);
             }
         }

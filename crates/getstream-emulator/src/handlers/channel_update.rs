@@ -9,7 +9,7 @@ use super::channel_input::{READ_ONLY, data_change, members, object, strings};
 use super::channels::check_channel_path;
 use super::check::parse_time;
 use crate::app_data::DataWrite;
-use crate::channel_ops::{DataChange, MemberOp, MemberSpec, SETTINGS, check_setting};
+use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec, SETTINGS, check_setting};
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, Authed};
 use crate::shapes;
@@ -60,12 +60,13 @@ fn live_channel(data: &AppData, cid: &str) -> Result<(), ApiError> {
 fn atomically(
     data: &mut DataWrite<'_>,
     cid: &str,
-    change: impl FnOnce(&mut AppData, &mut Vec<Event>) -> Result<Option<Value>, String>,
+    events_on: bool,
+    change: impl FnOnce(&mut AppData, &mut EventSink) -> Result<Option<Value>, String>,
 ) -> Result<(Vec<Event>, Option<Value>), ApiError> {
     let before = data.channels.get(cid).cloned();
-    let mut events = Vec::new();
+    let mut events = EventSink::new(events_on);
     match change(data, &mut events) {
-        Ok(extra) => Ok((events, extra)),
+        Ok(extra) => Ok((events.into_events(), extra)),
         Err(e) => {
             if let Some(c) = before {
                 data.channels.insert(cid.to_owned(), c);
@@ -200,7 +201,7 @@ pub(crate) async fn update_channel(
         (MemberOp::AddModerators, promote),
         (MemberOp::DemoteModerators, demote),
     ];
-    let (events, msg) = atomically(&mut data, &cid, |d, events| {
+    let (events, msg) = atomically(&mut data, &cid, app.has_webhook(), |d, events| {
         for (op, specs) in ops {
             if let Some(specs) = specs.filter(|s| !s.is_empty()) {
                 d.change_members(&cid, op, &specs, hide_before, events)?;
@@ -279,7 +280,7 @@ pub(crate) async fn update_channel_partial(
     let cid = format!("{kind}:{id}");
     let mut data = app.data_mut();
     live_channel(&data, &cid)?;
-    let (events, _) = atomically(&mut data, &cid, |d, events| {
+    let (events, _) = atomically(&mut data, &cid, app.has_webhook(), |d, events| {
         d.change_data(&cid, &change, by.as_deref(), events)
             .map(|()| None)
     })?;
@@ -312,7 +313,7 @@ async fn set_visibility(
         user_id: user,
         channel_role: None,
     }];
-    let (events, _) = atomically(&mut data, &cid, |d, events| {
+    let (events, _) = atomically(&mut data, &cid, app.has_webhook(), |d, events| {
         d.change_members(&cid, op, &spec, None, events)
             .map(|()| None)
     })?;

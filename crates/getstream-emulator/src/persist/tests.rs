@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{DB_FILE, DataDirError, Persist};
-use crate::channel_ops::{DataChange, MemberOp, MemberSpec};
+use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
 use crate::config::{EmulatorConfig, SeedSpec};
 use crate::lifecycle::{SystemMessage, Truncation};
 use crate::state::EmulatorState;
@@ -102,7 +102,7 @@ fn change_everything(state: &EmulatorState) {
     drop(data);
     // Channel settings and member state (the update-channel calls and the batch task).
     let mut data = app.data_mut();
-    let mut events = Vec::new();
+    let mut events = EventSink::new(true);
     let spec = |id: &str, role: Option<&str>| MemberSpec {
         user_id: id.into(),
         channel_role: role.map(Into::into),
