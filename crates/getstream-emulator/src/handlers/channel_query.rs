@@ -60,11 +60,17 @@ fn channel_state(
 ) -> Value {
     let cid = c.cid();
     let membership = user.and_then(|u| c.members.iter().find(|m| m.user_id == u));
-    let visible = c.visible_messages().count();
+    // A member added with hide_history does not see what came before.
+    let hide_before = membership.and_then(|m| m.hide_messages_before);
+    let shown = || {
+        c.visible_messages()
+            .filter(move |m| hide_before.is_none_or(|t| m.created_at > t))
+    };
+    let visible = shown().count();
     let mut out = json!({
         "channel": shapes::channel(c, users),
         "members": c.members.iter().take(members).map(|m| shapes::member(m, users)).collect::<Vec<_>>(),
-        "messages": c.visible_messages().skip(visible.saturating_sub(messages)).map(|m| shapes::message(m, &cid, users)).collect::<Vec<_>>(),
+        "messages": shown().skip(visible.saturating_sub(messages)).map(|m| shapes::message(m, &cid, users)).collect::<Vec<_>>(),
         "pinned_messages": [],
         "threads": [],
         "read": [],

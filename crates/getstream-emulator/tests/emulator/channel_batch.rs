@@ -227,6 +227,14 @@ async fn failing_channels_are_grouped_by_reason_and_the_task_still_completes() {
         r["failed_channels"],
         json!([{"reason": "user u3 is not a member of the channel", "cids": ["messaging:b", "team:c"]}])
     );
+    // A deleted channel is not matched.
+    let (s, _, b) = http
+        .send(Method::DELETE, "/api/v2/chat/channels/messaging/b", None)
+        .await
+        .unwrap();
+    assert_eq!(s, 200, "{b}");
+    let r = batch(&http, json!({"operation": "updateData", "filter": {"types": "messaging"}, "data": {"disabled": true}})).await;
+    ok(&r, "updateData", 1);
     // Nothing matched: completed, zero channels.
     let r = batch(&http, json!({"operation": "updateData", "filter": {"cids": "messaging:nope", "types": "team"}, "data": {"frozen": true}})).await;
     ok(&r, "updateData", 0);

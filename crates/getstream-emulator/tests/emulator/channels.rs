@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use crate::webhooks::{next, receiver};
 
 async fn send(http: &Http, method: Method, path: &str, body: Value) -> (u16, Value) {
     let (s, _, b) = http.send(method, path, Some(body)).await.unwrap();
@@ -418,5 +419,75 @@ async fn deleted_users_vanish_from_query_users_as_soon_as_the_delete_call_answer
         ))
         .await;
     assert_400(s, &b);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn updates_send_member_and_channel_events_and_hide_history_hides_the_past() {
+    let (url, mut rx) = receiver().await;
+    let (handle, http) = start(config().webhook_url(url)).await;
+    http.upsert_users(&["ann", "bob", "cat"]).await;
+    http.create_channel("messaging", "c1", &["ann", "bob"])
+        .await;
+    http.send_message("messaging:c1", "ann", "before cat", None)
+        .await;
+    let path = "/api/v2/chat/channels/messaging/c1";
+    let (s, b) = http
+        .post(
+            path,
+            json!({"add_members": ["cat"], "hide_history": true, "data": {"frozen": true}, "user_id": "ann"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let e = next(&mut rx).await.event;
+        assert_eq!(e["cid"], "messaging:c1", "{e}");
+        seen.push(e["type"].as_str().unwrap().to_owned());
+        if e["type"] == "member.added" {
+            assert_eq!(e["member"]["user_id"], "cat", "{e}");
+        } else {
+            assert_eq!(
+                (&e["channel"]["frozen"], &e["user"]["id"]),
+                (&json!(true), &json!("ann")),
+                "{e}"
+            );
+        }
+    }
+    assert_eq!(seen, ["member.added", "channel.updated", "channel.frozen"]);
+    http.post(&format!("{path}/hide"), json!({"user_id": "bob"}))
+        .await;
+    http.post(&format!("{path}/show"), json!({"user_id": "bob"}))
+        .await;
+    for kind in ["channel.hidden", "channel.visible"] {
+        let e = next(&mut rx).await.event;
+        assert_eq!(
+            (&e["type"], &e["user"]["id"]),
+            (&json!(kind), &json!("bob")),
+            "{e}"
+        );
+    }
+    // cat joined with hide_history: the earlier message is not theirs to see; ann's view has it.
+    let texts = |found: &[Value]| -> Vec<Value> {
+        found[0]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].clone())
+            .collect()
+    };
+    let as_cat = query(
+        &http,
+        json!({"filter_conditions": {"id": "c1"}, "user_id": "cat"}),
+    )
+    .await;
+    assert!(texts(&as_cat).is_empty(), "{as_cat:?}");
+    assert!(as_cat[0]["hide_messages_before"].is_i64(), "{as_cat:?}");
+    let as_ann = query(
+        &http,
+        json!({"filter_conditions": {"id": "c1"}, "user_id": "ann"}),
+    )
+    .await;
+    assert_eq!(texts(&as_ann), [json!("before cat")]);
     handle.shutdown().await;
 }
