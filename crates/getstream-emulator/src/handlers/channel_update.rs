@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::channel_input::{READ_ONLY, data_change, members, object, strings};
@@ -289,13 +288,7 @@ pub(crate) async fn update_channel_partial(
     Ok(answer(&app, events, out))
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct Visibility {
-    #[serde(flatten)]
-    body: Map<String, Value>,
-}
-
-async fn set_visibility(
+fn set_visibility(
     app: &crate::app_state::AppState,
     kind: &str,
     id: &str,
@@ -305,7 +298,12 @@ async fn set_visibility(
     check_channel_path(kind, id)?;
     let user =
         acting_user(body)?.ok_or_else(|| ApiError::field("user_id", "is a required field"))?;
-    flag(body, "clear_history")?;
+    if flag(body, "clear_history")? {
+        return Err(ApiError::field(
+            "clear_history",
+            "is not supported by the emulator",
+        ));
+    }
     let cid = format!("{kind}:{id}");
     let mut data = app.data_mut();
     live_channel(&data, &cid)?;
@@ -325,16 +323,16 @@ async fn set_visibility(
 pub(crate) async fn hide_channel(
     Authed(app): Authed,
     ApiPath((kind, id)): ApiPath<(String, String)>,
-    ApiJson(v): ApiJson<Visibility>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    set_visibility(&app, &kind, &id, &v.body, MemberOp::Hide).await
+    set_visibility(&app, &kind, &id, &body, MemberOp::Hide)
 }
 
 /// `POST /api/v2/chat/channels/{type}/{id}/show`: shows a hidden channel again for `user_id`.
 pub(crate) async fn show_channel(
     Authed(app): Authed,
     ApiPath((kind, id)): ApiPath<(String, String)>,
-    ApiJson(v): ApiJson<Visibility>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    set_visibility(&app, &kind, &id, &v.body, MemberOp::Show).await
+    set_visibility(&app, &kind, &id, &body, MemberOp::Show)
 }

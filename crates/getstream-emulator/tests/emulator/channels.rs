@@ -345,6 +345,13 @@ async fn a_hidden_channel_leaves_the_members_queries_until_shown() {
         .post("/api/v2/chat/channels/messaging/a/hide", json!({}))
         .await;
     assert_400(s, &b);
+    let (s, b) = http
+        .post(
+            "/api/v2/chat/channels/messaging/a/hide",
+            json!({"user_id": "bob", "clear_history": true}),
+        )
+        .await;
+    assert_400(s, &b);
     let (s, _) = http
         .post(
             "/api/v2/chat/channels/messaging/zz/show",
