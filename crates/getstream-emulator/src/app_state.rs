@@ -102,6 +102,11 @@ impl AppState {
         self.hooks.emit(&self.creds, event)
     }
 
+    /// Whether the app has a webhook (so entity events are worth building).
+    pub fn has_webhook(&self) -> bool {
+        self.hooks.settings(self.creds.key()).get_url().is_some()
+    }
+
     /// The download link of an export file as events carry it (signed, expiring).
     pub fn export_url(&self, token: &str) -> String {
         format!(

@@ -161,6 +161,7 @@ impl Default for RateLimits {
             "POST /api/v2/users/deactivate",
             "POST /api/v2/users/reactivate",
             "POST /api/v2/blocklists/{name}/import",
+            "PUT /api/v2/chat/channels/batch",
             "POST /channels/delete",
             "POST /export_channels",
             "POST /users/delete",

@@ -28,11 +28,13 @@ pub enum JobKind {
     /// The removal of memberships an upsert or partial update of users started (by taking
     /// teams from users; `membership_deletion_task_id`).
     MembershipDeletion,
+    /// `PUT /api/v2/chat/channels/batch`.
+    ChannelBatchUpdate,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -41,6 +43,7 @@ impl JobKind {
         JobKind::ReactivateUsers,
         JobKind::ImportBlockList,
         JobKind::MembershipDeletion,
+        JobKind::ChannelBatchUpdate,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -54,6 +57,7 @@ impl JobKind {
             JobKind::ReactivateUsers => "reactivate_users",
             JobKind::ImportBlockList => "import_block_list",
             JobKind::MembershipDeletion => "membership_deletion",
+            JobKind::ChannelBatchUpdate => "channel_batch_update",
         }
     }
 }
@@ -67,7 +71,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update)"
 )]
 pub struct UnknownJobKind(String);
 

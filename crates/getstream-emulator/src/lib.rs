@@ -240,6 +240,8 @@ mod app_data;
 mod app_state;
 mod blocklists;
 mod changes;
+mod channel_filter;
+mod channel_ops;
 pub mod cli;
 mod config;
 mod connection;

@@ -57,6 +57,19 @@ impl Channel {
 }
 
 impl AppData {
+    /// Marks the existing users among `ids` deleted now (keeping an earlier deletion time):
+    /// the delete-users call does this before its task does the rest.
+    pub fn mark_users_deleted(&mut self, ids: &[String]) {
+        let t = now();
+        for id in ids {
+            if let Some(u) = self.users.get_mut(id) {
+                u.deleted_at.get_or_insert(t);
+                u.updated_at = t;
+                self.changes.user(id);
+            }
+        }
+    }
+
     /// Checks that every id can be restored (exists; not hard-deleted), then clears the
     /// users' `deleted_at`. All or nothing: on a refusal nothing changes. A user who is not
     /// deleted is left as is.

@@ -34,6 +34,17 @@ pub(crate) type Work = Box<
         + Send,
 >;
 
+thread_local! {
+    /// The id of the task whose work runs on this thread (set around a job's work), for the
+    /// jobs whose events name their task.
+    static CURRENT_TASK: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The id of the task whose work runs on this thread; empty outside a job's work.
+pub(crate) fn current_task_id() -> String {
+    CURRENT_TASK.with(|t| t.borrow().clone().unwrap_or_default())
+}
+
 /// The failure of a job stopped by the emulator's shutdown (never recorded: the server stops).
 pub(crate) fn cancelled() -> TaskFailure {
     TaskFailure::new("Cancelled", "the emulator is shutting down")
@@ -109,9 +120,12 @@ impl WorkerPool {
                     None => {
                         let app = Arc::clone(&app);
                         let cancel = shutdown_work.clone();
+                        let task_id = id.clone();
                         let blocking = tokio::task::spawn_blocking(move || {
                             let mut events = Vec::new();
+                            CURRENT_TASK.with(|t| *t.borrow_mut() = Some(task_id));
                             let outcome = work(&app, &mut events, &cancel);
+                            CURRENT_TASK.with(|t| *t.borrow_mut() = None);
                             (outcome, events)
                         });
                         match blocking.await {

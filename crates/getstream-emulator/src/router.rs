@@ -6,11 +6,12 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::error::{self, ApiError, codes};
 use crate::handlers::{
-    admin, blocklists, channels, exports, tasks, truncate, user_jobs, user_lifecycle as life, users,
+    admin, blocklists, channel_batch, channel_query, channel_update as update, channels, exports,
+    tasks, truncate, user_jobs, user_lifecycle as life, users,
 };
 use crate::stack;
 use crate::state::EmulatorState;
@@ -44,12 +45,27 @@ pub fn app(state: EmulatorState) -> Router {
             post(channels::send_message),
         )
         .route(
+            "/api/v2/chat/channels/batch",
+            put(channel_batch::channel_batch_update),
+        )
+        .route(
             "/api/v2/chat/channels/delete",
             post(channels::delete_channels),
         )
         .route(
             "/api/v2/chat/channels/{type}/{id}",
-            delete(channels::delete_channel),
+            delete(channels::delete_channel)
+                .post(update::update_channel)
+                .patch(update::update_channel_partial),
+        )
+        .route("/api/v2/chat/channels", post(channel_query::query_channels))
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/hide",
+            post(update::hide_channel),
+        )
+        .route(
+            "/api/v2/chat/channels/{type}/{id}/show",
+            post(update::show_channel),
         )
         .route(
             "/api/v2/chat/export_channels",
@@ -111,8 +127,13 @@ pub fn app(state: EmulatorState) -> Router {
         )
         .route(
             "/channels/{type}/{id}",
-            v1(delete(channels::delete_channel)),
+            v1(delete(channels::delete_channel)
+                .post(update::update_channel)
+                .patch(update::update_channel_partial)),
         )
+        .route("/channels", v1(post(channel_query::query_channels)))
+        .route("/channels/{type}/{id}/hide", v1(post(update::hide_channel)))
+        .route("/channels/{type}/{id}/show", v1(post(update::show_channel)))
         .route("/channels/delete", post(channels::delete_channels))
         .route("/export_channels", post(exports::export_channels))
         .route("/export/users", post(exports::export_users))

@@ -94,18 +94,27 @@ fn user_or_stub(id: &str, users: &std::collections::BTreeMap<String, User>) -> V
 }
 
 pub(crate) fn member(m: &Member, users: &std::collections::BTreeMap<String, User>) -> Value {
-    json!({
+    let mut out = json!({
         "user_id": m.user_id,
         "user": user_or_stub(&m.user_id, users),
         "role": m.role,
-        "channel_role": if m.role == "owner" { "channel_moderator" } else { "channel_member" },
+        "channel_role": m.channel_role,
+        "is_moderator": m.channel_role == "channel_moderator",
         "custom": {},
         "banned": false,
         "shadow_banned": false,
         "notifications_muted": false,
         "created_at": ts(m.created_at),
-        "updated_at": ts(m.created_at),
-    })
+        "updated_at": ts(m.updated_at),
+        "invited": m.invited.then_some(true),
+        "invite_accepted_at": opt_ts(m.invite_accepted_at),
+        "invite_rejected_at": opt_ts(m.invite_rejected_at),
+        "archived_at": opt_ts(m.archived_at),
+    });
+    if let Value::Object(o) = &mut out {
+        o.retain(|_, v| !v.is_null());
+    }
+    out
 }
 
 pub(crate) fn message(
@@ -227,8 +236,9 @@ pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, Us
         "deleted_at": opt_ts(c.deleted_at),
         "last_message_at": opt_ts(last_message_at),
         "member_count": c.members.len(),
-        "disabled": false,
-        "frozen": false,
+        "disabled": c.disabled,
+        "frozen": c.frozen,
+        "team": c.team,
         "hidden": false,
         "blocked": false,
         "config": channel_config(&c.kind),
@@ -238,6 +248,9 @@ pub(crate) fn channel(c: &Channel, users: &std::collections::BTreeMap<String, Us
         "team": c.team,
     });
     if let Value::Object(o) = &mut out {
+        for (k, v) in &c.settings {
+            o.insert(k.clone(), v.clone());
+        }
         o.retain(|_, v| !v.is_null());
     }
     out

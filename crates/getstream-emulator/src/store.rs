@@ -27,8 +27,40 @@ pub(crate) struct User {
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub user_id: String,
+    /// `owner`, `member` or `moderator`.
     pub role: String,
+    /// The channel-level role, e.g. `channel_member`, `channel_moderator`.
+    pub channel_role: String,
     pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// Invited and not (yet) accepted or rejected.
+    pub invited: bool,
+    pub invite_accepted_at: Option<OffsetDateTime>,
+    pub invite_rejected_at: Option<OffsetDateTime>,
+    /// The channel is hidden for this member (until shown again).
+    pub hidden: bool,
+    pub archived_at: Option<OffsetDateTime>,
+    /// Messages before this time are hidden from this member (`hide_history` when added).
+    pub hide_messages_before: Option<OffsetDateTime>,
+}
+
+impl Member {
+    /// A member with `role` (`owner`, `member`), created now.
+    pub fn new(user_id: &str, role: &str, channel_role: &str, t: OffsetDateTime) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            role: role.to_owned(),
+            channel_role: channel_role.to_owned(),
+            created_at: t,
+            updated_at: t,
+            invited: false,
+            invite_accepted_at: None,
+            invite_rejected_at: None,
+            hidden: false,
+            archived_at: None,
+            hide_messages_before: None,
+        }
+    }
 }
 
 /// A message.
@@ -62,6 +94,11 @@ pub(crate) struct Channel {
     pub truncated_by_id: Option<String>,
     /// The team the channel belongs to (see `teams`).
     pub team: Option<String>,
+    pub frozen: bool,
+    pub disabled: bool,
+    /// Other settings the channel answers at its top level: `auto_translation_enabled`,
+    /// `auto_translation_language`, `config_overrides`, `cooldown`.
+    pub settings: Map<String, Value>,
 }
 
 impl Channel {
@@ -211,6 +248,9 @@ impl AppData {
                 truncated_at: None,
                 truncated_by_id: None,
                 team: None,
+                frozen: false,
+                disabled: false,
+                settings: Map::new(),
             }
         });
         if !created && channel.deleted_at.is_some() {
@@ -220,16 +260,12 @@ impl AppData {
         }
         for m in members {
             if !channel.members.iter().any(|x| &x.user_id == m) {
-                let role = if Some(m.as_str()) == channel.created_by_id.as_deref() {
-                    "owner"
+                let (role, channel_role) = if Some(m.as_str()) == channel.created_by_id.as_deref() {
+                    ("owner", "channel_moderator")
                 } else {
-                    "member"
+                    ("member", "channel_member")
                 };
-                channel.members.push(Member {
-                    user_id: m.clone(),
-                    role: role.to_owned(),
-                    created_at: t,
-                });
+                channel.members.push(Member::new(m, role, channel_role, t));
             }
         }
         created

@@ -4,6 +4,11 @@
 
 pub(crate) mod admin;
 pub(crate) mod blocklists;
+pub(crate) mod channel_batch;
+mod channel_batch_job;
+mod channel_input;
+pub(crate) mod channel_query;
+pub(crate) mod channel_update;
 pub(crate) mod channels;
 mod check;
 pub(crate) mod exports;

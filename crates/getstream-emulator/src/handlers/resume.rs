@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use super::blocklists::{ImportBlockListJob, import_work};
+use super::channel_batch_job::{ChannelBatchJob, batch_work};
 use super::channels::HardDeleteChannels;
 use super::exports::{ExportChannelsJob, ExportUsersJob};
 use super::memberships::{MembershipDeletionJob, membership_work};
@@ -32,5 +33,6 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         }
         JobKind::ImportBlockList => import_work(input::<ImportBlockListJob>(job)?),
         JobKind::MembershipDeletion => membership_work(input::<MembershipDeletionJob>(job)?),
+        JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
     })
 }

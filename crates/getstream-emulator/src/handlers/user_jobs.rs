@@ -117,9 +117,30 @@ pub(crate) async fn delete_users(
     };
     mode("calls", req.calls, &["soft", "hard"])?;
     check_optional_user_id("new_channel_owner_id", req.new_channel_owner_id.as_deref())?;
-    let n = ids.len();
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, n, DeleteUsersJob { ids, plan })?;
+    let task_id = submit_delete(&jobs, ids, plan)?;
     Ok(task_started(task_id))
+}
+
+/// Starts a delete-users task and marks its users deleted at once, as Stream does: query
+/// users stops listing them as soon as the call answers. The task is taken first, under
+/// the data's write lock, so a 429 (the app's task store full) leaves every user as it was.
+fn submit_delete(
+    jobs: &JobStarter,
+    ids: Vec<String>,
+    plan: DeleteUsersPlan,
+) -> Result<String, ApiError> {
+    let mut data = jobs.app().data_mut();
+    let n = ids.len();
+    let task_id = jobs.submit_status(
+        JobKind::DeleteUsers,
+        n,
+        DeleteUsersJob {
+            ids: ids.clone(),
+            plan,
+        },
+    )?;
+    data.mark_users_deleted(&ids);
+    Ok(task_id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,7 +245,6 @@ pub(crate) async fn delete_user(
             .unwrap_or(false)
             .then_some(mode),
     };
-    let ids = vec![id];
-    let task_id = jobs.submit_status(JobKind::DeleteUsers, 1, DeleteUsersJob { ids, plan })?;
+    let task_id = submit_delete(&jobs, vec![id], plan)?;
     Ok(Json(json!({ "user": user, "task_id": task_id, "duration": duration() })).into_response())
 }

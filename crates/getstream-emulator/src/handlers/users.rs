@@ -173,8 +173,30 @@ fn id_filter(v: &Value) -> Result<BTreeSet<String>, ApiError> {
     }
 }
 
-/// `GET /api/v2/users?payload={json}`: query users. Filters supported: `id` (`$eq`, `$in`)
-/// and `role` (`$eq`); others are refused with a clear 400 rather than ignored.
+/// Whether a `deleted_at` filter asks for deleted users: `{"$exists": true}` (only them),
+/// `{"$exists": false}` or `null` (only the others).
+fn deleted_filter(v: &Value) -> Result<bool, ApiError> {
+    match v {
+        Value::Null => Ok(false),
+        Value::Object(o) if o.len() == 1 => match o.get("$exists") {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(bad_deleted()),
+        },
+        _ => Err(bad_deleted()),
+    }
+}
+
+fn bad_deleted() -> ApiError {
+    ApiError::field(
+        "filter_conditions.deleted_at",
+        "must be {\"$exists\": true|false} or null",
+    )
+}
+
+/// `GET /api/v2/users?payload={json}`: query users. Filters supported: `id` (`$eq`, `$in`),
+/// `role` (`$eq`) and `deleted_at` (`$exists`); others are refused with a clear 400 rather
+/// than ignored. Deleted users (soft or hard, from the moment the delete call answered)
+/// are left out unless the filter names `deleted_at`.
 pub(crate) async fn query_users(
     Authed(app): Authed,
     ApiQuery(q): ApiQuery<QueryUsersQuery>,
@@ -191,6 +213,8 @@ pub(crate) async fn query_users(
     };
     let mut ids = None;
     let mut role = None;
+    // Deleted users are listed only when the filter asks about `deleted_at`.
+    let mut deleted: Option<bool> = None;
     for (k, v) in payload.filter_conditions.unwrap_or_default() {
         match k.as_str() {
             "id" => ids = Some(id_filter(&v)?),
@@ -203,10 +227,11 @@ pub(crate) async fn query_users(
                     ));
                 }
             },
+            "deleted_at" => deleted = Some(deleted_filter(&v)?),
             other => {
                 return Err(ApiError::field(
                     &format!("filter_conditions.{other}"),
-                    "is not supported by the emulator (only id and role)",
+                    "is not supported by the emulator (only id, role and deleted_at)",
                 ));
             }
         }
@@ -221,6 +246,7 @@ pub(crate) async fn query_users(
         .filter(|u| ids.as_ref().is_none_or(|ids| ids.contains(&u.id)))
         .filter(|u| role.as_deref().is_none_or(|r| u.role == r))
         .filter(|u| include_deactivated || u.deactivated_at.is_none())
+        .filter(|u| u.deleted_at.is_some() == deleted.unwrap_or(false))
         .skip(offset)
         .take(limit)
         .map(shapes::full_user)

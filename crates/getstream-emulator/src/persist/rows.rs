@@ -73,8 +73,14 @@ pub(super) struct ChannelRow {
     deleted_at: Option<i128>,
     truncated_at: Option<i128>,
     truncated_by_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     team: Option<String>,
+    #[serde(default)]
+    frozen: bool,
+    #[serde(default)]
+    disabled: bool,
+    #[serde(default)]
+    settings: Map<String, Value>,
 }
 
 impl ChannelRow {
@@ -90,6 +96,9 @@ impl ChannelRow {
             truncated_at: c.truncated_at.map(ns),
             truncated_by_id: c.truncated_by_id.clone(),
             team: c.team.clone(),
+            frozen: c.frozen,
+            disabled: c.disabled,
+            settings: c.settings.clone(),
         }
     }
 
@@ -107,6 +116,9 @@ impl ChannelRow {
             truncated_at: opt_time(self.truncated_at)?,
             truncated_by_id: self.truncated_by_id,
             team: self.team,
+            frozen: self.frozen,
+            disabled: self.disabled,
+            settings: self.settings,
         })
     }
 }
@@ -116,6 +128,23 @@ pub(super) struct MemberRow {
     user_id: String,
     role: String,
     created_at: i128,
+    /// Absent in rows written before channel roles were kept: derived from `role` then.
+    #[serde(default)]
+    channel_role: Option<String>,
+    #[serde(default)]
+    updated_at: Option<i128>,
+    #[serde(default)]
+    invited: bool,
+    #[serde(default)]
+    invite_accepted_at: Option<i128>,
+    #[serde(default)]
+    invite_rejected_at: Option<i128>,
+    #[serde(default)]
+    hidden: bool,
+    #[serde(default)]
+    archived_at: Option<i128>,
+    #[serde(default)]
+    hide_messages_before: Option<i128>,
 }
 
 impl MemberRow {
@@ -124,14 +153,38 @@ impl MemberRow {
             user_id: m.user_id.clone(),
             role: m.role.clone(),
             created_at: ns(m.created_at),
+            channel_role: Some(m.channel_role.clone()),
+            updated_at: Some(ns(m.updated_at)),
+            invited: m.invited,
+            invite_accepted_at: m.invite_accepted_at.map(ns),
+            invite_rejected_at: m.invite_rejected_at.map(ns),
+            hidden: m.hidden,
+            archived_at: m.archived_at.map(ns),
+            hide_messages_before: m.hide_messages_before.map(ns),
         }
     }
 
     pub fn into_member(self) -> Result<Member, String> {
+        let created_at = time(self.created_at)?;
+        let channel_role = self.channel_role.unwrap_or_else(|| {
+            if self.role == "owner" {
+                "channel_moderator".to_owned()
+            } else {
+                "channel_member".to_owned()
+            }
+        });
         Ok(Member {
             user_id: self.user_id,
             role: self.role,
-            created_at: time(self.created_at)?,
+            channel_role,
+            created_at,
+            updated_at: opt_time(self.updated_at)?.unwrap_or(created_at),
+            invited: self.invited,
+            invite_accepted_at: opt_time(self.invite_accepted_at)?,
+            invite_rejected_at: opt_time(self.invite_rejected_at)?,
+            hidden: self.hidden,
+            archived_at: opt_time(self.archived_at)?,
+            hide_messages_before: opt_time(self.hide_messages_before)?,
         })
     }
 }

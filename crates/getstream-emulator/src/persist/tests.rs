@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{DB_FILE, DataDirError, Persist};
+use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
 use crate::config::{EmulatorConfig, SeedSpec};
 use crate::lifecycle::{SystemMessage, Truncation};
 use crate::state::EmulatorState;
@@ -99,6 +100,37 @@ fn change_everything(state: &EmulatorState) {
     );
     data.deactivate_users(&["user-3".into()], true);
     drop(data);
+    // Channel settings and member state (the update-channel calls and the batch task).
+    let mut data = app.data_mut();
+    let mut events = EventSink::new(true);
+    let spec = |id: &str, role: Option<&str>| MemberSpec {
+        user_id: id.into(),
+        channel_role: role.map(Into::into),
+    };
+    data.change_members(
+        "team:x",
+        MemberOp::Archive,
+        &[spec("zoe", None)],
+        None,
+        &mut events,
+    )
+    .unwrap();
+    data.change_members(
+        "team:x",
+        MemberOp::AssignRoles,
+        &[spec("user-1", Some("channel_lead"))],
+        None,
+        &mut events,
+    )
+    .unwrap();
+    let mut change = DataChange::default();
+    change.set.insert("frozen".into(), json!(true));
+    change.set.insert("team".into(), json!("blue"));
+    change.set.insert("cooldown".into(), json!(30));
+    change.custom_set.insert("level".into(), json!(2));
+    data.change_data("team:x", &change, None, &mut events)
+        .unwrap();
+    drop(data);
     state
         .set_webhook(
             "b",
@@ -134,6 +166,18 @@ fn data_and_settings_survive_a_restart() {
         .map(|m| m["id"].clone())
         .collect();
     assert_eq!(ids, [json!("m-0"), json!("m-1"), json!("m-2")]);
+    assert_eq!(
+        (
+            &team["frozen"],
+            &team["team"],
+            &team["cooldown"],
+            &team["custom"]["level"]
+        ),
+        (&json!(true), &json!("blue"), &json!(30), &json!(2))
+    );
+    let members = team["members"].as_array().unwrap();
+    assert!(members[0]["archived_at"].is_i64(), "{team}");
+    assert_eq!(members[1]["channel_role"], "channel_lead");
     assert!(channels.iter().all(|c| c["cid"] != "messaging:seed-3"));
     let data = crate::sync::read(&again.app("a").unwrap().data);
     assert_eq!(data.hard_deleted_users, hard_deleted);
@@ -434,6 +478,56 @@ mod tasks {
         // Finished now, and stored so.
         let third = EmulatorState::open(cfg).unwrap();
         assert_eq!(task(&third, &queued), completed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_channel_batch_update_resumes_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path()).pace(pace());
+        let state = EmulatorState::open(cfg.clone()).unwrap();
+        let seed = SeedSpec {
+            users: 5,
+            channels: 3,
+            messages: 0,
+        };
+        state.seed("a", seed).unwrap();
+        let app = Arc::clone(state.app("a").unwrap());
+        let job = JobSpec {
+            kind: JobKind::ChannelBatchUpdate,
+            items: 3,
+            request: json!({
+                "operation": "addMembers",
+                "cids": null,
+                "types": ["messaging"],
+                "members": [{"user_id": "user-5", "channel_role": "channel_guest"}],
+                "data": {},
+                "created_at_ns": 1,
+            }),
+        };
+        let work = crate::handlers::resume::work(&state, &job).unwrap();
+        let id = state.submit_job(&app, job, work).unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(task(&state, &id)["status"], "running");
+        drop(app);
+        stop(state).await;
+
+        let again = EmulatorState::open(cfg.clone()).unwrap();
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let t = task(&again, &id);
+        assert_eq!(t["status"], "completed", "{t}");
+        assert_eq!(t["result"]["success_channels_count"], 3, "{t}");
+        assert_eq!(t["result"]["operation"], "addMembers", "{t}");
+        stop(again).await;
+        let third = EmulatorState::open(cfg).unwrap();
+        let snap = third.snapshot("a").unwrap();
+        for c in snap["channels"].as_array().unwrap() {
+            let guest = c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["user_id"] == "user-5");
+            assert_eq!(guest.unwrap()["channel_role"], "channel_guest", "{c}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

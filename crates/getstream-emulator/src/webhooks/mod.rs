@@ -11,6 +11,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod app_api;
+pub(crate) mod channel_events;
 pub(crate) mod delivery;
 pub(crate) mod entities;
 mod library;

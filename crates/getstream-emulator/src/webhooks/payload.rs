@@ -46,7 +46,7 @@ pub(crate) fn now_ns() -> i64 {
     i64::try_from(crate::task::unix_ns()).unwrap_or(i64::MAX)
 }
 
-fn base(event_type: &str) -> Map<String, Value> {
+pub(super) fn base(event_type: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("type".into(), event_type.into());
     m.insert("created_at".into(), now_ns().into());

@@ -108,6 +108,12 @@ fn cli_arguments_build_the_config() {
             .limit_for("POST /api/v2/users/delete"),
         60
     );
+    assert_eq!(
+        config
+            .rate_limit_rules()
+            .limit_for("PUT /api/v2/chat/channels/batch"),
+        60
+    );
     assert!(config.admin_enabled());
     for bad in [
         vec!["x", "--api-secret", ""],

@@ -8,6 +8,10 @@ mod common;
 
 mod handlers;
 
+mod channels;
+
+mod channel_batch;
+
 mod jobs;
 
 mod faults;

@@ -50,11 +50,15 @@ from getstream.exceptions import (
 )
 from getstream.webhook import verify_and_parse_webhook
 from getstream.models import (
+    ChannelBatchMemberRequest,
+    ChannelDataUpdate,
     ChannelExport,
     ChannelInput,
+    ChannelInputRequest,
     ChannelMemberRequest,
     MessageRequest,
     QueryUsersPayload,
+    SortParamRequest,
     UpdateUserPartialRequest,
     UserRequest,
 )
@@ -1210,6 +1214,158 @@ def _webhook_deliveries_admin(ctx: Ctx) -> None:
     check(d.get("type") == "export.users.success" and d.get("task_id") == tid, f"delivery {_short(d)}")
     check(d.get("attempts") == 1 and d.get("last_status") == 200 and d.get("state") == "delivered",
           f"delivery {_short(d)}")
+
+
+# ---------------------------------------------------------------- channel data and batch update
+def _channel_states(ctx: Ctx, cids: List[str], **kw: Any) -> Dict[str, Any]:
+    """query_channels over these cids: cid -> ChannelStateResponseFields."""
+    resp = ctx.client.chat.query_channels(filter_conditions={"cid": {"$in": cids}}, **kw)
+    return {c.channel.cid: c for c in (resp.data.channels or [])}
+
+
+def _member_roles(state: Any) -> Dict[str, str]:
+    return {m.user_id: m.channel_role for m in (state.members or [])}
+
+
+@case("channel_batch_update_wait")
+def _channel_batch_update(ctx: Ctx) -> None:
+    a, b, c = make_users(ctx, 3)
+    _, cid1, _ = make_channel(ctx, [a, b])
+    _, cid2, _ = make_channel(ctx, [a, b])
+    resp = ctx.client.chat.channel_batch_update(
+        operation="addMembers",
+        filter={"cids": {"$in": [cid1, cid2]}},
+        members=[ChannelBatchMemberRequest(user_id=c, channel_role="channel_moderator")],
+    )
+    tid = task_id_of("channel_batch_update", resp)
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    r = done.result or {}
+    check(r.get("operation") == "addMembers" and r.get("status") == "completed", f"result {r!r}")
+    check(r.get("success_channels_count") == 2 and r.get("failed_channels") == [], f"result {r!r}")
+    states = _channel_states(ctx, [cid1, cid2])
+    for cid in (cid1, cid2):
+        roles = _member_roles(states[cid])
+        check(roles.get(c) == "channel_moderator", f"{cid} members {roles!r} lack {c} as moderator")
+    # A member that does not exist fails every channel, and the task still completes.
+    missing = ctx.uid("nobody")
+    tid = task_id_of("channel_batch_update", ctx.client.chat.channel_batch_update(
+        operation="addMembers", filter={"cids": {"$in": [cid1]}},
+        members=[ChannelBatchMemberRequest(user_id=missing)]))
+    r = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid).result
+    check(r.get("success_channels_count") == 0, f"result {r!r}")
+    check(r.get("failed_channels") == [{"reason": f"user {missing} does not exist", "cids": [cid1]}], f"result {r!r}")
+    e = expect_api_error("bad operation", lambda: ctx.client.chat.channel_batch_update(
+        operation="frobnicate", filter={"cids": cid1}, members=[ChannelBatchMemberRequest(user_id=a)]))
+    check(e.status_code == 400 and e.code == 4, f"bad operation: {e.status_code} {e.code}")
+
+
+@case("channel_batch_update_data_and_hide")
+def _channel_batch_data(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    _, cid, _ = make_channel(ctx, [a, b])
+    tid = task_id_of("updateData", ctx.client.chat.channel_batch_update(
+        operation="updateData", filter={"cids": {"$eq": cid}},
+        data=ChannelDataUpdate(frozen=True, custom={"level": 3})))
+    completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    ch = _channel_states(ctx, [cid])[cid].channel
+    check(ch.frozen is True and (ch.custom or {}).get("level") == 3, f"channel {ch!r}")
+    tid = task_id_of("hide", ctx.client.chat.channel_batch_update(
+        operation="hide", filter={"cids": [cid][0]}, members=[ChannelBatchMemberRequest(user_id=b)]))
+    completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    check(cid not in _channel_states(ctx, [cid], user_id=b), "the channel hidden for b is still listed for b")
+    check(cid in _channel_states(ctx, [cid], user_id=a), "the channel hidden for b vanished for a")
+
+
+@case("update_channel")
+def _update_channel(ctx: Ctx) -> None:
+    a, b, c, d = make_users(ctx, 4)
+    ch, cid, _ = make_channel(ctx, [a, b])
+    resp = ch.update(
+        add_members=[ChannelMemberRequest(user_id=c, channel_role="channel_moderator")],
+        invites=[ChannelMemberRequest(user_id=d)],
+        data=ChannelInputRequest(custom={"topic": "news"}, team="red"),
+        message=MessageRequest(text="changed", user_id=a),
+    ).data
+    check(d_ok(resp.channel, cid), f"channel {resp.channel!r}")
+    check((resp.channel.custom or {}).get("topic") == "news" and resp.channel.team == "red", f"channel {resp.channel!r}")
+    roles = {m.user_id: m for m in resp.members}
+    check(roles[c].channel_role == "channel_moderator", f"members {resp.members!r}")
+    check(roles[d].invited is True, f"invitee {roles[d]!r}")
+    check(resp.message is not None and resp.message.text == "changed", f"message {resp.message!r}")
+    resp = ch.update(remove_members=[b], demote_moderators=[c]).data
+    roles = {m.user_id: m for m in resp.members}
+    check(b not in roles and roles[c].channel_role == "channel_member", f"members {resp.members!r}")
+    e = expect_api_error("unknown member", lambda: ch.update(add_members=[ChannelMemberRequest(user_id=ctx.uid("nobody"))]))
+    check(e.status_code == 400 and e.code == 4, f"unknown member: {e.status_code} {e.code}")
+
+
+def d_ok(channel: Any, cid: str) -> bool:
+    return channel is not None and channel.cid == cid
+
+
+@case("update_channel_partial")
+def _update_channel_partial(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, cid, _ = make_channel(ctx, [a, b])
+    resp = ch.update_channel_partial(set={"color": "blue", "size": 3, "frozen": True}).data
+    check(d_ok(resp.channel, cid) and resp.channel.frozen is True, f"channel {resp.channel!r}")
+    check(resp.channel.custom == {"color": "blue", "size": 3}, f"custom {resp.channel.custom!r}")
+    check(len(resp.members) == 2, f"members {resp.members!r}")
+    resp = ch.update_channel_partial(unset=["color", "frozen"]).data
+    check(resp.channel.custom == {"size": 3} and resp.channel.frozen is False, f"channel {resp.channel!r}")
+
+
+@case("query_channels")
+def _query_channels(ctx: Ctx) -> None:
+    a, b, c = make_users(ctx, 3)
+    made = []
+    for i in range(3):
+        ch, cid, _ = make_channel(ctx, [a, b] if i < 2 else [a, c])
+        ch.update_channel_partial(set={"rank": i})
+        made.append(cid)
+    resp = ctx.client.chat.query_channels(
+        filter_conditions={"cid": {"$in": made}, "members": {"$in": [b]}},
+        sort=[SortParamRequest(field="rank", direction=-1)],
+    ).data
+    got = [s.channel.cid for s in resp.channels]
+    check(got == [made[1], made[0]], f"channels {got!r}, expected {[made[1], made[0]]!r}")
+    check(all(len(s.members) == 2 for s in resp.channels), "members missing from query channels")
+    page = ctx.client.chat.query_channels(
+        filter_conditions={"cid": {"$in": made}}, sort=[SortParamRequest(field="rank", direction=1)],
+        limit=1, offset=2, user_id=c).data.channels
+    check([s.channel.cid for s in page] == [made[2]], f"page {[s.channel.cid for s in page]!r}")
+    check(page[0].membership is not None and page[0].membership.user_id == c, f"membership {page[0].membership!r}")
+    e = expect_api_error("limit 31", lambda: ctx.client.chat.query_channels(filter_conditions={"cid": made[0]}, limit=31))
+    check(e.status_code == 400 and e.code == 4, f"limit 31: {e.status_code} {e.code}")
+
+
+@case("hide_show_channel")
+def _hide_show(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    ch, cid, _ = make_channel(ctx, [a, b])
+    ch.hide(user_id=b)
+    check(cid not in _channel_states(ctx, [cid], user_id=b), "hidden channel listed for its member")
+    hidden = ctx.client.chat.query_channels(filter_conditions={"cid": cid, "hidden": True}, user_id=b).data.channels
+    check([s.channel.cid for s in hidden] == [cid] and hidden[0].hidden is True, f"hidden query {hidden!r}")
+    ch.show(user_id=b)
+    check(cid in _channel_states(ctx, [cid], user_id=b), "shown channel not listed for its member")
+
+
+@case("deleted_user_hidden_from_query_users")
+def _deleted_hidden(ctx: Ctx) -> None:
+    a, b, c = make_users(ctx, 3)
+    soft = task_id_of("delete_users", ctx.client.delete_users(user_ids=[a]))
+    hard = task_id_of("delete_users", ctx.client.delete_users(user_ids=[b], user="hard"))
+    # At once, before the tasks end.
+    left = _query_ids(ctx, [a, b, c])
+    check(left == {c}, f"query users right after the delete calls lists {sorted(left)}, expected only {c}")
+    payload = QueryUsersPayload(filter_conditions={"id": {"$in": [a, b, c]}, "deleted_at": {"$exists": True}})
+    deleted = {u.id for u in (ctx.client.query_users(payload=payload).data.users or [])}
+    check(a in deleted, f"a deleted_at filter lists {sorted(deleted)}, expected {a} among them")
+    for tid in (soft, hard):
+        completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    left = _query_ids(ctx, [a, b, c])
+    check(left == {c}, f"query users after the tasks lists {sorted(left)}, expected only {c}")
 
 
 def texts_in_export(url: str) -> bool:
