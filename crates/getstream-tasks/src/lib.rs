@@ -562,6 +562,16 @@ pub use ops::{
     Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
     TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
 };
+// Issue 24's jobs: channel batch update, block-list import, membership deletion.
+pub use ops::{
+    BlockList, BlockListImportResult, BlockListResponse, BlockListType, BlockListsResponse,
+    ChannelBatchFilter, ChannelBatchMember, ChannelBatchOperation, ChannelBatchUpdateRequest,
+    ChannelBatchUpdateResponse, ChannelBatchUpdateResult, ChannelDataUpdate,
+    CreateBlockListRequest, FailedChannels, ImportBlockListRequest, MAX_BATCH_MEMBERS,
+    MAX_BLOCKLIST_ITEM_LENGTH, MAX_IMPORT_CHUNK_SIZE, MAX_IMPORT_ITEMS, MembershipDeletionResult,
+    RemovedMemberships, UpdateBlockListRequest, UpdateUsersResponse, UserPartialUpdate,
+    UserRequest,
+};
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
