@@ -12,6 +12,7 @@ mod cancel;
 mod client;
 mod doc_server;
 mod get;
+mod jobs24;
 mod lifecycle;
 #[cfg(feature = "blocking")]
 mod lifecycle_blocking;
