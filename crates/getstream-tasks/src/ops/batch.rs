@@ -298,7 +298,17 @@ impl<S: Into<String>> From<S> for ChannelBatchMember {
 }
 
 /// The channel fields `updateData` sets (each unset field is left as it is).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+///
+/// Also decodes from JSON (e.g. a command line's `--data`), refusing unknown fields:
+///
+/// ```
+/// let data: getstream_tasks::ChannelDataUpdate =
+///     serde_json::from_str(r#"{"frozen": true, "team": "red"}"#).unwrap();
+/// assert_eq!(data.frozen, Some(true));
+/// assert!(serde_json::from_str::<getstream_tasks::ChannelDataUpdate>(r#"{"frozn": true}"#).is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ChannelDataUpdate {
     /// Freeze (no new messages) or unfreeze the channels.
