@@ -1,7 +1,8 @@
 //! Upsert and partial update of users (`POST` / `PATCH /api/v2/users`): done at
-//! once, but when the update removes teams from users, the server may start a
-//! task that removes their memberships in those teams' channels
-//! (`membership_deletion_task_id`).
+//! once, but the answer may name a task, `membership_deletion_task_id`. Stream
+//! names only the field (and its schema now calls it deprecated, "always
+//! empty"); our reading, which the emulator follows: when the update removes
+//! teams from users, the task removes their memberships in those teams' channels.
 
 use std::collections::BTreeMap;
 
