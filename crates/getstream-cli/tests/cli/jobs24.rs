@@ -346,3 +346,43 @@ async fn blocklist_import_bad_arguments_exit_2_without_a_request() {
     out.assert_code(2);
     assert_eq!(server.requests(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wait_prints_the_task_ids_and_polls_nothing() {
+    let server = Scripted::start().await;
+    server.script(BATCH, [started("b9")]);
+    let out = server
+        .run([
+            "channels",
+            "batch-update",
+            "show",
+            "--type",
+            "messaging",
+            "--member",
+            "u1",
+            "--no-wait",
+        ])
+        .await;
+    out.assert_code(0);
+    assert_eq!(out.stdout.trim(), "b9");
+
+    server.script(IMPORT, [started("n1"), started("n2")]);
+    let items: Vec<String> = (0..10_001).map(|i| format!("--item=w{i}")).collect();
+    let mut args = vec!["blocklists", "import", "profanity", "--no-wait", "--json"];
+    args.extend(items.iter().map(String::as_str));
+    let mut cmd = crate::support::bare_command(&args);
+    cmd.env("STREAM_API_KEY", "k")
+        .env("STREAM_API_SECRET", "s")
+        .env("STREAM_BASE_URL", &server.url);
+    let out = cmd.output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["n1", "n2"]);
+    assert_eq!(server.requests(), 3, "no task was polled");
+}

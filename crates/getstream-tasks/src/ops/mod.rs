@@ -10,6 +10,7 @@
 #[macro_use]
 mod macros;
 mod batch;
+mod batch_parts;
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 mod blocklists;
