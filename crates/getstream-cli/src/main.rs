@@ -14,6 +14,7 @@
 //! argument error, 3 gave up waiting (the task may still be running), 4 API error, 5
 //! transport error, 130 cancelled (Ctrl-C).
 
+mod batch_result;
 mod cli;
 mod cmd;
 mod download;

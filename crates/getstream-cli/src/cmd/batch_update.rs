@@ -4,7 +4,7 @@
 use clap::Args;
 use getstream_tasks::{
     ChannelBatchFilter, ChannelBatchMember, ChannelBatchOperation, ChannelBatchUpdateRequest,
-    ChannelBatchUpdateResult, ChannelDataUpdate, Client,
+    ChannelDataUpdate, Client,
 };
 use serde_json::{Map, Value};
 
@@ -12,7 +12,7 @@ use crate::cli::StartArgs;
 use crate::error::CliError;
 use crate::escape::field;
 use crate::output::Ctx;
-use crate::start;
+use crate::{batch_result, start};
 
 /// `getstream channels batch-update`
 #[derive(Debug, Args)]
@@ -113,38 +113,15 @@ pub async fn batch_update(
         return Ok(());
     };
     ctx.task_json(&task)?;
-    let Some(result) = task
-        .result
-        .clone()
-        .and_then(|r| serde_json::from_value::<ChannelBatchUpdateResult>(r).ok())
-    else {
-        return ctx.task(&task);
-    };
-    report(ctx, &task.task_id, &result)
-}
-
-fn report(ctx: &Ctx, task_id: &str, result: &ChannelBatchUpdateResult) -> Result<(), CliError> {
-    ctx.line(format!("task_id:    {}", field(task_id)))?;
-    ctx.line(format!("operation:  {}", field(&result.operation)))?;
-    ctx.line(format!("status:     {}", field(&result.status)))?;
-    ctx.line(format!(
-        "succeeded:  {} channels",
-        result.success_channels_count
-    ))?;
-    for group in &result.failed_channels {
-        for cid in &group.cids {
-            ctx.line(format!("{}: failed ({})", field(cid), field(&group.reason)))?;
+    match task.result.as_ref().and_then(batch_result::read) {
+        Some(result) => {
+            ctx.line(format!("task_id:    {}", field(&task.task_id)))?;
+            ctx.line(format!("status:     {}", field(&task.status.to_string())))?;
+            for line in batch_result::lines(&result) {
+                ctx.line(line)?;
+            }
+            batch_result::verdict(&task.task_id, &result)
         }
+        None => ctx.task(&task),
     }
-    let failed = result.failed_cids().count();
-    if failed > 0 {
-        let total = failed
-            .saturating_add(usize::try_from(result.success_channels_count).unwrap_or(usize::MAX));
-        return Err(CliError::ItemsFailed {
-            task_id: Some(task_id.to_owned()),
-            failed,
-            total,
-        });
-    }
-    Ok(())
 }
