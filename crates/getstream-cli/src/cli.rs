@@ -51,6 +51,7 @@ impl Cli {
         let conn = match &mut command {
             Command::Tasks(cmd) => Some(&mut cmd.conn),
             Command::Channels(cmd) => Some(&mut cmd.conn),
+            Command::Blocklists(cmd) => Some(&mut cmd.conn),
             Command::Export(cmd) => Some(&mut cmd.conn),
             Command::Users(cmd) => Some(&mut cmd.conn),
             Command::Webhook(cmd) => Some(&mut cmd.conn),
@@ -112,8 +113,10 @@ pub struct RootConnection {
 pub enum Command {
     /// Look at a task, or wait for it to finish.
     Tasks(cmd::tasks::TasksCmd),
-    /// Delete channels.
+    /// Delete, truncate or batch-update channels.
     Channels(cmd::channels::ChannelsCmd),
+    /// Import words into a block list.
+    Blocklists(cmd::blocklists::BlocklistsCmd),
     /// Export channels or users to a file.
     Export(cmd::export::ExportCmd),
     /// Delete, deactivate or reactivate users.

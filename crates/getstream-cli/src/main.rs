@@ -1,5 +1,5 @@
-//! `getstream`: start Stream's batch jobs (delete channels, export channels or users, delete,
-//! deactivate or reactivate users), wait for their tasks with a live progress display, run the
+//! `getstream`: start Stream's batch jobs (delete, export or batch-update channels, export,
+//! delete, deactivate or reactivate users, import block-list words), wait for their tasks with a live progress display, run the
 //! local emulator, and tell the whole story with `getstream demo`.
 //!
 //! ```text
@@ -14,6 +14,7 @@
 //! argument error, 3 gave up waiting (the task may still be running), 4 API error, 5
 //! transport error, 130 cancelled (Ctrl-C).
 
+mod batch_result;
 mod cli;
 mod cmd;
 mod download;
@@ -27,6 +28,7 @@ mod parse_props;
 mod progress;
 mod render;
 mod start;
+mod word_file;
 
 use std::process::ExitCode;
 
@@ -79,6 +81,7 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         match command {
             Command::Tasks(cmd) => cmd::tasks::run(ctx, cmd).await,
             Command::Channels(cmd) => cmd::channels::run(ctx, cmd).await,
+            Command::Blocklists(cmd) => cmd::blocklists::run(ctx, cmd).await,
             Command::Export(cmd) => cmd::export::run(ctx, cmd).await,
             Command::Users(cmd) => cmd::users::run(ctx, cmd).await,
             Command::Demo(args) => cmd::demo::run(ctx, args).await,

@@ -3,6 +3,7 @@
 use getstream_tasks::Task;
 use serde_json::Value;
 
+use crate::batch_result;
 use crate::escape::field;
 use crate::items::{self, Items, Untyped};
 
@@ -42,6 +43,9 @@ pub fn task_lines(task: &Task) -> Vec<String> {
 pub fn result_lines(result: &Value) -> Vec<String> {
     if let Some(url) = result.get("url").and_then(Value::as_str) {
         return vec![format!("url:        {}", field(url))];
+    }
+    if let Some(batch) = batch_result::read(result) {
+        return batch_result::lines(&batch);
     }
     if let Some(per_item) = Untyped::from_result(result) {
         let mut lines = vec!["result:".to_owned()];

@@ -4,6 +4,7 @@
 use getstream_tasks::{Task, TaskHandle};
 use serde::Serialize;
 
+use crate::batch_result;
 use crate::cli::StartArgs;
 use crate::error::CliError;
 use crate::items::{self, Items, Untyped};
@@ -58,8 +59,12 @@ pub async fn follow_items<T: Items>(
 }
 
 /// The verdict on a task waited for by id: exit 1 when its result is a per-item map in which
-/// some items were not processed (the same verdict as the command that started the job).
+/// some items were not processed, or a batch update's with failed channels (the same verdict
+/// as the command that started the job).
 pub fn check_items(task: &Task) -> Result<(), CliError> {
+    if let Some(batch) = task.result.as_ref().and_then(batch_result::read) {
+        return batch_result::verdict(&task.task_id, &batch);
+    }
     match Untyped::read(task) {
         Some(outcomes) => items::verdict(Some(&task.task_id), &outcomes),
         None => Ok(()),

@@ -50,7 +50,10 @@ use crate::error::{Error, Result, TransportError};
 use crate::models::Task;
 use crate::transport::Response;
 
-pub use crate::ops::blocking::{Chat, DeleteChannelsResponse, TaskHandle, TaskStarted};
+pub use crate::ops::blocking::{
+    ChannelBatchUpdateResponse, Chat, DeleteChannelsResponse, TaskHandle, TaskStarted,
+    UpdateUsersResponse,
+};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

@@ -62,6 +62,9 @@
 //! | `client.export_users(..)` | [`TaskStarted`] | [`ExportResult`] |
 //! | `client.delete_users(..)` | [`TaskStarted`] | [`DeleteUsersResult`] |
 //! | `client.deactivate_users(..)`, `client.reactivate_users(..)` | [`TaskStarted`] | `serde_json::Value` (undocumented shape) |
+//! | `client.chat().channel_batch_update(..)` | [`ChannelBatchUpdateResponse`] (`task()`: an `Option`, Stream's schema makes `task_id` optional) | [`ChannelBatchUpdateResult`] (`success_channels_count`, `failed_channels`) |
+//! | `client.import_block_list(..)` | [`TaskStarted`] | [`BlockListImportResult`] (`added`, `skipped`, `total`) |
+//! | `client.upsert_users(..)`, `client.update_users_partial(..)` | [`UpdateUsersResponse`] (the users; `membership_deletion_task()`: an `Option`) | [`MembershipDeletionResult`] |
 //!
 //! This runs against the crate's local emulator (`getstream-emulator`), as your
 //! tests can:
@@ -128,6 +131,7 @@
 //! | `client.restore_users(RestoreUsersRequest::new(ids))` | [`RestoreUsersResponse`]; undoes soft deletes (a hard-deleted user is an [`Error::Api`]) |
 //! | `client.chat().truncate_channel(TruncateChannelRequest::new(cid))` | [`TruncateChannelResponse`] (the [`Channel`], and the system message left) |
 //! | `client.delete_user(DeleteUserRequest::new(id))` | a [`TaskStarted`] like `delete_users` (v2 deletes users in batches) |
+//! | `client.create_block_list(..)`, `get_block_list(name)`, `update_block_list(name, ..)`, `delete_block_list(name)`, `list_block_lists(team)` | [`BlockListResponse`] (the [`BlockList`]), [`BlockListsResponse`] |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -576,6 +580,16 @@ pub use ops::{
     Channel, DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, MAX_MESSAGE_LENGTH,
     Message, ReactivateUserRequest, RestoreUsersRequest, RestoreUsersResponse,
     TruncateChannelRequest, TruncateChannelResponse, User, UserResponse,
+};
+// Issue 24's jobs: channel batch update, block-list import, membership deletion.
+pub use ops::{
+    BlockList, BlockListImportResult, BlockListResponse, BlockListType, BlockListsResponse,
+    ChannelBatchFilter, ChannelBatchMember, ChannelBatchOperation, ChannelBatchUpdateRequest,
+    ChannelBatchUpdateResponse, ChannelBatchUpdateResult, ChannelDataUpdate,
+    CreateBlockListRequest, FailedChannels, ImportBlockListRequest, MAX_BATCH_MEMBERS,
+    MAX_BLOCKLIST_ITEM_LENGTH, MAX_IMPORT_CHUNK_SIZE, MAX_IMPORT_ITEMS, MembershipDeletionResult,
+    RemovedMemberships, UpdateBlockListRequest, UpdateUsersResponse, UserPartialUpdate,
+    UserRequest,
 };
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};

@@ -169,7 +169,6 @@ impl Request {
     }
 
     /// Adds a query parameter (besides `api_key`, which is always sent).
-    #[cfg_attr(not(test), allow(dead_code))] // internal API; no operation sends a query yet
     pub(crate) fn query(mut self, name: &str, value: impl Into<String>) -> Request {
         self.query.push((name.to_owned(), value.into()));
         self

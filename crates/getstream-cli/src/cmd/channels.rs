@@ -1,4 +1,5 @@
-//! `getstream channels delete CID... [--hard]`, `getstream channels truncate CID [--hard]`.
+//! `getstream channels delete CID... [--hard]`, `getstream channels truncate CID [--hard]`,
+//! `getstream channels batch-update OPERATION ...` (in `batch_update.rs`).
 
 use clap::{Args, Subcommand};
 use getstream_tasks::{DeleteChannelsRequest, DeleteChannelsResult};
@@ -27,6 +28,10 @@ pub enum ChannelsAction {
     /// Remove a channel's messages at once: hidden, or for good with --hard; optionally
     /// leave a system message.
     Truncate(super::truncate::TruncateArgs),
+    /// Run one operation over every channel matching cids or types (a task, waited for):
+    /// add or remove members, moderators, roles, invites; hide, show, archive, unarchive;
+    /// update data.
+    BatchUpdate(super::batch_update::BatchUpdateArgs),
 }
 
 /// `getstream channels delete`
@@ -49,6 +54,9 @@ pub async fn run(ctx: &Ctx, cmd: ChannelsCmd) -> Result<(), CliError> {
     match cmd.action {
         ChannelsAction::Delete(args) => delete(ctx, &client, args).await,
         ChannelsAction::Truncate(args) => super::truncate::truncate(ctx, &client, args).await,
+        ChannelsAction::BatchUpdate(args) => {
+            super::batch_update::batch_update(ctx, &client, args).await
+        }
     }
 }
 

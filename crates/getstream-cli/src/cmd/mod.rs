@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod batch_update;
+pub mod blocklists;
 pub mod channels;
 pub mod demo;
 pub mod demo_push;

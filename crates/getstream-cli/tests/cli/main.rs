@@ -7,6 +7,7 @@ mod demo;
 mod durable;
 mod escapes;
 mod events;
+mod jobs24;
 mod lifecycle;
 mod ops;
 // The SDK's tests start redis-server the same way: one helper for both test binaries.
@@ -14,6 +15,7 @@ mod ops;
 #[allow(dead_code)]
 #[path = "../../../getstream-tasks/tests/sdk/redis_server.rs"]
 mod redis_server;
+mod scripted;
 #[cfg(unix)]
 mod signals;
 mod tasks;

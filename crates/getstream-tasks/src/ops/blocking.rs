@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use crate::blocking::{Client, WaitForTask};
 
+mod jobs24;
 mod lifecycle;
+pub use jobs24::{ChannelBatchUpdateResponse, UpdateUsersResponse};
+
 use crate::error::Result;
 use crate::models::Task;
 use crate::ops::{

@@ -114,3 +114,95 @@ macro_rules! delete_channels_response {
         }
     };
 }
+
+/// Defines `ChannelBatchUpdateResponse`, holding a `$client` to build the
+/// `TaskHandle` of the batch's task (whose id the answer may omit).
+macro_rules! channel_batch_update_response {
+    ($(#[$doc:meta])* $client:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, ::serde::Serialize)]
+        #[non_exhaustive]
+        pub struct ChannelBatchUpdateResponse {
+            /// The batch's task; Stream's schema marks it optional.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub task_id: Option<String>,
+            /// The server's time for the request.
+            pub duration: String,
+            /// Any other field of the response, as sent.
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            #[serde(skip)]
+            client: $client,
+        }
+
+        impl ::std::fmt::Debug for ChannelBatchUpdateResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("ChannelBatchUpdateResponse")
+                    .field("task_id", &self.task_id)
+                    .field("duration", &self.duration)
+                    .field("extra", &self.extra)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl ChannelBatchUpdateResponse {
+            /// A handle on the batch's task, when the answer named one; its wait
+            /// resolves to the [`ChannelBatchUpdateResult`](crate::ChannelBatchUpdateResult)
+            /// and a pushed `channel_batch_update.completed` event wakes it.
+            pub fn task(&self) -> Option<TaskHandle<$crate::ChannelBatchUpdateResult>> {
+                self.task_id
+                    .as_ref()
+                    .map(|id| TaskHandle::new(&self.client, id.clone()))
+            }
+        }
+    };
+}
+
+/// Defines `UpdateUsersResponse`, holding a `$client` to build the `TaskHandle`
+/// of a membership deletion the call started.
+macro_rules! update_users_response {
+    ($(#[$doc:meta])* $client:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, ::serde::Serialize)]
+        #[non_exhaustive]
+        pub struct UpdateUsersResponse {
+            /// The users as they now are, by id.
+            pub users: ::std::collections::BTreeMap<String, $crate::User>,
+            /// The task removing memberships, when the call started one.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub membership_deletion_task_id: Option<String>,
+            /// The server's time for the request.
+            pub duration: String,
+            /// Any other field of the response, as sent.
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            #[serde(skip)]
+            client: $client,
+        }
+
+        impl ::std::fmt::Debug for UpdateUsersResponse {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("UpdateUsersResponse")
+                    .field("users", &self.users)
+                    .field("membership_deletion_task_id", &self.membership_deletion_task_id)
+                    .field("duration", &self.duration)
+                    .field("extra", &self.extra)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl UpdateUsersResponse {
+            /// A handle on the task that removes the memberships the update ended
+            /// (e.g. in the channels of a team the users left), when it started
+            /// one; its wait resolves to the
+            /// [`MembershipDeletionResult`](crate::MembershipDeletionResult).
+            pub fn membership_deletion_task(
+                &self,
+            ) -> Option<TaskHandle<$crate::MembershipDeletionResult>> {
+                self.membership_deletion_task_id
+                    .as_ref()
+                    .map(|id| TaskHandle::new(&self.client, id.clone()))
+            }
+        }
+    };
+}

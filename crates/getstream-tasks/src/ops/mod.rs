@@ -1,6 +1,6 @@
 //! Operations that start tasks, and the typed handles to wait on them.
 //!
-//! Each operation sends one `POST` and answers with what the server said at
+//! Each operation sends one request and answers with what the server said at
 //! once ([`TaskStarted`], or [`DeleteChannelsResponse`] for delete channels)
 //! plus a [`TaskHandle`] whose [`wait`](TaskHandle::wait) resolves to the
 //! operation's typed result ([`ExportResult`], [`DeleteChannelsResult`],
@@ -9,8 +9,11 @@
 
 #[macro_use]
 mod macros;
+mod batch;
+mod batch_parts;
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
+mod blocklists;
 mod chat;
 mod handle;
 mod records;
@@ -18,6 +21,7 @@ mod results;
 mod send;
 mod truncate;
 mod user_lifecycle;
+mod user_upsert;
 mod users;
 mod validate;
 
@@ -25,11 +29,24 @@ pub use handle::TaskHandle;
 #[cfg(feature = "__fuzz")]
 pub(crate) use handle::decode_result;
 pub(crate) use results::lenient_string;
-pub use results::{DeleteChannelsResult, DeleteUsersResult, ExportResult, ItemResult, ItemStatus};
+pub use results::{
+    BlockListImportResult, ChannelBatchUpdateResult, DeleteChannelsResult, DeleteUsersResult,
+    ExportResult, FailedChannels, ItemResult, ItemStatus, MembershipDeletionResult,
+    RemovedMemberships,
+};
 pub use send::TaskStarted;
-pub(crate) use send::{OpRequest, send, start};
+pub(crate) use send::{OpRequest, call, send, start};
 pub(crate) use validate::{check_count, check_ids, check_optional_id};
 
+pub use batch::{
+    ChannelBatchFilter, ChannelBatchMember, ChannelBatchOperation, ChannelBatchUpdateRequest,
+    ChannelBatchUpdateResponse, ChannelDataUpdate, MAX_BATCH_MEMBERS,
+};
+pub use blocklists::{
+    BlockList, BlockListResponse, BlockListType, BlockListsResponse, CreateBlockListRequest,
+    ImportBlockListRequest, MAX_BLOCKLIST_ITEM_LENGTH, MAX_IMPORT_CHUNK_SIZE, MAX_IMPORT_ITEMS,
+    UpdateBlockListRequest,
+};
 pub use chat::{
     ChannelRef, Chat, DeleteChannelsRequest, DeleteChannelsResponse, ExportChannelsRequest,
     ExportFormat,
@@ -40,6 +57,7 @@ pub use user_lifecycle::{
     DeactivateUserRequest, DeleteUserRequest, ExportUserResponse, ReactivateUserRequest,
     RestoreUsersRequest, RestoreUsersResponse, UserResponse,
 };
+pub use user_upsert::{UpdateUsersResponse, UserPartialUpdate, UserRequest};
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,
     ReactivateUsersRequest,

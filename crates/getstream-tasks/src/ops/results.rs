@@ -1,5 +1,6 @@
-//! The typed results of the task-starting operations: an export's link, and
-//! the per-item outcomes of the delete operations.
+//! The typed results of the task-starting operations: an export's link, the
+//! per-item outcomes of the delete operations, a batch update's counts, a
+//! block-list import's counts, a membership deletion's removals.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -206,6 +207,134 @@ item_results!(
     "user"
 );
 
+/// The result of a channel batch update task.
+///
+/// ```
+/// let result: getstream_tasks::ChannelBatchUpdateResult = serde_json::from_value(serde_json::json!({
+///     "operation": "addMembers", "status": "completed", "success_channels_count": 3,
+///     "failed_channels": [{"reason": "user u9 does not exist", "cids": ["messaging:a"]}],
+/// })).unwrap();
+/// assert_eq!(result.success_channels_count, 3);
+/// assert_eq!(result.failed_cids().collect::<Vec<_>>(), ["messaging:a"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChannelBatchUpdateResult {
+    /// The operation, as sent (e.g. `addMembers`).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub operation: String,
+    /// The batch's status, as sent (`completed` when it ran to the end, even if
+    /// every channel failed).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: String,
+    /// How many matched channels the operation succeeded on.
+    #[serde(default)]
+    pub success_channels_count: u64,
+    /// The channels it failed on, grouped by reason.
+    #[serde(default)]
+    pub failed_channels: Vec<FailedChannels>,
+    /// Any other field of the result, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl ChannelBatchUpdateResult {
+    /// Every cid the operation failed on.
+    pub fn failed_cids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.failed_channels
+            .iter()
+            .flat_map(|group| group.cids.iter().map(String::as_str))
+    }
+
+    /// Whether no channel failed.
+    pub fn all_ok(&self) -> bool {
+        self.failed_cids().next().is_none()
+    }
+}
+
+/// The channels of a batch update that failed for one reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "FailedChannelsWire")]
+#[non_exhaustive]
+pub struct FailedChannels {
+    /// Why they failed.
+    pub reason: String,
+    /// The cids that failed for this reason.
+    pub cids: Vec<String>,
+}
+
+/// A group as sent: `cids`, or a single `cid` (as some events write it).
+#[derive(Deserialize)]
+struct FailedChannelsWire {
+    #[serde(default, deserialize_with = "lenient_string")]
+    reason: String,
+    #[serde(default)]
+    cids: Vec<String>,
+    #[serde(default)]
+    cid: Option<String>,
+}
+
+impl From<FailedChannelsWire> for FailedChannels {
+    fn from(wire: FailedChannelsWire) -> Self {
+        let mut cids = wire.cids;
+        cids.extend(wire.cid);
+        FailedChannels {
+            reason: wire.reason,
+            cids,
+        }
+    }
+}
+
+/// The result of a block-list import task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BlockListImportResult {
+    /// The block list's name.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub blocklist: String,
+    /// How many items were added.
+    #[serde(default)]
+    pub added: u64,
+    /// How many were skipped: already in the list, or repeated in the call.
+    #[serde(default)]
+    pub skipped: u64,
+    /// How many items the call sent.
+    #[serde(default)]
+    pub total: u64,
+    /// Any other field of the result, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The result of a membership deletion task (started by an upsert or partial
+/// update of users that removed teams from users who were members of those
+/// teams' channels).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MembershipDeletionResult {
+    /// Per user, the channels whose membership was removed.
+    #[serde(default)]
+    pub removed_memberships: Vec<RemovedMemberships>,
+    /// How many memberships were removed in all.
+    #[serde(default)]
+    pub removed_count: u64,
+    /// Any other field of the result, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One user's memberships removed by a membership deletion task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RemovedMemberships {
+    /// The user.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub user_id: String,
+    /// The channels the user is no longer a member of.
+    #[serde(default)]
+    pub cids: Vec<String>,
+}
+
 /// A string field that may come as a number or `null`; never fails.
 pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(
     d: D,
@@ -221,6 +350,31 @@ pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(
 mod tests {
     use super::*;
     use serde_json::json;
+    #[test]
+    fn batch_results_decode_both_failure_shapes() {
+        let result: ChannelBatchUpdateResult = serde_json::from_value(json!({
+            "operation": "hide", "status": "completed", "success_channels_count": 1,
+            "failed_channels": [
+                {"reason": "gone", "cids": ["m:a", "m:b"]},
+                {"cid": "m:c", "reason": "not found"},
+            ],
+        }))
+        .unwrap();
+        assert_eq!(
+            result.failed_cids().collect::<Vec<_>>(),
+            ["m:a", "m:b", "m:c"]
+        );
+        assert!(!result.all_ok());
+        let empty: ChannelBatchUpdateResult =
+            serde_json::from_value(json!({"operation": "show", "status": "completed"})).unwrap();
+        assert!(empty.all_ok() && empty.success_channels_count == 0);
+        let removed: MembershipDeletionResult = serde_json::from_value(json!({
+            "removed_memberships": [{"user_id": "u1", "cids": ["m:t1"]}], "removed_count": 1,
+        }))
+        .unwrap();
+        assert_eq!(removed.removed_memberships[0].cids, ["m:t1"]);
+    }
+
     #[test]
     fn item_results_decode_leniently_and_round_trip() {
         let result: DeleteChannelsResult = serde_json::from_value(json!({

@@ -83,6 +83,21 @@ pub(crate) async fn start<T>(client: &Client, request: &impl OpRequest) -> Resul
     Ok(started)
 }
 
+/// Sends `body` (when given) as JSON with `method` to `/{path…}` and decodes
+/// the answer as `W`: the calls whose path or method [`send`] cannot express.
+pub(crate) async fn call<W: DeserializeOwned>(
+    client: &Client,
+    method: Method,
+    path: &[&str],
+    body: Option<&(impl Serialize + ?Sized)>,
+) -> Result<W> {
+    let mut request = Request::new(method, path)?;
+    if let Some(body) = body {
+        request = request.json(&body)?;
+    }
+    Ok(client.transport().send::<W>(request).await?.into_body())
+}
+
 /// The wake keys of a job's users.
 pub(crate) fn user_entities(user_ids: &[String]) -> Entities {
     Some(

@@ -13,6 +13,7 @@ mod client;
 mod doc_server;
 mod get;
 mod hostile_limits;
+mod jobs24;
 mod lifecycle;
 #[cfg(feature = "blocking")]
 mod lifecycle_blocking;

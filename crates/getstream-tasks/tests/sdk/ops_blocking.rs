@@ -214,3 +214,119 @@ fn blocking_handles_are_send_and_sync() {
     send_sync::<blocking::DeleteChannelsResponse>();
     send_sync::<blocking::WaitForTask<getstream_tasks::DeleteChannelsResult>>();
 }
+
+/// The blocking mirror of issue 24's calls, against a scripted server on its own thread.
+mod jobs24 {
+    use getstream_tasks::{
+        ChannelBatchFilter, ChannelBatchOperation, ChannelBatchUpdateRequest,
+        ImportBlockListRequest, UserRequest,
+    };
+    use serde_json::json;
+
+    use crate::support::{Reply, blocking_client, ms, server_on_own_thread};
+
+    fn completed(id: &str, result: serde_json::Value) -> Reply {
+        Reply::task(id, "completed").with(json!({ "result": result }))
+    }
+
+    #[test]
+    fn batch_update_import_and_membership_deletion_wait_for_typed_results() {
+        let server = server_on_own_thread(|s| {
+            let started = |id: &str| Reply::json(201, json!({"duration": "1ms", "task_id": id}));
+            s.script("/api/v2/chat/channels/batch", [started("b1")]);
+            s.script("/api/v2/blocklists/words/import", [started("i1")]);
+            s.script(
+                "/api/v2/blocklists/words",
+                [Reply::json(200, json!({"duration": "1ms", "blocklist": {"name": "words", "type": "word", "words": ["a"]}}))],
+            );
+            s.script(
+                "/api/v2/users",
+                [Reply::json(
+                    201,
+                    json!({"duration": "1ms", "users": {}, "membership_deletion_task_id": "m1"}),
+                )],
+            );
+            s.task(
+                "b1",
+                [completed("b1", json!({"operation": "archive", "status": "completed", "success_channels_count": 2, "failed_channels": []}))],
+            );
+            s.task(
+                "i1",
+                [completed(
+                    "i1",
+                    json!({"blocklist": "words", "added": 1, "skipped": 1, "total": 2}),
+                )],
+            );
+            s.task(
+                "m1",
+                [completed(
+                    "m1",
+                    json!({"removed_memberships": [], "removed_count": 0}),
+                )],
+            );
+        });
+        let client = blocking_client(&server);
+
+        let request = ChannelBatchUpdateRequest::new(
+            ChannelBatchOperation::Archive,
+            ChannelBatchFilter::types(["messaging"]),
+        )
+        .members(["u1"]);
+        let answer = client.chat().channel_batch_update(request).unwrap();
+        let result = answer
+            .task()
+            .unwrap()
+            .wait()
+            .interval(ms(10))
+            .send()
+            .unwrap();
+        assert_eq!(
+            (result.operation.as_str(), result.success_channels_count),
+            ("archive", 2)
+        );
+        assert!(result.all_ok());
+
+        let import = ImportBlockListRequest::new("words", ["a", "b"]);
+        let counts = client
+            .import_block_list(import)
+            .unwrap()
+            .handle()
+            .wait()
+            .send()
+            .unwrap();
+        assert_eq!((counts.added, counts.skipped, counts.total), (1, 1, 2));
+        let list = client.get_block_list("words").unwrap().blocklist.unwrap();
+        assert_eq!(list.words, ["a"]);
+
+        let answer = client
+            .upsert_users([UserRequest::new("ann").teams(Vec::<String>::new())])
+            .unwrap();
+        let removed = answer
+            .membership_deletion_task()
+            .unwrap()
+            .wait()
+            .send()
+            .unwrap();
+        assert_eq!(removed.removed_count, 0);
+
+        // The checks run before any request here too.
+        let bad = ChannelBatchUpdateRequest::new(
+            ChannelBatchOperation::AddMembers,
+            ChannelBatchFilter::cids(["m:a"]),
+        );
+        assert!(
+            client
+                .chat()
+                .channel_batch_update(bad)
+                .unwrap_err()
+                .is_invalid_argument()
+        );
+        assert!(
+            client
+                .import_block_list(ImportBlockListRequest::new("words", Vec::<String>::new()))
+                .unwrap_err()
+                .is_invalid_argument()
+        );
+        assert_eq!(server.requests().len(), 7);
+    }
+}

@@ -123,6 +123,8 @@ pub struct Recorded {
     pub peer: std::net::SocketAddr,
     /// The status of the reply (404 when nothing was scripted).
     pub status: u16,
+    /// The body as JSON (`null` when empty or not JSON).
+    pub body: Value,
 }
 
 /// Answers a request from its path, its number on that path (from 1) and the
@@ -247,11 +249,20 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     request: Request,
 ) -> Response {
+    // The arrival is timed before the body is read: reading may yield, and
+    // the paused clock would move on meanwhile.
+    let arrived = Instant::now();
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 << 20)
+        .await
+        .unwrap_or_default();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let request = Request::from_parts(parts, Body::empty());
     let reply = {
         let mut script = script.lock().unwrap();
         let script = &mut *script;
         let path = request.uri().path().to_owned();
-        let at = Instant::now();
+        let at = arrived;
         let n = script.per_path.entry(path.clone()).or_default();
         *n += 1;
         let n = *n;
@@ -271,6 +282,7 @@ async fn handle(
             at,
             peer,
             status: reply.as_ref().map_or(404, |r| r.status.as_u16()),
+            body,
         });
         script.in_flight += 1;
         script.max_in_flight = script.max_in_flight.max(script.in_flight);
