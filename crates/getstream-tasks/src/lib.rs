@@ -567,7 +567,7 @@ pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTas
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::{LONG_RUNNING_PUSH_FALLBACK, PollPolicy};
-pub use tasks::poller::{LAST_POLL_BUDGET, Polled};
+pub use tasks::poller::{LAST_POLL_BUDGET, MIN_WOKEN_POLL_GAP, Polled};
 pub use tasks::watch::{WatchEvent, WatchTask};
 pub use time::{SystemTimeSource, TimeSource};
 /// The cancellation token of [`WaitForTask::cancel_on`] (tokio-util's, the
