@@ -106,9 +106,7 @@ pub use event::{
     ChannelBatchUpdate, ChannelDeleted, EventView, ExportFailed, ExportKind, ExportSucceeded,
     UserAction, UserEvent, WebhookEvent,
 };
-pub use replay::{
-    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_WINDOW, Deliveries, WEBHOOK_ID_HEADER,
-};
+pub use replay::{DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_WINDOW, Deliveries, WEBHOOK_ID_HEADER};
 pub use signature::{sign, verify_signature};
 
 use crate::client::Client;

@@ -105,8 +105,7 @@ impl Deliveries {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         while let Some(&(at, old)) = seen.order.front() {
-            if now.saturating_duration_since(at) < self.window && seen.order.len() < self.capacity
-            {
+            if now.saturating_duration_since(at) < self.window && seen.order.len() < self.capacity {
                 break;
             }
             seen.order.pop_front();
@@ -140,7 +139,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn duplicates_within_the_window_and_the_capacity_are_caught() {
-        let seen = Deliveries::new().window(Duration::from_secs(60)).capacity(3);
+        let seen = Deliveries::new()
+            .window(Duration::from_secs(60))
+            .capacity(3);
         assert!(seen.first_time("a"));
         assert!(!seen.first_time("a"));
         tokio::time::advance(Duration::from_secs(59)).await;

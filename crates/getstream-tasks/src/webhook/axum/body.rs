@@ -243,6 +243,9 @@ impl Shared {
             }
             buffer.extend_from_slice(&chunk);
         }
-        Ok((Request::from_parts(parts, Body::from(buffer.freeze())), held))
+        Ok((
+            Request::from_parts(parts, Body::from(buffer.freeze())),
+            held,
+        ))
     }
 }

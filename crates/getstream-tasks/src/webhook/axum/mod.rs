@@ -81,7 +81,9 @@ pub use limits::ReceiverLimits;
 pub use serve::serve;
 
 use self::refusals::Refusals;
-use super::{Deliveries, Parser, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WebhookErrorKind, WebhookEvent};
+use super::{
+    Deliveries, Parser, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WebhookErrorKind, WebhookEvent,
+};
 use crate::auth::Secret;
 use crate::client::Client;
 use crate::error::Error;

@@ -66,9 +66,18 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_line_per_interval_with_the_counts() {
         let refusals = Refusals::new(Duration::from_secs(10));
-        assert_eq!(refusals.count("bad signature").as_deref(), Some("bad signature: 1"));
+        assert_eq!(
+            refusals.count("bad signature").as_deref(),
+            Some("bad signature: 1")
+        );
         let lines = (0..50_000)
-            .filter_map(|i| refusals.count(if i % 2 == 0 { "bad signature" } else { "too large" }))
+            .filter_map(|i| {
+                refusals.count(if i % 2 == 0 {
+                    "bad signature"
+                } else {
+                    "too large"
+                })
+            })
             .count();
         assert_eq!(lines, 0, "a flood within the interval writes no line");
         tokio::time::advance(Duration::from_secs(10)).await;
