@@ -108,8 +108,8 @@ async fn a_replayed_delivery_is_answered_but_not_published_again() {
 async fn the_body_budget_is_shared_by_all_requests() {
     let events = TaskEvents::new();
     let limits = ReceiverLimits::default()
-        .max_body_bytes(80_000)
-        .body_budget(100_000);
+        .max_body_bytes(200_000)
+        .body_budget(250_000);
     let address = start(Receiver::new(SECRET).events(events.clone()), limits).await;
 
     // Announced larger than the cap: refused at once, nothing read.
@@ -119,21 +119,21 @@ async fn the_body_budget_is_shared_by_all_requests() {
         .unwrap();
     assert!(read_answer(&mut big).await.starts_with("HTTP/1.1 413"));
 
-    // An unsigned sender holds 80,000 bytes of the budget with a slow body.
+    // An unsigned sender holds 200,000 bytes of the budget with a slow body.
     let mut holder = TcpStream::connect(address).await.unwrap();
     holder
-        .write_all(b"POST /hook HTTP/1.1\r\nhost: x\r\ncontent-length: 80000\r\n\r\n{\"type\"")
+        .write_all(b"POST /hook HTTP/1.1\r\nhost: x\r\ncontent-length: 200000\r\n\r\n{\"type\"")
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    // A 30,000-byte delivery does not fit in what is left: 503, retried by
-    // Stream; a small one does.
-    let (large, large_signature) = delivery("t1", 30_000);
+    // A 100,000-byte delivery does not fit in what is left: 503, retried by
+    // Stream; a small one (at most 64 KiB) has a reserve of its own.
+    let (large, large_signature) = delivery("t1", 100_000);
     assert_eq!(
         post(address, large.clone(), &large_signature, None).await,
         503
     );
-    let (small, small_signature) = delivery("t2", 200);
+    let (small, small_signature) = delivery("t2", 60_000);
     assert_eq!(post(address, small, &small_signature, None).await, 200);
     // The holder leaves: its bytes are given back.
     drop(holder);

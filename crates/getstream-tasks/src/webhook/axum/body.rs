@@ -23,12 +23,21 @@ use tower_service::Service;
 use super::limits::ReceiverLimits;
 use super::refusals::Refusals;
 
+/// The largest body that is held in the reserve for small bodies: Stream's
+/// deliveries are a few KiB, so large bodies (a flood) cannot crowd them out
+/// of the budget.
+pub const SMALL_BODY: usize = 64 * 1024;
+
 /// Reads each request body whole before the inner service sees it, within
 /// [`ReceiverLimits::max_body_bytes`] (else `413`, at once when
 /// `Content-Length` says so), [`ReceiverLimits::body_timeout`] (else `408`)
 /// and [`ReceiverLimits::body_budget`], the bytes held by all requests in
 /// progress together (else `503` with `Retry-After: 1`; Stream retries it).
-/// The bytes stay counted until the inner service has answered.
+/// Bodies that announce at most [`SMALL_BODY`] bytes are held in a reserve
+/// of their own, [`SMALL_BODY`] per connection of
+/// [`ReceiverLimits::max_connections`] (16 MiB by default), so that a flood
+/// of large bodies cannot make a genuine delivery wait. The bytes stay
+/// counted until the inner service has answered.
 ///
 /// [`Receiver::router`](super::Receiver::router) has this layer already; add
 /// it to a router of your own:
@@ -46,6 +55,8 @@ pub struct BodyLimitLayer {
 
 struct Shared {
     budget: Arc<Semaphore>,
+    /// The reserve for small bodies.
+    small: Arc<Semaphore>,
     total: usize,
     max_body: usize,
     timeout: Duration,
@@ -74,6 +85,13 @@ impl BodyLimitLayer {
         BodyLimitLayer {
             shared: Arc::new(Shared {
                 budget: Arc::new(Semaphore::new(total)),
+                small: Arc::new(Semaphore::new(
+                    limits
+                        .max_connections
+                        .max(1)
+                        .saturating_mul(SMALL_BODY)
+                        .min(Semaphore::MAX_PERMITS),
+                )),
                 total,
                 max_body: limits.max_body_bytes,
                 timeout: limits.body_timeout,
@@ -82,7 +100,8 @@ impl BodyLimitLayer {
         }
     }
 
-    /// The body bytes held right now by the requests in progress.
+    /// The body bytes held right now in the budget by the requests in
+    /// progress (not counting the reserve for small bodies).
     pub fn held(&self) -> usize {
         self.shared.total - self.shared.budget.available_permits()
     }
@@ -156,13 +175,12 @@ fn refuse(refusals: &Refusals, status: StatusCode, why: &'static str) -> Respons
 }
 
 impl Shared {
-    /// Takes `bytes` more from the budget into `held`; false when the budget
-    /// has no room.
-    fn take(&self, held: &mut Option<OwnedSemaphorePermit>, bytes: usize) -> bool {
+    /// Takes `bytes` more from `pool` into `held`; false when it has no room.
+    fn take(pool: &Arc<Semaphore>, held: &mut Option<OwnedSemaphorePermit>, bytes: usize) -> bool {
         let Ok(n) = u32::try_from(bytes) else {
             return false;
         };
-        match Arc::clone(&self.budget).try_acquire_many_owned(n) {
+        match Arc::clone(pool).try_acquire_many_owned(n) {
             Ok(permit) => {
                 match held {
                     Some(h) => h.merge(permit),
@@ -198,18 +216,18 @@ impl Shared {
         let mut buffer = BytesMut::new();
         // A declared length is taken from the budget whole before any byte is
         // read, and the buffer is allocated once at that size.
-        let reserved = match declared {
+        match declared {
             Some(n) if n > self.max_body as u64 => return Err(too_large()),
             Some(n) => {
                 let n = n as usize;
-                if !self.take(&mut held, n) {
+                let small = n <= SMALL_BODY && Self::take(&self.small, &mut held, n);
+                if !small && !Self::take(&self.budget, &mut held, n) {
                     return Err(busy());
                 }
                 buffer.reserve(n);
-                n
             }
-            None => 0,
-        };
+            None => {}
+        }
         let deadline = Instant::now() + self.timeout;
         let mut stream = body.into_data_stream();
         loop {
@@ -238,7 +256,9 @@ impl Shared {
             if len > self.max_body {
                 return Err(too_large());
             }
-            if len > reserved && !self.take(&mut held, len - reserved.max(buffer.len())) {
+            // Without a declared length the body is taken from the budget as
+            // it comes (hyper never reads past a declared one).
+            if declared.is_none() && !Self::take(&self.budget, &mut held, chunk.len()) {
                 return Err(busy());
             }
             buffer.extend_from_slice(&chunk);

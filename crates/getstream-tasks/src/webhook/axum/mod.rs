@@ -76,7 +76,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
 
-pub use body::{BodyLimit, BodyLimitLayer};
+pub use body::{BodyLimit, BodyLimitLayer, SMALL_BODY};
 pub use limits::ReceiverLimits;
 pub use serve::serve;
 
