@@ -60,8 +60,8 @@ pub struct LimitArgs {
     /// Longest time a connection stays open with no request.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub idle_timeout: Duration,
-    /// Most connections at once; at the cap, idle connections and those with no complete
-    /// request after 1 s are closed to make room.
+    /// Most connections at once; at the cap, connections that have waited 1 s without a
+    /// request (idle, or a slow head) are closed to make room.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Largest body of one request, in bytes (larger: 413).

@@ -7,14 +7,14 @@
 //! sees the connection's bytes (through [`Tracked`], the socket wrapper) and its requests
 //! (through [`Activity::begin`]): while a request is being served nothing is closed; a head
 //! that started must be complete within the header timeout; a connection with nothing to do
-//! is closed after the idle timeout; and while the server is short of connections, idle
-//! keep-alive ones close at once and those that have waited [`RECLAIM_GRACE`] for a request
-//! close too (Stream's sender sends its request as soon as it connects).
+//! is closed after the idle timeout; and while the server is short of connections, those
+//! that have waited [`RECLAIM_GRACE`] for a request close (Stream's sender sends its request
+//! as soon as it connects).
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -41,9 +41,6 @@ pub(crate) struct Activity {
     /// while idle).
     head_started: AtomicU64,
     in_flight: AtomicUsize,
-    /// Whether a request was served: only keep-alive connections are closed to make room (a
-    /// new one gets its chance to send its first request).
-    served: AtomicBool,
     /// Milliseconds since `epoch` of the end of the last request (0: the
     /// connection's opening): how long it has waited for a request.
     waiting_since: AtomicU64,
@@ -67,7 +64,6 @@ impl Activity {
             last_io: AtomicU64::new(0),
             head_started: AtomicU64::new(NONE),
             in_flight: AtomicUsize::new(0),
-            served: AtomicBool::new(false),
             waiting_since: AtomicU64::new(0),
             wake: Notify::new(),
         })
@@ -84,6 +80,11 @@ impl Activity {
     fn saw_bytes(&self, read: bool) {
         let now = self.now_ms();
         self.last_io.store(now, Ordering::Relaxed);
+        if !read {
+            // The answer goes out after the request's end: the wait for the
+            // next request starts when the client has it.
+            self.waiting_since.store(now, Ordering::Relaxed);
+        }
         if read
             && self.in_flight.load(Ordering::Acquire) == 0
             && self
@@ -98,28 +99,19 @@ impl Activity {
     /// A request's head was read: nothing is closed until the returned guard drops.
     pub(crate) fn begin(self: &Arc<Self>) -> RequestGuard {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        self.served.store(true, Ordering::Release);
         self.head_started.store(NONE, Ordering::Release);
         self.wake.notify_one();
         RequestGuard(Arc::clone(self))
     }
 
-    /// Whether the connection has nothing to do: no request in progress, no head started.
-    pub(crate) fn is_idle(&self) -> bool {
-        self.in_flight.load(Ordering::Acquire) == 0
-            && self.head_started.load(Ordering::Acquire) == NONE
-    }
-
     /// When the connection may be closed to make room while the server is short of
-    /// connections: at once when idle after serving a request; a connection with no request
-    /// in progress that has waited [`RECLAIM_GRACE`] for one (a slow or empty head), then;
-    /// never while a request is in progress.
+    /// connections: once it has waited [`RECLAIM_GRACE`] for a request (since it opened or
+    /// its last request ended) — an idle keep-alive connection, a slow or empty head; never
+    /// while a request is in progress. Not at once even when idle: a client may be sending
+    /// its next request on a kept-alive connection right now.
     pub(crate) fn reclaimable_at(&self) -> Option<Instant> {
         if self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
-        }
-        if self.served.load(Ordering::Acquire) && self.is_idle() {
-            return Some(self.epoch);
         }
         Some(self.at(self.waiting_since.load(Ordering::Relaxed)) + RECLAIM_GRACE)
     }
@@ -254,12 +246,17 @@ mod tests {
         assert_eq!(a.reclaimable_at(), None);
         tokio::time::advance(Duration::from_secs(3)).await;
         drop(guard);
-        assert_eq!(a.reclaimable_at(), Some(start), "idle keep-alive: at once");
-        a.saw_bytes(true);
         assert_eq!(
             a.reclaimable_at(),
             Some(start + Duration::from_secs(8) + RECLAIM_GRACE),
-            "a new head has its grace"
+            "a kept-alive connection has its grace from the request's end"
+        );
+        tokio::time::advance(Duration::from_millis(300)).await;
+        a.saw_bytes(false);
+        assert_eq!(
+            a.reclaimable_at(),
+            Some(start + Duration::from_millis(8_300) + RECLAIM_GRACE),
+            "… or from the answer's last bytes"
         );
     }
 }

@@ -29,10 +29,10 @@ pub struct ReceiverLimits {
     /// Longest time a connection stays open with no request and no traffic.
     /// Default 30 s.
     pub idle_timeout: Duration,
-    /// Most connections open at once (at least 1). At the cap, idle
-    /// connections and those that have sent no complete request for a second
-    /// are closed to make room, and new ones wait in the listen queue
-    /// (no file descriptor spent). Default 256.
+    /// Most connections open at once (at least 1). At the cap, connections
+    /// that have waited a second without a request (idle, or a slow head)
+    /// are closed to make room, and new ones wait in the listen queue (no
+    /// file descriptor spent). Default 256.
     pub max_connections: usize,
     /// Largest body of one request, as sent; a larger one is answered `413`
     /// (at once when its `Content-Length` says so). Default

@@ -32,9 +32,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves `app` on `listener` (HTTP/1.1) until `shutdown` resolves, within the
 /// connection bounds of `limits`: [`header_timeout`], [`idle_timeout`] and
-/// [`max_connections`] (at the cap, idle keep-alive connections close at once
-/// and those that have waited a second without a complete request close too,
-/// while new ones wait in the listen queue). Accept errors (out of file
+/// [`max_connections`] (at the cap, connections that have waited a second
+/// without a request close, while new ones wait in the listen queue). Accept errors (out of file
 /// descriptors…) pause the loop briefly and are logged in one line per
 /// [`log_interval`]. Requests in progress get a second to finish after
 /// `shutdown`.
