@@ -342,8 +342,11 @@
 //! ([`ClientBuilder::task_events`]) and every wait whose task (or, for the
 //! typed waits of `delete_channels` and the user jobs, one of whose channels
 //! or users) the event names polls at once. The poll stays the source of
-//! truth, so a forged event costs one request; a burst costs one poll; the
-//! deadline and the client's request budget still hold. With push on,
+//! truth, so a forged event costs one request; a burst costs one poll; no
+//! stream of events makes a wait poll more than once a second
+//! ([`MIN_WOKEN_POLL_GAP`]), nor, once an event found the task unfinished,
+//! faster than its own schedule; the deadline and the client's request
+//! budget still hold. With push on,
 //! a long interval is the sensible default:
 //!
 //! ```
