@@ -149,5 +149,5 @@ async fn receive(
     if method != Method::POST {
         return StatusCode::METHOD_NOT_ALLOWED;
     }
-    receiver.handle(&headers, &body)
+    receiver.handle_bytes(headers, body).await
 }

@@ -199,6 +199,25 @@ impl Receiver {
             .with_state(Arc::new(self))
     }
 
+    /// As [`handle`](Self::handle); when the body is larger than
+    /// [`SMALL_BODY`] or gzip, on a multi-threaded runtime, in
+    /// `tokio::task::block_in_place`: verifying a 16 MiB body (or inflating
+    /// one to 16 MiB) takes long enough to hold up the other connections of
+    /// the thread, which move to another thread meanwhile. (On the thread
+    /// itself, not the blocking pool: each new pool thread would take memory
+    /// arenas of its own for the large buffers.) How many run at once is
+    /// bounded by the body budget ([`BodyLimitLayer`]).
+    pub async fn handle_bytes(&self, headers: HeaderMap, body: Bytes) -> StatusCode {
+        let large = body.len() > SMALL_BODY || body.starts_with(&[0x1f, 0x8b]);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if large && multi_thread {
+            tokio::task::block_in_place(|| self.handle(&headers, &body))
+        } else {
+            self.handle(&headers, &body)
+        }
+    }
+
     /// Handles one delivery: the status code to answer. Public for other
     /// servers built on `http` types. A verified delivery whose
     /// `X-Webhook-Id` was handled already is answered `200` and not handled
@@ -255,5 +274,5 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    receiver.handle(&headers, &body)
+    receiver.handle_bytes(headers, body).await
 }
