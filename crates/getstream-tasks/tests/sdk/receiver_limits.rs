@@ -104,7 +104,8 @@ async fn a_replayed_delivery_is_answered_but_not_published_again() {
     assert_eq!(events.published(), 3);
 }
 
-#[tokio::test]
+// Multi-threaded: a body over 64 KiB is verified in `block_in_place`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_body_budget_is_shared_by_all_requests() {
     let events = TaskEvents::new();
     let limits = ReceiverLimits::default()
