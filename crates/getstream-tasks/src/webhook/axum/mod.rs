@@ -66,6 +66,7 @@ mod conn;
 mod limits;
 mod refusals;
 mod serve;
+mod worker;
 
 use std::fmt;
 use std::sync::Arc;
@@ -81,6 +82,7 @@ pub use limits::ReceiverLimits;
 pub use serve::serve;
 
 use self::refusals::Refusals;
+use self::worker::Worker;
 use super::{
     Deliveries, Parser, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WebhookErrorKind, WebhookEvent,
 };
@@ -102,6 +104,7 @@ pub struct Receiver {
     deliveries: Deliveries,
     limits: ReceiverLimits,
     refusals: Refusals,
+    worker: Worker,
 }
 
 impl fmt::Debug for Receiver {
@@ -131,6 +134,7 @@ impl Receiver {
             callback: None,
             deliveries: Deliveries::new(),
             refusals: Refusals::new(ReceiverLimits::default().log_interval),
+            worker: Worker::default(),
             limits: ReceiverLimits::default(),
         }
     }
@@ -199,23 +203,20 @@ impl Receiver {
             .with_state(Arc::new(self))
     }
 
-    /// As [`handle`](Self::handle); when the body is larger than
-    /// [`SMALL_BODY`] or gzip, on a multi-threaded runtime, in
-    /// `tokio::task::block_in_place`: verifying a 16 MiB body (or inflating
-    /// one to 16 MiB) takes long enough to hold up the other connections of
-    /// the thread, which move to another thread meanwhile. (On the thread
-    /// itself, not the blocking pool: each new pool thread would take memory
-    /// arenas of its own for the large buffers.) How many run at once is
-    /// bounded by the body budget ([`BodyLimitLayer`]).
+    /// As [`handle`](Self::handle); a body larger than [`SMALL_BODY`], or
+    /// gzip, on a thread of the receiver's own: verifying a 16 MiB body (or
+    /// inflating one to 16 MiB) takes long enough to hold up the other
+    /// connections of an async thread. While two such bodies wait for that
+    /// thread already, the answer is `503` (Stream retries it).
     pub async fn handle_bytes(&self, headers: HeaderMap, body: Bytes) -> StatusCode {
-        let large = body.len() > SMALL_BODY || body.starts_with(&[0x1f, 0x8b]);
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if large && multi_thread {
-            tokio::task::block_in_place(|| self.handle(&headers, &body))
-        } else {
-            self.handle(&headers, &body)
+        if body.len() <= SMALL_BODY && !body.starts_with(&[0x1f, 0x8b]) {
+            return self.handle(&headers, &body);
         }
+        let receiver = self.clone();
+        self.worker
+            .run(move || receiver.handle(&headers, &body))
+            .await
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
     }
 
     /// Handles one delivery: the status code to answer. Public for other
