@@ -104,7 +104,7 @@ async fn a_replayed_delivery_is_answered_but_not_published_again() {
     assert_eq!(events.published(), 3);
 }
 
-// Multi-threaded: a body over 64 KiB is verified in `block_in_place`.
+// Multi-threaded, as a server runs: a body over 64 KiB is verified on the receiver's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_body_budget_is_shared_by_all_requests() {
     let events = TaskEvents::new();
