@@ -22,8 +22,17 @@ pub(crate) mod redis;
 /// polls **at once** instead of at the next tick of its interval.
 ///
 /// The event is a hint, never the result: the wait's `GET` stays the source
-/// of truth, so a forged, stale or duplicated event costs one status request
-/// and changes nothing else (the interval goes on from that poll). Events for
+/// of truth, so a forged, stale or duplicated event changes nothing but the
+/// time of a poll, and what events can add is bounded. A wait polls early
+/// for an event at most once per
+/// [`MIN_WOKEN_POLL_GAP`](crate::MIN_WOKEN_POLL_GAP) (one second); and once
+/// an event has found the task unfinished, later events only bring the next
+/// poll forward to the schedule's delay after the last poll (the policy's
+/// interval, not its push fallback: 5 s for
+/// [`PollPolicy::long_running`](crate::PollPolicy::long_running)). An event
+/// that comes sooner is kept: the wait polls when the bound allows. So no
+/// stream of events — replayed deliveries, forged messages on a shared Redis
+/// channel — makes a wait poll faster than its own schedule. Events for
 /// one wait coalesce: those that come while the poll an event caused is
 /// running, or within 50 ms of its start, are the same burst and cause no
 /// further poll (100 events in a millisecond: one poll). An event that comes

@@ -357,8 +357,11 @@
 //! ([`ClientBuilder::task_events`]) and every wait whose task (or, for the
 //! typed waits of `delete_channels` and the user jobs, one of whose channels
 //! or users) the event names polls at once. The poll stays the source of
-//! truth, so a forged event costs one request; a burst costs one poll; the
-//! deadline and the client's request budget still hold. With push on,
+//! truth, so a forged event costs one request; a burst costs one poll; no
+//! stream of events makes a wait poll more than once a second
+//! ([`MIN_WOKEN_POLL_GAP`]), nor, once an event found the task unfinished,
+//! faster than its own schedule; the deadline and the client's request
+//! budget still hold. With push on,
 //! a long interval is the sensible default:
 //!
 //! ```
@@ -596,7 +599,7 @@ pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTas
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
 pub use tasks::policy::{LONG_RUNNING_PUSH_FALLBACK, PollPolicy};
-pub use tasks::poller::{LAST_POLL_BUDGET, Polled};
+pub use tasks::poller::{LAST_POLL_BUDGET, MIN_WOKEN_POLL_GAP, Polled};
 pub use tasks::watch::{WatchEvent, WatchTask};
 pub use time::{SystemTimeSource, TimeSource};
 /// The cancellation token of [`WaitForTask::cancel_on`] (tokio-util's, the

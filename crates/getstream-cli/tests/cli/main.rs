@@ -10,6 +10,8 @@ mod events;
 mod jobs24;
 mod lifecycle;
 mod ops;
+#[cfg(target_os = "linux")]
+mod receiver_soak;
 // The SDK's tests start redis-server the same way: one helper for both test binaries.
 // Each binary uses part of it.
 #[allow(dead_code)]

@@ -100,3 +100,32 @@ async fn a_bad_webhook_url_is_a_usage_error() {
     run.assert_code(2);
     assert!(run.stderr.contains("--webhook-url"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn webhook_serve_documents_its_limits_and_checks_them() {
+    let run = run_bare(["webhook", "serve", "--help"]).await;
+    run.assert_code(0);
+    for flag in [
+        "--header-timeout",
+        "--body-timeout",
+        "--idle-timeout",
+        "--max-connections",
+        "--max-body-bytes",
+        "--body-budget",
+        "--log-interval",
+        "--replay-window",
+    ] {
+        assert!(run.stdout.contains(flag), "{flag} missing:\n{}", run.stdout);
+    }
+    let run = run_bare([
+        "webhook",
+        "serve",
+        "--events",
+        "redis://127.0.0.1:1/",
+        "--max-connections",
+        "0",
+    ])
+    .await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("--max-connections"), "{}", run.stderr);
+}

@@ -307,6 +307,9 @@ impl<T> WaitForTask<T> {
             Box::new(Listening {
                 subscription: events.subscribe(keys),
                 quiet_until: None,
+                events_from: None,
+                last_woken: None,
+                missed: false,
             })
         });
         let poller = Poller {

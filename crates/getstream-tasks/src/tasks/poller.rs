@@ -42,6 +42,10 @@ pub(crate) type Decode<T> = fn(Task) -> Result<T>;
 /// as the same burst: they cause no further poll.
 pub(crate) const EVENT_BURST: Duration = Duration::from_millis(50);
 
+/// The shortest time between two polls that events cause for one wait: at
+/// most one woken poll per second, however many events come.
+pub const MIN_WOKEN_POLL_GAP: Duration = Duration::from_secs(1);
+
 /// What a poll's answer means for the wait.
 #[derive(Debug, Clone, Copy)]
 enum Then {
@@ -104,6 +108,15 @@ pub(crate) struct Listening {
     /// After a poll woken by an event: until when further events are taken
     /// as the same burst (and dropped).
     pub(super) quiet_until: Option<Instant>,
+    /// Events do not cut a sleep short before this instant; one that comes
+    /// earlier is kept, and the wait polls at this instant (if its sleep
+    /// lasts that long). See [`Listening::after_poll`].
+    pub(super) events_from: Option<Instant>,
+    /// When the last poll an event caused was sent.
+    pub(super) last_woken: Option<Instant>,
+    /// Whether an event caused a poll that found the task unfinished: from
+    /// then on events only bring a poll forward to the schedule's pace.
+    pub(super) missed: bool,
 }
 
 impl Listening {
@@ -117,7 +130,37 @@ impl Listening {
             }
             self.subscription.clear();
         }
+        if let Some(from) = self.events_from {
+            if from >= until {
+                tokio::time::sleep_until(until).await;
+                return false;
+            }
+            tokio::time::sleep_until(from).await;
+        }
         self.subscription.sleep_until(until).await
+    }
+
+    /// Bounds what events can add after a poll that ended at `now`, sent at
+    /// `polled_at`, `woken` by an event or not, with the schedule's delay
+    /// after it being `schedule_delay`: at most one woken poll per
+    /// [`MIN_WOKEN_POLL_GAP`]; and once an event has found the task
+    /// unfinished, no poll sooner than the schedule's delay after the last
+    /// one, so that no stream of events (genuine, replayed or forged) makes a
+    /// wait poll faster than its own schedule.
+    fn after_poll(
+        &mut self,
+        woken: bool,
+        polled_at: Instant,
+        now: Instant,
+        schedule_delay: Duration,
+    ) {
+        if woken {
+            self.last_woken = Some(polled_at);
+            self.missed = true;
+        }
+        let gap = self.last_woken.map(|at| at + MIN_WOKEN_POLL_GAP);
+        let pace = self.missed.then(|| now + schedule_delay);
+        self.events_from = gap.max(pace);
     }
 }
 
@@ -261,11 +304,16 @@ impl Poller {
         // wait holds no instrumented copy of it.
         let span = self.span.clone();
         let step = Box::pin(self.poll(push).instrument(span)).await;
-        if let (true, Some(listening)) = (woken, self.wake.as_deref_mut()) {
-            // Events that come while this poll runs, or soon after it
-            // started, are the burst that woke it (duplicates, SQS and
-            // webhook both): the poll has answered them.
-            listening.quiet_until = Some(Instant::now().max(polled_at + EVENT_BURST));
+        let schedule_delay = self.policy.poll.delay_after(self.polls);
+        if let Some(listening) = self.wake.as_deref_mut() {
+            let now = Instant::now();
+            if woken {
+                // Events that come while this poll runs, or soon after it
+                // started, are the burst that woke it (duplicates, SQS and
+                // webhook both): the poll has answered them.
+                listening.quiet_until = Some(now.max(polled_at + EVENT_BURST));
+            }
+            listening.after_poll(woken, polled_at, now, schedule_delay);
         }
         step
     }

@@ -51,7 +51,9 @@
 //! 3. answer `200` **at once** and do the work afterwards (Stream retries a
 //!    slow answer — after 6 s — or a 408/429/5xx, up to 3 attempts with the
 //!    same `X-Webhook-Id`, so handle an event twice without harm);
-//! 4. hand the event to your hub: `events.publish(&event)`.
+//! 4. skip a delivery whose `X-Webhook-Id` [`Deliveries`] has seen (a retry
+//!    or a replay: answer `200`), else hand the event to your hub:
+//!    `events.publish(&event)`.
 //!
 //! With the cargo feature `axum`, `webhook::axum::Receiver` is a ready
 //! receiver that does exactly this.
@@ -93,6 +95,7 @@ mod error;
 mod event;
 #[cfg(test)]
 mod props;
+mod replay;
 mod signature;
 
 #[cfg(feature = "axum")]
@@ -104,6 +107,7 @@ pub use event::{
     ChannelBatchUpdate, ChannelDeleted, EventView, ExportFailed, ExportKind, ExportSucceeded,
     UserAction, UserEvent, WebhookEvent,
 };
+pub use replay::{DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_WINDOW, Deliveries, WEBHOOK_ID_HEADER};
 pub use signature::{sign, verify_signature};
 
 use crate::client::Client;

@@ -28,6 +28,8 @@ mod push;
 mod push_emulator;
 #[cfg(feature = "axum")]
 mod receiver;
+#[cfg(feature = "axum")]
+mod receiver_limits;
 #[cfg(feature = "redis")]
 mod redis_events;
 // Shared with the CLI's tests (they include this file): each binary uses part of it.

@@ -193,12 +193,76 @@ async fn a_burst_causes_one_extra_poll() {
         }
     }
     wait.await.unwrap().unwrap();
+    // The first burst found the task running: the second is kept, and only
+    // brings the next poll forward to the schedule's 5 s after the last one.
     assert_eq!(
         server.arrivals(start),
-        [secs(0), secs(2), secs(3), secs(8)],
-        "one poll per burst"
+        [secs(0), secs(2), secs(7), secs(12)],
+        "one poll per burst, at the schedule's pace"
     );
     assert_eq!(events.published(), 200);
+}
+
+/// Replays of one delivery (or forged events) 200 ms apart for a minute: at
+/// most one woken poll per second, and once an event found the task
+/// unfinished, polls no faster than the schedule (5 s), not one per event.
+#[tokio::test(start_paused = true)]
+async fn a_stream_of_events_polls_no_faster_than_the_schedule() {
+    let server = Server::with_task("t1", [Reply::task("t1", "running")]).await;
+    let events = TaskEvents::new();
+    let start = Instant::now();
+    let wait = tokio::spawn(
+        client(&server, &events)
+            .wait_for_task("t1")
+            .timeout(secs(61))
+            .into_future(),
+    );
+    for _ in 0..300 {
+        tokio::time::sleep(ms(200)).await;
+        events.publish(&export_done("t1"));
+    }
+    assert!(wait.await.unwrap().is_err(), "the task never ends");
+    let arrivals = server.arrivals(start);
+    // 0 s, the first event's poll at 0.2 s, then every 5 s, and the final poll.
+    let mut expected = vec![secs(0)];
+    expected.extend((0..13).map(|i| ms(200 + 5_000 * i)));
+    expected.push(ms(60_900));
+    assert_eq!(
+        arrivals,
+        expected,
+        "{} polls for 300 events",
+        arrivals.len()
+    );
+    assert!(events.woken() >= 300);
+
+    // The gap between woken polls is one second even when the schedule's is
+    // shorter: a 100 ms schedule, events every 10 ms.
+    let server = Server::with_task("t2", [Reply::task("t2", "running")]).await;
+    let start = Instant::now();
+    let wait = tokio::spawn(
+        builder(&server.url)
+            .poll_policy(PollPolicy::fixed(ms(100)).push_fallback(secs(30)))
+            .task_events(events.clone())
+            .build()
+            .unwrap()
+            .wait_for_task("t2")
+            .timeout(ms(5_050))
+            .into_future(),
+    );
+    for _ in 0..500 {
+        tokio::time::sleep(ms(10)).await;
+        events.publish(&export_done("t2"));
+    }
+    assert!(wait.await.unwrap().is_err());
+    // A woken poll each second (at 10 ms, 1.01 s, …), each followed by the
+    // schedule's poll 100 ms later (the fallback's 30 s after that), then the
+    // final poll.
+    let mut expected = vec![ms(0)];
+    for i in 0..5 {
+        expected.extend([ms(10 + 1_000 * i), ms(110 + 1_000 * i)]);
+    }
+    expected.push(ms(4_950));
+    assert_eq!(server.arrivals(start), expected);
 }
 
 #[tokio::test(start_paused = true)]

@@ -11,6 +11,28 @@
 //! | no `X-Signature`, or it does not match | `401` |
 //! | body larger than the cap (as sent or inflated) | `413` |
 //! | a body that does not inflate or decode | `400` |
+//! | a body slower than the body timeout | `408` |
+//! | the body budget of all requests in progress spent | `503`, `Retry-After: 1` |
+//! | a delivery whose `X-Webhook-Id` was seen in the last 10 minutes | `200`, not handled again |
+//!
+//! Refusals are logged once, then counted and summarised in one line per
+//! [`ReceiverLimits::log_interval`]: a flood of bad requests writes a line
+//! every 10 s, not a line each.
+//!
+//! # Facing the internet
+//!
+//! What a public endpoint needs, and where it comes from:
+//!
+//! | bound | where |
+//! |---|---|
+//! | body size per request, body read timeout, bytes held by all requests | [`BodyLimitLayer`] (in [`Receiver::router`]) |
+//! | replays of a delivery | [`Deliveries`] (in [`Receiver`]) |
+//! | summarised refusal logs | [`Receiver`] and [`BodyLimitLayer`] |
+//! | header read timeout, idle timeout, connection cap | [`serve`]; `axum::serve` has none of them, so a server of your own must add them |
+//!
+//! Defaults ([`ReceiverLimits`]) fit Stream's sender: a few KiB per
+//! delivery, answered within 6 s, a handful at once. `getstream webhook
+//! serve` is [`Receiver`] and [`serve`] with flags for each limit.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -39,6 +61,13 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
+mod conn;
+mod limits;
+mod refusals;
+mod serve;
+mod worker;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -48,7 +77,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
 
-use super::{Parser, SIGNATURE_HEADER, WebhookErrorKind, WebhookEvent};
+pub use body::{BodyLimit, BodyLimitLayer, SMALL_BODY};
+pub use limits::ReceiverLimits;
+pub use serve::serve;
+
+use self::refusals::Refusals;
+use self::worker::Worker;
+use super::{
+    Deliveries, Parser, SIGNATURE_HEADER, WEBHOOK_ID_HEADER, WebhookErrorKind, WebhookEvent,
+};
 use crate::auth::Secret;
 use crate::client::Client;
 use crate::error::Error;
@@ -64,6 +101,10 @@ pub struct Receiver {
     parser: Parser,
     events: Option<TaskEvents>,
     callback: Option<Callback>,
+    deliveries: Deliveries,
+    limits: ReceiverLimits,
+    refusals: Refusals,
+    worker: Worker,
 }
 
 impl fmt::Debug for Receiver {
@@ -72,6 +113,8 @@ impl fmt::Debug for Receiver {
             .field("secret", &self.secret)
             .field("parser", &self.parser)
             .field("events", &self.events)
+            .field("deliveries", &self.deliveries)
+            .field("limits", &self.limits)
             .field(
                 "callback",
                 &self.callback.as_ref().map(|_| "Fn(WebhookEvent)"),
@@ -89,6 +132,10 @@ impl Receiver {
             parser: Parser::default(),
             events: None,
             callback: None,
+            deliveries: Deliveries::new(),
+            refusals: Refusals::new(ReceiverLimits::default().log_interval),
+            worker: Worker::default(),
+            limits: ReceiverLimits::default(),
         }
     }
 
@@ -120,24 +167,65 @@ impl Receiver {
     /// [`DEFAULT_MAX_PAYLOAD_SIZE`](super::DEFAULT_MAX_PAYLOAD_SIZE) (16 MiB).
     pub fn max_payload_size(mut self, bytes: usize) -> Self {
         self.parser = self.parser.max_payload_size(bytes);
+        self.limits.max_body_bytes = bytes;
         self
     }
 
-    /// A router answering `POST path` (e.g. `"/webhooks/stream"`); merge or
-    /// nest it into your app.
+    /// The body bounds of [`router`](Self::router) and the interval of the
+    /// refusal log; `limits.max_body_bytes` is the payload cap too (as
+    /// [`max_payload_size`](Self::max_payload_size)). Default:
+    /// [`ReceiverLimits::default`].
+    pub fn limits(mut self, limits: ReceiverLimits) -> Self {
+        self.parser = self.parser.max_payload_size(limits.max_body_bytes);
+        self.refusals = Refusals::new(limits.log_interval);
+        self.limits = limits;
+        self
+    }
+
+    /// Where the deliveries seen are remembered, to answer a retry or a
+    /// replay (same `X-Webhook-Id`) with `200` without handling it again.
+    /// Default: [`Deliveries::new`] (10 minutes, 20,000 deliveries), shared
+    /// by the clones of this receiver.
+    pub fn deliveries(mut self, deliveries: Deliveries) -> Self {
+        self.deliveries = deliveries;
+        self
+    }
+
+    /// A router answering `POST path` (e.g. `"/webhooks/stream"`), with the
+    /// body bounds of [`BodyLimitLayer`]; merge or nest it into your app.
     pub fn router<S>(self, path: &str) -> Router<S> {
         let limit = self.parser.max_payload_size;
+        let bodies = BodyLimitLayer::with_refusals(&self.limits, self.refusals.clone());
         Router::new()
             .route(path, post(receive))
             .layer(DefaultBodyLimit::max(limit))
+            .layer(bodies)
             .with_state(Arc::new(self))
     }
 
+    /// As [`handle`](Self::handle); a body larger than [`SMALL_BODY`], or
+    /// gzip, on a thread of the receiver's own: verifying a 16 MiB body (or
+    /// inflating one to 16 MiB) takes long enough to hold up the other
+    /// connections of an async thread. While two such bodies wait for that
+    /// thread already, the answer is `503` (Stream retries it).
+    pub async fn handle_bytes(&self, headers: HeaderMap, body: Bytes) -> StatusCode {
+        if body.len() <= SMALL_BODY && !body.starts_with(&[0x1f, 0x8b]) {
+            return self.handle(&headers, &body);
+        }
+        let receiver = self.clone();
+        self.worker
+            .run(move || receiver.handle(&headers, &body))
+            .await
+            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+    }
+
     /// Handles one delivery: the status code to answer. Public for other
-    /// servers built on `http` types.
+    /// servers built on `http` types. A verified delivery whose
+    /// `X-Webhook-Id` was handled already is answered `200` and not handled
+    /// again; refusals are logged in a summary line per interval.
     pub fn handle(&self, headers: &HeaderMap, body: &[u8]) -> StatusCode {
         let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
-            tracing::warn!("webhook without a readable X-Signature refused");
+            self.refusals.note("no signature");
             return StatusCode::UNAUTHORIZED;
         };
         match self
@@ -145,6 +233,13 @@ impl Receiver {
             .verify_and_parse(body, signature, self.secret.expose())
         {
             Ok(event) => {
+                // Only verified deliveries are remembered: unsigned requests
+                // cannot fill the record or shadow a genuine delivery.
+                let id = headers.get(WEBHOOK_ID_HEADER).and_then(|v| v.to_str().ok());
+                if id.is_some_and(|id| !self.deliveries.first_time(id)) {
+                    tracing::debug!("a delivery already handled (a retry or a replay)");
+                    return StatusCode::OK;
+                }
                 if let Some(events) = &self.events {
                     events.publish(&event);
                 }
@@ -153,16 +248,22 @@ impl Receiver {
                 }
                 StatusCode::OK
             }
-            Err(Error::Webhook(e)) => {
-                tracing::warn!(error = %e, "webhook refused");
-                match e.kind() {
-                    WebhookErrorKind::InvalidSignature => StatusCode::UNAUTHORIZED,
-                    WebhookErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                    _ => StatusCode::BAD_REQUEST,
+            Err(Error::Webhook(e)) => match e.kind() {
+                WebhookErrorKind::InvalidSignature => {
+                    self.refusals.note("bad signature");
+                    StatusCode::UNAUTHORIZED
                 }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook refused");
+                WebhookErrorKind::PayloadTooLarge => {
+                    self.refusals.note("too large");
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                _ => {
+                    self.refusals.note("undecodable");
+                    StatusCode::BAD_REQUEST
+                }
+            },
+            Err(_) => {
+                self.refusals.note("undecodable");
                 StatusCode::BAD_REQUEST
             }
         }
@@ -174,5 +275,5 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    receiver.handle(&headers, &body)
+    receiver.handle_bytes(headers, body).await
 }
