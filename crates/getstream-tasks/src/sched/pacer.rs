@@ -37,6 +37,12 @@ pub(crate) const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// (`Retry-After`, or the time to `X-RateLimit-Reset`).
 pub(crate) const MAX_SERVER_PAUSE: Duration = Duration::from_secs(60);
 
+/// How far past [`MAX_SERVER_PAUSE`] an answer may ask before it is reported:
+/// `X-RateLimit-Reset` is stamped in whole seconds, so a full one-minute window
+/// read just after it opened asks for up to a second more than the minute (the
+/// emulator's and Stream's own windows do); that is no hostile header.
+const REPORT_SLACK: Duration = Duration::from_secs(2);
+
 /// The most requests that may go back to back after a quiet spell while the
 /// window is paced (and never more than a tenth of what remains).
 pub(crate) const BURST: u32 = 4;
@@ -136,7 +142,7 @@ impl Pacer {
             .filter(|d| !d.is_zero());
         let asked = reset_in.max(seen.retry_after.filter(|_| seen.throttled));
         let report = match asked {
-            Some(asked) if asked > MAX_SERVER_PAUSE && !self.capped_once => {
+            Some(asked) if asked > MAX_SERVER_PAUSE + REPORT_SLACK && !self.capped_once => {
                 self.capped_once = true;
                 Some(asked)
             }
@@ -373,6 +379,28 @@ mod tests {
         let mut pacer = Pacer::new(t0);
         pacer.observe(&retry_only, t0, wall(t0, t0));
         assert_eq!(pacer.ready_at(t0), t0 + secs(8));
+    }
+
+    /// A spent one-minute window whose reset, stamped in whole seconds, lies a
+    /// little over a minute away (read just after the window opened) is
+    /// ordinary: capped, but not reported as hostile. Two minutes is reported.
+    #[tokio::test(start_paused = true)]
+    async fn a_window_stamped_in_whole_seconds_is_not_reported() {
+        let t0 = Instant::now() + Duration::from_millis(300);
+        let wall_now = SystemTime::UNIX_EPOCH + secs(EPOCH) + Duration::from_millis(300);
+        let mut pacer = Pacer::new(t0);
+        // 60.7 s to the reset.
+        assert_eq!(
+            pacer.observe(&headers(100, 0, EPOCH + 61), t0, wall_now),
+            None
+        );
+        assert!(pacer.ready_at(t0) <= t0 + MAX_SERVER_PAUSE);
+        let mut pacer = Pacer::new(t0);
+        assert!(
+            pacer
+                .observe(&headers(100, 0, EPOCH + 120), t0, wall_now)
+                .is_some()
+        );
     }
 
     /// Each hostile form: one answer, then requests go again within a minute.
