@@ -361,8 +361,20 @@
 //! stream of events makes a wait poll more than once a second
 //! ([`MIN_WOKEN_POLL_GAP`]), nor, once an event found the task unfinished,
 //! faster than its own schedule; the deadline and the client's request
-//! budget still hold. With push on,
-//! a long interval is the sensible default:
+//! budget still hold. Which events wake which task's wait:
+//!
+//! | task kind | started by | pushed events that wake the wait |
+//! |---|---|---|
+//! | export channels | `Chat::export_channels` | `export.channels.success` / `.error` (`task_id`) |
+//! | export users | `Client::export_users` | `export.users.success` / `.error` (`task_id`) |
+//! | hard delete channels | `Chat::delete_channels` | `channel.deleted` for one of its cids |
+//! | delete users | `Client::delete_users` | `user.deleted` for one of its users |
+//! | deactivate / reactivate users | `Client::deactivate_users`, `reactivate_users` | `user.deactivated` / `user.reactivated` for one of its users |
+//! | channel batch update | `Chat::channel_batch_update` | `channel_batch_update.completed` (`task_id`) |
+//! | block-list import | `Client::import_block_list` | none (Stream sends no event): polls only |
+//! | membership deletion | `Client::upsert_users`, `update_users_partial` | none: polls only |
+//!
+//! With push on, a long interval is the sensible default:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
