@@ -33,8 +33,9 @@ pub struct BatchArgs {
     /// Channels seeded (`messaging:seed-1` …) and updated by each job.
     #[arg(long, default_value_t = 10_000)]
     channels: usize,
-    /// Pause between two timed `get_task` calls of the side loop.
-    #[arg(long, default_value = "5ms", value_parser = humantime::parse_duration)]
+    /// Pause between two timed `get_task` calls of the side loop (default: none,
+    /// back to back, so that even a job of a few milliseconds gets several polls).
+    #[arg(long, default_value = "0ms", value_parser = humantime::parse_duration)]
     poll_gap: Duration,
     /// Poll interval of the SDK's wait on each job.
     #[arg(long, default_value = "20ms", value_parser = humantime::parse_duration)]

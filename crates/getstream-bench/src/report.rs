@@ -588,7 +588,7 @@ fn render(r: &Value, args: &AllArgs) -> String {
          Bench 3: `hang` fault on the task's path; Python's request is bounded only by its 30 s request timeout. \
          Bench 4: {} tasks per completion time, each policy waits on the same tasks. \
          Bench 5: in one process, both servers on one tokio runtime with 1 worker thread, the generator (hyper HTTP/1.1, keep-alive, {} connections) on a current-thread runtime; {} rounds of {} s per server, alternating. \
-         Bench 10: its own emulator (`--instant --workers 4 --seed channels=N,messages=0,users=10`), addMembers of one user, then updateData frozen, over every `messaging` channel; time to completed = from the request to the first poll that saw the task done (the SDK's wait polls every 20 ms, a side loop times `get_task` every 5 ms); peak RSS = the emulator's VmHWM, reset before each job.",
+         Bench 10: its own emulator (`--instant --workers 4 --seed channels=N,messages=0,users=10`), addMembers of one user, then updateData frozen, over every `messaging` channel; time to completed = from the request to the first poll that saw the task done (the SDK's wait polls every 20 ms, a side loop times sequential `get_task` calls back to back; with `--instant` a job of 10,000 channels takes tens of milliseconds, so p99 rests on a few dozen polls); peak RSS = the emulator's VmHWM, reset before each job.",
         500,
         args.complete_after.as_secs_f64(),
         args.stagger.as_secs_f64(),
