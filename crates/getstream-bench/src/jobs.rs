@@ -27,7 +27,7 @@ pub struct JobsArgs {
 }
 
 /// A `kB` field of `/proc/{pid}/status`, in KiB.
-fn status_kib(pid: u32, field: &str) -> Option<u64> {
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find_map(|line| {
         let rest = line.strip_prefix(field)?.strip_prefix(':')?;

@@ -15,6 +15,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 
+mod batch;
+mod batch_row;
+mod cells;
 mod child;
 mod detect;
 mod emu;
@@ -164,6 +167,9 @@ enum Cmd {
     /// Bench 9 (issue 12): task polls while two big exports run, SIGTERM during exports,
     /// peak RSS of a 100k-message export vs its file size (own emulator processes).
     Jobs(jobs::JobsArgs),
+    /// Bench 10 (issue 24): a channel batch update over 10,000 channels (own
+    /// emulator process): time to completed, task polls meanwhile, peak RSS.
+    Batch(batch::BatchArgs),
     /// The soak (issue 12): the emulator as its own process under a mixed load
     /// with faults and bad input; checks its invariants, prints its figures.
     Soak(soak::SoakArgs),
@@ -252,6 +258,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::Scale(args) => async_runtime()?.block_on(scale::run(args)),
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Jobs(args) => async_runtime()?.block_on(jobs::run(args)),
+        Cmd::Batch(args) => async_runtime()?.block_on(batch::run(args)),
         Cmd::Soak(args) => async_runtime()?.block_on(soak::run(args)),
         Cmd::Emulator(args) => async_runtime()?
             .block_on(getstream_emulator::cli::run(args))

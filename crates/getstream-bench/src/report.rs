@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::cells::{cell, f, met, num};
 use crate::emu::{Admin, EmulatorProcess};
-use crate::{BoxError, async_runtime, child, detect, python_command, self_command};
+use crate::{BoxError, async_runtime, batch_row, child, detect, python_command, self_command};
 
 /// Options of `getstream-bench all`.
 #[derive(Debug, clap::Args)]
@@ -57,6 +58,9 @@ pub struct AllArgs {
     /// Rounds of (emulator, bare) phases (bench 5).
     #[arg(long, default_value_t = 5)]
     load_rounds: u32,
+    /// Channels of the batch update (bench 10; 0: skip).
+    #[arg(long, default_value_t = 10_000)]
+    batch_channels: usize,
     /// Also write the markdown to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -292,6 +296,20 @@ pub fn all(args: AllArgs) -> Result<(), BoxError> {
     .and_then(|cmd| child::run_json(cmd, "bench 5 (load)", cap_rust));
     put("load", v);
 
+    // 10. channel batch update (an emulator of its own).
+    let v = if args.batch_channels == 0 {
+        Err("not run: --batch-channels 0".into())
+    } else {
+        let channels = args.batch_channels.to_string();
+        let emulator = emulator.to_string_lossy();
+        self_command(
+            &t,
+            &["batch", "--emulator", &emulator, "--channels", &channels],
+        )
+        .and_then(|cmd| child::run_json(cmd, "bench 10 (channel batch update)", cap_rust))
+    };
+    put("batch", v);
+
     let results = Value::Object(r);
     let markdown = render(&results, &args);
     println!("{markdown}");
@@ -302,35 +320,6 @@ pub fn all(args: AllArgs) -> Result<(), BoxError> {
         std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
     }
     Ok(())
-}
-
-fn f(v: &Value, path: &[&str]) -> Option<f64> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_f64()
-}
-
-fn num(x: Option<f64>, prec: usize) -> String {
-    x.map_or_else(|| "—".to_owned(), |x| format!("{x:.prec$}"))
-}
-
-fn err(v: &Value) -> Option<String> {
-    v.get("error").and_then(Value::as_str).map(str::to_owned)
-}
-
-/// `figure` or the bench's error.
-fn cell(v: &Value, figure: String) -> String {
-    err(v).map_or(figure, |e| format!("error: {}", e.replace('|', "/")))
-}
-
-fn met(ok: Option<bool>) -> &'static str {
-    match ok {
-        Some(true) => "yes",
-        Some(false) => "**no**",
-        None => "—",
-    }
 }
 
 fn machine() -> String {
@@ -564,6 +553,7 @@ fn render(r: &Value, args: &AllArgs) -> String {
         num(load_ratio.map(|x| x * 100.0), 1),
         met(load_ratio.map(|x| x >= 0.7)),
     );
+    s.push_str(&batch_row::row(g("batch")));
 
     // Details.
     let _ = writeln!(
@@ -597,7 +587,8 @@ fn render(r: &Value, args: &AllArgs) -> String {
          baseline = VmRSS after building the client and one request, peak = VmHWM. \
          Bench 3: `hang` fault on the task's path; Python's request is bounded only by its 30 s request timeout. \
          Bench 4: {} tasks per completion time, each policy waits on the same tasks. \
-         Bench 5: in one process, both servers on one tokio runtime with 1 worker thread, the generator (hyper HTTP/1.1, keep-alive, {} connections) on a current-thread runtime; {} rounds of {} s per server, alternating.",
+         Bench 5: in one process, both servers on one tokio runtime with 1 worker thread, the generator (hyper HTTP/1.1, keep-alive, {} connections) on a current-thread runtime; {} rounds of {} s per server, alternating. \
+         Bench 10: its own emulator (`--instant --workers 4 --seed channels=N,messages=0,users=10`), addMembers of one user, then updateData frozen, over every `messaging` channel; time to completed = from the request to the first poll that saw the task done (the SDK's wait polls every 20 ms, a side loop times sequential `get_task` calls back to back; with `--instant` a job of 10,000 channels takes tens of milliseconds, so p99 rests on a few dozen polls); peak RSS = the emulator's VmHWM, reset before each job.",
         500,
         args.complete_after.as_secs_f64(),
         args.stagger.as_secs_f64(),
