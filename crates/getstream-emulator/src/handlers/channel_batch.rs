@@ -183,11 +183,6 @@ pub(crate) async fn channel_batch_update(
         data: change,
         created_at_ns: now_ns(),
     };
-    let task_id = jobs.submit_work(
-        JobKind::ChannelBatchUpdate,
-        items,
-        job,
-        batch_work,
-    )?;
+    let task_id = jobs.submit_work(JobKind::ChannelBatchUpdate, items, job, batch_work)?;
     Ok(task_started(task_id))
 }
