@@ -181,10 +181,7 @@ async fn update_data_and_member_state_operations_change_the_matched_channels() {
     .await;
     assert_eq!(archived.success_channels_count, 1);
     let seed2 = channel(&emulator, "messaging:seed-2");
-    assert!(
-        member(&seed2, "user-2")["archived_at"].is_u64(),
-        "{seed2}"
-    );
+    assert!(member(&seed2, "user-2")["archived_at"].is_u64(), "{seed2}");
     assert!(member(&seed2, "user-3").get("archived_at").is_none());
     let hidden = batch(
         &client,
