@@ -8,6 +8,7 @@ mod durable;
 mod escapes;
 mod events;
 mod jobs24;
+mod jobs24_emulator;
 mod lifecycle;
 mod ops;
 // The SDK's tests start redis-server the same way: one helper for both test binaries.

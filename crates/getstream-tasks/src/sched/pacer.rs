@@ -37,6 +37,11 @@ pub(crate) const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// (`Retry-After`, or the time to `X-RateLimit-Reset`).
 pub(crate) const MAX_SERVER_PAUSE: Duration = Duration::from_secs(60);
 
+/// `X-RateLimit-Reset` is in whole seconds, rounded up: a fresh one-minute
+/// window's reset reads up to this much past [`MAX_SERVER_PAUSE`] and is no
+/// excess worth reporting (it is capped all the same).
+const RESET_GRANULARITY: Duration = Duration::from_secs(1);
+
 /// The most requests that may go back to back after a quiet spell while the
 /// window is paced (and never more than a tenth of what remains).
 pub(crate) const BURST: u32 = 4;
@@ -136,7 +141,7 @@ impl Pacer {
             .filter(|d| !d.is_zero());
         let asked = reset_in.max(seen.retry_after.filter(|_| seen.throttled));
         let report = match asked {
-            Some(asked) if asked > MAX_SERVER_PAUSE && !self.capped_once => {
+            Some(asked) if asked > MAX_SERVER_PAUSE + RESET_GRANULARITY && !self.capped_once => {
                 self.capped_once = true;
                 Some(asked)
             }
@@ -424,6 +429,20 @@ mod tests {
             }
             assert!(now <= later + secs(600), "{seen:?}");
         }
+    }
+
+    /// A fresh one-minute window, its reset rounded up to the next whole
+    /// second (as Stream and the emulator write it), is not reported.
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_minute_window_in_whole_seconds_is_not_reported() {
+        let t0 = Instant::now();
+        let mut pacer = Pacer::new(t0);
+        let now = wall(t0, t0) + ms(300);
+        assert_eq!(pacer.observe(&headers(60, 59, EPOCH + 61), t0, now), None);
+        assert!(pacer.ready_at(t0) <= t0 + MAX_SERVER_PAUSE);
+        // Two seconds more is an excess: reported.
+        let asked = pacer.observe(&headers(60, 59, EPOCH + 63), t0, now);
+        assert!(asked.is_some_and(|d| d > MAX_SERVER_PAUSE), "{asked:?}");
     }
 
     #[tokio::test(start_paused = true)]
