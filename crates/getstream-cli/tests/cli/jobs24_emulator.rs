@@ -162,3 +162,37 @@ async fn blocklist_import_of_a_big_file_sums_the_calls_into_the_list() {
     assert_ne!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("HTTP 404 (code 16)"), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_started_without_waiting_reads_the_same_under_tasks_wait() {
+    let emu = emulator().await;
+    let out = run(
+        &emu,
+        [
+            "channels",
+            "batch-update",
+            "archive",
+            "--type",
+            "messaging",
+            "--member",
+            "user-2",
+            "--no-wait",
+        ],
+    )
+    .await;
+    out.assert_code(0);
+    let id = out.stdout.trim().to_owned();
+    assert!(
+        !id.is_empty() && !id.contains(char::is_whitespace),
+        "{out:?}"
+    );
+    // user-2 is a member of seed-1 and seed-2, not of seed-3: that channel fails.
+    let out = run(&emu, ["tasks", "wait", &id, "--interval", "20ms"]).await;
+    out.assert_code(1);
+    assert!(out.stdout.contains("succeeded:  2 channels"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("messaging:seed-3: failed (user user-2 is not a member of the channel)"),
+        "{out:?}"
+    );
+}

@@ -117,6 +117,22 @@ async fn add_members_reports_a_missing_user_as_failed_channels() {
     let mut failed_cids: Vec<&str> = failed.failed_cids().collect();
     failed_cids.sort_unstable();
     assert_eq!(failed_cids, ["messaging:seed-1", "messaging:seed-3"]);
+    // addMembersHideHistory is not one of the twelve: the emulator refuses it.
+    let hide_history = ChannelBatchUpdateRequest::new(
+        Op::AddMembersHideHistory,
+        ChannelBatchFilter::cids(["messaging:seed-1"]),
+    )
+    .members(["user-3"])
+    .hide_history_before(std::time::SystemTime::now());
+    let refused = client
+        .chat()
+        .channel_batch_update(hide_history)
+        .await
+        .unwrap_err();
+    let Error::Api(api) = refused else {
+        panic!("{refused}")
+    };
+    assert_eq!((api.status_code().as_u16(), api.code()), (400, 4));
     // A failed channel is left as it was: user-3 was not added either.
     assert_eq!(
         member_ids(&emulator, "messaging:seed-1"),
