@@ -175,7 +175,9 @@ fn a_failed_job_is_a_task_error() {
     assert!(e.stack_trace().is_some() && e.version().is_some());
     // The call marked the user deleted at once (as Stream: query users stops
     // listing them); the failed job did nothing more: the user is not removed.
-    let user = emu.user("user-1").expect("a failed hard delete removes no one");
+    let user = emu
+        .user("user-1")
+        .expect("a failed hard delete removes no one");
     assert!(user.get("deleted_at").is_some(), "{user}");
 }
 
