@@ -8,6 +8,7 @@ mod durable;
 mod escapes;
 mod events;
 mod jobs24;
+mod jobs24_emulator;
 mod lifecycle;
 mod ops;
 #[cfg(target_os = "linux")]

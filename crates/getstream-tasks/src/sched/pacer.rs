@@ -454,6 +454,20 @@ mod tests {
         }
     }
 
+    /// A fresh one-minute window, its reset rounded up to the next whole
+    /// second (as Stream and the emulator write it), is not reported.
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_minute_window_in_whole_seconds_is_not_reported() {
+        let t0 = Instant::now();
+        let mut pacer = Pacer::new(t0);
+        let now = wall(t0, t0) + ms(300);
+        assert_eq!(pacer.observe(&headers(60, 59, EPOCH + 61), t0, now), None);
+        assert!(pacer.ready_at(t0) <= t0 + MAX_SERVER_PAUSE);
+        // Two seconds more is an excess: reported.
+        let asked = pacer.observe(&headers(60, 59, EPOCH + 63), t0, now);
+        assert!(asked.is_some_and(|d| d > MAX_SERVER_PAUSE), "{asked:?}");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_limit_of_zero_without_a_reset_holds_nothing_back() {
         let t0 = Instant::now();

@@ -14,6 +14,7 @@ mod doc_server;
 mod get;
 mod hostile_limits;
 mod jobs24;
+mod jobs24_emulator;
 mod lifecycle;
 #[cfg(feature = "blocking")]
 mod lifecycle_blocking;

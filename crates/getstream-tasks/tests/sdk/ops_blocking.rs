@@ -163,7 +163,7 @@ fn a_failed_job_is_a_task_error() {
         .unwrap();
     let started = emu
         .client
-        .delete_users(DeleteUsersRequest::new(["user-1"]))
+        .delete_users(DeleteUsersRequest::new(["user-1"]).user(DeleteMode::Hard))
         .unwrap();
     let error = started.handle().wait().interval(FAST).send().unwrap_err();
     let Error::Task(e) = &error else {
@@ -173,8 +173,12 @@ fn a_failed_job_is_a_task_error() {
     assert_eq!(e.error_type(), "DeleteError");
     assert_eq!(e.description(), "no luck");
     assert!(e.stack_trace().is_some() && e.version().is_some());
-    // The failed job had no effect.
-    assert!(emu.user("user-1").unwrap().get("deleted_at").is_none());
+    // The call marked the user deleted at once (as Stream: query users stops
+    // listing them); the failed job did nothing more: the user is not removed.
+    let user = emu
+        .user("user-1")
+        .expect("a failed hard delete removes no one");
+    assert!(user.get("deleted_at").is_some(), "{user}");
 }
 
 #[test]
@@ -329,4 +333,69 @@ mod jobs24 {
         );
         assert_eq!(server.requests().len(), 7);
     }
+}
+
+#[test]
+fn channel_batch_update_and_block_list_import() {
+    use getstream_tasks::{
+        ChannelBatchFilter, ChannelBatchOperation, ChannelBatchUpdateRequest,
+        CreateBlockListRequest, ImportBlockListRequest, UserPartialUpdate,
+    };
+    let emu = emulator();
+    let request = ChannelBatchUpdateRequest::new(
+        ChannelBatchOperation::RemoveMembers,
+        ChannelBatchFilter::types(["messaging"]),
+    )
+    .members(["user-2"]);
+    let answer = emu.client.chat().channel_batch_update(request).unwrap();
+    let result = answer.task().unwrap().wait().interval(FAST).send().unwrap();
+    assert_eq!(
+        (result.operation.as_str(), result.success_channels_count),
+        ("removeMembers", 3)
+    );
+    let seed1 = &emu.snapshot()["channels"][0];
+    assert_eq!(seed1["cid"], "messaging:seed-1");
+    assert!(
+        !seed1["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["user_id"] == "user-2"),
+        "{seed1}"
+    );
+
+    emu.client
+        .create_block_list(CreateBlockListRequest::new("spam", ["buy"]))
+        .unwrap();
+    let started = emu
+        .client
+        .import_block_list(ImportBlockListRequest::new("spam", ["BUY", "now", "cheap"]))
+        .unwrap();
+    let counts = started.handle().wait().interval(FAST).send().unwrap();
+    assert_eq!((counts.added, counts.skipped, counts.total), (2, 1, 3));
+    let words = emu
+        .client
+        .get_block_list("spam")
+        .unwrap()
+        .blocklist
+        .unwrap()
+        .words;
+    assert_eq!(words, ["buy", "now", "cheap"]);
+    let unknown = emu
+        .client
+        .import_block_list(ImportBlockListRequest::new("nope", ["x"]))
+        .unwrap_err();
+    assert!(
+        matches!(&unknown, Error::Api(api) if api.code() == 16),
+        "{unknown}"
+    );
+
+    // No team taken: no membership deletion task.
+    let answer = emu
+        .client
+        .update_users_partial([
+            UserPartialUpdate::new("user-1").set("teams", serde_json::json!(["red"]))
+        ])
+        .unwrap();
+    assert!(answer.membership_deletion_task().is_none());
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use getstream_emulator::{Emulator, EmulatorConfig, Pace, SeedSpec, WebhookSettings};
 use getstream_tasks::webhook::axum::Receiver;
 use getstream_tasks::{
-    Client, DeleteChannelsRequest, ExportChannelsRequest, PollPolicy, TaskEvents,
+    ChannelBatchFilter, ChannelBatchOperation, ChannelBatchUpdateRequest, Client,
+    DeleteChannelsRequest, ExportChannelsRequest, PollPolicy, TaskEvents,
 };
 use tokio::time::Instant;
 
@@ -169,5 +170,51 @@ async fn without_events_the_same_wait_polls_on_its_interval() {
     started.handle().wait().await.unwrap();
     assert_eq!(start.elapsed(), secs(5));
     drop(client);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_pushed_batch_completed_event_ends_a_long_running_wait_at_once() {
+    let Setup {
+        emulator,
+        client,
+        events,
+    } = setup(false).await;
+    let start = Instant::now();
+    let request = ChannelBatchUpdateRequest::new(
+        ChannelBatchOperation::Hide,
+        ChannelBatchFilter::cids(["messaging:seed-1", "messaging:seed-2"]),
+    )
+    .members(["user-2"]);
+    let answer = client.chat().channel_batch_update(request).await.unwrap();
+    let task_id = answer.task_id.clone().unwrap();
+    let (polls, on_poll) = counter();
+    let result = answer
+        .task()
+        .unwrap()
+        .wait()
+        .on_poll(on_poll)
+        .await
+        .unwrap();
+    assert_eq!(result.success_channels_count, 2, "{result:?}");
+    // Two channels at 100 ms each; without the event the next poll would be at 30 s.
+    let took = start.elapsed();
+    assert!(took >= ms(200) && took < ms(300), "{took:?}");
+    assert_eq!(polls.load(Ordering::Relaxed), 2);
+    assert!(events.woken() >= 1);
+    let delivered = emulator.state().webhook_deliveries();
+    let of_type = |kind: &str| delivered.iter().filter(|d| d.event_type == kind).count();
+    for kind in [
+        "channel_batch_update.started",
+        "channel_batch_update.completed",
+    ] {
+        assert!(
+            delivered
+                .iter()
+                .any(|d| d.event_type == kind && d.task_id.as_deref() == Some(task_id.as_str())),
+            "{kind}: {delivered:?}"
+        );
+    }
+    assert_eq!(of_type("channel.hidden"), 2, "{delivered:?}");
     emulator.shutdown().await;
 }
