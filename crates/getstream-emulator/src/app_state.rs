@@ -104,7 +104,7 @@ impl AppState {
 
     /// Whether the app has a webhook (so entity events are worth building).
     pub fn has_webhook(&self) -> bool {
-        self.hooks.settings(self.creds.key()).get_url().is_some()
+        self.hooks.settings(self.creds.key()).has_destination()
     }
 
     /// The download link of an export file as events carry it (signed, expiring).

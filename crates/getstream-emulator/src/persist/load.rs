@@ -16,6 +16,8 @@ struct SettingsRow {
     events: Vec<String>,
     #[serde(default)]
     compression: bool,
+    #[serde(default)]
+    hooks: Vec<crate::webhooks::hooks::EventHook>,
 }
 
 impl Persist {
@@ -158,11 +160,11 @@ impl Persist {
         };
         let row: SettingsRow = serde_json::from_str(&json)
             .map_err(|e| self.bad_row(format!("webhook settings of app {app:?}: {e}")))?;
-        Ok(Some(
-            WebhookSettings::new()
-                .url(row.url.unwrap_or_default())
-                .events(row.events)
-                .compression(row.compression),
-        ))
+        let mut settings = WebhookSettings::new()
+            .url(row.url.unwrap_or_default())
+            .events(row.events)
+            .compression(row.compression);
+        settings.set_hooks(row.hooks);
+        Ok(Some(settings))
     }
 }

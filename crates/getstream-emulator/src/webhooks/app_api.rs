@@ -2,9 +2,9 @@
 //! `PATCH /api/v2/app` with `webhook_url`, `webhook_events`, `enable_hook_payload_compression`.
 //!
 //! The GET body carries every field the official SDKs' `AppResponseFields` model requires,
-//! with the emulator's fixed values besides the webhook ones. PATCH ignores other settings,
-//! except the push channels the emulator cannot serve (SQS, SNS, `event_hooks`), which are a
-//! clear 400 rather than silently dropped.
+//! with the emulator's fixed values besides the webhook ones. PATCH also takes `event_hooks`
+//! (see [`hooks`](super::hooks)); it ignores other settings, except the app-level SQS/SNS
+//! fields the emulator cannot serve, which are a clear 400 rather than silently dropped.
 
 use axum::Json;
 use axum::extract::State;
@@ -15,6 +15,7 @@ use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, Authed};
 use crate::state::EmulatorState;
 
+use super::hooks::parse_hooks;
 use super::settings::{check_events, check_url};
 
 /// `GET /api/v2/app`.
@@ -38,6 +39,7 @@ pub(crate) async fn get_app(
             "webhook_url": s.get_url().unwrap_or_default(),
             "webhook_events": s.get_events(),
             "enable_hook_payload_compression": s.get_compression(),
+            "event_hooks": s.get_hooks().iter().map(|h| h.to_json()).collect::<Vec<_>>(),
         })
         .as_object()
         .cloned()
@@ -55,7 +57,6 @@ fn fixed_fields() -> Map<String, Value> {
         json!({
             "organization": "getstream-emulator",
             "placement": "",
-            "event_hooks": [],
             "use_hook_v2": false,
             "sqs_url": "", "sqs_key": "", "sqs_secret": "",
             "sns_topic_arn": "", "sns_key": "", "sns_secret": "",
@@ -118,8 +119,7 @@ fn fixed_fields() -> Map<String, Value> {
 }
 
 /// Settings the emulator cannot deliver to: refused when set to something non-empty.
-const UNSUPPORTED: [&str; 7] = [
-    "event_hooks",
+const UNSUPPORTED: [&str; 6] = [
     "sqs_url",
     "sqs_key",
     "sqs_secret",
@@ -149,7 +149,7 @@ pub(crate) async fn update_app(
     {
         return Err(ApiError::field(
             field,
-            "is not supported by the emulator: it delivers events by HTTP webhook only (set webhook_url)",
+            "is not supported by the emulator: it delivers events by HTTP webhook only (set webhook_url or event_hooks)",
         ));
     }
     let url = match req.get("webhook_url") {
@@ -190,6 +190,10 @@ pub(crate) async fn update_app(
             ));
         }
     };
+    let hooks = match req.get("event_hooks") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_hooks(v).map_err(|(f, e)| ApiError::field(&f, e))?),
+    };
     state.webhooks().update_settings(app.creds.key(), |s| {
         let mut next = std::mem::take(s);
         if let Some(url) = url {
@@ -200,6 +204,9 @@ pub(crate) async fn update_app(
         }
         if let Some(c) = compression {
             next = next.compression(c);
+        }
+        if let Some(hooks) = hooks {
+            next.set_hooks(hooks);
         }
         *s = next;
     });

@@ -30,6 +30,8 @@ pub(crate) struct Outgoing {
     /// The uncompressed JSON body.
     pub body: Bytes,
     pub compress: bool,
+    /// The hook's own per-attempt timeout (`timeout_ms`), under the policy's.
+    pub timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -120,7 +122,10 @@ async fn deliver(client: &reqwest::Client, shared: &Shared, job: &Outgoing) {
             .header("X-Webhook-Attempt", attempt.to_string())
             .header("X-Api-Key", &job.api_key)
             .body(body.clone());
-        let timeout = policy::request_timeout(started.elapsed());
+        let mut timeout = policy::request_timeout(started.elapsed());
+        if let Some(own) = job.timeout {
+            timeout = timeout.min(own);
+        }
         let (outcome, error) = match tokio::time::timeout(timeout, request.send()).await {
             Err(_) => (Outcome::Timeout, Some("timeout".to_owned())),
             Ok(Ok(response)) => (Outcome::Status(response.status().as_u16()), None),

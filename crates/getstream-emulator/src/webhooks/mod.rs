@@ -1,7 +1,7 @@
 //! Webhooks: the emulator sends Stream's events to each app's `webhook_url`, signed and retried
 //! as Stream does, from a bounded background queue.
 //!
-//! - [`settings`]: per-app URL, event types, compression;
+//! - [`settings`]: per-app URL, event types, compression; [`hooks`]: `event_hooks`;
 //! - [`payload`]: the events and their fields; [`entities`]: channel/user events from data;
 //! - [`signer`]: `X-Signature` and gzip;
 //! - [`policy`]: retry or give up (pure);
@@ -14,6 +14,7 @@ pub(crate) mod app_api;
 pub(crate) mod channel_events;
 pub(crate) mod delivery;
 pub(crate) mod entities;
+pub(crate) mod hooks;
 mod library;
 pub(crate) mod payload;
 pub(crate) mod policy;
@@ -148,14 +149,27 @@ impl WebhookHub {
         format!("{base}/_emulator/exports/{token}.json")
     }
 
-    /// Queues `event` for the app's webhook, if the app sends this type; returns its
-    /// webhook id then. Never waits: when the queue is full the event is dropped, logged and
-    /// counted. Call inside a tokio runtime (the worker starts on it with the first event).
+    /// Queues `event` for the app's webhook URL and for each enabled webhook hook that takes
+    /// its type (each a delivery of its own); returns the first webhook id then. Never waits:
+    /// when the queue is full the event is dropped, logged and counted. Call inside a tokio
+    /// runtime (the worker starts on it with the first event).
     pub fn emit(&self, app: &AppCredentials, event: Event) -> Option<String> {
         let settings = self.settings(app.key());
-        let url = settings
+        let mut targets: Vec<(String, Option<std::time::Duration>)> = Vec::new();
+        if let Some(url) = settings
             .get_url()
-            .filter(|_| settings.sends(&event.event_type))?;
+            .filter(|_| settings.sends(&event.event_type))
+        {
+            targets.push((url.to_owned(), None));
+        }
+        for hook in settings.get_hooks() {
+            if hook.delivers(&event.event_type) {
+                targets.push((hook.webhook_url.clone(), hook.timeout()));
+            }
+        }
+        if targets.is_empty() {
+            return None;
+        }
         let body = match serde_json::to_vec(&event.body) {
             Ok(b) => Bytes::from(b),
             Err(e) => {
@@ -163,19 +177,37 @@ impl WebhookHub {
                 return None;
             }
         };
+        let mut first = None;
+        for (url, timeout) in targets {
+            let id = self.queue_one(app, &event, &body, url, timeout, settings.get_compression());
+            first.get_or_insert(id);
+        }
+        first
+    }
+
+    /// Records and queues one delivery of `event` to `url`; returns its webhook id.
+    fn queue_one(
+        &self,
+        app: &AppCredentials,
+        event: &Event,
+        body: &Bytes,
+        url: String,
+        timeout: Option<std::time::Duration>,
+        compress: bool,
+    ) -> String {
         let webhook_id = uuid::Uuid::new_v4().to_string();
         let shared = &self.inner.shared;
         lock(&shared.log).push(WebhookDelivery {
             webhook_id: webhook_id.clone(),
             api_key: app.key().to_owned(),
             event_type: event.event_type.to_string(),
-            task_id: event.task_id,
-            url: url.to_owned(),
+            task_id: event.task_id.clone(),
+            url: url.clone(),
             attempts: 0,
             last_status: None,
             last_error: None,
             state: DeliveryState::Queued,
-            payload: event.body,
+            payload: event.body.clone(),
         });
         self.start_worker();
         shared.pending.fetch_add(1, Ordering::AcqRel);
@@ -183,9 +215,10 @@ impl WebhookHub {
             webhook_id: webhook_id.clone(),
             api_key: app.key().to_owned(),
             secret: app.secret().to_owned(),
-            url: url.to_owned(),
-            body,
-            compress: settings.get_compression(),
+            url,
+            body: body.clone(),
+            compress,
+            timeout,
         };
         if let Err(e) = self.inner.queue.try_send(job) {
             shared.finished();
@@ -202,7 +235,7 @@ impl WebhookHub {
                 "webhook event dropped: {why}"
             );
         }
-        Some(webhook_id)
+        webhook_id
     }
 
     fn start_worker(&self) {

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::hooks::EventHook;
+
 /// Longest accepted webhook URL.
 pub const MAX_WEBHOOK_URL_LEN: usize = 2048;
 /// Most entries in `webhook_events`.
@@ -31,6 +33,8 @@ pub struct WebhookSettings {
     url: Option<String>,
     events: Vec<String>,
     compression: bool,
+    /// Stream's `event_hooks` (set over `PATCH /api/v2/app`).
+    hooks: Vec<EventHook>,
 }
 
 impl WebhookSettings {
@@ -77,6 +81,25 @@ impl WebhookSettings {
     /// Whether bodies are gzip-compressed.
     pub fn get_compression(&self) -> bool {
         self.compression
+    }
+
+    /// The `event_hooks`.
+    pub(crate) fn get_hooks(&self) -> &[EventHook] {
+        &self.hooks
+    }
+
+    /// Replaces the `event_hooks`.
+    pub(crate) fn set_hooks(&mut self, hooks: Vec<EventHook>) {
+        self.hooks = hooks;
+    }
+
+    /// Whether any destination (the URL or an enabled webhook hook) may get events.
+    pub(crate) fn has_destination(&self) -> bool {
+        self.url.is_some()
+            || self
+                .hooks
+                .iter()
+                .any(|h| h.enabled && h.hook_type == "webhook")
     }
 
     /// Whether an event of this type is sent: a URL is set and the type is selected.

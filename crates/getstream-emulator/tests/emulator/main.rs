@@ -26,6 +26,8 @@ mod v1;
 
 mod webhooks;
 
+mod event_hooks;
+
 mod scale;
 
 mod auth_limits;

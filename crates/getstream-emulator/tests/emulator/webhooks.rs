@@ -302,8 +302,8 @@ async fn patch_app_refuses_what_it_cannot_honour() {
         ),
         (json!({"sqs_url": "https://sqs.example/q"}), "sqs_url"),
         (
-            json!({"event_hooks": [{"hook_type": "sqs"}]}),
-            "event_hooks",
+            json!({"event_hooks": [{"hook_type": "kafka"}]}),
+            "event_hooks[0].hook_type",
         ),
     ] {
         let r = patch(body.clone()).await;
