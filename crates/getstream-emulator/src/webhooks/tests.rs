@@ -372,6 +372,37 @@ fn the_secret_never_shows_in_debug() {
         url: "http://h/".into(),
         body: bytes::Bytes::new(),
         compress: false,
+        timeout: None,
     };
     assert!(!format!("{job:?}").contains(SECRET));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hooks_timeout_ms_bounds_each_attempt() {
+    let (url, seen) = receiver(|_, _, _| Answer::Hang).await;
+    let (hub, app) = hub_for(&url, WebhookSettings::new(), 8);
+    let hooks = super::hooks::parse_hooks(&serde_json::json!([
+        {"hook_type": "webhook", "webhook_url": url, "timeout_ms": 1000},
+    ]))
+    .unwrap();
+    // The hook only: no legacy URL.
+    hub.update_settings("app-key", |s| {
+        *s = WebhookSettings::new();
+        s.set_hooks(hooks);
+    });
+    let start = Instant::now();
+    hub.emit(&app, payload::sample());
+    hub.settled().await;
+    let r = &hub.deliveries();
+    assert_eq!(r.len(), 1);
+    assert_eq!((r[0].state, r[0].attempts), (DeliveryState::Failed, 3));
+    let at: Vec<Duration> = seen.lock().unwrap().iter().map(|s| s.at - start).collect();
+    assert_eq!(
+        at,
+        [
+            Duration::ZERO,
+            Duration::from_millis(1250),
+            Duration::from_millis(2750)
+        ]
+    );
 }
