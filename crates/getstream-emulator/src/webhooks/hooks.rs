@@ -19,9 +19,10 @@ pub const MAX_HOOK_TIMEOUT_MS: u64 = 10_000;
 /// Longest SQS/SNS string field.
 const MAX_FIELD_LEN: usize = 2048;
 
-/// The SQS and SNS string fields a hook keeps (stored and shown, not used).
-const AWS_FIELDS: [&str; 12] = [
-    "sqs_url",
+/// The other string fields a hook keeps (stored and shown, not used).
+const AWS_FIELDS: [&str; 13] = [
+    "product",
+    "sqs_queue_url",
     "sqs_region",
     "sqs_auth_type",
     "sqs_key",
@@ -33,6 +34,12 @@ const AWS_FIELDS: [&str; 12] = [
     "sns_key",
     "sns_secret",
     "sns_role_arn",
+];
+
+/// The other boolean fields a hook keeps (stored and shown, not used).
+const FLAG_FIELDS: [&str; 2] = [
+    "should_send_custom_events",
+    "sns_event_based_message_group_id_enabled",
 ];
 
 /// Fields never answered back (credentials).
@@ -52,6 +59,8 @@ pub(crate) struct EventHook {
     pub timeout_ms: Option<u64>,
     #[serde(default)]
     pub aws: BTreeMap<String, String>,
+    #[serde(default)]
+    pub flags: BTreeMap<String, bool>,
 }
 
 impl std::fmt::Debug for EventHook {
@@ -97,6 +106,9 @@ impl EventHook {
             if !SECRET_FIELDS.contains(&k.as_str()) {
                 m.insert(k.clone(), v.clone().into());
             }
+        }
+        for (k, v) in &self.flags {
+            m.insert(k.clone(), (*v).into());
         }
         Value::Object(m)
     }
@@ -192,6 +204,16 @@ pub(crate) fn parse_hooks(v: &Value) -> Result<Vec<EventHook>, (String, String)>
                 aws.insert(f.to_owned(), s);
             }
         }
+        let mut flags = BTreeMap::new();
+        for f in FLAG_FIELDS {
+            match o.get(f) {
+                None | Some(Value::Null) => {}
+                Some(Value::Bool(b)) => {
+                    flags.insert(f.to_owned(), *b);
+                }
+                Some(_) => return Err((field(i, f), "must be a boolean".into())),
+            }
+        }
         let id = string("id")?
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -203,6 +225,7 @@ pub(crate) fn parse_hooks(v: &Value) -> Result<Vec<EventHook>, (String, String)>
             webhook_url,
             timeout_ms,
             aws,
+            flags,
         });
     }
     Ok(out)
@@ -217,14 +240,14 @@ mod tests {
     fn hooks_are_checked_and_filter() {
         let hooks = parse_hooks(&json!([
             {"hook_type": "webhook", "webhook_url": "http://h/", "event_types": ["a"]},
-            {"hook_type": "sqs", "sqs_url": "https://q", "sqs_secret": "s3cret", "enabled": false},
+            {"hook_type": "sqs", "sqs_queue_url": "https://q", "sqs_secret": "s3cret", "enabled": false},
         ]))
         .unwrap();
         assert!(hooks[0].delivers("a"));
         assert!(!hooks[0].delivers("b"));
         assert!(!hooks[1].delivers("a"));
         let shown = hooks[1].to_json();
-        assert_eq!(shown["sqs_url"], "https://q");
+        assert_eq!(shown["sqs_queue_url"], "https://q");
         assert!(shown.get("sqs_secret").is_none());
         assert!(!format!("{:?}", hooks[1]).contains("s3cret"));
         let bad = |v: Value| parse_hooks(&v).unwrap_err().0;

@@ -21,7 +21,7 @@ async fn event_hooks_round_trip_without_secrets() {
         json!({"event_hooks": [
             {"hook_type": "webhook", "enabled": true, "webhook_url": "http://127.0.0.1:9/h",
              "event_types": ["user.deleted"], "timeout_ms": 1500},
-            {"hook_type": "sqs", "enabled": false, "sqs_url": "https://sqs.example/q",
+            {"hook_type": "sqs", "enabled": false, "sqs_queue_url": "https://sqs.example/q",
              "sqs_key": "AKIA", "sqs_secret": "very-secret", "sqs_region": "us-east-1"},
         ]}),
     )
@@ -36,7 +36,7 @@ async fn event_hooks_round_trip_without_secrets() {
     assert_eq!(hooks[0]["timeout_ms"], 1500);
     assert_eq!(hooks[0]["enabled"], true);
     assert!(!hooks[0]["id"].as_str().unwrap().is_empty());
-    assert_eq!(hooks[1]["sqs_url"], "https://sqs.example/q");
+    assert_eq!(hooks[1]["sqs_queue_url"], "https://sqs.example/q");
     assert_eq!(hooks[1]["enabled"], false);
     assert!(!b.to_string().contains("very-secret"));
     // Other settings leave the hooks alone; an empty list clears them.
@@ -155,7 +155,7 @@ async fn event_hooks_survive_a_data_dir_restart() {
         {"id": "h1", "hook_type": "webhook", "enabled": true, "webhook_url": "http://127.0.0.1:9/h",
          "event_types": ["user.deleted"], "timeout_ms": 2000},
         {"id": "h2", "hook_type": "sns", "enabled": false, "webhook_url": "", "event_types": [],
-         "sns_topic_arn": "arn:aws:sns:us-east-1:1:t"},
+         "sns_topic_arn": "arn:aws:sns:us-east-1:1:t", "should_send_custom_events": true},
     ]);
     let (s, b) = patch(&http, json!({"event_hooks": hooks})).await;
     assert_eq!(s, 200, "{b}");
