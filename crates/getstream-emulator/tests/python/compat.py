@@ -55,6 +55,7 @@ from getstream.models import (
     ChannelExport,
     ChannelInput,
     ChannelInputRequest,
+    EventHook,
     ChannelMemberRequest,
     MessageRequest,
     QueryUsersPayload,
@@ -1075,6 +1076,36 @@ def _app_webhook_settings(ctx: Ctx) -> None:
     finally:
         _unhook(ctx)
     check(ctx.client.get_app().data.app.webhook_url == "", "update_app(webhook_url='') did not clear it")
+
+
+@case("app_event_hooks")
+def _app_event_hooks(ctx: Ctx) -> None:
+    url = f"http://127.0.0.1:9/{ctx.uid('hook')}"
+    hooks = [
+        EventHook(hook_type="webhook", enabled=True, webhook_url=url,
+                  event_types=["user.deleted"], timeout_ms=2000),
+        EventHook(hook_type="sqs", enabled=False, sqs_queue_url="https://sqs.example/q",
+                  sqs_region="us-east-1", sqs_key="AKIA", sqs_secret="not-shown"),
+    ]
+    try:
+        resp = ctx.client.update_app(event_hooks=hooks)
+        check(isinstance(resp.data.duration, str), f"update_app duration {resp.data.duration!r}")
+        got = ctx.client.get_app().data.app.event_hooks
+        check(len(got) == 2, f"get_app event_hooks {got!r}")
+        web, sqs = got
+        check(web.hook_type == "webhook" and web.enabled is True and web.webhook_url == url
+              and web.event_types == ["user.deleted"] and web.timeout_ms == 2000 and web.id,
+              f"webhook hook {web!r}")
+        check(sqs.hook_type == "sqs" and sqs.enabled is False
+              and sqs.sqs_queue_url == "https://sqs.example/q" and sqs.sqs_region == "us-east-1"
+              and not sqs.sqs_secret, f"sqs hook {sqs!r}")
+        too_many = [EventHook(hook_type="webhook", webhook_url=url)] * 11
+        e = expect_api_error("update_app(11 hooks)", lambda: ctx.client.update_app(event_hooks=too_many))
+        check(e.status_code == 400 and e.code == 4, f"11 hooks: status {e.status_code} code {e.code}")
+        check(len(ctx.client.get_app().data.app.event_hooks) == 2, "a refused update_app changed event_hooks")
+    finally:
+        ctx.client.update_app(event_hooks=[])
+    check(ctx.client.get_app().data.app.event_hooks == [], "update_app(event_hooks=[]) did not clear them")
 
 
 @case("webhook_export_events")
