@@ -8,7 +8,7 @@ use std::time::Duration;
 use getstream_emulator::{Emulator, EmulatorConfig, Fault, StartError};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 /// Sends raw bytes to the emulator and reads the whole answer (the request asks to close).
 fn raw(addr: std::net::SocketAddr, request: &str) -> String {

@@ -5,7 +5,7 @@ use axum::http::Method;
 use getstream_emulator::{EmulatorState, Pace, RateLimits, SeedSpec, app};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()

@@ -7,7 +7,7 @@ use axum::http::Method;
 use getstream_emulator::{EmulatorState, Pace, app};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 fn router() -> axum::Router {
     app(EmulatorState::new(config()))

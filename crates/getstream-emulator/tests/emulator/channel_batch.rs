@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::channels::query;
-use crate::common::*;
+use crate::support::*;
 use crate::webhooks::{next, receiver};
 
 const BATCH: &str = "/api/v2/chat/channels/batch";

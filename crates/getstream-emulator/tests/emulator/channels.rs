@@ -7,7 +7,7 @@ use getstream_emulator::Pace;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 use crate::webhooks::{next, receiver};
 
 async fn send(http: &Http, method: Method, path: &str, body: Value) -> (u16, Value) {

@@ -32,7 +32,7 @@ async fn binary_prints_the_contract_and_serves_until_sigterm() {
     assert_eq!(key, "api_key=cli-key");
     assert_eq!(secret, "api_secret=cli-secret-0123456789abcdef0123456789");
     let base = base.trim_start_matches("base_url=");
-    let token = crate::common::token("cli-secret-0123456789abcdef0123456789");
+    let token = crate::support::token("cli-secret-0123456789abcdef0123456789");
     let resp = reqwest::Client::new()
         .post(format!("{base}/api/v2/export/users?api_key=cli-key"))
         .header("authorization", &token)

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::common::*;
+use crate::support::*;
 
 fn limits() -> ConnectionLimits {
     ConnectionLimits::default()

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 use crate::webhooks::{next, receiver};
 
 async fn patch(http: &Http, body: Value) -> (u16, Value) {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use getstream_emulator::{Fault, JobKind, ScriptedTask, TaskFailure};
 use serde_json::json;
 
-use crate::common::*;
+use crate::support::*;
 
 #[tokio::test(start_paused = true)]
 async fn respond_faults_fail_the_next_n_then_stop() {

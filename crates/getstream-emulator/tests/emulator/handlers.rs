@@ -5,7 +5,7 @@ use axum::http::Method;
 use getstream_emulator::{EmulatorConfig, EmulatorState, Pace, RateLimits, app};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 fn router() -> axum::Router {
     app(EmulatorState::new(config()))

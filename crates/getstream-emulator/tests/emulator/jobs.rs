@@ -5,7 +5,7 @@ use std::time::Duration;
 use getstream_emulator::{EmulatorConfig, Pace, RateLimits};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 /// The channel `cid` of the default app, as the state snapshot shows it.
 fn channel(handle: &getstream_emulator::EmulatorHandle, cid: &str) -> Value {

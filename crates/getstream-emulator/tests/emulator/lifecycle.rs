@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 fn texts(state: &Value) -> Vec<String> {
     state["messages"]

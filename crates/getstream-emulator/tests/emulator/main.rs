@@ -4,7 +4,7 @@
 
 #![allow(missing_docs)]
 
-mod common;
+mod support;
 
 mod handlers;
 

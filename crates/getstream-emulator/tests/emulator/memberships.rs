@@ -9,7 +9,7 @@ use getstream_emulator::EmulatorHandle;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::common::*;
+use crate::support::*;
 use crate::webhooks::{Delivery, next, receiver};
 
 /// ann (red, blue) and bob (red); `messaging:r1` (red: ann, bob), `messaging:b1` (blue: ann),

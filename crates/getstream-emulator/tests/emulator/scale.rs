@@ -8,7 +8,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::common::{Http, KEY, KEY_B, SECRET, SECRET_B, config, start};
+use crate::support::{Http, KEY, KEY_B, SECRET, SECRET_B, config, start};
 
 fn hex_hmac(secret: &str, payload: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::*;
+use crate::support::*;
 
 /// An RFC 3339 timestamp as the v1 dialect writes it (UTC, `Z`).
 #[track_caller]

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use crate::common::*;
+use crate::support::*;
 
 /// One request a receiver got, already checked: `verified` tells whether its own HMAC of the
 /// (gunzipped) body with the secret of the app in `X-Api-Key` matched `X-Signature`.
