@@ -20,6 +20,8 @@ use crate::config::{EmulatorConfig, Pace, RateLimits, SeedSpec};
 use crate::connection::ConnectionLimits;
 use crate::{Emulator, StartError};
 
+pub use crate::moderation::FetchArgs;
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (e.g. 500ms, 2s)"))
 }
@@ -159,6 +161,9 @@ pub struct Args {
     /// How long shutdown lets requests in progress finish (idle connections close at once).
     #[arg(long, value_parser = parse_duration, default_value = "1s")]
     pub shutdown_grace: Duration,
+    /// Bulk image moderation's fetch policy and bounds.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 impl Args {
@@ -200,6 +205,7 @@ impl Args {
             .seed(self.seed.unwrap_or_default())
             .export_link_ttl(self.export_link_ttl)
             .max_tasks(self.max_tasks);
+        config = self.fetch.apply(config);
         if let Some(dir) = &self.exports_dir {
             config = config.exports_dir(dir.clone());
         }

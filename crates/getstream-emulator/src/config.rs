@@ -325,6 +325,7 @@ pub struct EmulatorConfig {
     max_tasks: usize,
     allow_remote_admin: bool,
     connections: crate::connection::ConnectionLimits,
+    pub(crate) fetch: crate::moderation::FetchPolicy,
 }
 
 impl Default for EmulatorConfig {
@@ -357,6 +358,7 @@ impl EmulatorConfig {
             max_tasks: crate::app_state::MAX_TASKS_PER_APP,
             allow_remote_admin: false,
             connections: crate::connection::ConnectionLimits::default(),
+            fetch: crate::moderation::FetchPolicy::default(),
         }
     }
 

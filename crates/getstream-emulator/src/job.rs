@@ -30,11 +30,13 @@ pub enum JobKind {
     MembershipDeletion,
     /// `PUT /api/v2/chat/channels/batch`.
     ChannelBatchUpdate,
+    /// `POST /api/v2/moderation/bulk_image_moderation`.
+    BulkImageModeration,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -44,6 +46,7 @@ impl JobKind {
         JobKind::ImportBlockList,
         JobKind::MembershipDeletion,
         JobKind::ChannelBatchUpdate,
+        JobKind::BulkImageModeration,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -58,6 +61,7 @@ impl JobKind {
             JobKind::ImportBlockList => "import_block_list",
             JobKind::MembershipDeletion => "membership_deletion",
             JobKind::ChannelBatchUpdate => "channel_batch_update",
+            JobKind::BulkImageModeration => "bulk_image_moderation",
         }
     }
 }
@@ -71,7 +75,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, bulk_image_moderation)"
 )]
 pub struct UnknownJobKind(String);
 
@@ -132,6 +136,13 @@ pub(crate) enum TaskResult {
     Json(Value),
     /// An export: `result.url` is built when the task is read, from the reader's host.
     Export { token: String },
+    /// A file in the export store with more fields: `result` is `fields` and `url`, the
+    /// file's link (named `{token}.{ext}`), built when the task is read.
+    File {
+        token: String,
+        ext: String,
+        fields: serde_json::Map<String, Value>,
+    },
 }
 
 #[cfg(test)]

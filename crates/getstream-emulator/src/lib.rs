@@ -252,6 +252,7 @@ mod faults;
 mod handlers;
 mod job;
 mod lifecycle;
+mod moderation;
 mod persist;
 mod pool;
 mod ratelimit;
@@ -283,6 +284,10 @@ pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
 pub use faults::{Fault, FaultAction, FaultBody};
 pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use moderation::{
+    DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_CSV_BYTES, DEFAULT_MAX_CSV_ROWS,
+    DEFAULT_MAX_IMAGE_BYTES, DEFAULT_TASK_TIMEOUT, FetchLimits,
+};
 pub use persist::DataDirError;
 pub use router::app;
 pub use script::{ScriptStep, ScriptedTask};
@@ -295,8 +300,9 @@ pub use state_page::{
 pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{
-    CHANNEL_DELETED, EXPORT_CHANNELS_ERROR, EXPORT_CHANNELS_SUCCESS, EXPORT_USERS_ERROR,
-    EXPORT_USERS_SUCCESS, USER_DEACTIVATED, USER_DELETED, USER_REACTIVATED,
+    CHANNEL_DELETED, EXPORT_BULK_IMAGE_MODERATION_ERROR, EXPORT_BULK_IMAGE_MODERATION_SUCCESS,
+    EXPORT_CHANNELS_ERROR, EXPORT_CHANNELS_SUCCESS, EXPORT_USERS_ERROR, EXPORT_USERS_SUCCESS,
+    USER_DEACTIVATED, USER_DELETED, USER_REACTIVATED,
 };
 pub use webhooks::policy::{
     DELIVERY_DEADLINE as WEBHOOK_DELIVERY_DEADLINE, MAX_ATTEMPTS as WEBHOOK_MAX_ATTEMPTS,

@@ -168,12 +168,18 @@ fn record_outcome(
     let export = match kind {
         JobKind::ExportChannels => Some(ExportKind::Channels),
         JobKind::ExportUsers => Some(ExportKind::Users),
+        JobKind::BulkImageModeration => Some(ExportKind::BulkImageModeration),
         _ => None,
     };
     let export_outcome: Option<Result<String, String>> = match outcome {
         Ok(result) => {
             let url = match &result {
                 TaskResult::Export { token } => Some(app.export_url(token)),
+                TaskResult::File { token, ext, .. } => Some(crate::exports::link::with_ext(
+                    &app.export_url(token),
+                    token,
+                    ext,
+                )),
                 TaskResult::Json(_) => None,
             };
             app.update_task(task_id, |t| {

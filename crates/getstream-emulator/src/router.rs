@@ -72,6 +72,10 @@ pub fn app(state: EmulatorState) -> Router {
             post(exports::export_channels),
         )
         .route("/api/v2/export/users", post(exports::export_users))
+        .route(
+            "/api/v2/moderation/bulk_image_moderation",
+            post(crate::moderation::handler::bulk_image_moderation),
+        )
         .route("/api/v2/users/delete", post(user_jobs::delete_users))
         .route(
             "/api/v2/users/deactivate",

@@ -133,6 +133,12 @@ impl TaskRecord {
                     TaskResult::Export { token } => ResultBody::Export {
                         url: export_url(token),
                     },
+                    TaskResult::File { token, ext, fields } => {
+                        let url = crate::exports::link::with_ext(&export_url(token), token, ext);
+                        let mut all = fields.clone();
+                        all.insert("url".into(), url.into());
+                        ResultBody::Owned(Value::Object(all))
+                    }
                 }),
                 self.error.as_ref(),
             ),
@@ -206,6 +212,7 @@ impl Serialize for Stamp {
 enum ResultBody<'a> {
     Json(&'a Value),
     Export { url: String },
+    Owned(Value),
 }
 
 /// The `error` of a task response: [`TaskFailure`]'s fields, keys sorted.

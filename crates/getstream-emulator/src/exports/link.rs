@@ -39,6 +39,12 @@ pub(crate) fn signed_query(
     format!("api_key={key}&expires={expires}&signature={signature}")
 }
 
+/// `link` (to `{token}.json`) as a link to the same file named `{token}.{ext}`: the download
+/// route answers the extension's content type.
+pub(crate) fn with_ext(link: &str, token: &str, ext: &str) -> String {
+    link.replacen(&format!("{token}.json"), &format!("{token}.{ext}"), 1)
+}
+
 /// Why a download link is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum LinkError {

@@ -41,7 +41,14 @@ pub(crate) async fn download_export(
     ApiPath(file): ApiPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let token = file.strip_suffix(".json").unwrap_or(&file);
+    let (token, content_type, ext) = match file.strip_suffix(".csv") {
+        Some(token) => (token, "text/csv", "csv"),
+        None => (
+            file.strip_suffix(".json").unwrap_or(&file),
+            "application/json",
+            "json",
+        ),
+    };
     let entry = state
         .export_file(token)
         .ok_or_else(|| ApiError::not_found("no export file with this name"))?;
@@ -67,12 +74,12 @@ pub(crate) async fn download_export(
     };
     Ok((
         [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_LENGTH, entry.len.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"export-{}.json\"",
+                    "attachment; filename=\"export-{}.{ext}\"",
                     token.chars().take(8).collect::<String>()
                 ),
             ),

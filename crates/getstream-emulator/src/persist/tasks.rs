@@ -36,6 +36,11 @@ pub(crate) struct TaskRow {
 enum ResultRow {
     Json(Value),
     Export(String),
+    File {
+        token: String,
+        ext: String,
+        fields: serde_json::Map<String, Value>,
+    },
 }
 
 impl TaskRow {
@@ -47,6 +52,11 @@ impl TaskRow {
             result: t.result.as_ref().map(|r| match r {
                 TaskResult::Json(v) => ResultRow::Json(v.clone()),
                 TaskResult::Export { token } => ResultRow::Export(token.clone()),
+                TaskResult::File { token, ext, fields } => ResultRow::File {
+                    token: token.clone(),
+                    ext: ext.clone(),
+                    fields: fields.clone(),
+                },
             }),
             error: t.error.clone(),
         }
@@ -67,6 +77,7 @@ impl TaskRow {
         rec.result = self.result.map(|r| match r {
             ResultRow::Json(v) => TaskResult::Json(v),
             ResultRow::Export(token) => TaskResult::Export { token },
+            ResultRow::File { token, ext, fields } => TaskResult::File { token, ext, fields },
         });
         rec.error = self.error;
         Ok(rec)

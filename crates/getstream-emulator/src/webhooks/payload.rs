@@ -14,6 +14,11 @@ pub const EXPORT_CHANNELS_ERROR: &str = "export.channels.error";
 pub const EXPORT_USERS_SUCCESS: &str = "export.users.success";
 /// `export.users.error`: an export-users task failed.
 pub const EXPORT_USERS_ERROR: &str = "export.users.error";
+/// `export.bulk_image_moderation.success`: a bulk image moderation task completed (`url`
+/// downloads the results CSV).
+pub const EXPORT_BULK_IMAGE_MODERATION_SUCCESS: &str = "export.bulk_image_moderation.success";
+/// `export.bulk_image_moderation.error`: a bulk image moderation task failed.
+pub const EXPORT_BULK_IMAGE_MODERATION_ERROR: &str = "export.bulk_image_moderation.error";
 /// `channel.deleted`: a channel was deleted (at once, or by a delete-channels task).
 pub const CHANNEL_DELETED: &str = "channel.deleted";
 /// `user.deleted`: a delete-users task deleted a user.
@@ -39,6 +44,7 @@ pub(crate) struct Event {
 pub(crate) enum ExportKind {
     Channels,
     Users,
+    BulkImageModeration,
 }
 
 /// The wall clock in Unix nanoseconds (the clock task timestamps use).
@@ -67,6 +73,8 @@ pub(crate) fn export_finished(
         (ExportKind::Channels, false) => EXPORT_CHANNELS_ERROR,
         (ExportKind::Users, true) => EXPORT_USERS_SUCCESS,
         (ExportKind::Users, false) => EXPORT_USERS_ERROR,
+        (ExportKind::BulkImageModeration, true) => EXPORT_BULK_IMAGE_MODERATION_SUCCESS,
+        (ExportKind::BulkImageModeration, false) => EXPORT_BULK_IMAGE_MODERATION_ERROR,
     };
     let mut m = base(event_type);
     m.insert("task_id".into(), task_id.into());
