@@ -36,3 +36,5 @@ mod admin_gate;
 mod blocklists;
 mod connections;
 mod memberships;
+mod moderation;
+mod moderation_hostile;
