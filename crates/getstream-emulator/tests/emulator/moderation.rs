@@ -112,7 +112,7 @@ pub async fn files() -> (String, Arc<Seen>) {
             "/declared-huge.csv",
             get(|| async { endless("text/csv", true) }),
         )
-        .route("/slow.csv", get(|| std::future::pending::<Response>()))
+        .route("/slow.csv", get(std::future::pending::<Response>))
         .route(
             "/page.html",
             get(|| async {
