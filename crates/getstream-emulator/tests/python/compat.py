@@ -549,6 +549,74 @@ def _failed_task(ctx: Ctx) -> None:
     sane_time("created_at", d.created_at)
 
 
+
+class ImageFiles:
+    """A CSV of image URLs and the images, served on 127.0.0.1:0 by the standard library's
+    HTTP server on a thread. Use as a context manager."""
+
+    def __init__(self) -> None:
+        files = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if self.path == "/images.csv":
+                    status, body, kind = 200, files.csv.encode(), "text/csv"
+                elif self.path in ("/img/cat.png", "/img/nsfw-1.png"):
+                    status, body, kind = 200, b"\x89PNG\r\n\x1a\n", "image/png"
+                else:
+                    status, body, kind = 404, b"no such file", "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.csv = f"url\n{self.base}/img/cat.png\n{self.base}/img/nsfw-1.png\n{self.base}/img/gone.png\n"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "ImageFiles":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@case("bulk_image_moderation")
+def _bulk_image_moderation(ctx: Ctx) -> None:
+    with ImageFiles() as files:
+        resp = ctx.client.moderation.bulk_image_moderation(csv_file=f"{files.base}/images.csv")
+        tid = task_id_of("bulk_image_moderation", resp)
+        done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+        url = result_url("bulk_image_moderation", done)
+        counts = {k: done.result.get(k) for k in ("total", "flagged", "failed")}
+        check(counts == {"total": 3, "flagged": 1, "failed": 1}, f"result counts {counts!r}")
+        check(urllib.parse.urlparse(url).hostname in ("127.0.0.1", "localhost"), f"results url {url!r} is not local")
+        with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 (loopback only)
+            rows = r.read().decode("utf-8").splitlines()
+        expected = [
+            "url,status,verdict,reason",
+            f"{files.base}/img/cat.png,ok,safe,",
+            f"{files.base}/img/nsfw-1.png,ok,flagged,",
+            f"{files.base}/img/gone.png,error,,answered HTTP 404",
+        ]
+        check(rows == expected, f"results file {rows!r}, expected {expected!r}")
+    # A CSV off loopback is refused (the emulator fetches loopback only by default).
+    resp = ctx.client.moderation.bulk_image_moderation(csv_file="http://192.0.2.1/images.csv")
+    tid = task_id_of("bulk_image_moderation", resp)
+    try:
+        ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT)
+        raise CaseFailure("a CSV off loopback was moderated; expected status failed")
+    except StreamTaskException as exc:
+        check("not loopback" in (exc.description or ""), f"description {exc.description!r}")
+    expect_api_error("bulk_image_moderation", lambda: ctx.client.moderation.bulk_image_moderation(csv_file="images.csv"))
+
 def _export_user_doc(ctx: Ctx, uid: str) -> Optional[Any]:
     """The user's export file, or None when the export task fails."""
     tid = task_id_of("export_users", ctx.client.export_users(user_ids=[uid]))
