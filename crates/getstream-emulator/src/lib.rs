@@ -26,6 +26,7 @@
 //! | `POST`/`GET /api/v2/blocklists`, `GET`/`PUT`/`DELETE /api/v2/blocklists/{name}` | block lists |
 //! | `POST /api/v2/blocklists/{name}/import` | add words to a block list in chunks (a task) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
+//! | `POST /api/v2/moderation/bulk_image_moderation` | moderate a CSV of image URLs (a task; `result.url` downloads the results CSV; fetches loopback only unless [`EmulatorConfig::allow_remote_fetch`], within [`FetchLimits`]; the verdict rule: the crate's `docs/moderation.md`) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
@@ -173,7 +174,8 @@
 //! Give an app a webhook URL ([`EmulatorConfig::webhook_url`] for the default app, `--webhook-url`
 //! on the command line, [`EmulatorState::set_webhook`], or Stream's `PATCH /api/v2/app`) and its
 //! jobs `POST` the events Stream sends: `export.channels.success`/`.error` and
-//! `export.users.success`/`.error` (with `task_id` and `url` or `error`) once the task reads
+//! `export.users.success`/`.error`, `export.bulk_image_moderation.success`/`.error` (with
+//! `task_id` and `url` or `error`) once the task reads
 //! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated` (also at
 //! once for the single-user calls), `channel.truncated`. Each
 //! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
