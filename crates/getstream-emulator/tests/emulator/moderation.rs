@@ -324,6 +324,18 @@ async fn bad_csv_file_values_are_refused_before_a_task() {
     handle.shutdown().await;
 }
 
+/// Starts an emulator on `cfg`'s data dir once the one before has let go of it (a job's
+/// thread does as soon as it sees the shutdown).
+async fn restart(cfg: &EmulatorConfig) -> getstream_emulator::EmulatorHandle {
+    for _ in 0..200 {
+        if let Ok(h) = Emulator::start(cfg.clone()).await {
+            return h;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the data dir stayed held");
+}
+
 #[tokio::test]
 async fn a_task_cut_by_a_restart_runs_again_on_the_data_dir() {
     let (base, seen) = files().await;
@@ -346,18 +358,7 @@ async fn a_task_cut_by_a_restart_runs_again_on_the_data_dir() {
     assert_eq!(http.task(&id).await["status"], "running");
     handle.shutdown().await;
 
-    // The job's thread lets go of the data dir as soon as it sees the shutdown.
-    let mut again = None;
-    for _ in 0..200 {
-        match Emulator::start(cfg.clone()).await {
-            Ok(h) => {
-                again = Some(h);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(25)).await,
-        }
-    }
-    let again = again.expect("the data dir is free again");
+    let again = restart(&cfg).await;
     let http = Http::new(&again, KEY, SECRET);
     let (task, _) = http.wait(&id).await;
     assert_eq!(task["status"], "completed", "{task}");
@@ -372,6 +373,17 @@ async fn a_task_cut_by_a_restart_runs_again_on_the_data_dir() {
         .unwrap();
     assert_eq!(text.lines().count(), 3, "{text}");
     again.shutdown().await;
+
+    // Finished, the task keeps its result and its file across one more restart.
+    let third = restart(&cfg).await;
+    let http = Http::new(&third, KEY, SECRET);
+    let stored = http.task(&id).await;
+    assert_eq!(stored["result"]["total"], 2, "{stored}");
+    let link = stored["result"]["url"].as_str().unwrap();
+    assert!(link.contains(".csv?"), "{link}");
+    let again_text = reqwest::get(link).await.unwrap().text().await.unwrap();
+    assert_eq!(again_text, text);
+    third.shutdown().await;
 }
 
 #[tokio::test]
