@@ -47,9 +47,16 @@ pub(crate) fn image_urls(bytes: &[u8], max_rows: usize) -> Result<Vec<Url>, Stri
             continue;
         }
         let url = parse_http(&cell).map_err(|_| {
-            let shown: String = cell.chars().take(QUOTE_CHARS).collect();
+            // A URL may carry credentials: only its scheme is shown.
+            let shown = match cell.split_once("://") {
+                Some((scheme, _)) => format!(
+                    "a {:?} URL",
+                    scheme.chars().take(QUOTE_CHARS).collect::<String>()
+                ),
+                None => format!("{:?}", cell.chars().take(QUOTE_CHARS).collect::<String>()),
+            };
             format!(
-                "row {}: the first cell {shown:?} is not an absolute http(s) URL (a CSV of image URLs is expected)",
+                "row {}: the first cell {shown} is not an absolute http(s) URL (a CSV of image URLs is expected)",
                 i + 1
             )
         })?;
@@ -142,6 +149,11 @@ mod tests {
         );
         let later = urls("url\nhttp://localhost/a\n\nnot a url\n").unwrap_err();
         assert!(later.starts_with("row 4:"), "{later}");
+        let ftp = urls("ftp://user:secret@files.local/a.png\n").unwrap_err();
+        assert!(
+            ftp.contains("a \"ftp\" URL") && !ftp.contains("secret"),
+            "{ftp}"
+        );
         assert!(
             image_urls(b"\x89PNG\r\n\x1a\n\0\0", 3)
                 .unwrap_err()
