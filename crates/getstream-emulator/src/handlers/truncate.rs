@@ -9,11 +9,11 @@ use super::MAX_MESSAGE_LENGTH;
 use super::channels::check_channel_path;
 use super::check::parse_time;
 use super::reply::created;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
-use crate::lifecycle::{SystemMessage, Truncation};
-use crate::shapes;
-use crate::store::{now, valid_user_id};
+use crate::data::app_data::{now, valid_user_id};
+use crate::data::lifecycle::{SystemMessage, Truncation};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
 use crate::webhooks::payload::{Event, now_ns};
 
 /// The webhook event of a truncation.

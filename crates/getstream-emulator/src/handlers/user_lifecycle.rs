@@ -13,14 +13,14 @@ use super::check::{check_list, check_optional_user_id, check_user_ids};
 use super::memberships;
 use super::reply::created;
 use super::starter::JobStarter;
-use crate::app_state::AppState;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
-use crate::lifecycle::RestoreRefusal;
-use crate::shapes;
-use crate::store::{AppData, valid_user_id};
-use crate::sync::read;
-use crate::teams::parse_teams;
+use crate::data::app_data::{AppData, valid_user_id};
+use crate::data::lifecycle::RestoreRefusal;
+use crate::data::shapes;
+use crate::data::teams::parse_teams;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
+use crate::state::app_state::AppState;
+use crate::state::sync::read;
 use crate::webhooks::entities;
 
 /// Checks a user id from the path.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::settings::check_url;
+use super::url::check_url;
 
 /// Most hooks per app.
 pub const MAX_EVENT_HOOKS: usize = 10;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::store::{AppData, Member, now};
+use crate::data::app_data::{AppData, Member, now};
 use crate::webhooks::channel_events::{self as ev, channel_event, member_event};
 use crate::webhooks::payload::Event;
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::store::{AppData, Member, now};
+use crate::data::app_data::{AppData, Member, now};
 
 /// Most teams one user belongs to.
 pub(crate) const MAX_TEAMS: usize = 100;
