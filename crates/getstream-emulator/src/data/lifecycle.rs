@@ -1,5 +1,5 @@
 //! The data side of the calls around the jobs: restore soft-deleted users, update users
-//! partially, truncate a channel. Pure data, no I/O, no locks (as `store`).
+//! partially, truncate a channel. Pure data, no I/O, no locks (as `app_data`).
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;

@@ -3,7 +3,7 @@
 //! its lock, `persist/` saves the rows `changes` names.
 //!
 //! `app_data` defines `AppData` and its entities; each other file adds one concern's
-//! operations as an `impl AppData` block (`blocklists`, `teams`, `channel_ops`,
+//! operations as an `impl AppData` block (`blocklist_ops`, `teams`, `channel_ops`,
 //! `lifecycle`) or reads the data (`channel_filter`, `shapes`, `state_page`), so that
 //! `app_data` imports only the types its fields hold.
 

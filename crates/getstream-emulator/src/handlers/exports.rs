@@ -13,10 +13,10 @@ use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
 use tokio_util::sync::CancellationToken;
 
+use super::MAX_CHANNELS;
 use super::check::{check_list, check_user_ids, parse_time};
 use super::reply::task_started;
 use super::starter::{ExportJob, JobStarter};
-use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
 use crate::data::app_data::parse_cid;
 use crate::data::shapes;
 use crate::exports::link::{self, LinkQuery};
@@ -29,6 +29,9 @@ use crate::jobs::pool::check_cancel;
 use crate::state::EmulatorState;
 use crate::state::app_state::AppState;
 use crate::state::sync::read;
+
+/// Most user ids per export-users request.
+const MAX_EXPORT_USERS: usize = 25;
 
 /// Export files up to this size are read in one go; larger ones are streamed.
 const READ_AT_ONCE: u64 = 256 * 1024;

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::MAX_UPSERT_USERS;
 use super::memberships;
 use super::reply::created;
 use super::starter::JobStarter;
@@ -17,6 +16,9 @@ use crate::data::teams::parse_teams;
 use crate::http::error::{ApiError, duration};
 use crate::http::extract::{ApiJson, ApiQuery, Authed};
 use crate::state::sync::read;
+
+/// Most users per upsert.
+const MAX_UPSERT_USERS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {

@@ -33,8 +33,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::AppCredentials;
-pub(crate) use crate::state::sync::lock;
-use crate::state::sync::{read, write};
+use crate::state::sync::{lock, read, write};
 use delivery::Outgoing;
 use payload::Event;
 use record::{DeliveryLog, DeliveryState, WebhookDelivery};
