@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::config::{EmulatorConfig, Pace, RateLimits, SeedSpec};
-use crate::connection::ConnectionLimits;
+use crate::http::connection::ConnectionLimits;
 use crate::{Emulator, StartError};
 
 pub use crate::moderation::FetchArgs;
@@ -45,7 +45,7 @@ fn parse_url(s: &str) -> Result<String, String> {
 }
 
 fn parse_webhook_url(s: &str) -> Result<String, String> {
-    crate::webhooks::settings::check_url(s).map(|()| s.to_owned())
+    crate::webhooks::url::check_url(s).map(|()| s.to_owned())
 }
 
 fn parse_limit(s: &str) -> Result<(String, u32), String> {

@@ -12,6 +12,14 @@ pub const DEFAULT_API_KEY: &str = "emulator-key";
 /// The API secret of the default app (a development credential, not a secret of any real app).
 pub const DEFAULT_API_SECRET: &str = "emulator-secret-do-not-use-in-production";
 
+/// Most tasks kept per app by default (`EmulatorConfig::max_tasks`), finished or not: past it the oldest finished one is forgotten,
+/// and when none has finished a new job is refused (429, code 9).
+pub const MAX_TASKS_PER_APP: usize = 100_000;
+
+/// Default capacity of the webhook delivery queue (events waiting for a free sender;
+/// `EmulatorConfig::webhook_queue`).
+pub const DEFAULT_WEBHOOK_QUEUE: usize = 1024;
+
 /// One Stream app served by the emulator: an API key and the secret that signs its tokens.
 ///
 /// The secret never appears in `Debug` output.
@@ -324,7 +332,7 @@ pub struct EmulatorConfig {
     export_link_ttl: Duration,
     max_tasks: usize,
     allow_remote_admin: bool,
-    connections: crate::connection::ConnectionLimits,
+    connections: crate::http::connection::ConnectionLimits,
     pub(crate) fetch: crate::moderation::FetchPolicy,
 }
 
@@ -350,14 +358,14 @@ impl EmulatorConfig {
             seed: SeedSpec::default(),
             public_url: None,
             webhook_url: None,
-            webhook_queue: crate::webhooks::DEFAULT_WEBHOOK_QUEUE,
+            webhook_queue: DEFAULT_WEBHOOK_QUEUE,
             data_dir: None,
             reset_data: false,
             exports_dir: None,
             export_link_ttl: crate::exports::DEFAULT_EXPORT_LINK_TTL,
-            max_tasks: crate::app_state::MAX_TASKS_PER_APP,
+            max_tasks: MAX_TASKS_PER_APP,
             allow_remote_admin: false,
-            connections: crate::connection::ConnectionLimits::default(),
+            connections: crate::http::connection::ConnectionLimits::default(),
             fetch: crate::moderation::FetchPolicy::default(),
         }
     }
@@ -584,13 +592,13 @@ impl EmulatorConfig {
 
     /// Connection timeouts, the connection cap and the shutdown grace. Default
     /// [`ConnectionLimits::default`](crate::ConnectionLimits::default).
-    pub fn connections(mut self, limits: crate::connection::ConnectionLimits) -> Self {
+    pub fn connections(mut self, limits: crate::http::connection::ConnectionLimits) -> Self {
         self.connections = limits;
         self
     }
 
     /// The connection limits.
-    pub fn connection_limits(&self) -> &crate::connection::ConnectionLimits {
+    pub fn connection_limits(&self) -> &crate::http::connection::ConnectionLimits {
         &self.connections
     }
 }

@@ -236,70 +236,59 @@
 
 #![deny(missing_docs)]
 
-mod accept;
-mod admin_guard;
-mod app_data;
-mod app_state;
-mod blocklists;
-mod changes;
-mod channel_filter;
-mod channel_ops;
 pub mod cli;
 mod config;
-mod connection;
-mod error;
+mod data;
 mod exports;
-mod extract;
-mod faults;
 mod handlers;
-mod job;
-mod lifecycle;
+mod http;
+mod jobs;
 mod moderation;
 mod persist;
-mod pool;
-mod ratelimit;
 pub mod report;
-mod router;
-mod script;
-mod server;
-mod shapes;
-mod stack;
 mod state;
-mod state_page;
-mod store;
-mod sync;
-mod task;
-mod task_store;
-mod teams;
-mod v1;
 mod webhooks;
 
-pub use app_state::MAX_TASKS_PER_APP;
-pub use config::{
-    AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, EmulatorConfig, MAX_SEED_ITEMS, Pace,
-    RateLimits, SEED_BYTES_PER_CHANNEL, SEED_BYTES_PER_MESSAGE, SEED_BYTES_PER_USER, SeedSpec,
-    SeedSpecError,
+// The modules' paths before they moved into folders, so that code written against them
+// still compiles; new code uses the folder paths.
+#[allow(unused_imports)]
+pub(crate) use data::{
+    app_data as store, blocklists, changes, channel_filter, channel_ops, lifecycle, shapes,
+    state_page, teams,
 };
-pub use connection::ConnectionLimits;
-pub use error::{ApiError, MAX_MESSAGE_CHARS, codes};
+#[allow(unused_imports)]
+pub(crate) use http::{
+    accept, admin_guard, connection, error, extract, faults, ratelimit, router, server, stack, v1,
+};
+#[allow(unused_imports)]
+pub(crate) use jobs::{job, pool, script, task, task_store};
+#[allow(unused_imports)]
+pub(crate) use state::{app_state, data_write as app_data, sync};
+
+pub use config::{
+    AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_WEBHOOK_QUEUE, EmulatorConfig,
+    MAX_SEED_ITEMS, MAX_TASKS_PER_APP, Pace, RateLimits, SEED_BYTES_PER_CHANNEL,
+    SEED_BYTES_PER_MESSAGE, SEED_BYTES_PER_USER, SeedSpec, SeedSpecError,
+};
+pub use data::state_page::{
+    DEFAULT_STATE_LIMIT, DEFAULT_STATE_MESSAGES_LIMIT, MAX_STATE_LIMIT, MAX_STATE_MESSAGES_LIMIT,
+    MAX_STATE_PAGE_MESSAGES, StatePage,
+};
 pub use exports::{DEFAULT_EXPORT_LINK_TTL, MAX_EXPORT_FILES};
 pub use extract_public::verify_server_token;
-pub use faults::{Fault, FaultAction, FaultBody};
-pub use job::{JobKind, TaskFailure, UnknownJobKind};
+pub use http::connection::ConnectionLimits;
+pub use http::error::{ApiError, MAX_MESSAGE_CHARS, codes};
+pub use http::faults::{Fault, FaultAction, FaultBody};
+pub use http::router::app;
+pub use http::server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
+pub use jobs::job::{JobKind, TaskFailure, UnknownJobKind};
+pub use jobs::script::{ScriptStep, ScriptedTask};
 pub use moderation::{
     DEFAULT_FETCH_CONCURRENCY, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_CSV_BYTES, DEFAULT_MAX_CSV_ROWS,
     DEFAULT_MAX_IMAGE_BYTES, DEFAULT_TASK_TIMEOUT, FetchLimits,
 };
 pub use persist::DataDirError;
-pub use router::app;
-pub use script::{ScriptStep, ScriptedTask};
-pub use server::{Emulator, EmulatorHandle, SHUTDOWN_GRACE, StartError};
 pub use state::{EmulatorState, StateError};
-pub use state_page::{
-    DEFAULT_STATE_LIMIT, DEFAULT_STATE_MESSAGES_LIMIT, MAX_STATE_LIMIT, MAX_STATE_MESSAGES_LIMIT,
-    MAX_STATE_PAGE_MESSAGES, StatePage,
-};
-pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{
     CHANNEL_DELETED, EXPORT_BULK_IMAGE_MODERATION_ERROR, EXPORT_BULK_IMAGE_MODERATION_SUCCESS,
@@ -312,10 +301,11 @@ pub use webhooks::policy::{
     REQUEST_TIMEOUT as WEBHOOK_REQUEST_TIMEOUT,
 };
 pub use webhooks::record::{DeliveryState, MAX_WEBHOOK_RECORDS, WebhookDelivery};
-pub use webhooks::settings::{MAX_WEBHOOK_EVENTS, MAX_WEBHOOK_URL_LEN, WebhookSettings};
+pub use webhooks::settings::{MAX_WEBHOOK_EVENTS, WebhookSettings};
+pub use webhooks::url::MAX_WEBHOOK_URL_LEN;
 
 mod extract_public {
-    use crate::error::ApiError;
+    use crate::http::error::ApiError;
 
     /// Checks a server token the way the emulator does: HS256, signed with `secret`, not
     /// expired, without `user_id`.
@@ -327,7 +317,7 @@ mod extract_public {
     /// # Errors
     /// The [`ApiError`] the emulator would answer with (401 codes 5, 40, 41, 43; 403 code 17).
     pub fn verify_server_token(token: &str, secret: &str) -> Result<(), ApiError> {
-        crate::extract::verify_token(token, secret)
+        crate::http::extract::verify_token(token, secret)
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::sync::Arc;
 
 use crate::persist::Persist;
-use crate::sync::lock;
+use crate::state::sync::lock;
 
 /// Most export files kept: past it, the oldest one is forgotten (and deleted from disk).
 pub const MAX_EXPORT_FILES: usize = 10_000;

@@ -10,12 +10,12 @@ use std::ops::Bound;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::app_state::AppState;
+use crate::data::app_data::{AppData, Channel, Message};
 use crate::exports::store::ExportFile;
-use crate::job::TaskFailure;
-use crate::pool::check_cancel;
-use crate::store::{AppData, Channel, Message};
-use crate::sync::read;
+use crate::jobs::job::TaskFailure;
+use crate::jobs::pool::check_cancel;
+use crate::state::app_state::AppState;
+use crate::state::sync::read;
 
 /// Messages serialized per chunk (per lock taken).
 pub(crate) const CHUNK: usize = 1_000;

@@ -12,14 +12,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::{MAX_SEED_ITEMS, SeedSpec};
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiQuery};
-use crate::faults::{Fault, FaultAction, FaultBody};
-use crate::job::{JobKind, TaskFailure};
-use crate::ratelimit::api_key_of;
-use crate::script::ScriptedTask;
+use crate::data::state_page::StatePage;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::faults::{Fault, FaultAction, FaultBody};
+use crate::http::ratelimit::api_key_of;
+use crate::jobs::job::{JobKind, TaskFailure};
+use crate::jobs::script::ScriptedTask;
 use crate::state::{EmulatorState, StateError};
-use crate::state_page::StatePage;
 
 /// Longest delay or step accepted by the admin API (one day).
 const MAX_DELAY_MS: u64 = 86_400_000;
@@ -45,7 +45,7 @@ fn app_key(
     if state.app(&key).is_none() {
         return Err(ApiError::field(
             "api_key",
-            format!("names no app: {:?}", crate::error::clip(&key)),
+            format!("names no app: {:?}", crate::http::error::clip(&key)),
         ));
     }
     Ok(key)
@@ -315,7 +315,7 @@ pub(crate) async fn fail_jobs(
     let kind: JobKind = req
         .job
         .parse()
-        .map_err(|e: crate::job::UnknownJobKind| ApiError::field("job", e.to_string()))?;
+        .map_err(|e: crate::jobs::job::UnknownJobKind| ApiError::field("job", e.to_string()))?;
     let count = req.count.unwrap_or(1);
     if count == 0 || count > 10_000 {
         return Err(ApiError::field("count", "must be 1..=10000"));

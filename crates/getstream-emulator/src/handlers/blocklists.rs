@@ -8,17 +8,17 @@ use serde_json::{Value, json};
 
 use super::reply::{created, task_started};
 use super::starter::JobStarter;
-use crate::blocklists::{
+use crate::data::app_data::AppData;
+use crate::data::blocklists::{
     BlockList, BlockListFlags, ImportRefusal, MAX_BLOCKLISTS, MAX_NAME_CHARS, MAX_WORD_CHARS,
     MAX_WORDS, TYPES, distinct_words, valid_name,
 };
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
-use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::pool::{Work, check_cancel};
-use crate::shapes::ts;
-use crate::store::AppData;
-use crate::sync::read;
+use crate::data::shapes::ts;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::jobs::job::{JobKind, TaskFailure, TaskResult};
+use crate::jobs::pool::{Work, check_cancel};
+use crate::state::sync::read;
 
 /// Most items per import call.
 pub(crate) const MAX_IMPORT_ITEMS: usize = 10_000;

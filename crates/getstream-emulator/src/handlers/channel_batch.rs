@@ -11,11 +11,11 @@ use super::channel_batch_job::{ChannelBatchJob, OPERATIONS, batch_work};
 use super::channel_input::{data_change, members, object, strings};
 use super::reply::task_started;
 use super::starter::JobStarter;
-use crate::channel_ops::MemberOp;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::job::JobKind;
-use crate::store::{parse_cid, valid_channel_type};
+use crate::data::app_data::{parse_cid, valid_channel_type};
+use crate::data::channel_ops::MemberOp;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiJson;
+use crate::jobs::job::JobKind;
 use crate::webhooks::payload::now_ns;
 
 /// The request, read loosely so each bad field gets its own error.

@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::app_state::AppState;
-use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
-use crate::job::TaskResult;
-use crate::pool::{Work, check_cancel, current_task_id};
-use crate::store::AppData;
-use crate::sync::read;
+use crate::data::app_data::AppData;
+use crate::data::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
+use crate::jobs::job::TaskResult;
+use crate::jobs::pool::{Work, check_cancel, current_task_id};
+use crate::state::app_state::AppState;
+use crate::state::sync::read;
 use crate::webhooks::channel_events::{BatchProgress, batch_event};
 use crate::webhooks::payload::now_ns;
 

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::channel_ops::{DataChange, MemberSpec, SETTINGS, check_setting};
-use crate::error::ApiError;
-use crate::store::valid_user_id;
+use crate::data::app_data::valid_user_id;
+use crate::data::channel_ops::{DataChange, MemberSpec, SETTINGS, check_setting};
+use crate::http::error::ApiError;
 
 /// Most members one change names.
 pub(super) const MAX_MEMBERS: usize = 100;

@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::channel_filter::{Filter, USER_FIELDS, last_updated, sort_order};
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, Authed};
-use crate::shapes;
-use crate::store::{Channel, valid_user_id};
-use crate::sync::read;
+use crate::data::app_data::{Channel, valid_user_id};
+use crate::data::channel_filter::{Filter, USER_FIELDS, last_updated, sort_order};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, Authed};
+use crate::state::sync::read;
 
 /// Stream's documented limits: 10 channels a page by default, at most 30; members and
 /// messages per channel.
@@ -53,7 +53,7 @@ fn capped(field: &str, v: Option<u64>, default: u64, max: u64) -> Result<usize, 
 /// One channel as query channels answers it (`ChannelStateResponseFields`).
 fn channel_state(
     c: &Channel,
-    users: &std::collections::BTreeMap<String, crate::store::User>,
+    users: &std::collections::BTreeMap<String, crate::data::app_data::User>,
     user: Option<&str>,
     members: usize,
     messages: usize,

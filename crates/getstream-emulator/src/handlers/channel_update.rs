@@ -7,12 +7,14 @@ use serde_json::{Map, Value};
 use super::channel_input::{READ_ONLY, data_change, members, object, strings};
 use super::channels::check_channel_path;
 use super::check::parse_time;
-use crate::app_data::DataWrite;
-use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec, SETTINGS, check_setting};
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
-use crate::shapes;
-use crate::store::{AppData, valid_user_id};
+use crate::data::app_data::{AppData, valid_user_id};
+use crate::data::channel_ops::{
+    DataChange, EventSink, MemberOp, MemberSpec, SETTINGS, check_setting,
+};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
+use crate::state::data_write::DataWrite;
 use crate::webhooks::payload::Event;
 
 /// The acting user of a request: `user_id`, or `user.id`.
@@ -92,7 +94,7 @@ fn channel_body(data: &AppData, cid: &str) -> Map<String, Value> {
 }
 
 fn answer(
-    app: &crate::app_state::AppState,
+    app: &crate::state::app_state::AppState,
     events: Vec<Event>,
     mut body: Map<String, Value>,
 ) -> Response {
@@ -180,7 +182,7 @@ pub(crate) async fn update_channel(
             ));
         }
     };
-    let hide_before = hide_before.or(flag(&body, "hide_history")?.then(crate::store::now));
+    let hide_before = hide_before.or(flag(&body, "hide_history")?.then(crate::data::app_data::now));
     let (accept, reject) = (flag(&body, "accept_invite")?, flag(&body, "reject_invite")?);
     if (accept || reject) && by.is_none() {
         return Err(ApiError::field(
@@ -289,7 +291,7 @@ pub(crate) async fn update_channel_partial(
 }
 
 fn set_visibility(
-    app: &crate::app_state::AppState,
+    app: &crate::state::app_state::AppState,
     kind: &str,
     id: &str,
     body: &Map<String, Value>,

@@ -9,11 +9,13 @@ use super::check::{check_ids, parse_time};
 use super::reply::{created, status_map};
 use super::starter::{JobStarter, StatusJob, StatusMap};
 use super::{MAX_CHANNELS, MAX_MESSAGE_LENGTH};
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed};
-use crate::job::JobKind;
-use crate::shapes;
-use crate::store::{AppData, parse_cid, valid_channel_id, valid_channel_type, valid_user_id};
+use crate::data::app_data::{
+    AppData, parse_cid, valid_channel_id, valid_channel_type, valid_user_id,
+};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::jobs::job::JobKind;
 use crate::webhooks::entities;
 use crate::webhooks::payload::Event;
 
@@ -132,7 +134,7 @@ pub(crate) async fn query_channel(
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(ApiError::field("data.members", "must be an array")),
     };
-    let team = crate::teams::parse_team(data.get("team").unwrap_or(&Value::Null))
+    let team = crate::data::teams::parse_team(data.get("team").unwrap_or(&Value::Null))
         .map_err(|e| ApiError::field("data.team", e))?;
     let mut custom = match data.get("custom") {
         None | Some(Value::Null) => Map::new(),

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use time::PrimitiveDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 
-use crate::error::ApiError;
-use crate::store::valid_user_id;
+use crate::data::app_data::valid_user_id;
+use crate::http::error::ApiError;
 
 /// Parses an RFC 3339 / ISO 8601 timestamp; one without an offset (Python's naive
 /// `datetime.isoformat()`) is read as UTC.

@@ -13,22 +13,25 @@ use time::OffsetDateTime;
 use tokio_util::io::ReaderStream;
 use tokio_util::sync::CancellationToken;
 
+use super::MAX_CHANNELS;
 use super::check::{check_list, check_user_ids, parse_time};
 use super::reply::task_started;
 use super::starter::{ExportJob, JobStarter};
-use super::{MAX_CHANNELS, MAX_EXPORT_USERS};
-use crate::app_state::AppState;
-use crate::error::{ApiError, codes};
+use crate::data::app_data::parse_cid;
+use crate::data::shapes;
 use crate::exports::link::{self, LinkQuery};
 use crate::exports::store::ExportFile;
 use crate::exports::writer::{JsonOut, next_channel, separator};
-use crate::extract::{ApiJson, ApiPath};
-use crate::job::{JobKind, TaskFailure};
-use crate::pool::check_cancel;
-use crate::shapes;
+use crate::http::error::{ApiError, codes};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::jobs::job::{JobKind, TaskFailure};
+use crate::jobs::pool::check_cancel;
 use crate::state::EmulatorState;
-use crate::store::parse_cid;
-use crate::sync::read;
+use crate::state::app_state::AppState;
+use crate::state::sync::read;
+
+/// Most user ids per export-users request.
+const MAX_EXPORT_USERS: usize = 25;
 
 /// Export files up to this size are read in one go; larger ones are streamed.
 const READ_AT_ONCE: u64 = 256 * 1024;

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::starter::JobStarter;
-use crate::error::ApiError;
-use crate::job::{JobKind, TaskResult};
-use crate::pool::{Work, check_cancel};
-use crate::store::AppData;
+use crate::data::app_data::AppData;
+use crate::http::error::ApiError;
+use crate::jobs::job::{JobKind, TaskResult};
+use crate::jobs::pool::{Work, check_cancel};
 use crate::webhooks::entities;
 
 /// The teams taken from one user whose channels the user is a member of.

@@ -1,6 +1,6 @@
 //! Handlers of Stream's API, one file per resource (as the SDK's `ops/`), and the admin API.
 //!
-//! The routes that reach them are listed in `router.rs`.
+//! The routes that reach them are listed in `http/router.rs`.
 
 pub(crate) mod admin;
 pub(crate) mod blocklists;
@@ -26,9 +26,5 @@ pub(crate) mod users;
 pub(crate) const MAX_CHANNELS: usize = 100;
 /// Most user ids per delete/deactivate/reactivate request.
 pub(crate) const MAX_USERS: usize = 100;
-/// Most user ids per export-users request.
-pub(crate) const MAX_EXPORT_USERS: usize = 25;
-/// Most users per upsert.
-pub(crate) const MAX_UPSERT_USERS: usize = 100;
 /// Longest message text.
 pub(crate) const MAX_MESSAGE_LENGTH: usize = 5000;

@@ -1,13 +1,16 @@
 //! Response bodies shared by the handlers: `201 Created`, per-item status maps, started tasks.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::error::duration;
+use crate::http::error::duration;
 
-use super::starter::StatusMap;
+/// The outcome of a job per item (a cid, a user id): `Ok`, or why that item failed.
+pub(super) type StatusMap = BTreeMap<String, Result<(), String>>;
 
 /// A `201 Created` JSON response.
 pub(super) fn created(body: Value) -> Response {

@@ -9,9 +9,9 @@ use super::exports::{ExportChannelsJob, ExportUsersJob};
 use super::memberships::{MembershipDeletionJob, membership_work};
 use super::starter::{export_work, status_work};
 use super::user_jobs::{ActivationJob, DeleteUsersJob};
-use crate::job::JobKind;
+use crate::jobs::job::JobKind;
+use crate::jobs::pool::Work;
 use crate::persist::JobSpec;
-use crate::pool::Work;
 use crate::state::EmulatorState;
 
 fn input<J: DeserializeOwned>(job: &JobSpec) -> Result<J, String> {

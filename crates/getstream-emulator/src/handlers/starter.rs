@@ -1,6 +1,5 @@
 //! [`JobStarter`]: what a task-starting handler needs to run a job for the calling app.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
@@ -10,21 +9,19 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::app_state::AppState;
-use crate::error::ApiError;
+use crate::data::app_data::AppData;
 use crate::exports::store::ExportFile;
-use crate::extract::Authed;
-use crate::job::{JobKind, TaskFailure, TaskResult};
+use crate::http::error::ApiError;
+use crate::http::extract::Authed;
+use crate::jobs::job::{JobKind, TaskFailure, TaskResult};
+use crate::jobs::pool::{Work, check_cancel};
 use crate::persist::JobSpec;
-use crate::pool::{SubmitError, Work, check_cancel};
 use crate::state::EmulatorState;
-use crate::store::AppData;
+use crate::state::app_state::{AppState, SubmitError};
 use crate::webhooks::payload::Event;
 
+pub(super) use super::reply::StatusMap;
 use super::reply::status_map;
-
-/// The outcome of a job per item (a cid, a user id): `Ok`, or why that item failed.
-pub(super) type StatusMap = BTreeMap<String, Result<(), String>>;
 
 /// A job that changes the app's data item by item (cids, user ids) and reports a per-item
 /// status map as its result. Its checked input is stored with its task (as JSON), so a

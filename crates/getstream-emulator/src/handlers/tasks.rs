@@ -4,11 +4,11 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
-use crate::app_state::AppState;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiPath, Authed, RequestHost};
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiPath, Authed, RequestHost};
+use crate::jobs::task::Stamps;
 use crate::state::EmulatorState;
-use crate::task::Stamps;
+use crate::state::app_state::AppState;
 
 /// The request's `Host`, when it is a plain host name or address (it goes into export URLs).
 fn host(header: Option<&HeaderValue>) -> Option<&str> {

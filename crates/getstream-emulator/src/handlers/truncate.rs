@@ -4,16 +4,17 @@
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
 use super::MAX_MESSAGE_LENGTH;
 use super::channels::check_channel_path;
 use super::check::parse_time;
 use super::reply::created;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
-use crate::lifecycle::{SystemMessage, Truncation};
-use crate::shapes;
-use crate::store::{now, valid_user_id};
+use crate::data::app_data::{AppData, now, valid_user_id};
+use crate::data::lifecycle::{SystemMessage, Truncation};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
 use crate::webhooks::payload::{Event, now_ns};
 
 /// The webhook event of a truncation.
@@ -112,14 +113,7 @@ pub(crate) async fn truncate_channel(
         ));
     }
     let _ = req.skip_push;
-    let t = now();
-    let at = match req.truncated_at.as_deref() {
-        None | Some("") => t,
-        Some(s) => parse_time("truncated_at", s)?,
-    };
-    if at > t {
-        return Err(ApiError::field("truncated_at", "must not be in the future"));
-    }
+    let at = truncated_at(req.truncated_at.as_deref())?;
     let by = user_of(
         "user_id",
         req.user_id.map(Value::String).as_ref(),
@@ -127,46 +121,11 @@ pub(crate) async fn truncate_channel(
     )?;
     let message = match req.message {
         None => None,
-        Some(m) => {
-            let text = match m.get("text") {
-                Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                None | Some(Value::Null) | Some(Value::String(_)) => {
-                    return Err(ApiError::field("message.text", "is a required field"));
-                }
-                Some(_) => return Err(ApiError::field("message.text", "must be a string")),
-            };
-            if text.chars().count() > MAX_MESSAGE_LENGTH {
-                return Err(ApiError::field(
-                    "message.text",
-                    format!("must be at most {MAX_MESSAGE_LENGTH} characters"),
-                ));
-            }
-            let user_id = user_of("message.user_id", m.get("user_id"), m.get("user"))?
-                .or_else(|| by.clone())
-                .ok_or_else(|| {
-                    ApiError::field(
-                        "message.user",
-                        "either message.user, message.user_id or user_id must be provided when using server side auth",
-                    )
-                })?;
-            Some(SystemMessage { text, user_id })
-        }
+        Some(m) => Some(system_message(&m, by.as_ref())?),
     };
     let cid = format!("{kind}:{id}");
     let mut data = app.data_mut();
-    match data.channels.get(&cid) {
-        None => {
-            return Err(ApiError::not_found(format!(
-                "channel \"{cid}\" does not exist"
-            )));
-        }
-        Some(c) if c.deleted_at.is_some() => {
-            return Err(ApiError::not_found(format!(
-                "channel \"{cid}\" was deleted"
-            )));
-        }
-        Some(_) => {}
-    }
+    check_channel_exists(&data, &cid)?;
     let users = by
         .iter()
         .chain(message.as_ref().map(|m| &m.user_id))
@@ -212,4 +171,57 @@ pub(crate) async fn truncate_channel(
         body["message"] = m;
     }
     Ok(created(body))
+}
+
+/// The time to truncate at: now when not given; never in the future.
+fn truncated_at(given: Option<&str>) -> Result<OffsetDateTime, ApiError> {
+    let t = now();
+    let at = match given {
+        None | Some("") => t,
+        Some(s) => parse_time("truncated_at", s)?,
+    };
+    if at > t {
+        return Err(ApiError::field("truncated_at", "must not be in the future"));
+    }
+    Ok(at)
+}
+
+/// The system message a truncation posts: its text (1..=[`MAX_MESSAGE_LENGTH`] chars) and
+/// author (the message's user, else the truncating user `by`).
+fn system_message(m: &Map<String, Value>, by: Option<&String>) -> Result<SystemMessage, ApiError> {
+    let text = match m.get("text") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        None | Some(Value::Null) | Some(Value::String(_)) => {
+            return Err(ApiError::field("message.text", "is a required field"));
+        }
+        Some(_) => return Err(ApiError::field("message.text", "must be a string")),
+    };
+    if text.chars().count() > MAX_MESSAGE_LENGTH {
+        return Err(ApiError::field(
+            "message.text",
+            format!("must be at most {MAX_MESSAGE_LENGTH} characters"),
+        ));
+    }
+    let user_id = user_of("message.user_id", m.get("user_id"), m.get("user"))?
+        .or_else(|| by.cloned())
+        .ok_or_else(|| {
+            ApiError::field(
+                "message.user",
+                "either message.user, message.user_id or user_id must be provided when using server side auth",
+            )
+        })?;
+    Ok(SystemMessage { text, user_id })
+}
+
+/// Refuses a channel that does not exist or was deleted (404).
+fn check_channel_exists(data: &AppData, cid: &str) -> Result<(), ApiError> {
+    match data.channels.get(cid) {
+        None => Err(ApiError::not_found(format!(
+            "channel \"{cid}\" does not exist"
+        ))),
+        Some(c) if c.deleted_at.is_some() => Err(ApiError::not_found(format!(
+            "channel \"{cid}\" was deleted"
+        ))),
+        Some(_) => Ok(()),
+    }
 }

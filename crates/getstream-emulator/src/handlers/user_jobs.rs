@@ -10,12 +10,12 @@ use super::MAX_USERS;
 use super::check::{check_optional_user_id, check_user_ids};
 use super::reply::task_started;
 use super::starter::{JobStarter, StatusJob, StatusMap};
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::job::JobKind;
-use crate::shapes;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
-use crate::sync::read;
+use crate::data::app_data::{AppData, DeleteMode, DeleteUsersPlan, valid_user_id};
+use crate::data::shapes;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::jobs::job::JobKind;
+use crate::state::sync::read;
 use crate::webhooks::entities;
 use crate::webhooks::payload::Event;
 

@@ -13,14 +13,14 @@ use super::check::{check_list, check_optional_user_id, check_user_ids};
 use super::memberships;
 use super::reply::created;
 use super::starter::JobStarter;
-use crate::app_state::AppState;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
-use crate::lifecycle::RestoreRefusal;
-use crate::shapes;
-use crate::store::{AppData, valid_user_id};
-use crate::sync::read;
-use crate::teams::parse_teams;
+use crate::data::app_data::{AppData, valid_user_id};
+use crate::data::lifecycle::RestoreRefusal;
+use crate::data::shapes;
+use crate::data::teams::parse_teams;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
+use crate::state::app_state::AppState;
+use crate::state::sync::read;
 use crate::webhooks::entities;
 
 /// Checks a user id from the path.
@@ -211,51 +211,67 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
     let Value::Object(mut obj) = v else {
         return Err(ApiError::field(&field, "must be an object"));
     };
-    let id = match obj.remove("id") {
-        Some(Value::String(id)) if valid_user_id(&id) => id,
-        None | Some(Value::Null) => {
-            return Err(ApiError::field(
-                &format!("{field}.id"),
-                "is a required field",
-            ));
-        }
-        Some(_) => {
-            return Err(ApiError::field(
-                &format!("{field}.id"),
-                "must be 1..=255 letters, digits, @, _ or -",
-            ));
-        }
-    };
-    let mut set = match obj.remove("set") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
-        Some(_) => {
-            return Err(ApiError::field(
-                &format!("{field}.set"),
-                "must be an object",
-            ));
-        }
-    };
-    let unset: Vec<String> = match obj.remove("unset") {
-        None | Some(Value::Null) => Vec::new(),
+    let id = partial_id(&field, obj.remove("id"))?;
+    let mut set = partial_set(&field, obj.remove("set"))?;
+    let mut unset = partial_unset(&field, obj.remove("unset"))?;
+    flatten_custom(&field, &mut set)?;
+    check_set_and_unset(&field, &set, &unset)?;
+    let role = take_role(&field, &mut set)?;
+    let teams = take_teams(&field, &mut set, &mut unset)?;
+    Ok(PartialUpdate {
+        id,
+        role,
+        teams,
+        set,
+        unset,
+    })
+}
+
+/// The `id` of one partial update: a valid user id.
+fn partial_id(field: &str, id: Option<Value>) -> Result<String, ApiError> {
+    match id {
+        Some(Value::String(id)) if valid_user_id(&id) => Ok(id),
+        None | Some(Value::Null) => Err(ApiError::field(
+            &format!("{field}.id"),
+            "is a required field",
+        )),
+        Some(_) => Err(ApiError::field(
+            &format!("{field}.id"),
+            "must be 1..=255 letters, digits, @, _ or -",
+        )),
+    }
+}
+
+/// The `set` of one partial update: an object (none is empty).
+fn partial_set(field: &str, set: Option<Value>) -> Result<Map<String, Value>, ApiError> {
+    match set {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(ApiError::field(
+            &format!("{field}.set"),
+            "must be an object",
+        )),
+    }
+}
+
+/// The `unset` of one partial update: a list of field names (none is empty).
+fn partial_unset(field: &str, unset: Option<Value>) -> Result<Vec<String>, ApiError> {
+    let not_names = || ApiError::field(&format!("{field}.unset"), "must be a list of field names");
+    match unset {
+        None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a
             .into_iter()
             .map(|x| match x {
                 Value::String(s) => Ok(s),
-                _ => Err(ApiError::field(
-                    &format!("{field}.unset"),
-                    "must be a list of field names",
-                )),
+                _ => Err(not_names()),
             })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(ApiError::field(
-                &format!("{field}.unset"),
-                "must be a list of field names",
-            ));
-        }
-    };
-    // `set: {"custom": {...}}` sets those custom fields (custom data is flat here).
+            .collect(),
+        Some(_) => Err(not_names()),
+    }
+}
+
+/// `set: {"custom": {...}}` sets those custom fields (custom data is flat here).
+fn flatten_custom(field: &str, set: &mut Map<String, Value>) -> Result<(), ApiError> {
     match set.remove("custom") {
         None | Some(Value::Null) => {}
         Some(Value::Object(custom)) => {
@@ -270,6 +286,16 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The rules between the fields set and unset: something to do, no server field, none
+/// both set and unset, `role` never unset.
+fn check_set_and_unset(
+    field: &str,
+    set: &Map<String, Value>,
+    unset: &[String],
+) -> Result<(), ApiError> {
     if unset.iter().any(|k| k == "custom") {
         return Err(ApiError::field(
             &format!("{field}.unset"),
@@ -278,7 +304,7 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
     }
     if set.is_empty() && unset.is_empty() {
         return Err(ApiError::field(
-            &field,
+            field,
             "needs at least one field to set or unset",
         ));
     }
@@ -302,36 +328,40 @@ fn check_partial(i: usize, v: Value) -> Result<PartialUpdate, ApiError> {
             "cannot be unset (set another role)",
         ));
     }
-    let role = match set.remove("role") {
-        None => None,
-        Some(Value::String(r)) if !r.is_empty() => Some(r),
-        Some(_) => {
-            return Err(ApiError::field(
-                &format!("{field}.set.role"),
-                "must be a non-empty string",
-            ));
-        }
-    };
+    Ok(())
+}
+
+/// Takes the new `role` out of `set`: a non-empty string, if given.
+fn take_role(field: &str, set: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
+    match set.remove("role") {
+        None => Ok(None),
+        Some(Value::String(r)) if !r.is_empty() => Ok(Some(r)),
+        Some(_) => Err(ApiError::field(
+            &format!("{field}.set.role"),
+            "must be a non-empty string",
+        )),
+    }
+}
+
+/// Takes `teams` out of `set` and `unset`: the new teams, none when unset, `None` when
+/// not named.
+fn take_teams(
+    field: &str,
+    set: &mut Map<String, Value>,
+    unset: &mut Vec<String>,
+) -> Result<Option<Vec<String>>, ApiError> {
     let teams = match set.remove("teams") {
         Some(v) => {
             Some(parse_teams(&v).map_err(|e| ApiError::field(&format!("{field}.set.teams"), e))?)
         }
         None => None,
     };
-    let mut unset = unset;
-    let teams = if unset.iter().any(|k| k == "teams") {
+    if unset.iter().any(|k| k == "teams") {
         unset.retain(|k| k != "teams");
-        Some(Vec::new())
+        Ok(Some(Vec::new()))
     } else {
-        teams
-    };
-    Ok(PartialUpdate {
-        id,
-        role,
-        teams,
-        set,
-        unset,
-    })
+        Ok(teams)
+    }
 }
 
 /// `PATCH /api/v2/users`: sets and unsets fields of existing users; all or nothing. Setting

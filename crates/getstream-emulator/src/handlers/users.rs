@@ -7,16 +7,18 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::MAX_UPSERT_USERS;
 use super::memberships;
 use super::reply::created;
 use super::starter::JobStarter;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiQuery, Authed};
-use crate::shapes;
-use crate::store::valid_user_id;
-use crate::sync::read;
-use crate::teams::parse_teams;
+use crate::data::app_data::valid_user_id;
+use crate::data::shapes;
+use crate::data::teams::parse_teams;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiQuery, Authed};
+use crate::state::sync::read;
+
+/// Most users per upsert.
+const MAX_UPSERT_USERS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpsertUsersRequest {

@@ -9,10 +9,10 @@ use serde_json::json;
 
 use super::job::{BulkImageJob, work};
 use super::policy::parse_http;
-use crate::error::{ApiError, duration};
-use crate::extract::ApiJson;
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::ApiJson;
 use crate::handlers::starter::JobStarter;
-use crate::job::JobKind;
+use crate::jobs::job::JobKind;
 use crate::state::EmulatorState;
 
 /// The longest `csv_file` accepted.

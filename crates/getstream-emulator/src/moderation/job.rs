@@ -17,9 +17,9 @@ use super::fetch::{Bounds, client, fetch};
 use super::limits::FetchPolicy;
 use super::policy::{check, parse_http};
 use super::verdict::Verdict;
-use crate::app_state::AppState;
-use crate::job::{TaskFailure, TaskResult};
-use crate::pool::{Work, cancelled};
+use crate::state::app_state::AppState;
+use crate::jobs::job::{TaskFailure, TaskResult};
+use crate::jobs::pool::{Work, cancelled};
 use crate::state::EmulatorState;
 
 /// The `error.type` of a failed task.

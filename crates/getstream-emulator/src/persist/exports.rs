@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::{DataDirError, Persist};
 use crate::exports::ExportEntry;
-use crate::sync::lock;
+use crate::state::sync::lock;
 
 impl Persist {
     /// Indexes a committed export file; committed when this returns `Ok` (the task that

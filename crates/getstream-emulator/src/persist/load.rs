@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::rows::{BlockListRow, ChannelRow, MemberRow, MessageRow, UserRow};
 use super::{DataDirError, Persist};
-use crate::store::AppData;
-use crate::sync::lock;
+use crate::data::app_data::AppData;
+use crate::state::sync::lock;
 use crate::webhooks::settings::WebhookSettings;
 
 /// The stored webhook settings, as `WebhookSettings` serializes them.

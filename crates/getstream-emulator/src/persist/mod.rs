@@ -27,8 +27,8 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, params};
 
-use crate::store::AppData;
-use crate::sync::lock;
+use crate::data::app_data::AppData;
+use crate::state::sync::lock;
 use crate::webhooks::settings::WebhookSettings;
 
 pub(crate) use start::Stored;

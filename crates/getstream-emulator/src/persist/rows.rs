@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::blocklists::{BlockList, BlockListFlags};
-use crate::store::{Channel, Member, Message, User};
+use crate::data::app_data::{Channel, Member, Message, User};
+use crate::data::blocklists::{BlockList, BlockListFlags};
 
 /// A time as Unix nanoseconds (an `i128`: a message's client-given time may be far out).
 fn ns(t: OffsetDateTime) -> i128 {

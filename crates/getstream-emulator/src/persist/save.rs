@@ -3,9 +3,9 @@
 use rusqlite::{Transaction, params};
 
 use super::rows::{BlockListRow, ChannelRow, MemberRow, MessageRow, UserRow};
-use crate::blocklists::BlockList;
-use crate::changes::Changes;
-use crate::store::{AppData, Channel, Message, User};
+use crate::data::app_data::{AppData, Channel, Message, User};
+use crate::data::blocklists::BlockList;
+use crate::data::changes::Changes;
 
 fn json<T: serde::Serialize>(row: &T) -> rusqlite::Result<String> {
     serde_json::to_string(row).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))

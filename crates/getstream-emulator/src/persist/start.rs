@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{DataDirError, JobSpec, Persist, StoredTask};
-use crate::app_state::AppState;
 use crate::config::EmulatorConfig;
+use crate::data::app_data::AppData;
 use crate::exports::{ExportEntry, ExportStore};
-use crate::job::TaskFailure;
+use crate::jobs::job::TaskFailure;
+use crate::jobs::task::TaskStatus;
 use crate::state::EmulatorState;
-use crate::store::AppData;
-use crate::task::TaskStatus;
+use crate::state::app_state::AppState;
 use crate::webhooks::WebhookHub;
 use crate::webhooks::settings::WebhookSettings;
 

@@ -6,9 +6,9 @@ use serde_json::Value;
 use rusqlite::params;
 
 use super::{DataDirError, Persist};
-use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::sync::lock;
-use crate::task::{TaskRecord, TaskStatus};
+use crate::jobs::job::{JobKind, TaskFailure, TaskResult};
+use crate::jobs::task::{TaskRecord, TaskStatus};
+use crate::state::sync::lock;
 
 /// What a job needs to run again after a restart: its kind, the number of items it paces
 /// by, and the request that started it (checked again when it is rebuilt).

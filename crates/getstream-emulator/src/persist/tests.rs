@@ -3,11 +3,11 @@
 use serde_json::{Map, Value, json};
 
 use super::{DB_FILE, DataDirError, Persist};
-use crate::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
 use crate::config::{EmulatorConfig, SeedSpec};
-use crate::lifecycle::{SystemMessage, Truncation};
+use crate::data::app_data::{DeleteMode, DeleteUsersPlan, now};
+use crate::data::channel_ops::{DataChange, EventSink, MemberOp, MemberSpec};
+use crate::data::lifecycle::{SystemMessage, Truncation};
 use crate::state::EmulatorState;
-use crate::store::{DeleteMode, DeleteUsersPlan, now};
 use crate::webhooks::settings::WebhookSettings;
 
 fn config(dir: &std::path::Path) -> EmulatorConfig {
@@ -149,7 +149,7 @@ fn data_and_settings_survive_a_restart() {
     change_everything(&state);
     let before_a = state.snapshot("a").unwrap();
     let before_b = state.snapshot("b").unwrap();
-    let hard_deleted = crate::sync::read(&state.app("a").unwrap().data)
+    let hard_deleted = crate::state::sync::read(&state.app("a").unwrap().data)
         .hard_deleted_users
         .clone();
     drop(state);
@@ -179,7 +179,7 @@ fn data_and_settings_survive_a_restart() {
     assert!(members[0]["archived_at"].is_i64(), "{team}");
     assert_eq!(members[1]["channel_role"], "channel_lead");
     assert!(channels.iter().all(|c| c["cid"] != "messaging:seed-3"));
-    let data = crate::sync::read(&again.app("a").unwrap().data);
+    let data = crate::state::sync::read(&again.app("a").unwrap().data);
     assert_eq!(data.hard_deleted_users, hard_deleted);
     assert!(data.hard_deleted_users.contains("user-2"));
     drop(data);
@@ -259,7 +259,7 @@ fn memory_only_records_no_changes() {
         )
         .unwrap();
     assert!(
-        crate::sync::read(&state.app("a").unwrap().data)
+        crate::state::sync::read(&state.app("a").unwrap().data)
             .changes
             .is_empty()
     );
@@ -384,12 +384,12 @@ mod tasks {
     use serde_json::{Value, json};
 
     use super::config;
-    use crate::app_state::AppState;
     use crate::config::{Pace, SeedSpec};
-    use crate::job::JobKind;
+    use crate::jobs::job::JobKind;
+    use crate::jobs::task::Stamps;
     use crate::persist::JobSpec;
     use crate::state::EmulatorState;
-    use crate::task::Stamps;
+    use crate::state::app_state::AppState;
 
     fn pace() -> Pace {
         Pace {
@@ -585,7 +585,7 @@ mod exports {
 
     use super::config;
     use crate::config::{Pace, SeedSpec};
-    use crate::job::JobKind;
+    use crate::jobs::job::JobKind;
     use crate::persist::JobSpec;
     use crate::state::EmulatorState;
 
@@ -604,7 +604,12 @@ mod exports {
     fn token_of(state: &EmulatorState, id: &str) -> String {
         let app = state.app("a").unwrap();
         let body = app
-            .render_task(id, &String::new, "0ms", crate::task::Stamps::UnixNanos)
+            .render_task(
+                id,
+                &String::new,
+                "0ms",
+                crate::jobs::task::Stamps::UnixNanos,
+            )
             .unwrap()
             .unwrap();
         let task: serde_json::Value = serde_json::from_slice(&body).unwrap();

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::blocklists::{BlockList, BlockListFlags};
 use crate::config::{EmulatorConfig, Pace};
-use crate::job::JobKind;
+use crate::data::blocklists::{BlockList, BlockListFlags};
+use crate::jobs::job::JobKind;
+use crate::jobs::task::Stamps;
 use crate::persist::JobSpec;
 use crate::state::EmulatorState;
-use crate::sync::read;
-use crate::task::Stamps;
+use crate::state::sync::read;
 
 fn config(dir: &std::path::Path) -> EmulatorConfig {
     EmulatorConfig::new()

@@ -6,9 +6,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
 use crate::handlers::admin::{enabled, ok};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::state::{EmulatorState, StateError};
 
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,7 @@ pub(crate) async fn list(
     {
         return Err(ApiError::field(
             "api_key",
-            format!("names no app: {:?}", crate::error::clip(key)),
+            format!("names no app: {:?}", crate::http::error::clip(key)),
         ));
     }
     let hub = state.webhooks();

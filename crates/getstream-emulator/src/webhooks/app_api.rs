@@ -11,12 +11,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, Authed};
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, Authed};
 use crate::state::EmulatorState;
 
 use super::hooks::parse_hooks;
-use super::settings::{check_events, check_url};
+use super::settings::check_events;
+use super::url::check_url;
 
 /// `GET /api/v2/app`.
 pub(crate) async fn get_app(

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::shapes;
-use crate::store::{Channel, Member, User};
+use crate::data::app_data::{Channel, Member, User};
+use crate::data::shapes;
 
 use super::payload::{Event, base};
 

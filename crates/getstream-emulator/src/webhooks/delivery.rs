@@ -12,10 +12,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::Shared;
 use super::policy::{self, Next, Outcome};
 use super::record::DeliveryState;
 use super::signer;
-use super::{Shared, lock};
+use crate::state::sync::lock;
 
 /// Most deliveries in flight at once (each may wait up to the delivery deadline).
 pub const MAX_IN_FLIGHT: usize = 16;

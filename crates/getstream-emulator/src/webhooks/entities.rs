@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::shapes;
-use crate::store::{AppData, DeleteMode, DeleteUsersPlan, Member};
+use crate::data::app_data::{AppData, DeleteMode, DeleteUsersPlan, Member};
+use crate::data::shapes;
 
 use super::payload::{self, Event, UserDeletion};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::settings::check_url;
+use super::url::check_url;
 
 /// Most hooks per app.
 pub const MAX_EVENT_HOOKS: usize = 10;
@@ -114,10 +114,12 @@ impl EventHook {
     }
 }
 
+/// A field's name (`event_hooks[i].x`) and what is wrong with it.
+type FieldError = (String, String);
+
 /// Parses and checks a PATCH's `event_hooks`; the error names the field (`event_hooks[i].x`)
 /// and the problem.
-pub(crate) fn parse_hooks(v: &Value) -> Result<Vec<EventHook>, (String, String)> {
-    let field = |i: usize, f: &str| format!("event_hooks[{i}].{f}");
+pub(crate) fn parse_hooks(v: &Value) -> Result<Vec<EventHook>, FieldError> {
     let Value::Array(items) = v else {
         return Err(("event_hooks".into(), "must be a list of hooks".into()));
     };
@@ -127,108 +129,138 @@ pub(crate) fn parse_hooks(v: &Value) -> Result<Vec<EventHook>, (String, String)>
             format!("must contain at most {MAX_EVENT_HOOKS} hooks"),
         ));
     }
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(o) = item else {
-            return Err(("event_hooks".into(), format!("item {i} must be an object")));
-        };
-        let string = |f: &str| -> Result<Option<String>, (String, String)> {
-            match o.get(f) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) if s.len() <= MAX_FIELD_LEN => Ok(Some(s.clone())),
-                Some(Value::String(_)) => Err((
-                    field(i, f),
-                    format!("must be at most {MAX_FIELD_LEN} bytes"),
-                )),
-                Some(_) => Err((field(i, f), "must be a string".into())),
-            }
-        };
-        let hook_type = string("hook_type")?.unwrap_or_else(|| "webhook".into());
-        if !matches!(hook_type.as_str(), "webhook" | "sqs" | "sns") {
-            return Err((field(i, "hook_type"), "must be webhook, sqs or sns".into()));
-        }
-        let enabled = match o.get("enabled") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err((field(i, "enabled"), "must be a boolean".into())),
-        };
-        let event_types = match o.get("event_types") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => {
-                let types = a
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| (field(i, "event_types"), "must be a list of strings".into()))?;
-                if types.len() > MAX_HOOK_EVENT_TYPES {
-                    return Err((
-                        field(i, "event_types"),
-                        format!("must contain at most {MAX_HOOK_EVENT_TYPES} items"),
-                    ));
-                }
-                if let Some(j) = types.iter().position(|e| e.is_empty() || e.len() > 100) {
-                    return Err((
-                        field(i, "event_types"),
-                        format!("item {j} must be 1..=100 bytes"),
-                    ));
-                }
-                types
-            }
-            Some(_) => return Err((field(i, "event_types"), "must be a list of strings".into())),
-        };
-        let webhook_url = string("webhook_url")?.unwrap_or_default();
-        if hook_type == "webhook" {
-            if webhook_url.is_empty() {
-                return Err((
-                    field(i, "webhook_url"),
-                    "is required for a webhook hook".into(),
-                ));
-            }
-            check_url(&webhook_url).map_err(|e| (field(i, "webhook_url"), e))?;
-        }
-        let timeout_ms = match o.get("timeout_ms") {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64() {
-                Some(t) if (1..=MAX_HOOK_TIMEOUT_MS).contains(&t) => Some(t),
-                _ => {
-                    return Err((
-                        field(i, "timeout_ms"),
-                        format!("must be an integer 1..={MAX_HOOK_TIMEOUT_MS}"),
-                    ));
-                }
-            },
-        };
-        let mut aws = BTreeMap::new();
-        for f in AWS_FIELDS {
-            if let Some(s) = string(f)?.filter(|s| !s.is_empty()) {
-                aws.insert(f.to_owned(), s);
-            }
-        }
-        let mut flags = BTreeMap::new();
-        for f in FLAG_FIELDS {
-            match o.get(f) {
-                None | Some(Value::Null) => {}
-                Some(Value::Bool(b)) => {
-                    flags.insert(f.to_owned(), *b);
-                }
-                Some(_) => return Err((field(i, f), "must be a boolean".into())),
-            }
-        }
-        let id = string("id")?
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        out.push(EventHook {
-            id,
-            hook_type,
-            enabled,
-            event_types,
-            webhook_url,
-            timeout_ms,
-            aws,
-            flags,
-        });
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::Object(o) => parse_hook(&HookFields { i, o }),
+            _ => Err(("event_hooks".into(), format!("item {i} must be an object"))),
+        })
+        .collect()
+}
+
+/// One hook's object in the list, and its index there (for the field names errors carry).
+struct HookFields<'a> {
+    i: usize,
+    o: &'a Map<String, Value>,
+}
+
+impl HookFields<'_> {
+    /// The full name of field `f`: `event_hooks[i].f`.
+    fn name(&self, f: &str) -> String {
+        format!("event_hooks[{}].{f}", self.i)
     }
-    Ok(out)
+
+    /// A string field of at most [`MAX_FIELD_LEN`] bytes, if given.
+    fn string(&self, f: &str) -> Result<Option<String>, FieldError> {
+        match self.o.get(f) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.len() <= MAX_FIELD_LEN => Ok(Some(s.clone())),
+            Some(Value::String(_)) => Err((
+                self.name(f),
+                format!("must be at most {MAX_FIELD_LEN} bytes"),
+            )),
+            Some(_) => Err((self.name(f), "must be a string".into())),
+        }
+    }
+
+    /// A boolean field, if given.
+    fn boolean(&self, f: &str) -> Result<Option<bool>, FieldError> {
+        match self.o.get(f) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err((self.name(f), "must be a boolean".into())),
+        }
+    }
+
+    /// `event_types`: at most [`MAX_HOOK_EVENT_TYPES`] names of 1..=100 bytes (none: all).
+    fn event_types(&self) -> Result<Vec<String>, FieldError> {
+        let not_strings = || (self.name("event_types"), "must be a list of strings".into());
+        let types = match self.o.get("event_types") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(not_strings)?,
+            Some(_) => return Err(not_strings()),
+        };
+        if types.len() > MAX_HOOK_EVENT_TYPES {
+            return Err((
+                self.name("event_types"),
+                format!("must contain at most {MAX_HOOK_EVENT_TYPES} items"),
+            ));
+        }
+        if let Some(j) = types.iter().position(|e| e.is_empty() || e.len() > 100) {
+            return Err((
+                self.name("event_types"),
+                format!("item {j} must be 1..=100 bytes"),
+            ));
+        }
+        Ok(types)
+    }
+
+    /// `timeout_ms`: an integer 1..=[`MAX_HOOK_TIMEOUT_MS`], if given.
+    fn timeout_ms(&self) -> Result<Option<u64>, FieldError> {
+        match self.o.get("timeout_ms") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(t) if (1..=MAX_HOOK_TIMEOUT_MS).contains(&t) => Ok(Some(t)),
+                _ => Err((
+                    self.name("timeout_ms"),
+                    format!("must be an integer 1..={MAX_HOOK_TIMEOUT_MS}"),
+                )),
+            },
+        }
+    }
+}
+
+/// Parses and checks one hook: its type, filter, URL (required for a webhook), timeout,
+/// AWS fields and flags; a hook without an `id` gets a new one.
+fn parse_hook(h: &HookFields<'_>) -> Result<EventHook, FieldError> {
+    let hook_type = h.string("hook_type")?.unwrap_or_else(|| "webhook".into());
+    if !matches!(hook_type.as_str(), "webhook" | "sqs" | "sns") {
+        return Err((h.name("hook_type"), "must be webhook, sqs or sns".into()));
+    }
+    let enabled = h.boolean("enabled")?.unwrap_or(true);
+    let event_types = h.event_types()?;
+    let webhook_url = h.string("webhook_url")?.unwrap_or_default();
+    if hook_type == "webhook" {
+        if webhook_url.is_empty() {
+            return Err((
+                h.name("webhook_url"),
+                "is required for a webhook hook".into(),
+            ));
+        }
+        check_url(&webhook_url).map_err(|e| (h.name("webhook_url"), e))?;
+    }
+    let timeout_ms = h.timeout_ms()?;
+    let mut aws = BTreeMap::new();
+    for f in AWS_FIELDS {
+        if let Some(s) = h.string(f)?.filter(|s| !s.is_empty()) {
+            aws.insert(f.to_owned(), s);
+        }
+    }
+    let mut flags = BTreeMap::new();
+    for f in FLAG_FIELDS {
+        if let Some(b) = h.boolean(f)? {
+            flags.insert(f.to_owned(), b);
+        }
+    }
+    let id = h
+        .string("id")?
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    Ok(EventHook {
+        id,
+        hook_type,
+        enabled,
+        event_types,
+        webhook_url,
+        timeout_ms,
+        aws,
+        flags,
+    })
 }
 
 #[cfg(test)]

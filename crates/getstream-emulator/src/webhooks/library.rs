@@ -4,7 +4,8 @@ use crate::state::{EmulatorState, StateError};
 
 use super::payload;
 use super::record::WebhookDelivery;
-use super::settings::{WebhookSettings, check_events, check_url};
+use super::settings::{WebhookSettings, check_events};
+use super::url::check_url;
 
 impl EmulatorState {
     /// Sets where an app's events go (as `PATCH /api/v2/app` does).

@@ -21,6 +21,7 @@ pub(crate) mod policy;
 pub(crate) mod record;
 pub(crate) mod settings;
 pub(crate) mod signer;
+pub(crate) mod url;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -32,15 +33,11 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::AppCredentials;
-pub(crate) use crate::sync::lock;
-use crate::sync::{read, write};
+use crate::state::sync::{lock, read, write};
 use delivery::Outgoing;
 use payload::Event;
 use record::{DeliveryLog, DeliveryState, WebhookDelivery};
 use settings::WebhookSettings;
-
-/// Default capacity of the delivery queue (events waiting for a free sender).
-pub const DEFAULT_WEBHOOK_QUEUE: usize = 1024;
 
 /// What the worker shares with the hub: the log and the counters (not the queue's sender, so
 /// the queue closes when the hub goes away).

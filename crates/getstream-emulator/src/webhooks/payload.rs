@@ -49,7 +49,7 @@ pub(crate) enum ExportKind {
 
 /// The wall clock in Unix nanoseconds (the clock task timestamps use).
 pub(crate) fn now_ns() -> i64 {
-    i64::try_from(crate::task::unix_ns()).unwrap_or(i64::MAX)
+    i64::try_from(crate::jobs::task::unix_ns()).unwrap_or(i64::MAX)
 }
 
 pub(super) fn base(event_type: &str) -> Map<String, Value> {

@@ -8,14 +8,14 @@ use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 
-use crate::error::{self, ApiError, codes};
 use crate::handlers::{
     admin, blocklists, channel_batch, channel_query, channel_update as update, channels, exports,
     tasks, truncate, user_jobs, user_lifecycle as life, users,
 };
-use crate::stack;
+use crate::http::error::{self, ApiError, codes};
+use crate::http::stack;
+use crate::http::v1;
 use crate::state::EmulatorState;
-use crate::v1;
 use crate::webhooks;
 
 /// A v1 route: its successful JSON answers are put into the v1 dialect (see `v1`).

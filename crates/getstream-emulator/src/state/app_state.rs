@@ -5,13 +5,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use crate::config::AppCredentials;
-use crate::job::{JobKind, TaskFailure};
-use crate::persist::{JobSpec, Persist};
-use crate::pool::SubmitError;
-use crate::store::AppData;
-use crate::sync::{lock, read, write};
-use crate::task::{Stamps, TaskRecord};
-use crate::task_store::TaskStore;
+use crate::data::app_data::AppData;
+use crate::jobs::job::{JobKind, TaskFailure};
+use crate::jobs::task::{Stamps, TaskRecord};
+use crate::jobs::task_store::QueueFull;
+use crate::jobs::task_store::TaskStore;
+use crate::persist::{DataDirError, JobSpec, Persist};
+use crate::state::sync::{lock, read, write};
 use crate::webhooks::WebhookHub;
 use crate::webhooks::payload::Event;
 
@@ -32,16 +32,23 @@ pub(crate) struct AppState {
     persist: Option<Arc<Persist>>,
 }
 
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SubmitError {
+    /// The app holds too many unfinished tasks.
+    #[error(transparent)]
+    Full(#[from] QueueFull),
+    /// The task could not be stored in the data dir.
+    #[error(transparent)]
+    Store(#[from] DataDirError),
+}
+
 /// The time claims of a verified token.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TokenTimes {
     pub exp: Option<u64>,
     pub nbf: Option<u64>,
 }
-
-/// Most tasks kept per app by default (`EmulatorConfig::max_tasks`), finished or not: past it the oldest finished one is forgotten,
-/// and when none has finished a new job is refused (429, code 9).
-pub const MAX_TASKS_PER_APP: usize = 100_000;
 
 /// Most tokens remembered per app (the cache is cleared when full).
 const MAX_VERIFIED_TOKENS: usize = 1024;
@@ -145,7 +152,7 @@ impl AppState {
     /// `Ok(true)`: a restart will find it and resume `job`.
     ///
     /// # Errors
-    /// [`SubmitError::Full`] when the app holds [`MAX_TASKS_PER_APP`] unfinished tasks;
+    /// [`SubmitError::Full`] when the app holds its cap of unfinished tasks (`EmulatorConfig::max_tasks`);
     /// [`SubmitError::Store`] when the task could not be stored (it is not kept then).
     pub fn insert_task(
         &self,

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
 use crate::config::RateLimits;
-use crate::error::ApiError;
-use crate::sync::lock;
+use crate::http::error::ApiError;
+use crate::state::sync::lock;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// The bucket of requests whose `api_key` names no app.

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::blocklists::BlockList;
-use crate::changes::Changes;
 use crate::config::SeedSpec;
+use crate::data::blocklists::BlockList;
+use crate::data::changes::Changes;
 
 /// A user.
 #[derive(Debug, Clone)]

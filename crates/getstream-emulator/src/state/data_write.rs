@@ -3,9 +3,9 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::RwLockWriteGuard;
 
-use crate::app_state::AppState;
-use crate::store::AppData;
-use crate::sync::write;
+use crate::data::app_data::AppData;
+use crate::state::app_state::AppState;
+use crate::state::sync::write;
 
 /// An app's data under its write lock. Dropping it saves the rows that changed (when the
 /// emulator has a data dir), still under the lock, so saves land in the order the changes

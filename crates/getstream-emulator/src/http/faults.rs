@@ -13,8 +13,8 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tower::{Service, ServiceExt};
 
-use crate::error::ApiError;
-use crate::sync::lock;
+use crate::http::error::ApiError;
+use crate::state::sync::lock;
 
 /// What a fault does to a matching request.
 #[derive(Debug, Clone, PartialEq)]
@@ -214,7 +214,7 @@ impl Faults {
 }
 
 fn default_code(status: u16) -> i32 {
-    use crate::error::codes;
+    use crate::http::error::codes;
     match status {
         400 | 413 => codes::INPUT,
         401 => codes::AUTHENTICATION,

@@ -25,11 +25,11 @@ use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use crate::admin_guard;
-use crate::error::{self, ApiError};
-use crate::extract::{self, Authed};
-use crate::faults::{self, Fault};
-use crate::ratelimit;
+use crate::http::admin_guard;
+use crate::http::error::{self, ApiError};
+use crate::http::extract::{self, Authed};
+use crate::http::faults::{self, Fault};
+use crate::http::ratelimit;
 use crate::state::EmulatorState;
 
 /// The layer of [`Guard`]; apply it with `Router::route_layer` (the route template is then

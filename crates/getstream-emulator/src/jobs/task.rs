@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::job::{TaskFailure, TaskResult};
-use crate::script::{Script, ScriptStep, ScriptedTask};
+use crate::jobs::job::{TaskFailure, TaskResult};
+use crate::jobs::script::{Script, ScriptStep, ScriptedTask};
 
 /// The status of a task run by a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Block lists: named lists of words (or regexes, domains, emails) per app, and the import
-//! that adds words to one in chunks. Pure data, no I/O, no locks (as `store`).
+//! that adds words to one in chunks (its chunks go through `blocklist_ops`). Pure data, no
+//! I/O, no locks.
 //!
 //! Words are compared trimmed and case-insensitively: importing `" Cream"` into a list that
 //! holds `"cream"` skips it.
@@ -8,8 +9,6 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-
-use crate::store::{AppData, now};
 
 /// Most block lists per app. Stream documents 15 per app; the emulator allows more so a long
 /// test run on one emulator does not exhaust them, and still refuses past a bound.
@@ -90,7 +89,7 @@ impl BlockList {
         flags: BlockListFlags,
         words: &[String],
     ) -> Self {
-        let t = now();
+        let t = OffsetDateTime::now_utc();
         let mut list = Self {
             id: uuid::Uuid::new_v4().to_string(),
             name,
@@ -121,7 +120,7 @@ impl BlockList {
     }
 
     /// Adds `word` unless a word with its key is there; returns whether it was added.
-    fn push(&mut self, word: &str) -> bool {
+    pub(super) fn push(&mut self, word: &str) -> bool {
         let added = self.keys.insert(word_key(word));
         if added {
             self.words.push(word.trim().to_owned());
@@ -149,76 +148,9 @@ pub(crate) fn distinct_words(words: &[String]) -> usize {
         .len()
 }
 
-impl AppData {
-    /// Block lists of `team` (all when `None`), by name.
-    pub fn blocklists_of<'a>(
-        &'a self,
-        team: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a BlockList> + 'a {
-        self.blocklists
-            .values()
-            .filter(move |l| team.is_none_or(|t| l.team.as_deref() == Some(t)))
-    }
-
-    /// Inserts or replaces a block list.
-    pub fn put_blocklist(&mut self, list: BlockList) {
-        self.changes.blocklist(&list.name);
-        self.blocklists.insert(list.name.clone(), list);
-    }
-
-    /// Changes the block list `name` with `change`; `None` when it does not exist.
-    pub fn update_blocklist<R>(
-        &mut self,
-        name: &str,
-        change: impl FnOnce(&mut BlockList) -> R,
-    ) -> Option<R> {
-        let list = self.blocklists.get_mut(name)?;
-        self.changes.blocklist(name);
-        let r = change(list);
-        list.updated_at = now();
-        Some(r)
-    }
-
-    /// Removes the block list `name`; returns whether it existed.
-    pub fn remove_blocklist(&mut self, name: &str) -> bool {
-        self.changes.blocklist(name);
-        self.blocklists.remove(name).is_some()
-    }
-
-    /// Adds `items` to the block list `name` whose id is `id`, skipping those present (by
-    /// [`word_key`]). Returns (added, skipped); all or nothing.
-    ///
-    /// # Errors
-    /// The list does not exist (a list of the same name created since has another id), or
-    /// the chunk would take it past [`MAX_WORDS`].
-    pub fn import_words(
-        &mut self,
-        name: &str,
-        id: &str,
-        items: &[String],
-    ) -> Result<(usize, usize), ImportRefusal> {
-        let list = self
-            .blocklists
-            .get(name)
-            .filter(|l| l.id == id)
-            .ok_or(ImportRefusal::Gone)?;
-        if list.words.len() + list.count_new(items) > MAX_WORDS {
-            return Err(ImportRefusal::Full);
-        }
-        let added = self
-            .update_blocklist(name, |l| items.iter().filter(|w| l.push(w)).count())
-            .ok_or(ImportRefusal::Gone)?;
-        Ok((added, items.len() - added))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(w: &[&str]) -> Vec<String> {
-        w.iter().map(|s| (*s).to_owned()).collect()
-    }
 
     #[test]
     fn names_follow_the_rule() {
@@ -227,49 +159,5 @@ mod tests {
         assert!(!valid_name("a b"));
         assert!(!valid_name("é"));
         assert!(!valid_name(&"x".repeat(256)));
-    }
-
-    #[test]
-    fn import_skips_present_words_and_duplicates_case_insensitively() {
-        let mut d = AppData::default();
-        d.put_blocklist(BlockList::new(
-            "l".into(),
-            "word".into(),
-            None,
-            BlockListFlags::default(),
-            &words(&["Cream", "fudge", " cream "]),
-        ));
-        assert_eq!(d.blocklists["l"].words(), ["Cream", "fudge"]);
-        let id = d.blocklists["l"].id.clone();
-        let r = d.import_words("l", &id, &words(&[" CREAM", "sugar", "Sugar", "salt "]));
-        assert_eq!(r, Ok((2, 2)));
-        assert_eq!(
-            d.blocklists["l"].words(),
-            ["Cream", "fudge", "sugar", "salt"]
-        );
-        let gone = Err(ImportRefusal::Gone);
-        assert_eq!(d.import_words("nope", &id, &words(&["x"])), gone);
-        assert_eq!(d.import_words("l", "another-id", &words(&["x"])), gone);
-    }
-
-    #[test]
-    fn import_refuses_a_chunk_past_the_cap_whole() {
-        let mut d = AppData::default();
-        let many: Vec<String> = (0..MAX_WORDS - 1).map(|i| format!("w{i}")).collect();
-        d.put_blocklist(BlockList::new(
-            "l".into(),
-            "word".into(),
-            None,
-            BlockListFlags::default(),
-            &many,
-        ));
-        let id = d.blocklists["l"].id.clone();
-        // Present words do not count against the cap.
-        assert_eq!(d.import_words("l", &id, &words(&["w0", "new"])), Ok((1, 1)));
-        assert_eq!(
-            d.import_words("l", &id, &words(&["one-more"])),
-            Err(ImportRefusal::Full)
-        );
-        assert_eq!(d.blocklists["l"].words().len(), MAX_WORDS);
     }
 }

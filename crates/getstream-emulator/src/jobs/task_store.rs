@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::task::TaskRecord;
+use crate::jobs::task::TaskRecord;
 
 /// The refusal of an insert into a store full of unfinished tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -100,7 +100,7 @@ impl TaskStore {
         };
         let was_finished = t.status.is_finished();
         f(t);
-        t.updated_at_ns = crate::task::unix_ns();
+        t.updated_at_ns = crate::jobs::task::unix_ns();
         if t.script.is_none() && !was_finished && t.status.is_finished() {
             self.evictable.push_back(id.to_owned());
         }
@@ -129,8 +129,8 @@ impl TaskStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::ScriptedTask;
-    use crate::task::TaskStatus;
+    use crate::jobs::script::ScriptedTask;
+    use crate::jobs::task::TaskStatus;
 
     fn finish(store: &mut TaskStore, id: &str) {
         assert!(store.update(id, |t| t.status = TaskStatus::Completed));

@@ -5,24 +5,12 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::app_state::AppState;
 use crate::config::Pace;
-use crate::job::{JobKind, TaskFailure, TaskResult};
-use crate::persist::{DataDirError, JobSpec};
-use crate::task::{TaskRecord, TaskStatus};
-use crate::task_store::QueueFull;
+use crate::jobs::job::{JobKind, TaskFailure, TaskResult};
+use crate::jobs::task::{TaskRecord, TaskStatus};
+use crate::persist::JobSpec;
+use crate::state::app_state::{AppState, SubmitError};
 use crate::webhooks::payload::{self, Event, ExportKind};
-
-/// Why a job was not started.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum SubmitError {
-    /// The app holds too many unfinished tasks.
-    #[error(transparent)]
-    Full(#[from] QueueFull),
-    /// The task could not be stored in the data dir.
-    #[error(transparent)]
-    Store(#[from] DataDirError),
-}
 
 /// The work of a job, run on tokio's blocking pool (never on a runtime worker thread, so a
 /// long job cannot starve request handling) once its running time has passed. It takes app

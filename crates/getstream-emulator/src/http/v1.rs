@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The largest response body the rewrite reads (ours are far smaller: 100 users or a
 /// channel's latest messages); a larger one is an internal error rather than unbounded memory.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::config::{AppCredentials, EmulatorConfig};
-use crate::router::app;
+use crate::http::router::app;
 use crate::state::EmulatorState;
 
 /// The error of [`Emulator::start`].
@@ -70,7 +70,7 @@ impl Emulator {
         state.set_local_addr(local);
         let token = state.shutdown_token().clone();
         let router = app(state.clone());
-        let server = tokio::spawn(crate::accept::serve(
+        let server = tokio::spawn(crate::http::accept::serve(
             listener,
             router,
             state.clone(),

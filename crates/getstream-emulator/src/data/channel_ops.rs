@@ -1,12 +1,12 @@
 //! Changes to one channel: its members (add, remove, invite, roles, moderators, hide, show,
 //! archive) and its data. Shared by the update-channel calls and the channel batch update
-//! task; each change pushes the events it causes. Pure data, no I/O, no locks (as `store`).
+//! task; each change pushes the events it causes. Pure data, no I/O, no locks (as `app_data`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::store::{AppData, Member, now};
+use crate::data::app_data::{AppData, Member, now};
 use crate::webhooks::channel_events::{self as ev, channel_event, member_event};
 use crate::webhooks::payload::Event;
 

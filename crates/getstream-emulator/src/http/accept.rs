@@ -22,9 +22,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
 
-use crate::connection::{Activity, ConnectionLimits, Tracked};
-use crate::error::{ApiError, codes};
-use crate::stack;
+use crate::http::connection::{Activity, ConnectionLimits, Tracked};
+use crate::http::error::{ApiError, codes};
+use crate::http::stack;
 use crate::state::EmulatorState;
 
 /// The longest request URI (path and query) answered; a longer one gets a 414 envelope. Hyper

@@ -12,10 +12,10 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 
-use crate::app_state::{AppState, TokenTimes};
-use crate::error::{ApiError, codes};
-use crate::ratelimit::api_key_of;
+use crate::http::error::{ApiError, codes};
+use crate::http::ratelimit::api_key_of;
 use crate::state::EmulatorState;
+use crate::state::app_state::{AppState, TokenTimes};
 
 /// A JSON body. An empty body reads as `{}`; anything that is not JSON of the right shape is a
 /// 400 (code 4); a body over the size limit is a 413.
@@ -253,7 +253,7 @@ pub(crate) fn authenticate(
             codes::ACCESS_KEY,
             format!(
                 "api_key not valid: no app with api_key {:?}",
-                crate::error::clip(&key)
+                crate::http::error::clip(&key)
             ),
         )
     })?;

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::shapes;
-use crate::store::AppData;
+use crate::data::app_data::AppData;
+use crate::data::shapes;
 
 /// Users and channels per page when `limit` is not given.
 pub const DEFAULT_STATE_LIMIT: usize = 100;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::Channel;
+use crate::data::app_data::Channel;
 
 /// A comparison of one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

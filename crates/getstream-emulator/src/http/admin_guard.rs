@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv6Addr};
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode, header};
 
-use crate::error::{ApiError, codes};
+use crate::http::error::{ApiError, codes};
 use crate::state::EmulatorState;
 
 /// Routes under `/_emulator/` that are not the admin API: liveness, and the export downloads

@@ -1,10 +1,10 @@
 //! The data side of the calls around the jobs: restore soft-deleted users, update users
-//! partially, truncate a channel. Pure data, no I/O, no locks (as `store`).
+//! partially, truncate a channel. Pure data, no I/O, no locks (as `app_data`).
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use crate::store::{AppData, Channel, Message, now};
+use crate::data::app_data::{AppData, Channel, Message, now};
 
 /// Why a user cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +180,7 @@ impl AppData {
 mod tests {
     use super::*;
     use crate::config::SeedSpec;
-    use crate::store::{DeleteMode, DeleteUsersPlan};
+    use crate::data::app_data::{DeleteMode, DeleteUsersPlan};
 
     fn data() -> AppData {
         let mut d = AppData::default();

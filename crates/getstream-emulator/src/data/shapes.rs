@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use crate::store::{Channel, Member, Message, User};
+use crate::data::app_data::{Channel, Member, Message, User};
 
 /// A timestamp as Stream's v2 API sends it: Unix nanoseconds, a JSON integer.
 pub(crate) fn ts(t: OffsetDateTime) -> Value {

@@ -1,13 +1,13 @@
 //! Teams: users belong to teams (`teams`), a channel to at most one (`team`). Taking a team
 //! from a user removes the user's memberships in that team's channels — our reading of
 //! Stream's `membership_deletion_task_id`, which Stream names without saying more — in a
-//! task (`handlers/memberships.rs`). Pure data, no I/O, no locks (as `store`).
+//! task (`handlers/memberships.rs`). Pure data, no I/O, no locks (as `app_data`).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::store::{AppData, Member, now};
+use crate::data::app_data::{AppData, Member, now};
 
 /// Most teams one user belongs to.
 pub(crate) const MAX_TEAMS: usize = 100;

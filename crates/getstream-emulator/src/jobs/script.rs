@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::job::TaskFailure;
+use crate::jobs::job::TaskFailure;
 
 /// One step of a scripted task: the status shown, and for how long.
 #[derive(Debug, Clone, PartialEq, Eq)]
