@@ -603,6 +603,37 @@ impl EmulatorConfig {
     }
 }
 
+// Bulk image moderation's fetch policy (`moderation/`).
+impl EmulatorConfig {
+    /// Lets bulk image moderation fetch URLs off loopback (`--allow-remote-fetch`). Default
+    /// off: only `localhost`, `127.0.0.0/8` and `::1` are fetched, and any other host is
+    /// refused before a name is resolved or a connection is made.
+    pub fn allow_remote_fetch(mut self, allow: bool) -> Self {
+        self.fetch.allow_remote = allow;
+        self
+    }
+
+    /// Whether bulk image moderation may fetch URLs off loopback.
+    pub fn allows_remote_fetch(&self) -> bool {
+        self.fetch.allow_remote
+    }
+
+    /// The bounds of bulk image moderation's fetches (default [`FetchLimits::default`](crate::FetchLimits)). A
+    /// concurrency of 0 counts as 1.
+    pub fn fetch_limits(mut self, limits: crate::moderation::FetchLimits) -> Self {
+        self.fetch.limits = crate::moderation::FetchLimits {
+            concurrency: limits.concurrency.max(1),
+            ..limits
+        };
+        self
+    }
+
+    /// The bounds of bulk image moderation's fetches.
+    pub fn current_fetch_limits(&self) -> crate::moderation::FetchLimits {
+        self.fetch.limits
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::config::EmulatorConfig;
 
 /// Largest CSV file of image URLs read by default: 10 MiB.
 pub const DEFAULT_MAX_CSV_BYTES: u64 = 10 * 1024 * 1024;
@@ -64,41 +63,11 @@ impl Default for FetchLimits {
     }
 }
 
-/// Where the emulator may fetch from, and how much: kept in [`EmulatorConfig`].
+/// Where the emulator may fetch from, and how much: kept in [`EmulatorConfig`](crate::EmulatorConfig).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct FetchPolicy {
     /// Whether URLs off loopback may be fetched.
     pub allow_remote: bool,
     /// The bounds.
     pub limits: FetchLimits,
-}
-
-impl EmulatorConfig {
-    /// Lets bulk image moderation fetch URLs off loopback (`--allow-remote-fetch`). Default
-    /// off: only `localhost`, `127.0.0.0/8` and `::1` are fetched, and any other host is
-    /// refused before a name is resolved or a connection is made.
-    pub fn allow_remote_fetch(mut self, allow: bool) -> Self {
-        self.fetch.allow_remote = allow;
-        self
-    }
-
-    /// Whether bulk image moderation may fetch URLs off loopback.
-    pub fn allows_remote_fetch(&self) -> bool {
-        self.fetch.allow_remote
-    }
-
-    /// The bounds of bulk image moderation's fetches (default [`FetchLimits::default`]). A
-    /// concurrency of 0 counts as 1.
-    pub fn fetch_limits(mut self, limits: FetchLimits) -> Self {
-        self.fetch.limits = FetchLimits {
-            concurrency: limits.concurrency.max(1),
-            ..limits
-        };
-        self
-    }
-
-    /// The bounds of bulk image moderation's fetches.
-    pub fn current_fetch_limits(&self) -> FetchLimits {
-        self.fetch.limits
-    }
 }
