@@ -606,6 +606,12 @@ pub use ops::{
     RemovedMemberships, UpdateBlockListRequest, UpdateUsersResponse, UserPartialUpdate,
     UserRequest,
 };
+// Issue 25's jobs: feeds and moderation.
+pub use ops::{
+    BulkImageModerationResult, DeleteFeedRequest, DeleteFeedUserDataResult, DeleteFeedsRequest,
+    DeleteFeedsResult, FeedId, FeedUserExportResult, Feeds, MAX_DELETE_FEEDS, MAX_FEED_ID_PART,
+    Moderation,
+};
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;
