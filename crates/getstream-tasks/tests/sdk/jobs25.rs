@@ -254,6 +254,7 @@ async fn every_argument_check_sends_nothing() {
             .await
             .unwrap_err(),
         client.feeds().export_user_data("").await.unwrap_err(),
+        client.feeds().export_user_data("..").await.unwrap_err(),
         client
             .moderation()
             .bulk_image_moderation("")
