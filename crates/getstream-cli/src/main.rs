@@ -1,5 +1,6 @@
 //! `getstream`: start Stream's batch jobs (delete, export or batch-update channels, export,
-//! delete, deactivate or reactivate users, import block-list words), wait for their tasks with a live progress display, run the
+//! delete, deactivate or reactivate users, import block-list words, delete feeds or a user's
+//! feed data, moderate images in bulk), wait for their tasks with a live progress display, run the
 //! local emulator, and tell the whole story with `getstream demo`.
 //!
 //! ```text
