@@ -54,6 +54,8 @@ impl Cli {
             Command::Blocklists(cmd) => Some(&mut cmd.conn),
             Command::Export(cmd) => Some(&mut cmd.conn),
             Command::Users(cmd) => Some(&mut cmd.conn),
+            Command::Feeds(cmd) => Some(&mut cmd.conn),
+            Command::Moderation(cmd) => Some(&mut cmd.conn),
             Command::Webhook(cmd) => Some(&mut cmd.conn),
             Command::Emulator(_) | Command::Demo(_) => None,
         };
@@ -121,6 +123,10 @@ pub enum Command {
     Export(cmd::export::ExportCmd),
     /// Delete, deactivate or reactivate users.
     Users(cmd::users::UsersCmd),
+    /// Delete feeds, or a user's feed data.
+    Feeds(cmd::feeds::FeedsCmd),
+    /// Moderate images in bulk.
+    Moderation(cmd::moderation::ModerationCmd),
     /// Run the local Stream-compatible emulator in the foreground.
     Emulator(cmd::emulator::EmulatorCmd),
     /// Tell the whole story on an in-process emulator: no network, no credentials.

@@ -1,5 +1,6 @@
 //! `getstream`: start Stream's batch jobs (delete, export or batch-update channels, export,
-//! delete, deactivate or reactivate users, import block-list words), wait for their tasks with a live progress display, run the
+//! delete, deactivate or reactivate users, import block-list words, delete feeds or a user's
+//! feed data, moderate images in bulk), wait for their tasks with a live progress display, run the
 //! local emulator, and tell the whole story with `getstream demo`.
 //!
 //! ```text
@@ -84,6 +85,8 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             Command::Blocklists(cmd) => cmd::blocklists::run(ctx, cmd).await,
             Command::Export(cmd) => cmd::export::run(ctx, cmd).await,
             Command::Users(cmd) => cmd::users::run(ctx, cmd).await,
+            Command::Feeds(cmd) => cmd::feeds::run(ctx, cmd).await,
+            Command::Moderation(cmd) => cmd::moderation::run(ctx, cmd).await,
             Command::Demo(args) => cmd::demo::run(ctx, args).await,
             Command::Webhook(cmd) => cmd::webhook::run(ctx, cmd).await,
             Command::Emulator(_) => Ok(()),

@@ -40,7 +40,8 @@ pub(crate) mod redis;
 /// client's request budget (its scheduler) and every deadline still hold: after
 /// the final poll (100 ms before the deadline) events change nothing.
 ///
-/// Besides `task_id` (exports, channel batch updates), the per-entity events
+/// Besides `task_id` (exports, bulk image moderation, channel batch
+/// updates), the per-entity events
 /// wake the typed waits that know their entities: a `channel.deleted` with a
 /// cid of a `delete_channels` task, and `user.deleted` / `user.deactivated` /
 /// `user.reactivated` for a user job's user ids. (Those jobs send their

@@ -65,6 +65,10 @@
 //! | `client.chat().channel_batch_update(..)` | [`ChannelBatchUpdateResponse`] (`task()`: an `Option`, Stream's schema makes `task_id` optional) | [`ChannelBatchUpdateResult`] (`success_channels_count`, `failed_channels`) |
 //! | `client.import_block_list(..)` | [`TaskStarted`] | [`BlockListImportResult`] (`added`, `skipped`, `total`) |
 //! | `client.upsert_users(..)`, `client.update_users_partial(..)` | [`UpdateUsersResponse`] (the users; `membership_deletion_task()`: an `Option`) | [`MembershipDeletionResult`] |
+//! | `client.feeds().delete_feed(..)`, `client.feeds().delete_feeds(..)` (1..=100 [`FeedId`]s) | [`TaskStarted`] | [`DeleteFeedsResult`] (`deleted_feeds`, `deleted_activities`, `purged_activities`) |
+//! | `client.feeds().delete_user_data(user, hard)` | [`TaskStarted`] | [`DeleteFeedUserDataResult`] (feeds, activities, follows, comments, reactions removed) |
+//! | `client.feeds().export_user_data(user)` | [`TaskStarted`] | [`FeedUserExportResult`] (`url`, counts) |
+//! | `client.moderation().bulk_image_moderation(csv_url)` | [`TaskStarted`] | [`BulkImageModerationResult`] (`url` of the results CSV, `total`, `flagged`, `failed`) |
 //!
 //! This runs against the crate's local emulator (`getstream-emulator`), as your
 //! tests can:
@@ -373,6 +377,8 @@
 //! | channel batch update | `Chat::channel_batch_update` | `channel_batch_update.completed` (`task_id`) |
 //! | block-list import | `Client::import_block_list` | none (Stream sends no event): polls only |
 //! | membership deletion | `Client::upsert_users`, `update_users_partial` | none: polls only |
+//! | delete feed(s), delete / export a user's feed data | `Feeds::delete_feed`, `delete_feeds`, `delete_user_data`, `export_user_data` | none (no event names these tasks): polls only |
+//! | bulk image moderation | `Moderation::bulk_image_moderation` | `export.bulk_image_moderation.success` / `.error` (`task_id`) |
 //!
 //! With push on, a long interval is the sensible default:
 //!
@@ -605,6 +611,12 @@ pub use ops::{
     MAX_BLOCKLIST_ITEM_LENGTH, MAX_IMPORT_CHUNK_SIZE, MAX_IMPORT_ITEMS, MembershipDeletionResult,
     RemovedMemberships, UpdateBlockListRequest, UpdateUsersResponse, UserPartialUpdate,
     UserRequest,
+};
+// Issue 25's jobs: feeds and moderation.
+pub use ops::{
+    BulkImageModerationResult, DeleteFeedRequest, DeleteFeedUserDataResult, DeleteFeedsRequest,
+    DeleteFeedsResult, FeedId, FeedUserExportResult, Feeds, MAX_DELETE_FEEDS, MAX_FEED_ID_PART,
+    Moderation,
 };
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};

@@ -1,5 +1,5 @@
 //! `getstream export channels CID... [--since T --until T] [--download FILE]` and
-//! `getstream export users ID... [--download FILE]`.
+//! `getstream export users ID... [--download FILE]`; `export feed-user` in `feeds.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -33,6 +33,9 @@ pub enum ExportWhat {
     Channels(ChannelsArgs),
     /// Export users with their channels and messages (a task, waited for).
     Users(UsersArgs),
+    /// Export a user's feed data: profile, feeds, activities, follows, comments, reactions
+    /// (a task, waited for).
+    FeedUser(super::feeds::ExportFeedUserArgs),
 }
 
 /// `getstream export channels`
@@ -78,6 +81,7 @@ pub async fn run(ctx: &Ctx, cmd: ExportCmd) -> Result<(), CliError> {
     match cmd.what {
         ExportWhat::Channels(args) => channels(ctx, &client, args).await.map(drop),
         ExportWhat::Users(args) => users(ctx, &client, args).await.map(drop),
+        ExportWhat::FeedUser(args) => super::feeds::export_user(ctx, &client, args).await,
     }
 }
 
@@ -128,9 +132,9 @@ pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option
 
 /// Follows a started export; once it completes, prints the download link and, with
 /// `--download`, fetches the file.
-async fn finish(
+pub async fn finish<T>(
     ctx: &Ctx,
-    started: &TaskStarted<ExportResult>,
+    started: &TaskStarted<T>,
     args: &StartArgs,
     target: Option<&Path>,
     what: &str,

@@ -7,6 +7,8 @@ pub mod demo;
 pub mod demo_push;
 pub mod emulator;
 pub mod export;
+pub mod feeds;
+pub mod moderation;
 pub mod restore;
 pub mod tasks;
 pub mod truncate;

@@ -9,6 +9,7 @@ mod escapes;
 mod events;
 mod jobs24;
 mod jobs24_emulator;
+mod jobs25;
 mod lifecycle;
 mod ops;
 #[cfg(target_os = "linux")]

@@ -530,6 +530,7 @@ mod tests {
     fn messages_round_trip_what_wakes_waits_and_skip_their_origin() {
         for json in [
             r#"{"type":"export.users.success","task_id":"t1","created_at":"2026-01-01T00:00:00Z","url":"https://x"}"#,
+            r#"{"type":"export.bulk_image_moderation.error","task_id":"t1","error":"big"}"#,
             r#"{"type":"channel.deleted","channel_type":"messaging","channel_id":"a"}"#,
             r#"{"type":"user.deleted","user":{"id":"u1","name":"big"}}"#,
         ] {

@@ -10,9 +10,13 @@ use serde_json::Value;
 
 use crate::blocking::{Client, WaitForTask};
 
+mod feeds;
 mod jobs24;
 mod lifecycle;
+mod moderation;
+pub use feeds::Feeds;
 pub use jobs24::{ChannelBatchUpdateResponse, UpdateUsersResponse};
+pub use moderation::Moderation;
 
 use crate::error::Result;
 use crate::models::Task;

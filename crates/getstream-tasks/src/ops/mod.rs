@@ -15,7 +15,11 @@ mod batch_parts;
 pub(crate) mod blocking;
 mod blocklists;
 mod chat;
+mod feeds;
+mod feeds_id;
+mod feeds_results;
 mod handle;
+mod moderation;
 mod records;
 mod results;
 mod send;
@@ -51,6 +55,10 @@ pub use chat::{
     ChannelRef, Chat, DeleteChannelsRequest, DeleteChannelsResponse, ExportChannelsRequest,
     ExportFormat,
 };
+pub use feeds::{DeleteFeedRequest, DeleteFeedsRequest, Feeds, MAX_DELETE_FEEDS};
+pub use feeds_id::{FeedId, MAX_FEED_ID_PART};
+pub use feeds_results::{DeleteFeedUserDataResult, DeleteFeedsResult, FeedUserExportResult};
+pub use moderation::{BulkImageModerationResult, Moderation};
 pub use records::{Channel, Message, User};
 pub use truncate::{MAX_MESSAGE_LENGTH, TruncateChannelRequest, TruncateChannelResponse};
 pub use user_lifecycle::{

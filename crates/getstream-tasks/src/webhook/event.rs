@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::entity_events::{ActivityDeleted, CallDeleted, FeedDeleted};
 use super::error::{WebhookError, WebhookErrorKind as Kind};
 use crate::models::Timestamp;
 
@@ -107,10 +108,10 @@ impl WebhookEvent {
     pub fn view(&self) -> EventView<'_> {
         let event = self;
         match self.event_type() {
-            "export.channels.success" | "export.users.success" => {
+            t if export_kind_of(t).is_some() && t.ends_with(".success") => {
                 EventView::ExportSucceeded(ExportSucceeded { event })
             }
-            "export.channels.error" | "export.users.error" => {
+            t if export_kind_of(t).is_some() && t.ends_with(".error") => {
                 EventView::ExportFailed(ExportFailed { event })
             }
             "channel_batch_update.started" | "channel_batch_update.completed" => {
@@ -119,6 +120,13 @@ impl WebhookEvent {
             "channel.deleted" => EventView::ChannelDeleted(ChannelDeleted { event }),
             "user.deleted" | "user.deactivated" | "user.reactivated" => {
                 EventView::User(UserEvent { event })
+            }
+            "call.deleted" => EventView::CallDeleted(CallDeleted::new(event)),
+            "feeds.feed.deleted" | "feed.deleted" => {
+                EventView::FeedDeleted(FeedDeleted::new(event))
+            }
+            "feeds.activity.deleted" | "activity.deleted" => {
+                EventView::ActivityDeleted(ActivityDeleted::new(event))
             }
             _ => EventView::Other,
         }
@@ -137,9 +145,9 @@ impl WebhookEvent {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum EventView<'a> {
-    /// `export.channels.success` or `export.users.success`.
+    /// `export.{channels,users,bulk_image_moderation,moderation_logs,review_queue}.success`.
     ExportSucceeded(ExportSucceeded<'a>),
-    /// `export.channels.error` or `export.users.error`.
+    /// `export.{channels,users,bulk_image_moderation,moderation_logs,review_queue}.error`.
     ExportFailed(ExportFailed<'a>),
     /// `channel_batch_update.started` or `channel_batch_update.completed`.
     ChannelBatchUpdate(ChannelBatchUpdate<'a>),
@@ -148,6 +156,13 @@ pub enum EventView<'a> {
     /// `user.deleted`, `user.deactivated` or `user.reactivated` (sent per
     /// user by the user jobs).
     User(UserEvent<'a>),
+    /// `call.deleted` (a call delete sends it; no `task_id`).
+    CallDeleted(CallDeleted<'a>),
+    /// `feeds.feed.deleted` (also read under `feed.deleted`): one feed removed.
+    FeedDeleted(FeedDeleted<'a>),
+    /// `feeds.activity.deleted` (also read under `activity.deleted`): one
+    /// activity removed.
+    ActivityDeleted(ActivityDeleted<'a>),
     /// Any other event type.
     Other,
 }
@@ -160,24 +175,44 @@ pub enum ExportKind {
     Channels,
     /// `export.users.*`.
     Users,
+    /// `export.bulk_image_moderation.*`: a bulk image moderation's results file.
+    BulkImageModeration,
+    /// `export.moderation_logs.*`.
+    ModerationLogs,
+    /// `export.review_queue.*`.
+    ReviewQueue,
+}
+
+/// The export an `export.<what>.<outcome>` event type names, if it is one.
+fn export_kind_of(event_type: &str) -> Option<ExportKind> {
+    let what = event_type.strip_prefix("export.")?;
+    let (what, outcome) = what.rsplit_once('.')?;
+    if outcome != "success" && outcome != "error" {
+        return None;
+    }
+    Some(match what {
+        "channels" => ExportKind::Channels,
+        "users" => ExportKind::Users,
+        "bulk_image_moderation" => ExportKind::BulkImageModeration,
+        "moderation_logs" => ExportKind::ModerationLogs,
+        "review_queue" => ExportKind::ReviewQueue,
+        _ => return None,
+    })
 }
 
 fn export_kind(event: &WebhookEvent) -> ExportKind {
-    if event.event_type().starts_with("export.users.") {
-        ExportKind::Users
-    } else {
-        ExportKind::Channels
-    }
+    export_kind_of(event.event_type()).unwrap_or(ExportKind::Channels)
 }
 
-/// An export that finished: `export.channels.success` / `export.users.success`.
+/// An export that finished: `export.<what>.success` (channels, users, bulk
+/// image moderation, moderation logs, review queue).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportSucceeded<'a> {
     event: &'a WebhookEvent,
 }
 
 impl<'a> ExportSucceeded<'a> {
-    /// Channels or users.
+    /// What was exported.
     pub fn kind(&self) -> ExportKind {
         export_kind(self.event)
     }
@@ -199,14 +234,14 @@ impl<'a> ExportSucceeded<'a> {
     }
 }
 
-/// An export that failed: `export.channels.error` / `export.users.error`.
+/// An export that failed: `export.<what>.error`.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportFailed<'a> {
     event: &'a WebhookEvent,
 }
 
 impl<'a> ExportFailed<'a> {
-    /// Channels or users.
+    /// What was exported.
     pub fn kind(&self) -> ExportKind {
         export_kind(self.event)
     }

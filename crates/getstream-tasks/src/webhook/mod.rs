@@ -91,6 +91,7 @@
 //! `type` is a valid event.
 
 mod decode;
+mod entity_events;
 mod error;
 mod event;
 #[cfg(test)]
@@ -102,6 +103,7 @@ mod signature;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+pub use entity_events::{ActivityDeleted, CallDeleted, FeedDeleted};
 pub use error::{WebhookError, WebhookErrorKind};
 pub use event::{
     ChannelBatchUpdate, ChannelDeleted, EventView, ExportFailed, ExportKind, ExportSucceeded,

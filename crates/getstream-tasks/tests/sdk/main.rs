@@ -15,6 +15,7 @@ mod get;
 mod hostile_limits;
 mod jobs24;
 mod jobs24_emulator;
+mod jobs25;
 mod lifecycle;
 #[cfg(feature = "blocking")]
 mod lifecycle_blocking;

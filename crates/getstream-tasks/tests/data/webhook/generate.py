@@ -68,6 +68,47 @@ CASES = [
      '{"type":"user.reactivated","user":{"id":"u-3"},"created_at":"2025-03-04T05:06:07Z"}',
      {"type": "user.reactivated", "task_id": None, "created_at": 1741064767000000000,
       "view": "user", "action": "reactivated", "user_id": "u-3"}),
+    ("export_bulk_image_moderation_success",
+     '{"type":"export.bulk_image_moderation.success","task_id":"c4-bulk-images",'
+     '"url":"https://exports.example/results.csv?sig=z","started_at":1741064760000000000,'
+     '"finished_at":1741064767000000000,"created_at":1741064767000000000,"custom":{}}',
+     {"type": "export.bulk_image_moderation.success", "task_id": "c4-bulk-images",
+      "created_at": 1741064767000000000, "view": "export_succeeded",
+      "kind": "bulk_image_moderation", "url": "https://exports.example/results.csv?sig=z"}),
+    ("export_bulk_image_moderation_error",
+     '{"type":"export.bulk_image_moderation.error","task_id":"c5-bulk-images",'
+     '"error":"the CSV at http://10.0.0.1/i.csv may not be fetched","created_at":"2025-03-04T05:06:07Z"}',
+     {"type": "export.bulk_image_moderation.error", "task_id": "c5-bulk-images",
+      "created_at": 1741064767000000000, "view": "export_failed",
+      "kind": "bulk_image_moderation",
+      "error": "the CSV at http://10.0.0.1/i.csv may not be fetched"}),
+    ("export_moderation_logs_success",
+     '{"type":"export.moderation_logs.success","task_id":"d1-logs","url":"https://x/l.csv",'
+     '"finished_at":"2025-03-04T05:06:07Z","created_at":"2025-03-04T05:06:07Z","custom":{}}',
+     {"type": "export.moderation_logs.success", "task_id": "d1-logs",
+      "created_at": 1741064767000000000, "view": "export_succeeded",
+      "kind": "moderation_logs", "url": "https://x/l.csv"}),
+    ("export_review_queue_error",
+     '{"type":"export.review_queue.error","task_id":"d2-queue","error":"internal",'
+     '"created_at":"2025-03-04T05:06:07Z","custom":{}}',
+     {"type": "export.review_queue.error", "task_id": "d2-queue",
+      "created_at": 1741064767000000000, "view": "export_failed",
+      "kind": "review_queue", "error": "internal"}),
+    ("call_deleted",
+     '{"type":"call.deleted","call_cid":"default:standup","call":{"cid":"default:standup",'
+     '"type":"default","id":"standup"},"created_at":"2025-03-04T05:06:07Z"}',
+     {"type": "call.deleted", "task_id": None, "created_at": 1741064767000000000,
+      "view": "call_deleted", "call_cid": "default:standup"}),
+    ("feed_deleted",
+     '{"type":"feeds.feed.deleted","fid":"user:alice","custom":{},"user":{"id":"alice"},'
+     '"created_at":1741064767000000000}',
+     {"type": "feeds.feed.deleted", "task_id": None, "created_at": 1741064767000000000,
+      "view": "feed_deleted", "fid": "user:alice"}),
+    ("activity_deleted",
+     '{"type":"feeds.activity.deleted","fid":"user:alice","activity":{"id":"act-1",'
+     '"user":{"id":"alice"}},"custom":{},"created_at":1741064767000000000}',
+     {"type": "feeds.activity.deleted", "task_id": None, "created_at": 1741064767000000000,
+      "view": "activity_deleted", "fid": "user:alice", "activity_id": "act-1"}),
     ("unknown_type",
      '{"type":"message.new","message":{"id":"m1","text":"hi"},"created_at":"2025-03-04T05:06:07Z"}',
      {"type": "message.new", "task_id": None, "created_at": 1741064767000000000,
