@@ -16,6 +16,7 @@ mod hostile_limits;
 mod jobs24;
 mod jobs24_emulator;
 mod jobs25;
+mod jobs25_emulator;
 mod lifecycle;
 #[cfg(feature = "blocking")]
 mod lifecycle_blocking;
