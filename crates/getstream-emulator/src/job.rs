@@ -30,11 +30,13 @@ pub enum JobKind {
     MembershipDeletion,
     /// `PUT /api/v2/chat/channels/batch`.
     ChannelBatchUpdate,
+    /// `POST /api/v2/video/call/{type}/{id}/delete` with `hard: true`.
+    DeleteCall,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -44,6 +46,7 @@ impl JobKind {
         JobKind::ImportBlockList,
         JobKind::MembershipDeletion,
         JobKind::ChannelBatchUpdate,
+        JobKind::DeleteCall,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -58,6 +61,7 @@ impl JobKind {
             JobKind::ImportBlockList => "import_block_list",
             JobKind::MembershipDeletion => "membership_deletion",
             JobKind::ChannelBatchUpdate => "channel_batch_update",
+            JobKind::DeleteCall => "delete_call",
         }
     }
 }
@@ -71,7 +75,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, delete_call)"
 )]
 pub struct UnknownJobKind(String);
 

@@ -269,6 +269,7 @@ mod task;
 mod task_store;
 mod teams;
 mod v1;
+mod video;
 mod webhooks;
 
 pub use app_state::MAX_TASKS_PER_APP;

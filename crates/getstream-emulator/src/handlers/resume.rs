@@ -34,5 +34,6 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::ImportBlockList => import_work(input::<ImportBlockListJob>(job)?),
         JobKind::MembershipDeletion => membership_work(input::<MembershipDeletionJob>(job)?),
         JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
+        JobKind::DeleteCall => crate::video::delete_call_work(input(job)?),
     })
 }

@@ -115,7 +115,7 @@ impl FromRequestParts<EmulatorState> for JobStarter {
 
 impl JobStarter {
     /// The calling app.
-    pub(super) fn app(&self) -> &Arc<AppState> {
+    pub(crate) fn app(&self) -> &Arc<AppState> {
         &self.app
     }
 
@@ -152,7 +152,7 @@ impl JobStarter {
 
     /// Starts the job `work` makes of its input `job` over `items` items (the input is
     /// stored, so a restart resumes it through `resume::work`); returns the task id.
-    pub(super) fn submit_work<J: Serialize>(
+    pub(crate) fn submit_work<J: Serialize>(
         &self,
         kind: JobKind,
         items: usize,
