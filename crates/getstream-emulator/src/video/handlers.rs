@@ -7,9 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::job::{DeleteCallJob, call_deleted, delete_call_work};
-use super::model::{
-    Call, CallMember, MAX_CALLS, MAX_ID_CHARS, MAX_MEMBERS, now_ns, valid_id,
-};
+use super::model::{Call, CallMember, MAX_CALLS, MAX_ID_CHARS, MAX_MEMBERS, now_ns, valid_id};
 use super::shape;
 use crate::error::{ApiError, duration};
 use crate::extract::{ApiJson, ApiPath, Authed};
@@ -83,15 +81,20 @@ fn check_members(members: Vec<MemberRequest>, at: i64) -> Result<Vec<CallMember>
     if members.len() > MAX_MEMBERS {
         return Err(ApiError::field(
             "data.members",
-            format!("must hold at most {MAX_MEMBERS} members, got {}", members.len()),
+            format!(
+                "must hold at most {MAX_MEMBERS} members, got {}",
+                members.len()
+            ),
         ));
     }
     let mut out: Vec<CallMember> = Vec::with_capacity(members.len());
     for (i, m) in members.into_iter().enumerate() {
-        let user_id = m
-            .user_id
-            .filter(|u| valid_user_id(u))
-            .ok_or_else(|| ApiError::field(&format!("data.members[{i}].user_id"), "is not a valid user id"))?;
+        let user_id = m.user_id.filter(|u| valid_user_id(u)).ok_or_else(|| {
+            ApiError::field(
+                &format!("data.members[{i}].user_id"),
+                "is not a valid user id",
+            )
+        })?;
         let role = match m.role {
             None => "user".to_owned(),
             Some(r) if !r.is_empty() && r.chars().count() <= MAX_ROLE_CHARS => r,
@@ -127,7 +130,10 @@ fn new_call(kind: &str, id: &str, data: CallData) -> Result<Call, ApiError> {
             )
         })?;
     if !valid_user_id(&creator) {
-        return Err(ApiError::field("data.created_by_id", "is not a valid user id"));
+        return Err(ApiError::field(
+            "data.created_by_id",
+            "is not a valid user id",
+        ));
     }
     let t = now_ns();
     Ok(Call {

@@ -36,3 +36,4 @@ mod admin_gate;
 mod blocklists;
 mod connections;
 mod memberships;
+mod video;
