@@ -54,6 +54,7 @@ pub use crate::ops::blocking::{
     ChannelBatchUpdateResponse, Chat, DeleteChannelsResponse, TaskHandle, TaskStarted,
     UpdateUsersResponse,
 };
+pub use crate::ops::blocking::{DeleteCallResponse, Video};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

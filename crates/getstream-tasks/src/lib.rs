@@ -606,6 +606,11 @@ pub use ops::{
     RemovedMemberships, UpdateBlockListRequest, UpdateUsersResponse, UserPartialUpdate,
     UserRequest,
 };
+// Issue 25's video job: delete a call.
+pub use ops::{
+    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
+    MAX_CALL_ID_LENGTH, Video,
+};
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
 pub use tasks::get::POLL_ATTEMPT_HEADER;

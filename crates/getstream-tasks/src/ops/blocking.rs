@@ -12,7 +12,9 @@ use crate::blocking::{Client, WaitForTask};
 
 mod jobs24;
 mod lifecycle;
+mod video;
 pub use jobs24::{ChannelBatchUpdateResponse, UpdateUsersResponse};
+pub use video::{DeleteCallResponse, Video};
 
 use crate::error::Result;
 use crate::models::Task;

@@ -24,6 +24,7 @@ mod user_lifecycle;
 mod user_upsert;
 mod users;
 mod validate;
+mod video;
 
 pub use handle::TaskHandle;
 #[cfg(feature = "__fuzz")]
@@ -58,6 +59,10 @@ pub use user_lifecycle::{
     RestoreUsersRequest, RestoreUsersResponse, UserResponse,
 };
 pub use user_upsert::{UpdateUsersResponse, UserPartialUpdate, UserRequest};
+pub use video::{
+    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
+    MAX_CALL_ID_LENGTH, Video,
+};
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,
     ReactivateUsersRequest,
