@@ -293,6 +293,7 @@ pub use state_page::{
     DEFAULT_STATE_LIMIT, DEFAULT_STATE_MESSAGES_LIMIT, MAX_STATE_LIMIT, MAX_STATE_MESSAGES_LIMIT,
     MAX_STATE_PAGE_MESSAGES, StatePage,
 };
+pub use video::CallSeed;
 pub use webhooks::DEFAULT_WEBHOOK_QUEUE;
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{

@@ -3,14 +3,17 @@
 //!
 //! The emulator runs no media. So that a call has sessions and recordings to remove, it
 //! counts them by a documented rule (`docs/video.md`): every get-or-create request opens a
-//! session (the request joins the call), and one sent with `video: true` also records it.
+//! session (the request joins the call), and one sent with `video: true` also records it;
+//! [`CallSeed`] puts a call with any number of them in place.
 
 mod handlers;
 mod job;
 mod model;
 pub(crate) mod persist;
+mod seed;
 mod shape;
 
 pub(crate) use handlers::{delete_call, get_call, get_or_create_call};
 pub(crate) use job::delete_call_work;
 pub(crate) use model::Call;
+pub use seed::CallSeed;

@@ -59,13 +59,13 @@ pub use user_lifecycle::{
     RestoreUsersRequest, RestoreUsersResponse, UserResponse,
 };
 pub use user_upsert::{UpdateUsersResponse, UserPartialUpdate, UserRequest};
-pub use video::{
-    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
-    MAX_CALL_ID_LENGTH, Video,
-};
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,
     ReactivateUsersRequest,
+};
+pub use video::{
+    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
+    MAX_CALL_ID_LENGTH, Video,
 };
 
 /// At most this many channel ids in one delete channels or export channels

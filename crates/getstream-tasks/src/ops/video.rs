@@ -243,7 +243,11 @@ mod tests {
 
     #[test]
     fn parts_are_checked() {
-        assert!(DeleteCallRequest::new("default", "a-b_9").validate().is_ok());
+        assert!(
+            DeleteCallRequest::new("default", "a-b_9")
+                .validate()
+                .is_ok()
+        );
         for (t, id) in [
             ("", "x"),
             ("default", ""),
@@ -252,7 +256,10 @@ mod tests {
             ("default", "a b"),
             ("default", "a\u{0}"),
         ] {
-            assert!(DeleteCallRequest::new(t, id).validate().is_err(), "{t:?} {id:?}");
+            assert!(
+                DeleteCallRequest::new(t, id).validate().is_err(),
+                "{t:?} {id:?}"
+            );
         }
         let long = "x".repeat(MAX_CALL_ID_LENGTH + 1);
         assert!(DeleteCallRequest::new("default", long).validate().is_err());
