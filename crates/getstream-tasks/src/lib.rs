@@ -65,6 +65,7 @@
 //! | `client.chat().channel_batch_update(..)` | [`ChannelBatchUpdateResponse`] (`task()`: an `Option`, Stream's schema makes `task_id` optional) | [`ChannelBatchUpdateResult`] (`success_channels_count`, `failed_channels`) |
 //! | `client.import_block_list(..)` | [`TaskStarted`] | [`BlockListImportResult`] (`added`, `skipped`, `total`) |
 //! | `client.upsert_users(..)`, `client.update_users_partial(..)` | [`UpdateUsersResponse`] (the users; `membership_deletion_task()`: an `Option`) | [`MembershipDeletionResult`] |
+//! | `client.video().delete_call(..)` | [`DeleteCallResponse`] (the [`Call`]; `task`: an `Option`, only for a hard delete) | [`DeleteCallResult`] (`cid`, `deleted.{sessions,recordings,members}`) |
 //!
 //! This runs against the crate's local emulator (`getstream-emulator`), as your
 //! tests can:
@@ -373,6 +374,7 @@
 //! | channel batch update | `Chat::channel_batch_update` | `channel_batch_update.completed` (`task_id`) |
 //! | block-list import | `Client::import_block_list` | none (Stream sends no event): polls only |
 //! | membership deletion | `Client::upsert_users`, `update_users_partial` | none: polls only |
+//! | hard delete call (video) | `Video::delete_call` | none: Stream's `call.deleted` names no task, so polls only |
 //!
 //! With push on, a long interval is the sensible default:
 //!
