@@ -54,6 +54,7 @@ impl Cli {
             Command::Blocklists(cmd) => Some(&mut cmd.conn),
             Command::Export(cmd) => Some(&mut cmd.conn),
             Command::Users(cmd) => Some(&mut cmd.conn),
+            Command::Calls(cmd) => Some(&mut cmd.conn),
             Command::Webhook(cmd) => Some(&mut cmd.conn),
             Command::Emulator(_) | Command::Demo(_) => None,
         };
@@ -121,6 +122,8 @@ pub enum Command {
     Export(cmd::export::ExportCmd),
     /// Delete, deactivate or reactivate users.
     Users(cmd::users::UsersCmd),
+    /// Delete video calls.
+    Calls(cmd::calls::CallsCmd),
     /// Run the local Stream-compatible emulator in the foreground.
     Emulator(cmd::emulator::EmulatorCmd),
     /// Tell the whole story on an in-process emulator: no network, no credentials.

@@ -84,6 +84,7 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             Command::Blocklists(cmd) => cmd::blocklists::run(ctx, cmd).await,
             Command::Export(cmd) => cmd::export::run(ctx, cmd).await,
             Command::Users(cmd) => cmd::users::run(ctx, cmd).await,
+            Command::Calls(cmd) => cmd::calls::run(ctx, cmd).await,
             Command::Demo(args) => cmd::demo::run(ctx, args).await,
             Command::Webhook(cmd) => cmd::webhook::run(ctx, cmd).await,
             Command::Emulator(_) => Ok(()),
