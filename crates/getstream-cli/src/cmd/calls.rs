@@ -75,7 +75,8 @@ pub async fn delete(ctx: &Ctx, client: &Client, args: DeleteCallArgs) -> Result<
             response.call.cid
         ));
     };
-    let Some(task) = start::follow(ctx, &handle, &response, &args.start, "hard delete call").await?
+    let Some(task) =
+        start::follow(ctx, &handle, &response, &args.start, "hard delete call").await?
     else {
         return Ok(());
     };
