@@ -26,6 +26,9 @@
 //! | `POST`/`GET /api/v2/blocklists`, `GET`/`PUT`/`DELETE /api/v2/blocklists/{name}` | block lists |
 //! | `POST /api/v2/blocklists/{name}/import` | add words to a block list in chunks (a task) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
+//! | `POST /api/v2/video/call/{type}/{id}` | get or create a video call (`data`: `created_by_id`, `members`, `custom`); each request opens a session of a live call, recorded when `video` is true (the emulator runs no media: this is how a call gets sessions and recordings; [`CallSeed`] sets any number) |
+//! | `GET /api/v2/video/call/{type}/{id}` | a call with its members (404 once hard-deleted) |
+//! | `POST /api/v2/video/call/{type}/{id}/delete` | delete a call: marked deleted at once (`call.deleted`); with `hard`, a task removes it with its sessions, recordings and members (`call.deleted` when it does) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
@@ -175,7 +178,7 @@
 //! jobs `POST` the events Stream sends: `export.channels.success`/`.error` and
 //! `export.users.success`/`.error` (with `task_id` and `url` or `error`) once the task reads
 //! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated` (also at
-//! once for the single-user calls), `channel.truncated`. Each
+//! once for the single-user calls), `channel.truncated`, `call.deleted`. Each
 //! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
 //! `X-Webhook-Id` (the same on every retry), `X-Webhook-Attempt` and `X-Api-Key`; bodies are
 //! gzip when [`WebhookSettings::compression`] is on. Delivery follows Stream's policy (3 attempts

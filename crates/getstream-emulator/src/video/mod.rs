@@ -2,7 +2,7 @@
 //! runs as a task that removes the call with its members, sessions and recordings.
 //!
 //! The emulator runs no media. So that a call has sessions and recordings to remove, it
-//! counts them by a documented rule (`docs/video.md`): every get-or-create request opens a
+//! counts them by the rule the crate docs state: every get-or-create request opens a
 //! session (the request joins the call), and one sent with `video: true` also records it;
 //! [`CallSeed`] puts a call with any number of them in place.
 
