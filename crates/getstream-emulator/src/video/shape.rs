@@ -41,16 +41,33 @@ pub(crate) fn members(c: &Call, users: &BTreeMap<String, User>) -> Value {
     Value::Array(c.members.iter().map(|m| member(m, users)).collect())
 }
 
-/// Call settings with the emulator's defaults (no media runs: everything off).
+/// A layout of recorded or broadcast video: the default grid.
+fn layout() -> Value {
+    json!({"name": "spotlight", "external_app_url": "", "external_css_url": ""})
+}
+
+/// Call settings with the emulator's defaults (no media runs: recording, broadcasting and
+/// transcription are available but off). Every field the official SDKs' models require.
 fn settings() -> Value {
     json!({
-        "audio": {"access_request_enabled": false, "default_device": "speaker", "mic_default_on": true,
-                  "opus_dtx_enabled": false, "redundant_coding_enabled": false, "speaker_default_on": true},
+        "audio": {"access_request_enabled": false, "default_device": "speaker", "hifi_audio_enabled": false,
+                  "mic_default_on": true, "opus_dtx_enabled": false, "redundant_coding_enabled": false,
+                  "speaker_default_on": true},
         "backstage": {"enabled": false},
-        "broadcasting": {"enabled": false},
-        "recording": {"audio_only": false, "mode": "available", "quality": "720p"},
+        "broadcasting": {"enabled": false,
+                         "hls": {"auto_on": false, "enabled": false, "quality_tracks": ["720p"], "layout": layout()},
+                         "rtmp": {"enabled": false, "quality": "720p", "layout": layout()}},
+        "encryption": {"mode": "disabled"},
+        "frame_recording": {"capture_interval_in_seconds": 5, "mode": "disabled"},
+        "geofencing": {"names": []},
+        "individual_recording": {"mode": "disabled"},
+        "limits": {"max_participants_exclude_roles": []},
+        "raw_recording": {"mode": "disabled"},
+        "recording": {"audio_only": false, "mode": "available", "quality": "720p", "layout": layout()},
         "ring": {"auto_cancel_timeout_ms": 30000, "incoming_call_timeout_ms": 30000, "missed_call_timeout_ms": 30000},
         "screensharing": {"access_request_enabled": false, "enabled": true},
+        "session": {"inactivity_timeout_seconds": 30},
+        "thumbnails": {"enabled": false},
         "transcription": {"closed_caption_mode": "available", "language": "auto", "mode": "available"},
         "video": {"access_request_enabled": false, "camera_default_on": true, "camera_facing": "front",
                   "enabled": true, "target_resolution": {"width": 1280, "height": 720}},
@@ -77,7 +94,7 @@ pub(crate) fn call(c: &Call, users: &BTreeMap<String, User>) -> Value {
         "created_by": user(&c.created_by_id, c.created_at, users),
         "custom": c.custom,
         "egress": {"broadcasting": false, "rtmps": []},
-        "ingress": {"rtmp": {"address": ""}},
+        "ingress": {"rtmp": {"address": ""}, "srt": {"address": ""}, "whip": {"address": ""}},
         "settings": settings(),
     });
     if let Value::Object(m) = fields {
