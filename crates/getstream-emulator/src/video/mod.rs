@@ -12,6 +12,8 @@ mod model;
 pub(crate) mod persist;
 mod seed;
 mod shape;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use handlers::{delete_call, get_call, get_or_create_call};
 pub(crate) use job::delete_call_work;
