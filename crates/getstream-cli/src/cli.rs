@@ -56,6 +56,7 @@ impl Cli {
             Command::Users(cmd) => Some(&mut cmd.conn),
             Command::Feeds(cmd) => Some(&mut cmd.conn),
             Command::Moderation(cmd) => Some(&mut cmd.conn),
+            Command::Calls(cmd) => Some(&mut cmd.conn),
             Command::Webhook(cmd) => Some(&mut cmd.conn),
             Command::Emulator(_) | Command::Demo(_) => None,
         };
@@ -127,6 +128,8 @@ pub enum Command {
     Feeds(cmd::feeds::FeedsCmd),
     /// Moderate images in bulk.
     Moderation(cmd::moderation::ModerationCmd),
+    /// Delete video calls.
+    Calls(cmd::calls::CallsCmd),
     /// Run the local Stream-compatible emulator in the foreground.
     Emulator(cmd::emulator::EmulatorCmd),
     /// Tell the whole story on an in-process emulator: no network, no credentials.

@@ -87,6 +87,7 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             Command::Users(cmd) => cmd::users::run(ctx, cmd).await,
             Command::Feeds(cmd) => cmd::feeds::run(ctx, cmd).await,
             Command::Moderation(cmd) => cmd::moderation::run(ctx, cmd).await,
+            Command::Calls(cmd) => cmd::calls::run(ctx, cmd).await,
             Command::Demo(args) => cmd::demo::run(ctx, args).await,
             Command::Webhook(cmd) => cmd::webhook::run(ctx, cmd).await,
             Command::Emulator(_) => Ok(()),

@@ -27,6 +27,9 @@
 //! | `POST /api/v2/blocklists/{name}/import` | add words to a block list in chunks (a task) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
 //! | `POST /api/v2/moderation/bulk_image_moderation` | moderate a CSV of image URLs (a task; `result.url` downloads the results CSV; fetches loopback only unless [`EmulatorConfig::allow_remote_fetch`], within [`FetchLimits`]; the verdict rule: the crate's `docs/moderation.md`) |
+//! | `POST /api/v2/video/call/{type}/{id}` | get or create a video call (`data`: `created_by_id`, `members`, `custom`); each request opens a session of a live call, recorded when `video` is true (the emulator runs no media: this is how a call gets sessions and recordings; [`CallSeed`] sets any number) |
+//! | `GET /api/v2/video/call/{type}/{id}` | a call with its members (404 once hard-deleted) |
+//! | `POST /api/v2/video/call/{type}/{id}/delete` | delete a call: marked deleted at once (`call.deleted`); with `hard`, a task removes it with its sessions, recordings and members (`call.deleted` when it does) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
@@ -177,7 +180,7 @@
 //! `export.users.success`/`.error`, `export.bulk_image_moderation.success`/`.error` (with
 //! `task_id` and `url` or `error`) once the task reads
 //! finished, `channel.deleted`, `user.deleted`, `user.deactivated`, `user.reactivated` (also at
-//! once for the single-user calls), `channel.truncated`. Each
+//! once for the single-user calls), `channel.truncated`, `call.deleted`. Each
 //! carries `X-Signature` (hex HMAC-SHA256 of the uncompressed body with the app's secret),
 //! `X-Webhook-Id` (the same on every retry), `X-Webhook-Attempt` and `X-Api-Key`; bodies are
 //! gzip when [`WebhookSettings::compression`] is on. Delivery follows Stream's policy (3 attempts
@@ -247,6 +250,7 @@ mod moderation;
 mod persist;
 pub mod report;
 mod state;
+mod video;
 mod webhooks;
 
 // The modules' paths before they moved into folders, so that code written against them
@@ -289,6 +293,8 @@ pub use moderation::{
 };
 pub use persist::DataDirError;
 pub use state::{EmulatorState, StateError};
+pub use video::CallSeed;
+
 pub use webhooks::delivery::MAX_IN_FLIGHT as MAX_WEBHOOKS_IN_FLIGHT;
 pub use webhooks::payload::{
     CHANNEL_DELETED, EXPORT_BULK_IMAGE_MODERATION_ERROR, EXPORT_BULK_IMAGE_MODERATION_SUCCESS,

@@ -55,6 +55,7 @@ pub use crate::ops::blocking::{
     UpdateUsersResponse,
 };
 pub use crate::ops::blocking::{Feeds, Moderation};
+pub use crate::ops::blocking::{DeleteCallResponse, Video};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

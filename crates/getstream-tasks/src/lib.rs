@@ -69,6 +69,7 @@
 //! | `client.feeds().delete_user_data(user, hard)` | [`TaskStarted`] | [`DeleteFeedUserDataResult`] (feeds, activities, follows, comments, reactions removed) |
 //! | `client.feeds().export_user_data(user)` | [`TaskStarted`] | [`FeedUserExportResult`] (`url`, counts) |
 //! | `client.moderation().bulk_image_moderation(csv_url)` | [`TaskStarted`] | [`BulkImageModerationResult`] (`url` of the results CSV, `total`, `flagged`, `failed`) |
+//! | `client.video().delete_call(..)` | [`DeleteCallResponse`] (the [`Call`]; `task`: an `Option`, only for a hard delete) | [`DeleteCallResult`] (`cid`, `deleted.{sessions,recordings,members}`) |
 //!
 //! This runs against the crate's local emulator (`getstream-emulator`), as your
 //! tests can:
@@ -379,6 +380,7 @@
 //! | membership deletion | `Client::upsert_users`, `update_users_partial` | none: polls only |
 //! | delete feed(s), delete / export a user's feed data | `Feeds::delete_feed`, `delete_feeds`, `delete_user_data`, `export_user_data` | none (no event names these tasks): polls only |
 //! | bulk image moderation | `Moderation::bulk_image_moderation` | `export.bulk_image_moderation.success` / `.error` (`task_id`) |
+//! | hard delete call (video) | `Video::delete_call` | none: Stream's `call.deleted` names no task, so polls only |
 //!
 //! With push on, a long interval is the sensible default:
 //!
@@ -617,6 +619,11 @@ pub use ops::{
     BulkImageModerationResult, DeleteFeedRequest, DeleteFeedUserDataResult, DeleteFeedsRequest,
     DeleteFeedsResult, FeedId, FeedUserExportResult, Feeds, MAX_DELETE_FEEDS, MAX_FEED_ID_PART,
     Moderation,
+};
+// Issue 25's video job: delete a call.
+pub use ops::{
+    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
+    MAX_CALL_ID_LENGTH, Video,
 };
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
 pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};

@@ -2,6 +2,7 @@
 
 pub mod batch_update;
 pub mod blocklists;
+pub mod calls;
 pub mod channels;
 pub mod demo;
 pub mod demo_push;

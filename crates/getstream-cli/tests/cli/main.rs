@@ -2,6 +2,7 @@
 
 mod support;
 
+mod calls;
 mod demo;
 #[cfg(unix)]
 mod durable;

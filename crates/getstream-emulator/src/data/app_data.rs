@@ -143,6 +143,8 @@ pub(crate) struct AppData {
     pub hard_deleted_users: BTreeSet<String>,
     /// Block lists by name (see `blocklists`).
     pub blocklists: BTreeMap<String, BlockList>,
+    /// Video calls by cid (see `video`).
+    pub calls: BTreeMap<String, crate::video::Call>,
     next_seq: u64,
     /// What changed since the last save to the data dir (nothing is recorded without one).
     pub changes: Changes,

@@ -21,6 +21,8 @@ pub(crate) struct Changes {
     pub messages: BTreeSet<(String, String)>,
     /// Block list names.
     pub blocklists: BTreeSet<String>,
+    /// Video call cids (see `video`).
+    pub calls: BTreeSet<String>,
 }
 
 impl Changes {
@@ -59,6 +61,12 @@ impl Changes {
         }
     }
 
+    pub fn call(&mut self, cid: &str) {
+        if self.enabled && !self.all {
+            self.calls.insert(cid.to_owned());
+        }
+    }
+
     pub fn everything(&mut self) {
         if self.enabled {
             *self = Self {
@@ -77,6 +85,7 @@ impl Changes {
             && self.channel_messages.is_empty()
             && self.messages.is_empty()
             && self.blocklists.is_empty()
+            && self.calls.is_empty()
     }
 
     /// The changes so far; recording goes on from empty.

@@ -35,5 +35,6 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::MembershipDeletion => membership_work(input::<MembershipDeletionJob>(job)?),
         JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
         JobKind::BulkImageModeration => crate::moderation::job::work(state.clone(), input(job)?),
+        JobKind::DeleteCall => crate::video::delete_call_work(input(job)?),
     })
 }

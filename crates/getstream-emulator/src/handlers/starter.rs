@@ -112,7 +112,7 @@ impl FromRequestParts<EmulatorState> for JobStarter {
 
 impl JobStarter {
     /// The calling app.
-    pub(super) fn app(&self) -> &Arc<AppState> {
+    pub(crate) fn app(&self) -> &Arc<AppState> {
         &self.app
     }
 

@@ -16,6 +16,8 @@ use crate::http::error::{self, ApiError, codes};
 use crate::http::stack;
 use crate::http::v1;
 use crate::state::EmulatorState;
+
+use crate::video;
 use crate::webhooks;
 
 /// A v1 route: its successful JSON answers are put into the v1 dialect (see `v1`).
@@ -106,6 +108,14 @@ pub fn app(state: EmulatorState) -> Router {
         .route(
             "/api/v2/blocklists/{name}/import",
             post(blocklists::import_blocklist),
+        )
+        .route(
+            "/api/v2/video/call/{type}/{id}",
+            post(video::get_or_create_call).get(video::get_call),
+        )
+        .route(
+            "/api/v2/video/call/{type}/{id}/delete",
+            post(video::delete_call),
         )
         // The legacy v1 paths (the `stream-chat` SDKs): the same handlers, answering in the v1
         // dialect (`v1::rewrite`: RFC 3339 times, top-level custom fields) where the response

@@ -32,11 +32,13 @@ pub enum JobKind {
     ChannelBatchUpdate,
     /// `POST /api/v2/moderation/bulk_image_moderation`.
     BulkImageModeration,
+    /// `POST /api/v2/video/call/{type}/{id}/delete` with `hard: true`.
+    DeleteCall,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 10] = [
+    pub const ALL: [JobKind; 11] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -47,6 +49,7 @@ impl JobKind {
         JobKind::MembershipDeletion,
         JobKind::ChannelBatchUpdate,
         JobKind::BulkImageModeration,
+        JobKind::DeleteCall,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -62,6 +65,7 @@ impl JobKind {
             JobKind::MembershipDeletion => "membership_deletion",
             JobKind::ChannelBatchUpdate => "channel_batch_update",
             JobKind::BulkImageModeration => "bulk_image_moderation",
+            JobKind::DeleteCall => "delete_call",
         }
     }
 }
@@ -75,7 +79,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, bulk_image_moderation)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, bulk_image_moderation, delete_call)"
 )]
 pub struct UnknownJobKind(String);
 

@@ -136,6 +136,9 @@ impl Persist {
         }
         drop(rows);
         drop(stmt);
+        crate::video::persist::load(&conn, app, &mut data)
+            .map_err(sql)?
+            .map_err(|(cid, e)| decode("calls", &cid, &e))?;
         // Rowid order is the order they were added: a stable sort by time restores the
         // in-memory order (by time, ties in the order added).
         for c in data.channels.values_mut() {

@@ -97,7 +97,7 @@ pub(super) fn data(
             }
         }
     }
-    Ok(())
+    crate::video::persist::save(tx, app, data, &changes.calls)
 }
 
 /// Rewrites all of an app's data rows.
@@ -130,7 +130,7 @@ fn everything(tx: &Transaction<'_>, app: &str, data: &AppData) -> rusqlite::Resu
     for l in data.blocklists.values() {
         put_blocklist(tx, app, l)?;
     }
-    Ok(())
+    crate::video::persist::save_all(tx, app, data)
 }
 
 fn put_user(tx: &Transaction<'_>, app: &str, u: &User) -> rusqlite::Result<()> {

@@ -66,6 +66,7 @@ pub(super) fn create(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(ADDED_TABLES)?;
+    tx.execute_batch(crate::video::persist::TABLE)?;
     tx.execute_batch(&format!(
         "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
     ))?;
@@ -90,5 +91,6 @@ pub(super) fn check(conn: &Connection) -> Result<Result<(), Refusal>, rusqlite::
         return Ok(Err(Refusal::Newer(version)));
     }
     conn.execute_batch(ADDED_TABLES)?;
+    conn.execute_batch(crate::video::persist::TABLE)?;
     Ok(Ok(()))
 }

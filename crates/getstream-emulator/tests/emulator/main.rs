@@ -38,3 +38,4 @@ mod connections;
 mod memberships;
 mod moderation;
 mod moderation_hostile;
+mod video;

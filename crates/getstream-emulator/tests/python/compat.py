@@ -50,6 +50,7 @@ from getstream.exceptions import (
 )
 from getstream.webhook import verify_and_parse_webhook
 from getstream.models import (
+    CallRequest,
     ChannelBatchMemberRequest,
     ChannelDataUpdate,
     ChannelExport,
@@ -57,6 +58,7 @@ from getstream.models import (
     ChannelInputRequest,
     EventHook,
     ChannelMemberRequest,
+    MemberRequest,
     MessageRequest,
     QueryUsersPayload,
     SortParamRequest,
@@ -1050,6 +1052,66 @@ def _truncate_hard(ctx: Ctx) -> None:
     e = expect_api_error("truncate(unknown channel)",
                          lambda: ctx.client.chat.channel("messaging", ctx.uid("never")).truncate())
     check(e.status_code == 404, f"truncating an unknown channel: {e}")
+
+
+# ---------------------------------------------------------------- video
+def _make_call(ctx: Ctx, members: List[str]) -> Any:
+    """A `default` call created by members[0] with these members; one recorded session
+    (get-or-create with video=True: the emulator's rule) and one more unrecorded."""
+    call = ctx.client.video.call("default", ctx.uid("call"))
+    d = call.get_or_create(
+        video=True,
+        data=CallRequest(
+            created_by_id=members[0],
+            members=[MemberRequest(user_id=m, role="host" if i == 0 else None) for i, m in enumerate(members)],
+            custom={"topic": "standup"},
+        ),
+    ).data
+    check(d.created is True, f"get_or_create: created {d.created!r}")
+    check(d.call.cid == f"default:{call.id}", f"cid {d.call.cid!r}")
+    check(d.call.type == "default" and d.call.id == call.id, f"type/id {d.call.type!r}/{d.call.id!r}")
+    check(d.call.created_by.id == members[0], f"created_by {d.call.created_by!r}")
+    check((d.call.custom or {}).get("topic") == "standup", f"custom {d.call.custom!r}")
+    sane_time("call.created_at", d.call.created_at)
+    got = {m.user_id: m.role for m in d.members}
+    check(set(got) == set(members) and got[members[0]] == "host", f"members {got!r}")
+    check(d.own_capabilities == [], f"own_capabilities {d.own_capabilities!r}")
+    again = call.get_or_create().data
+    check(again.created is False, "a second get_or_create created the call again")
+    return call
+
+
+@case("video_delete_call_hard_wait")
+def _video_delete_hard(ctx: Ctx) -> None:
+    a, b = make_users(ctx, 2)
+    call = _make_call(ctx, [a, b])
+    got = call.get().data
+    check(got.call.cid == f"default:{call.id}", f"get: cid {got.call.cid!r}")
+    check(len(got.members) == 2, f"get: members {got.members!r}")
+    resp = call.delete(hard=True)
+    check(resp.data.call.cid == f"default:{call.id}", f"delete: call {resp.data.call!r}")
+    tid = task_id_of("delete(hard=True)", resp)
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    want = {"cid": f"default:{call.id}", "deleted": {"sessions": 2, "recordings": 1, "members": 2}}
+    check(done.result == want, f"result {done.result!r} != {want!r}")
+    e = expect_api_error("get(hard-deleted)", lambda: call.get())
+    check(e.status_code == 404, f"get after a hard delete: {e}")
+
+
+@case("video_delete_call_soft")
+def _video_delete_soft(ctx: Ctx) -> None:
+    (a,) = make_users(ctx, 1)
+    call = _make_call(ctx, [a])
+    resp = call.delete()
+    check(resp.data.task_id is None, f"a soft delete started task {resp.data.task_id!r}")
+    check(resp.data.call.cid == f"default:{call.id}", f"delete: call {resp.data.call!r}")
+    check(len(call.get().data.members) == 1, "a soft delete removed members")
+    e = expect_api_error("delete(unknown)", lambda: ctx.client.video.call("default", ctx.uid("never")).delete())
+    check(e.status_code == 404, f"deleting an unknown call: {e}")
+    e = expect_api_error("get_or_create(no creator)", lambda: ctx.client.video.call("default", ctx.uid("call")).get_or_create())
+    check(e.status_code == 400, f"creating a call without created_by_id: {e}")
+
+
 # ---------------------------------------------------------------- webhooks
 class HookReceiver:
     """A webhook receiver on 127.0.0.1:0 (the standard library's HTTP server on a thread):

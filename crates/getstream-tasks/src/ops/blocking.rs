@@ -17,6 +17,8 @@ mod moderation;
 pub use feeds::Feeds;
 pub use jobs24::{ChannelBatchUpdateResponse, UpdateUsersResponse};
 pub use moderation::Moderation;
+mod video;
+pub use video::{DeleteCallResponse, Video};
 
 use crate::error::Result;
 use crate::models::Task;

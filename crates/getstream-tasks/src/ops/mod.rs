@@ -28,6 +28,7 @@ mod user_lifecycle;
 mod user_upsert;
 mod users;
 mod validate;
+mod video;
 
 pub use handle::TaskHandle;
 #[cfg(feature = "__fuzz")]
@@ -69,6 +70,10 @@ pub use user_upsert::{UpdateUsersResponse, UserPartialUpdate, UserRequest};
 pub use users::{
     DeactivateUsersRequest, DeleteMode, DeleteUsersRequest, ExportUsersRequest,
     ReactivateUsersRequest,
+};
+pub use video::{
+    Call, DeleteCallRequest, DeleteCallResponse, DeleteCallResult, DeletedCallParts,
+    MAX_CALL_ID_LENGTH, Video,
 };
 
 /// At most this many channel ids in one delete channels or export channels

@@ -42,6 +42,9 @@ mod redis_server;
 mod sched;
 mod sched_sockets;
 mod send_sync;
+#[cfg(feature = "blocking")]
+mod video_blocking;
+mod video_emulator;
 mod wait;
 mod watch;
 mod webhook;
