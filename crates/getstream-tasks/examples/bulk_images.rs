@@ -21,14 +21,19 @@ use getstream_tasks::Client;
 async fn serve_images() -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let csv = format!("url\n{base}/img/cat.png\n{base}/img/dog.png\n{base}/img/nsfw/frog.png\n\n{base}/img/missing.png\n");
+    let csv = format!(
+        "url\n{base}/img/cat.png\n{base}/img/dog.png\n{base}/img/nsfw/frog.png\n\n{base}/img/missing.png\n"
+    );
     let app = axum::Router::new()
         .route("/images.csv", get(move || async move { csv }))
         .route("/img/cat.png", get(|| async { b"\x89PNG cat".to_vec() }))
         .route("/img/dog.png", get(|| async { b"\x89PNG dog".to_vec() }))
         // The emulator flags an image whose URL path names `nsfw` or `flag` (its documented
         // rule: it does not judge pictures); Stream's answer comes from its models.
-        .route("/img/nsfw/frog.png", get(|| async { b"\x89PNG frog".to_vec() }));
+        .route(
+            "/img/nsfw/frog.png",
+            get(|| async { b"\x89PNG frog".to_vec() }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(format!("{base}/images.csv"))
 }

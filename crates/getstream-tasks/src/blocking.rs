@@ -54,8 +54,8 @@ pub use crate::ops::blocking::{
     ChannelBatchUpdateResponse, Chat, DeleteChannelsResponse, TaskHandle, TaskStarted,
     UpdateUsersResponse,
 };
-pub use crate::ops::blocking::{Feeds, Moderation};
 pub use crate::ops::blocking::{DeleteCallResponse, Video};
+pub use crate::ops::blocking::{Feeds, Moderation};
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 

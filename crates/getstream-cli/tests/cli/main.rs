@@ -11,6 +11,7 @@ mod events;
 mod jobs24;
 mod jobs24_emulator;
 mod jobs25;
+mod jobs25_emulator;
 mod lifecycle;
 mod ops;
 #[cfg(target_os = "linux")]

@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::job::{BulkImageJob, work};
 use super::policy::parse_http;
+use crate::handlers::starter::JobStarter;
 use crate::http::error::{ApiError, duration};
 use crate::http::extract::ApiJson;
-use crate::handlers::starter::JobStarter;
 use crate::jobs::job::JobKind;
 use crate::state::EmulatorState;
 

@@ -17,10 +17,10 @@ use super::fetch::{Bounds, client, fetch};
 use super::limits::FetchPolicy;
 use super::policy::{check, parse_http};
 use super::verdict::Verdict;
-use crate::state::app_state::AppState;
 use crate::jobs::job::{TaskFailure, TaskResult};
 use crate::jobs::pool::{Work, cancelled};
 use crate::state::EmulatorState;
+use crate::state::app_state::AppState;
 
 /// The `error.type` of a failed task.
 pub(crate) const ERROR_TYPE: &str = "BulkImageModerationError";

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-
 /// Largest CSV file of image URLs read by default: 10 MiB.
 pub const DEFAULT_MAX_CSV_BYTES: u64 = 10 * 1024 * 1024;
 /// Most image URLs one CSV may list by default.

@@ -39,7 +39,10 @@ async fn image_server() -> String {
         .route("/images.csv", get(move || async move { csv }))
         .route("/img/cat.png", get(|| async { b"\x89PNG cat".to_vec() }))
         .route("/img/dog.png", get(|| async { b"\x89PNG dog".to_vec() }))
-        .route("/img/nsfw/frog.png", get(|| async { b"\x89PNG frog".to_vec() }));
+        .route(
+            "/img/nsfw/frog.png",
+            get(|| async { b"\x89PNG frog".to_vec() }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
 }
