@@ -218,3 +218,66 @@ async fn the_pushed_batch_completed_event_ends_a_long_running_wait_at_once() {
     assert_eq!(of_type("channel.hidden"), 2, "{delivered:?}");
     emulator.shutdown().await;
 }
+
+/// Bulk image moderation fetches over real sockets, so this runs on the real clock. The
+/// wait polls every 10 minutes: only the pushed `export.bulk_image_moderation.success` can
+/// end it within the test's minute. The CSV is served only after the first poll, so the
+/// task cannot finish before the wait is waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pushed_bulk_image_event_ends_a_wait_polling_every_ten_minutes() {
+    use axum::routing::get;
+    let Setup {
+        emulator,
+        client,
+        events,
+    } = setup(false).await;
+    let first_poll = Arc::new(tokio::sync::Notify::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let csv = format!("{base}/img/cat.png\n{base}/img/nsfw/frog.png\n");
+    let gate = first_poll.clone();
+    let app = axum::Router::new()
+        .route(
+            "/images.csv",
+            get(move || async move {
+                gate.notified().await;
+                csv
+            }),
+        )
+        .route("/img/cat.png", get(|| async { b"cat".to_vec() }))
+        .route("/img/nsfw/frog.png", get(|| async { b"frog".to_vec() }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let started = client
+        .moderation()
+        .bulk_image_moderation(&format!("{base}/images.csv"))
+        .await
+        .unwrap();
+    let (polls, count) = counter();
+    let opened = first_poll.clone();
+    let wait = started
+        .handle()
+        .wait()
+        .policy(PollPolicy::fixed(secs(600)))
+        .timeout(secs(900))
+        .on_poll(move |polled| {
+            count(polled);
+            opened.notify_one();
+        });
+    let result = tokio::time::timeout(secs(60), wait)
+        .await
+        .expect("the pushed event ends the wait long before its next poll")
+        .unwrap();
+    assert_eq!((result.total, result.flagged, result.failed), (2, 1, 0));
+    assert_eq!(polls.load(Ordering::Relaxed), 2);
+    assert!(events.woken() >= 1);
+    let delivered = emulator.state().webhook_deliveries();
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.event_type == "export.bulk_image_moderation.success"
+                && d.task_id.as_deref() == Some(started.task_id.as_str())),
+        "{delivered:?}"
+    );
+    emulator.shutdown().await;
+}
