@@ -38,7 +38,7 @@
 //!     Err(other) => return Err(other.into()),
 //! }
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! | task outcome | what you get |
@@ -238,7 +238,7 @@
 //! // Delays 1, 1, 2, 4 s: the poll times double.
 //! assert_eq!(*polled_at.lock().unwrap(), [0, 1, 2, 4, 8]);
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Progress
@@ -270,7 +270,7 @@
 //!     }
 //! }
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Cancellation and resuming
@@ -302,7 +302,7 @@
 //! };
 //! assert!(task.status.is_finished());
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Many tasks at once
@@ -345,7 +345,7 @@
 //! }
 //! assert_eq!((done, failed), (1_000, 0));
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Push: events wake waits
@@ -404,7 +404,7 @@
 //! assert!(task.status.is_finished());
 //! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 30 s later");
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! # use std::future::IntoFuture;
 //! ```
 //!
@@ -443,7 +443,7 @@
 //! };
 //! assert_eq!(task.status, getstream_tasks::TaskStatus::Completed);
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Without async
