@@ -111,8 +111,8 @@ impl Bench<'_> {
         }
     }
 
-    /// 1. `get_task` round trips: the bare clients and ours taking turns, ours on a
-    /// multi-thread runtime, Python.
+    /// Bench 1, `get_task` round trips: the bare clients and ours taking turns, ours on
+    /// a multi-thread runtime, Python.
     fn roundtrip(&mut self) -> Result<(), BoxError> {
         self.rt.block_on(self.admin.script_task(
             "roundtrip-task",
@@ -183,7 +183,7 @@ impl Bench<'_> {
         Ok(())
     }
 
-    /// 2. Concurrent waits: ours, then Python's large and small runs.
+    /// Bench 2: concurrent waits: ours, then Python's large and small runs.
     fn waits(&mut self) {
         let args = self.args;
         let stagger = format!("{}ms", args.stagger.as_millis());
@@ -256,7 +256,7 @@ impl Bench<'_> {
         )
     }
 
-    /// 3. Deadline overshoot against a hung server.
+    /// Bench 3: deadline overshoot against a hung server.
     fn overshoot(&mut self) {
         let v = (|| {
             self.rt
@@ -285,7 +285,7 @@ impl Bench<'_> {
         let _ = self.rt.block_on(self.admin.clear_faults());
     }
 
-    /// 4. Detection latency vs requests, per poll policy.
+    /// Bench 4: detection latency vs requests, per poll policy.
     fn detection(&mut self) {
         eprintln!("bench: bench 4 (detection latency) ...");
         let completions: Vec<Duration> = COMPLETIONS_MS
@@ -300,7 +300,7 @@ impl Bench<'_> {
         self.put("detect", v);
     }
 
-    /// 5. The emulator's task route under load vs a bare axum route.
+    /// Bench 5: the emulator's task route under load vs a bare axum route.
     fn load(&mut self) {
         let args = self.args;
         let phase = format!("{}ms", args.load_phase.as_millis());
@@ -319,7 +319,7 @@ impl Bench<'_> {
         self.put("load", v);
     }
 
-    /// 10. A channel batch update, on an emulator of its own.
+    /// Bench 10: a channel batch update, on an emulator of its own.
     fn batch(&mut self, emulator: &Path) {
         let v = if self.args.batch_channels == 0 {
             Err("not run: --batch-channels 0".into())

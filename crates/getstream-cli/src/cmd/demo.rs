@@ -177,7 +177,7 @@ async fn export_and_download(scene: &Scene<'_>, download: Option<PathBuf>) -> Re
     ))?;
     let task = export::channels(
         ctx,
-        &client,
+        client,
         export::ChannelsArgs {
             cids: vec!["messaging:seed-1".into(), "messaging:seed-2".into()],
             since: None,
@@ -207,7 +207,7 @@ async fn hard_delete_a_channel(scene: &Scene<'_>) -> Result<(), CliError> {
     } = scene;
     let step = "2. Hard-delete a channel";
     heading(ctx, step)?;
-    let before = channel_messages(emulator, &key, "messaging:seed-3");
+    let before = channel_messages(emulator, key, "messaging:seed-3");
     expect(
         step,
         before == Some(MESSAGES),
@@ -219,7 +219,7 @@ async fn hard_delete_a_channel(scene: &Scene<'_>) -> Result<(), CliError> {
     ctx.command(&format!("channels delete messaging:seed-3 --hard{poll}"))?;
     channels::delete(
         ctx,
-        &client,
+        client,
         channels::DeleteArgs {
             cids: vec!["messaging:seed-3".into()],
             hard: true,
@@ -228,7 +228,7 @@ async fn hard_delete_a_channel(scene: &Scene<'_>) -> Result<(), CliError> {
     )
     .await
     .map_err(|e| fail(step, &e))?;
-    let after = channel_messages(emulator, &key, "messaging:seed-3");
+    let after = channel_messages(emulator, key, "messaging:seed-3");
     expect(step, after.is_none(), "messaging:seed-3 is still there")?;
     ctx.line("after:      messaging:seed-3 is gone, with its messages")?;
     Ok(())
@@ -250,7 +250,7 @@ async fn export_and_delete_users(scene: &Scene<'_>) -> Result<(), CliError> {
     ctx.command(&format!("export users user-1 user-2{poll}"))?;
     let task = export::users(
         ctx,
-        &client,
+        client,
         export::UsersArgs {
             ids: vec!["user-1".into(), "user-2".into()],
             download: None,
@@ -267,7 +267,7 @@ async fn export_and_delete_users(scene: &Scene<'_>) -> Result<(), CliError> {
     ctx.command(&format!("users delete user-1 user-2 --hard{poll}"))?;
     users::delete(
         ctx,
-        &client,
+        client,
         users::DeleteArgs {
             ids: vec!["user-1".into(), "user-2".into()],
             hard: true,
@@ -279,7 +279,7 @@ async fn export_and_delete_users(scene: &Scene<'_>) -> Result<(), CliError> {
     )
     .await
     .map_err(|e| fail(step, &e))?;
-    let left = user_ids(emulator, &key);
+    let left = user_ids(emulator, key);
     expect(
         step,
         !left.iter().any(|u| u == "user-1" || u == "user-2"),
@@ -315,7 +315,7 @@ async fn a_job_that_fails(scene: &Scene<'_>) -> Result<(), CliError> {
     ctx.command(&format!("export channels messaging:seed-4{poll}"))?;
     let outcome = export::channels(
         ctx,
-        &client,
+        client,
         export::ChannelsArgs {
             cids: vec!["messaging:seed-4".into()],
             since: None,
@@ -393,7 +393,7 @@ async fn a_wait_that_times_out(scene: &Scene<'_>) -> Result<(), CliError> {
         interval: wait.interval,
         timeout: short,
     };
-    let outcome = progress::wait(ctx, &client, &id, &short_wait, "wait").await;
+    let outcome = progress::wait(ctx, client, &id, &short_wait, "wait").await;
     let Err(getstream_tasks::Error::Transport(e)) = &outcome else {
         return Err(misbehaved(
             step,
@@ -415,7 +415,7 @@ async fn a_wait_that_times_out(scene: &Scene<'_>) -> Result<(), CliError> {
         "exit code:   3; resume with: getstream tasks wait {id}"
     ))?;
     ctx.command(&format!("tasks wait {id}{poll}"))?;
-    let task = progress::wait(ctx, &client, &id, &wait, "wait")
+    let task = progress::wait(ctx, client, &id, wait, "wait")
         .await
         .map_err(|e| fail(step, &e))?;
     ctx.line(format!(
