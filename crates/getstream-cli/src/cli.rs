@@ -73,6 +73,21 @@ mod tests {
     }
 
     #[test]
+    fn the_flags_before_the_command_are_listed_in_their_order() {
+        let help = Cli::command().render_help().to_string();
+        let at = |flag: &str| help.find(flag).unwrap_or_else(|| panic!("{flag}: {help}"));
+        let flags = [
+            "--json",
+            "--api-key",
+            "--api-secret",
+            "--base-url",
+            "--allow-insecure-http",
+        ];
+        assert!(flags.windows(2).all(|w| at(w[0]) < at(w[1])), "{help}");
+        assert!(help.contains("[env: STREAM_API_SECRET]"), "{help}");
+    }
+
+    #[test]
     fn plain_http_to_another_host_needs_the_flag_and_says_so() {
         let conn = |args: &[&str]| {
             let mut argv = vec!["getstream"];

@@ -154,9 +154,10 @@ pub struct BeforeCommand(pub Connection);
 impl Args for BeforeCommand {
     fn augment_args(cmd: clap::Command) -> clap::Command {
         let flags = Connection::augment_args(clap::Command::new("connection"));
-        flags
-            .get_arguments()
-            .fold(cmd, |cmd, arg| cmd.arg(arg.clone().global(false)))
+        // The help lists them in the order they are added here, after the flags before them.
+        flags.get_arguments().fold(cmd, |cmd, arg| {
+            cmd.arg(arg.clone().global(false).display_order(None))
+        })
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
