@@ -6,6 +6,14 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 use crate::flags::BeforeCommand;
 
+// The shared flag groups and value parsers at the path they had before `flags.rs`, so a
+// command written against `crate::cli::…` still builds; import them from `crate::flags`
+// and `crate::parse` (a command importing `cli` makes an import loop), then remove these.
+#[allow(unused_imports)]
+pub(crate) use crate::flags::{Connection, Secret, StartArgs, WaitArgs};
+#[allow(unused_imports)]
+pub(crate) use crate::parse::{parse_duration, parse_time};
+
 /// Exit codes, listed in `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
