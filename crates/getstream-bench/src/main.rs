@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 
+mod all;
 mod batch;
 mod batch_row;
 mod cells;
@@ -29,7 +30,6 @@ mod overshoot;
 mod paced;
 mod push;
 mod redis_events;
-mod report;
 mod roundtrip;
 mod scale;
 mod soak;
@@ -76,7 +76,7 @@ impl TargetArgs {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Everything: starts the emulator (release binary), runs each bench, prints the table.
-    All(report::AllArgs),
+    All(all::AllArgs),
     /// Bench 1, one client: sequential get_task round trips.
     Roundtrip {
         #[command(flatten)]
@@ -196,7 +196,7 @@ fn async_runtime() -> Result<tokio::runtime::Runtime, BoxError> {
 
 fn run(cmd: Cmd) -> Result<Value, BoxError> {
     match cmd {
-        Cmd::All(args) => report::all(args).map(|()| Value::Null),
+        Cmd::All(args) => all::all(args).map(|()| Value::Null),
         Cmd::Roundtrip {
             target,
             which,

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use crate::error::CliError;
 use crate::escape::field;
-use crate::output::Ctx;
 
 /// A job result that lists an outcome per item.
 pub trait Items: Sized {
@@ -81,14 +80,6 @@ pub fn line(id: &str, item: &ItemResult) -> String {
         Some(e) => format!("{id}: {status} ({})", field(e)),
         None => format!("{id}: {status}"),
     }
-}
-
-/// Prints one line per item on stdout, then gives the [`verdict`].
-pub fn report(ctx: &Ctx, task_id: Option<&str>, items: &impl Items) -> Result<(), CliError> {
-    for (id, item) in items.outcomes() {
-        ctx.line(line(id, item))?;
-    }
-    verdict(task_id, items)
 }
 
 /// Fails with [`CliError::ItemsFailed`] (exit 1) when some item was not processed.

@@ -21,6 +21,7 @@ mod cmd;
 mod download;
 mod error;
 mod escape;
+mod flags;
 mod items;
 mod output;
 mod parse;
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
         }
     };
     let ctx = Ctx::new(cli.json);
-    let command = cli.into_command();
+    let command = cli.command;
     init_logging(&command);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
 
-use crate::cli::{parse_duration, parse_time};
+use crate::parse::{parse_duration, parse_time};
 
 /// Text the tests and the docs give, plus the parsers' edge cases.
 const SEEDS: &[&str] = &[

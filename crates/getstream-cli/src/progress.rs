@@ -7,8 +7,8 @@ use futures::StreamExt;
 use getstream_tasks::{Client, Polled, Task, TaskStatus, WatchEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::WaitArgs;
 use crate::escape;
+use crate::flags::WaitArgs;
 use crate::output::Ctx;
 
 /// Waits for `task_id` to finish: returns the completed task or the SDK's error (task

@@ -5,8 +5,8 @@ use getstream_tasks::{Task, TaskHandle};
 use serde::Serialize;
 
 use crate::batch_result;
-use crate::cli::StartArgs;
 use crate::error::CliError;
+use crate::flags::StartArgs;
 use crate::items::{self, Items, Untyped};
 use crate::output::Ctx;
 use crate::progress;
@@ -52,10 +52,22 @@ pub async fn follow_items<T: Items>(
     match T::read(&task) {
         Some(outcomes) => {
             ctx.task_json(&task)?;
-            items::report(ctx, Some(&task.task_id), &outcomes)
+            report_items(ctx, Some(&task.task_id), &outcomes)
         }
         None => ctx.task(&task),
     }
+}
+
+/// Prints one line per item on stdout, then gives the [`items::verdict`].
+pub fn report_items(
+    ctx: &Ctx,
+    task_id: Option<&str>,
+    outcomes: &impl Items,
+) -> Result<(), CliError> {
+    for (id, item) in outcomes.outcomes() {
+        ctx.line(items::line(id, item))?;
+    }
+    items::verdict(task_id, outcomes)
 }
 
 /// The verdict on a task waited for by id: exit 1 when its result is a per-item map in which

@@ -38,7 +38,7 @@
 //!     Err(other) => return Err(other.into()),
 //! }
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! | task outcome | what you get |
@@ -243,7 +243,7 @@
 //! // Delays 1, 1, 2, 4 s: the poll times double.
 //! assert_eq!(*polled_at.lock().unwrap(), [0, 1, 2, 4, 8]);
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Progress
@@ -275,7 +275,7 @@
 //!     }
 //! }
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Cancellation and resuming
@@ -307,7 +307,7 @@
 //! };
 //! assert!(task.status.is_finished());
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Many tasks at once
@@ -350,7 +350,7 @@
 //! }
 //! assert_eq!((done, failed), (1_000, 0));
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Push: events wake waits
@@ -412,7 +412,7 @@
 //! assert!(task.status.is_finished());
 //! assert!(started.elapsed() < Duration::from_secs(1), "woken, not polled 30 s later");
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! # use std::future::IntoFuture;
 //! ```
 //!
@@ -451,7 +451,7 @@
 //! };
 //! assert_eq!(task.status, getstream_tasks::TaskStatus::Completed);
 //! # Ok(()) }
-//! # mod doc_support { include!("../tests/sdk/doc_server.rs"); }
+//! # use getstream_test_support as doc_support;
 //! ```
 //!
 //! # Without async

@@ -25,7 +25,6 @@
 //! to stderr (a table) and stdout (JSON); any broken invariant is an error
 //! (non-zero exit).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -44,6 +43,7 @@ mod ledger;
 mod polls;
 mod raw;
 mod rss;
+mod table;
 
 use ledger::{Ledger, read};
 use raw::Raw;
@@ -171,7 +171,54 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
     let mut process = crate::emu::EmulatorProcess::spawn(emulator_command(&args)?, "soak")?;
     let pid = process.pid();
     let sampler = rss::Sampler::start(pid, origin);
-    let target = process.target.clone();
+    let warmup_secs = args.warmup_secs.unwrap_or((args.secs / 4).min(15));
+    let (ctx, load_start) = shared(&args, &process.target, warmup_secs).await?;
+    let ctx = Arc::new(ctx);
+    let started_at = load_start.duration_since(origin).as_secs_f64();
+    eprintln!(
+        "soak: emulator pid {pid} at {}; load for {} s",
+        ctx.target.base_url, args.secs
+    );
+    load(&ctx, &args).await;
+    let load_s = load_start.elapsed().as_secs_f64();
+    eprintln!("soak: load over after {load_s:.1} s; the final check ...");
+    let unresolved = polls::settle(&ctx, Duration::from_secs(args.drain_secs)).await;
+    let (completed, failed, _) = ctx.ledger.reconcile();
+    // Let the last export buffers go before the end sample.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let hwm_kib = rss::status_kib(pid, "VmHWM").unwrap_or(0);
+    let samples = sampler.finish();
+    if let Some(status) = process.exited() {
+        ctx.ledger
+            .violation(format!("the emulator exited during the soak: {status}"));
+    }
+    drop(process);
+
+    let warmup = warmup_secs as f64;
+    let memory = check_memory(&ctx, &args, samples, started_at + warmup);
+    let latency = check_latency(&ctx, &args);
+    let wait_errors = check_outcomes(&ctx, completed);
+    let outcome = Outcome {
+        load_s,
+        completed,
+        failed,
+        unresolved: unresolved.len(),
+        wait_errors: wait_errors.len(),
+        warmup,
+        hwm_kib,
+    };
+    let figures = figures(&ctx, &args, &outcome, &memory, &latency);
+    eprintln!("{}", table::table(&figures));
+    println!("{figures}");
+    verdict(&ctx.ledger)
+}
+
+/// What the workers share, and when the load starts.
+async fn shared(
+    args: &SoakArgs,
+    target: &Target,
+    warmup_secs: u64,
+) -> Result<(Ctx, Instant), BoxError> {
     let admin = Admin::new(&target.base_url)?;
     let token = admin.token().await?;
     let raw = Raw::new(
@@ -181,10 +228,8 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         Duration::from_secs(30),
     )?;
     let bad = Raw::new(&target.base_url, &target.api_key, &token, bad::BAD_TIMEOUT)?;
-    let warmup_secs = args.warmup_secs.unwrap_or((args.secs / 4).min(15));
     let load_start = Instant::now();
-    let started_at = load_start.duration_since(origin).as_secs_f64();
-    let ctx = Arc::new(Ctx {
+    let ctx = Ctx {
         ledger: Ledger::new(load_start + Duration::from_secs(warmup_secs)),
         target: target.clone(),
         raw,
@@ -197,12 +242,12 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         },
         warm_until: load_start + Duration::from_secs(warmup_secs),
         until: load_start + Duration::from_secs(args.secs),
-    });
-    eprintln!(
-        "soak: emulator pid {pid} at {}; load for {} s",
-        target.base_url, args.secs
-    );
+    };
+    Ok((ctx, load_start))
+}
 
+/// The load: every worker until `--secs` is over; a worker that panicked is a violation.
+async fn load(ctx: &Arc<Ctx>, args: &SoakArgs) {
     let mut set = tokio::task::JoinSet::new();
     for n in 0..args.exporters {
         set.spawn(jobs::export_channels(ctx.clone(), n));
@@ -224,24 +269,22 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             ctx.ledger.violation(format!("a soak worker panicked: {e}"));
         }
     }
-    let load_s = load_start.elapsed().as_secs_f64();
-    eprintln!("soak: load over after {load_s:.1} s; the final check ...");
-    let unresolved = polls::settle(&ctx, Duration::from_secs(args.drain_secs)).await;
-    let (completed, failed, _) = ctx.ledger.reconcile();
-    // Let the last export buffers go before the end sample.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let hwm_kib = rss::status_kib(pid, "VmHWM").unwrap_or(0);
-    let samples = sampler.finish();
-    if let Some(status) = process.exited() {
-        ctx.ledger
-            .violation(format!("the emulator exited during the soak: {status}"));
-    }
-    drop(process);
+}
 
-    // Memory: the warm-up RSS is the last sample of the warm-up.
-    let warmup = warmup_secs as f64;
-    let boundary = started_at + warmup;
-    let mib = |kib: u64| kib as f64 / 1024.0;
+/// The emulator's memory over the soak (KiB).
+struct Memory {
+    /// RSS samples: (seconds since the start, KiB).
+    samples: Vec<(f64, u64)>,
+    /// The last sample of the warm-up.
+    warm: u64,
+    peak_after: u64,
+    end: u64,
+    bound: u64,
+    tasks_after: u64,
+}
+
+/// Memory: after the warm-up (whose RSS is its last sample), RSS stays within the bound.
+fn check_memory(ctx: &Ctx, args: &SoakArgs, samples: Vec<(f64, u64)>, boundary: f64) -> Memory {
     let warm = samples
         .iter()
         .rev()
@@ -270,8 +313,29 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             args.rss_per_task_kib
         ));
     }
+    Memory {
+        samples,
+        warm,
+        peak_after,
+        end,
+        bound,
+        tasks_after,
+    }
+}
 
-    // Latency.
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// The timed task polls (ms).
+struct Latency {
+    p50: f64,
+    p99: f64,
+    max: f64,
+}
+
+/// Latency: some polls were timed, and their p99 is under `--max-p99-ms`.
+fn check_latency(ctx: &Ctx, args: &SoakArgs) -> Latency {
     let lat = ctx.ledger.poll_latencies();
     let (p50, p99, max) = (
         quantile(&lat, 0.5),
@@ -286,7 +350,11 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             args.max_p99_ms
         ));
     }
-    let acknowledged = ctx.ledger.ids().len() as u64;
+    Latency { p50, p99, max }
+}
+
+/// Outcomes: some task completed, and no SDK wait ended in an error (returned).
+fn check_outcomes(ctx: &Ctx, completed: u64) -> Vec<String> {
     if completed == 0 {
         ctx.ledger
             .violation("no task completed: the soak checked nothing".into());
@@ -296,9 +364,50 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         ctx.ledger
             .violation(format!("an SDK wait ended in an error: {e}"));
     }
+    wait_errors
+}
 
+/// What the final check counted.
+struct Outcome {
+    load_s: f64,
+    completed: u64,
+    failed: u64,
+    unresolved: usize,
+    wait_errors: usize,
+    /// Seconds of warm-up.
+    warmup: f64,
+    hwm_kib: u64,
+}
+
+/// Every figure of the soak, as JSON.
+fn figures(
+    ctx: &Ctx,
+    args: &SoakArgs,
+    outcome: &Outcome,
+    memory: &Memory,
+    latency: &Latency,
+) -> Value {
+    let Outcome {
+        load_s,
+        completed,
+        failed,
+        unresolved,
+        wait_errors,
+        warmup,
+        hwm_kib,
+    } = *outcome;
+    let Memory {
+        ref samples,
+        warm,
+        peak_after,
+        end,
+        bound,
+        tasks_after,
+    } = *memory;
+    let Latency { p50, p99, max } = *latency;
+    let acknowledged = ctx.ledger.ids().len() as u64;
     let c = &ctx.ledger.counters;
-    let figures = json!({
+    json!({
         "secs": args.secs,
         "load_s": load_s,
         "emulator": args.emulator.as_ref().map_or_else(|| "getstream-bench emulator (same library)".to_owned(), |p| p.display().to_string()),
@@ -309,9 +418,9 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             "acknowledged": acknowledged,
             "completed": completed,
             "failed": failed,
-            "unresolved": unresolved.len(),
+            "unresolved": unresolved,
             "duplicates": ctx.ledger.duplicate_count(),
-            "wait_errors": wait_errors.len(),
+            "wait_errors": wait_errors,
             "by_job": ctx.ledger.tallies(),
         },
         "downloads": {
@@ -354,10 +463,12 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
             "connections_closed_by_server": read(&c.bad_connections_closed),
         },
         "violations": ctx.ledger.violations(),
-    });
-    eprintln!("{}", table(&figures));
-    println!("{figures}");
-    let violations = ctx.ledger.violations();
+    })
+}
+
+/// `{"ok": true}`, or an error quoting the first broken invariants.
+fn verdict(ledger: &Ledger) -> Result<Value, BoxError> {
+    let violations = ledger.violations();
     if violations.is_empty() {
         Ok(json!({"ok": true}))
     } else {
@@ -369,107 +480,4 @@ pub async fn run(args: SoakArgs) -> Result<Value, BoxError> {
         )
         .into())
     }
-}
-
-/// The figures as a markdown table.
-fn table(f: &Value) -> String {
-    let n = |v: &Value| v.as_f64().map_or("—".to_owned(), |x| format!("{x:.1}"));
-    let i = |v: &Value| v.as_u64().map_or("—".to_owned(), |x| x.to_string());
-    let t = &f["tasks"];
-    let p = &f["polls"];
-    let r = &f["rss"];
-    let mut s = String::new();
-    let _ = writeln!(s, "\n| soak: {} s of load | figure |", f["secs"]);
-    let _ = writeln!(s, "|---|---|");
-    let _ = writeln!(
-        s,
-        "| tasks acknowledged / completed / failed / unresolved / duplicated | {} / {} / {} / {} / {} |",
-        i(&t["acknowledged"]),
-        i(&t["completed"]),
-        i(&t["failed"]),
-        i(&t["unresolved"]),
-        i(&t["duplicates"])
-    );
-    let _ = writeln!(
-        s,
-        "| starts sent / refused (faults) ; SDK waits ended in an error | {} / {} ; {} |",
-        i(&t["start_attempts"]),
-        i(&t["start_errors"]),
-        i(&t["wait_errors"])
-    );
-    for (job, v) in t["by_job"].as_object().into_iter().flatten() {
-        let _ = writeln!(
-            s,
-            "| {job}: started / completed / failed | {} / {} / {} |",
-            i(&v["started"]),
-            i(&v["completed"]),
-            i(&v["failed"])
-        );
-    }
-    let _ = writeln!(
-        s,
-        "| export files downloaded and checked (MiB) | {} ({}) |",
-        i(&f["downloads"]["files"]),
-        n(&json!(
-            f["downloads"]["bytes"].as_f64().unwrap_or(0.0) / 1_048_576.0
-        ))
-    );
-    let _ = writeln!(
-        s,
-        "| export files made after the warm-up (MiB; each downloaded once by its client) | {} |",
-        n(&f["downloads"]["exported_mib_after_warmup"])
-    );
-    let _ = writeln!(
-        s,
-        "| task polls timed (answered by a fault) | {} ({}) |",
-        i(&p["timed"]),
-        i(&p["faulted"])
-    );
-    let _ = writeln!(
-        s,
-        "| task poll latency p50 / p99 / max (bound p99 < {} ms) | {} / {} / {} ms |",
-        n(&p["bound_ms"]),
-        format_ms(&p["p50_ms"]),
-        format_ms(&p["p99_ms"]),
-        format_ms(&p["max_ms"])
-    );
-    let _ = writeln!(
-        s,
-        "| emulator RSS: warm-up ({} s) / peak after / end / VmHWM (bound) | {} / {} / {} / {} MiB (≤ {}) |",
-        n(&r["warmup_s"]),
-        n(&r["warmup_mib"]),
-        n(&r["peak_after_warmup_mib"]),
-        n(&r["end_mib"]),
-        n(&r["hwm_mib"]),
-        n(&r["bound_mib"])
-    );
-    let fl = &f["faults"];
-    let _ = writeln!(
-        s,
-        "| faults injected / clears / job failures injected | {} / {} / {} |",
-        i(&fl["injected"]),
-        i(&fl["clears"]),
-        i(&fl["job_failures"])
-    );
-    let b = &f["bad_input"];
-    let _ = writeln!(
-        s,
-        "| bad requests (answered by a fault) ; answers | {} ({}) ; {} |",
-        i(&b["requests"]),
-        i(&b["answered_by_fault"]),
-        b["statuses"]
-    );
-    let _ = writeln!(
-        s,
-        "| slow / half-closed / garbage connections (closed by the server in 5 s) | {} ({}) |",
-        i(&b["connections"]),
-        i(&b["connections_closed_by_server"])
-    );
-    let v = f["violations"].as_array().map_or(0, Vec::len);
-    let _ = writeln!(s, "| invariants broken | {v} |");
-    s
-}
-
-fn format_ms(v: &Value) -> String {
-    v.as_f64().map_or("—".to_owned(), |x| format!("{x:.2}"))
 }

@@ -8,9 +8,9 @@ use getstream_tasks::{
 };
 use serde_json::{Map, Value};
 
-use crate::cli::StartArgs;
 use crate::error::CliError;
 use crate::escape::field;
+use crate::flags::StartArgs;
 use crate::output::Ctx;
 use crate::{batch_result, start};
 

@@ -11,9 +11,9 @@ use getstream_tasks::{
 };
 use serde_json::{Value, json};
 
-use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
 use crate::escape::field;
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
 use crate::start;
 use crate::word_file::{Batcher, Words};

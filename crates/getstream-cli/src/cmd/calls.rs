@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand};
 use getstream_tasks::{Client, DeleteCallRequest, DeleteCallResult, Task};
 
-use crate::cli::{Connection, StartArgs};
+use crate::flags::{Connection, StartArgs};
 use crate::error::CliError;
 use crate::output::Ctx;
 use crate::start;

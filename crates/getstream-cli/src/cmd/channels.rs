@@ -4,10 +4,10 @@
 use clap::{Args, Subcommand};
 use getstream_tasks::{DeleteChannelsRequest, DeleteChannelsResult};
 
-use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
-use crate::{items, start};
+use crate::start;
 
 /// `getstream channels ...`
 #[derive(Debug, Args)]
@@ -71,7 +71,7 @@ pub async fn delete(
     let Some(handle) = response.task() else {
         // Soft delete: the answer is the outcome.
         ctx.json(&serde_json::to_value(&response).unwrap_or_default())?;
-        return items::report(ctx, None, &DeleteChannelsResult::from(response.result));
+        return start::report_items(ctx, None, &DeleteChannelsResult::from(response.result));
     };
     let what = if args.hard { "hard delete" } else { "delete" };
     start::follow_items(ctx, &handle, &response, &args.start, what).await

@@ -17,9 +17,9 @@ use getstream_emulator::{
 use getstream_tasks::Client;
 use serde_json::Value;
 
-use crate::cli::{StartArgs, WaitArgs};
 use crate::cmd::{channels, export, users};
 use crate::error::{CliError, one_line_chain};
+use crate::flags::{StartArgs, WaitArgs};
 use crate::output::Ctx;
 use crate::progress;
 
@@ -73,10 +73,47 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// What every step of the story uses.
+struct Scene<'a> {
+    ctx: &'a Ctx,
+    emulator: &'a EmulatorHandle,
+    /// The emulator's API key: the app whose state the steps look at.
+    key: String,
+    client: Client,
+    /// How the steps wait.
+    wait: WaitArgs,
+    /// How the steps start their jobs (and wait for them).
+    start: StartArgs,
+    /// ` --interval D`: the commands shown poll as the demo does (faster than the 1 s
+    /// default, to be watched).
+    poll: String,
+    instant: bool,
+}
+
 async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<(), CliError> {
+    let scene = set_the_scene(ctx, emulator, args)?;
+    export_and_download(&scene, args.download.clone()).await?;
+    hard_delete_a_channel(&scene).await?;
+    export_and_delete_users(&scene).await?;
+    a_job_that_fails(&scene).await?;
+    a_wait_that_times_out(&scene).await?;
+    // 6. The undo around the jobs.
+    undo::story(ctx, emulator, &scene.client, &scene.start, &scene.poll).await?;
+    // 7. Push: the webhook event wakes the wait.
+    let step = "7. An export whose wait is woken by Stream's webhook";
+    heading(ctx, step)?;
+    crate::cmd::demo_push::run(ctx, emulator, step).await
+}
+
+/// Seeds the emulator, says what it holds, and makes the client and the waits the steps use.
+fn set_the_scene<'a>(
+    ctx: &'a Ctx,
+    emulator: &'a EmulatorHandle,
+    args: &DemoArgs,
+) -> Result<Scene<'a>, CliError> {
     let key = emulator.api_key().to_owned();
-    let state = emulator.state();
-    state
+    emulator
+        .state()
         .seed(
             &key,
             SeedSpec {
@@ -108,13 +145,31 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         no_wait: false,
         wait: wait.clone(),
     };
-    // The commands shown poll as the demo does (faster than the 1 s default, to be watched).
     let poll = format!(" --interval {}", humantime::format_duration(wait.interval));
+    Ok(Scene {
+        ctx,
+        emulator,
+        key,
+        client,
+        wait,
+        start,
+        poll,
+        instant: args.instant,
+    })
+}
 
-    // 1. Export channels and download the file.
+/// 1. Export channels and download the file.
+async fn export_and_download(scene: &Scene<'_>, download: Option<PathBuf>) -> Result<(), CliError> {
+    let Scene {
+        ctx,
+        client,
+        start,
+        poll,
+        ..
+    } = scene;
     let step = "1. Export two channels and download the file";
     heading(ctx, step)?;
-    let file = args.download.clone().unwrap_or_else(|| {
+    let file = download.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("getstream-demo-{}.json", std::process::id()))
     });
     ctx.command(&format!(
@@ -122,7 +177,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ))?;
     let task = export::channels(
         ctx,
-        &client,
+        client,
         export::ChannelsArgs {
             cids: vec!["messaging:seed-1".into(), "messaging:seed-2".into()],
             since: None,
@@ -136,11 +191,23 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     .map_err(|e| fail(step, &e))?;
     expect(step, task.is_some(), "the export did not complete")?;
     show_export_file(ctx, step, &file)?;
+    Ok(())
+}
 
-    // 2. Hard-delete a channel, and show it is gone.
+/// 2. Hard-delete a channel, and show it is gone.
+async fn hard_delete_a_channel(scene: &Scene<'_>) -> Result<(), CliError> {
+    let Scene {
+        ctx,
+        emulator,
+        key,
+        client,
+        start,
+        poll,
+        ..
+    } = scene;
     let step = "2. Hard-delete a channel";
     heading(ctx, step)?;
-    let before = channel_messages(emulator, &key, "messaging:seed-3");
+    let before = channel_messages(emulator, key, "messaging:seed-3");
     expect(
         step,
         before == Some(MESSAGES),
@@ -152,7 +219,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ctx.command(&format!("channels delete messaging:seed-3 --hard{poll}"))?;
     channels::delete(
         ctx,
-        &client,
+        client,
         channels::DeleteArgs {
             cids: vec!["messaging:seed-3".into()],
             hard: true,
@@ -161,17 +228,29 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     )
     .await
     .map_err(|e| fail(step, &e))?;
-    let after = channel_messages(emulator, &key, "messaging:seed-3");
+    let after = channel_messages(emulator, key, "messaging:seed-3");
     expect(step, after.is_none(), "messaging:seed-3 is still there")?;
     ctx.line("after:      messaging:seed-3 is gone, with its messages")?;
+    Ok(())
+}
 
-    // 3. Export and delete users.
+/// 3. Export and delete users.
+async fn export_and_delete_users(scene: &Scene<'_>) -> Result<(), CliError> {
+    let Scene {
+        ctx,
+        emulator,
+        key,
+        client,
+        start,
+        poll,
+        ..
+    } = scene;
     let step = "3. Export two users, then delete them";
     heading(ctx, step)?;
     ctx.command(&format!("export users user-1 user-2{poll}"))?;
     let task = export::users(
         ctx,
-        &client,
+        client,
         export::UsersArgs {
             ids: vec!["user-1".into(), "user-2".into()],
             download: None,
@@ -188,7 +267,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ctx.command(&format!("users delete user-1 user-2 --hard{poll}"))?;
     users::delete(
         ctx,
-        &client,
+        client,
         users::DeleteArgs {
             ids: vec!["user-1".into(), "user-2".into()],
             hard: true,
@@ -200,20 +279,33 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     )
     .await
     .map_err(|e| fail(step, &e))?;
-    let left = user_ids(emulator, &key);
+    let left = user_ids(emulator, key);
     expect(
         step,
         !left.iter().any(|u| u == "user-1" || u == "user-2"),
         "user-1 or user-2 is still there",
     )?;
     ctx.line(format!("users left: {}", left.join(", ")))?;
+    Ok(())
+}
 
-    // 4. A job that fails.
+/// 4. A job that fails.
+async fn a_job_that_fails(scene: &Scene<'_>) -> Result<(), CliError> {
+    let Scene {
+        ctx,
+        emulator,
+        key,
+        client,
+        start,
+        poll,
+        ..
+    } = scene;
     let step = "4. A job that fails";
     heading(ctx, step)?;
-    state
+    emulator
+        .state()
         .fail_next_jobs(
-            &key,
+            key,
             JobKind::ExportChannels,
             1,
             TaskFailure::new("S3Error", "the export bucket is gone"),
@@ -223,7 +315,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
     ctx.command(&format!("export channels messaging:seed-4{poll}"))?;
     let outcome = export::channels(
         ctx,
-        &client,
+        client,
         export::ChannelsArgs {
             cids: vec!["messaging:seed-4".into()],
             since: None,
@@ -257,18 +349,32 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         e.error_type() == "S3Error",
         "the error type is not S3Error",
     )?;
+    Ok(())
+}
 
-    // 5. A wait that times out, then resumes.
+/// 5. A wait that times out, then resumes.
+async fn a_wait_that_times_out(scene: &Scene<'_>) -> Result<(), CliError> {
+    let Scene {
+        ctx,
+        emulator,
+        key,
+        client,
+        wait,
+        poll,
+        instant,
+        ..
+    } = scene;
     let step = "5. A wait that times out, and is resumed";
     heading(ctx, step)?;
-    let (running, short) = if args.instant {
+    let (running, short) = if *instant {
         (Duration::from_millis(1500), Duration::from_millis(600))
     } else {
         (Duration::from_secs(4), Duration::from_secs(2))
     };
-    let id = state
+    let id = emulator
+        .state()
         .script_task(
-            &key,
+            key,
             ScriptedTask::new()
                 .step("running", running)
                 .step("completed", Duration::ZERO)
@@ -287,7 +393,7 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         interval: wait.interval,
         timeout: short,
     };
-    let outcome = progress::wait(ctx, &client, &id, &short_wait, "wait").await;
+    let outcome = progress::wait(ctx, client, &id, &short_wait, "wait").await;
     let Err(getstream_tasks::Error::Transport(e)) = &outcome else {
         return Err(misbehaved(
             step,
@@ -309,21 +415,13 @@ async fn story(ctx: &Ctx, emulator: &EmulatorHandle, args: &DemoArgs) -> Result<
         "exit code:   3; resume with: getstream tasks wait {id}"
     ))?;
     ctx.command(&format!("tasks wait {id}{poll}"))?;
-    let task = progress::wait(ctx, &client, &id, &wait, "wait")
+    let task = progress::wait(ctx, client, &id, wait, "wait")
         .await
         .map_err(|e| fail(step, &e))?;
     ctx.line(format!(
         "status:      {} (the same task, resumed)",
         task.status
     ))?;
-
-    // 6. The undo around the jobs.
-    undo::story(ctx, emulator, &client, &start, &poll).await?;
-
-    // 7. Push: the webhook event wakes the wait.
-    let step = "7. An export whose wait is woken by Stream's webhook";
-    heading(ctx, step)?;
-    crate::cmd::demo_push::run(ctx, emulator, step).await?;
     Ok(())
 }
 

@@ -9,10 +9,11 @@ use getstream_tasks::{
     Client, ExportChannelsRequest, ExportResult, ExportUsersRequest, Task, TaskStarted,
 };
 
-use crate::cli::{Connection, StartArgs, parse_time};
 use crate::download::{check_target, download, human_size};
 use crate::error::{CliError, DownloadError};
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
+use crate::parse::parse_time;
 use crate::start;
 
 /// `getstream export ...`

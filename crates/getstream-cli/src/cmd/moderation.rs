@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use getstream_tasks::BulkImageModerationResult;
 
-use crate::cli::{Connection, StartArgs};
+use crate::flags::{Connection, StartArgs};
 use crate::download::check_target;
 use crate::error::CliError;
 use crate::output::Ctx;

@@ -2,8 +2,8 @@
 
 use clap::{Args, Subcommand};
 
-use crate::cli::{Connection, WaitArgs};
 use crate::error::CliError;
+use crate::flags::{Connection, WaitArgs};
 use crate::output::Ctx;
 use crate::{progress, start};
 

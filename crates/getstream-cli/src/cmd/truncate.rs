@@ -6,9 +6,9 @@ use std::time::SystemTime;
 use clap::Args;
 use getstream_tasks::{Client, Timestamp, TruncateChannelRequest, TruncateChannelResponse};
 
-use crate::cli::parse_time;
 use crate::error::CliError;
 use crate::output::Ctx;
+use crate::parse::parse_time;
 
 /// `getstream channels truncate`
 #[derive(Debug, Args)]

@@ -8,8 +8,8 @@ use getstream_tasks::{
 };
 use serde_json::Value;
 
-use crate::cli::{Connection, StartArgs};
 use crate::error::CliError;
+use crate::flags::{Connection, StartArgs};
 use crate::items::Untyped;
 use crate::output::Ctx;
 use crate::start;

@@ -12,9 +12,10 @@ use getstream_tasks::TaskEvents;
 use getstream_tasks::webhook::Deliveries;
 use getstream_tasks::webhook::axum::{BodyLimitLayer, Receiver, ReceiverLimits, serve};
 
-use crate::cli::{Connection, parse_duration};
 use crate::error::CliError;
+use crate::flags::Connection;
 use crate::output::Ctx;
+use crate::parse::parse_duration;
 
 /// `getstream webhook ...`
 #[derive(Debug, Args)]

@@ -6,9 +6,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use getstream_emulator::ScriptedTask;
+use getstream_test_support::RedisServer;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::redis_server::RedisServer;
 use super::support::{BIN, emulator, script};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

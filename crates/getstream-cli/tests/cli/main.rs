@@ -16,11 +16,6 @@ mod lifecycle;
 mod ops;
 #[cfg(target_os = "linux")]
 mod receiver_soak;
-// The SDK's tests start redis-server the same way: one helper for both test binaries.
-// Each binary uses part of it.
-#[allow(dead_code)]
-#[path = "../../../getstream-tasks/tests/sdk/redis_server.rs"]
-mod redis_server;
 mod scripted;
 #[cfg(unix)]
 mod signals;

@@ -107,7 +107,8 @@ where
     finish(bare_command(args)).await
 }
 
-async fn finish(mut cmd: Command) -> Run {
+/// Runs a prepared `getstream` command to its end (stdout and stderr piped).
+pub async fn finish(mut cmd: Command) -> Run {
     let out = cmd.output().await.expect("the binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),

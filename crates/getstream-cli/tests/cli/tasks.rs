@@ -5,7 +5,9 @@ use std::time::Duration;
 use getstream_emulator::{ScriptedTask, TaskFailure};
 use serde_json::json;
 
-use crate::support::{closed_port_url, emulator, ms, run, run_bare, script, secs};
+use crate::support::{
+    bare_command, closed_port_url, emulator, finish, ms, run, run_bare, script, secs,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_on_a_completed_task_exits_0_and_prints_it() {
@@ -281,4 +283,25 @@ async fn connection_flags_work_before_the_command_and_after_it_they_win() {
     let wrong_after = get(key, Some("wrong-key")).await;
     wrong_after.assert_code(4);
     assert!(!wrong_after.stderr.contains(secret), "{wrong_after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_flag_before_the_command_wins_over_the_environment() {
+    let emu = emulator().await;
+    let id = script(&emu, ScriptedTask::new().step("completed", Duration::ZERO));
+    let (key, secret, url) = (emu.api_key(), emu.api_secret(), emu.base_url());
+    // A flag typed on the command line beats a variable left in the environment, before
+    // the command group as after it.
+    for args in [
+        vec!["--api-key", key, "tasks", "get", &id],
+        vec!["tasks", "--api-key", key, "get", &id],
+    ] {
+        let mut cmd = bare_command(args.clone());
+        cmd.env("STREAM_API_KEY", "wrong-key")
+            .env("STREAM_API_SECRET", secret)
+            .env("STREAM_BASE_URL", &url);
+        let got = finish(cmd).await;
+        got.assert_code(0);
+        assert!(got.stdout.contains("completed"), "{args:?}: {got:?}");
+    }
 }

@@ -258,7 +258,7 @@ impl<T> WaitForTask<T> {
     /// let error = wait.await?.unwrap_err();
     /// assert!(error.is_cancelled() && !error.is_timeout());
     /// # Ok(()) }
-    /// # mod doc_support { include!("../../tests/sdk/doc_server.rs"); }
+    /// # use getstream_test_support as doc_support;
     /// # use std::future::IntoFuture;
     /// ```
     pub fn cancel_on(mut self, token: CancellationToken) -> Self {

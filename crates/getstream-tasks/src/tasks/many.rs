@@ -65,7 +65,7 @@ pub struct TaskOutcome<T = Task> {
 ///     }
 /// }
 /// # Ok(()) }
-/// # mod doc_support { include!("../../tests/sdk/doc_server.rs"); }
+/// # use getstream_test_support as doc_support;
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct WaitForTasks<T = Task> {

@@ -44,7 +44,7 @@ impl Client {
     ///     }
     /// }
     /// # Ok(()) }
-    /// # mod doc_support { include!("../../tests/sdk/doc_server.rs"); }
+    /// # use getstream_test_support as doc_support;
     /// ```
     pub fn watch_task(&self, task_id: impl Into<String>) -> WatchTask {
         self.wait_for_task(task_id).watch()

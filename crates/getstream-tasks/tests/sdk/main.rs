@@ -10,7 +10,6 @@ mod support;
 mod blocking;
 mod cancel;
 mod client;
-mod doc_server;
 mod get;
 mod hostile_limits;
 mod jobs24;
@@ -35,10 +34,6 @@ mod receiver;
 mod receiver_limits;
 #[cfg(feature = "redis")]
 mod redis_events;
-// Shared with the CLI's tests (they include this file): each binary uses part of it.
-#[cfg(feature = "redis")]
-#[allow(dead_code)]
-mod redis_server;
 mod sched;
 mod sched_sockets;
 mod send_sync;

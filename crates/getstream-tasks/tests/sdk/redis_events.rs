@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use getstream_tasks::webhook::{self, WebhookEvent};
 use getstream_tasks::{PollPolicy, TaskEvents, TaskStatus};
+use getstream_test_support::RedisServer;
 use serde_json::json;
 
-use crate::redis_server::RedisServer;
 use crate::support::{Reply, Server, builder, ms, secs};
 
 fn export_done(task_id: &str) -> WebhookEvent {

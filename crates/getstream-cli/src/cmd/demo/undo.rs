@@ -6,9 +6,9 @@ use getstream_tasks::Client;
 use serde_json::Value;
 
 use super::{channel_messages, expect, fail, heading, misbehaved};
-use crate::cli::StartArgs;
 use crate::cmd::{restore, truncate, users};
 use crate::error::CliError;
+use crate::flags::StartArgs;
 use crate::output::Ctx;
 
 /// The user's `deleted_at` in the emulator (`None`: not deleted, or not there).

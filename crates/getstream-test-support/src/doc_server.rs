@@ -1,12 +1,12 @@
-// A tiny task server for the crate docs' examples. Serves
-// `GET /api/v2/tasks/{id}` on 127.0.0.1:0, answering with `statuses` in turn
-// (the last one repeats). Returns the base URL.
-//
-// Not the scripted server of `support.rs`: every doctest is a crate of its own
-// that `include!`s this file, so it must stand alone (no `support` module, no
-// `crate::` paths). The `sdk` test binary compiles it too, to keep it
-// warning-free.
-#[allow(dead_code)]
+//! A tiny task server for the SDK docs' examples.
+
+/// Serves `GET /api/v2/tasks/{id}` on 127.0.0.1:0, answering with `statuses` in turn (the
+/// last one repeats); returns the base URL. The doc examples run against it (with a hidden
+/// `use getstream_test_support as doc_support;`), not the scripted server of the SDK's
+/// `support.rs`: a doctest is a crate of its own.
+///
+/// # Panics
+/// When `statuses` is empty or no loopback port can be bound (a test helper).
 pub async fn serve(statuses: &[&str]) -> String {
     use std::sync::{Arc, Mutex};
     let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();

@@ -9,7 +9,9 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A `redis-server` child process on a loopback port, killed when dropped.
 pub struct RedisServer {
+    /// The loopback port it listens on.
     pub port: u16,
     child: Option<Child>,
     /// Configuration arguments beyond the defaults.
@@ -55,6 +57,7 @@ impl RedisServer {
         Some(server)
     }
 
+    /// Its `redis://` URL.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
