@@ -30,11 +30,17 @@ pub enum JobKind {
     MembershipDeletion,
     /// `PUT /api/v2/chat/channels/batch`.
     ChannelBatchUpdate,
+    /// `DELETE /api/v2/feeds/feed_groups/{group}/feeds/{id}` and `POST /api/v2/feeds/feeds/delete`.
+    DeleteFeeds,
+    /// `POST /api/v2/feeds/users/{user_id}/delete`.
+    DeleteFeedUserData,
+    /// `POST /api/v2/feeds/users/{user_id}/export`.
+    ExportFeedUserData,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 12] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -44,6 +50,9 @@ impl JobKind {
         JobKind::ImportBlockList,
         JobKind::MembershipDeletion,
         JobKind::ChannelBatchUpdate,
+        JobKind::DeleteFeeds,
+        JobKind::DeleteFeedUserData,
+        JobKind::ExportFeedUserData,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -58,6 +67,9 @@ impl JobKind {
             JobKind::ImportBlockList => "import_block_list",
             JobKind::MembershipDeletion => "membership_deletion",
             JobKind::ChannelBatchUpdate => "channel_batch_update",
+            JobKind::DeleteFeeds => "delete_feeds",
+            JobKind::DeleteFeedUserData => "delete_feed_user_data",
+            JobKind::ExportFeedUserData => "export_feed_user_data",
         }
     }
 }
@@ -71,7 +83,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, delete_feeds, delete_feed_user_data, export_feed_user_data)"
 )]
 pub struct UnknownJobKind(String);
 
@@ -132,6 +144,11 @@ pub(crate) enum TaskResult {
     Json(Value),
     /// An export: `result.url` is built when the task is read, from the reader's host.
     Export { token: String },
+    /// An export whose `result` also carries `fields` beside the `url`.
+    ExportWith {
+        token: String,
+        fields: serde_json::Map<String, Value>,
+    },
 }
 
 #[cfg(test)]

@@ -249,6 +249,7 @@ mod error;
 mod exports;
 mod extract;
 mod faults;
+mod feeds;
 mod handlers;
 mod job;
 mod lifecycle;

@@ -173,7 +173,9 @@ fn record_outcome(
     let export_outcome: Option<Result<String, String>> = match outcome {
         Ok(result) => {
             let url = match &result {
-                TaskResult::Export { token } => Some(app.export_url(token)),
+                TaskResult::Export { token } | TaskResult::ExportWith { token, .. } => {
+                    Some(app.export_url(token))
+                }
                 TaskResult::Json(_) => None,
             };
             app.update_task(task_id, |t| {

@@ -133,6 +133,11 @@ impl TaskRecord {
                     TaskResult::Export { token } => ResultBody::Export {
                         url: export_url(token),
                     },
+                    TaskResult::ExportWith { token, fields } => {
+                        let mut m = fields.clone();
+                        m.insert("url".into(), export_url(token).into());
+                        ResultBody::Owned(Value::Object(m))
+                    }
                 }),
                 self.error.as_ref(),
             ),
@@ -206,6 +211,7 @@ impl Serialize for Stamp {
 enum ResultBody<'a> {
     Json(&'a Value),
     Export { url: String },
+    Owned(Value),
 }
 
 /// The `error` of a task response: [`TaskFailure`]'s fields, keys sorted.

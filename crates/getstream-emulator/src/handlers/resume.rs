@@ -34,5 +34,8 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::ImportBlockList => import_work(input::<ImportBlockListJob>(job)?),
         JobKind::MembershipDeletion => membership_work(input::<MembershipDeletionJob>(job)?),
         JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
+        JobKind::DeleteFeeds | JobKind::DeleteFeedUserData | JobKind::ExportFeedUserData => {
+            crate::feeds::resume(state, job)?
+        }
     })
 }

@@ -36,6 +36,7 @@ pub(crate) struct TaskRow {
 enum ResultRow {
     Json(Value),
     Export(String),
+    ExportWith(String, serde_json::Map<String, Value>),
 }
 
 impl TaskRow {
@@ -47,6 +48,9 @@ impl TaskRow {
             result: t.result.as_ref().map(|r| match r {
                 TaskResult::Json(v) => ResultRow::Json(v.clone()),
                 TaskResult::Export { token } => ResultRow::Export(token.clone()),
+                TaskResult::ExportWith { token, fields } => {
+                    ResultRow::ExportWith(token.clone(), fields.clone())
+                }
             }),
             error: t.error.clone(),
         }
@@ -67,6 +71,7 @@ impl TaskRow {
         rec.result = self.result.map(|r| match r {
             ResultRow::Json(v) => TaskResult::Json(v),
             ResultRow::Export(token) => TaskResult::Export { token },
+            ResultRow::ExportWith(token, fields) => TaskResult::ExportWith { token, fields },
         });
         rec.error = self.error;
         Ok(rec)
