@@ -35,4 +35,6 @@ mod auth_limits;
 mod admin_gate;
 mod blocklists;
 mod connections;
+mod feeds;
+mod feeds_tasks;
 mod memberships;
