@@ -26,6 +26,7 @@
 //! | `POST`/`GET /api/v2/blocklists`, `GET`/`PUT`/`DELETE /api/v2/blocklists/{name}` | block lists |
 //! | `POST /api/v2/blocklists/{name}/import` | add words to a block list in chunks (a task) |
 //! | `POST /api/v2/chat/channels/{type}/{id}/truncate` | remove a channel's messages: soft hides, hard removes; optional system message |
+//! | `/api/v2/feeds/…` | feeds: feed groups, get-or-create feeds, activities, follows, comments, reactions; delete a feed, delete feeds in batch, delete and export a user's feed data (tasks; the crate's `docs/feeds.md`) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
