@@ -169,6 +169,9 @@ pub(crate) struct FeedsData {
     /// activity id → reaction ids, and user id → reaction ids.
     reactions_by_activity: Index,
     reactions_by_user: Index,
+    /// fid → how many feeds follow it, and how many it follows.
+    followers: HashMap<String, usize>,
+    following: HashMap<String, usize>,
     next_seq: u64,
     pub changes: FeedChanges,
 }
@@ -201,10 +204,10 @@ impl FeedsData {
             d.index_activity(&a);
             d.activities.insert(a.id.clone(), a);
         }
-        d.follows = follows
-            .into_iter()
-            .map(|f| (Follow::key(&f.source, &f.target), f))
-            .collect();
+        for f in follows {
+            d.count_follow(&f, true);
+            d.follows.insert(Follow::key(&f.source, &f.target), f);
+        }
         for c in comments {
             d.index_comment(&c);
             d.comments.insert(c.id.clone(), c);
@@ -401,15 +404,38 @@ impl FeedsData {
             .collect()
     }
 
+    /// Counts a follow in (or, `add` false, out of) the follower/following counts.
+    fn count_follow(&mut self, f: &Follow, add: bool) {
+        for (map, fid) in [
+            (&mut self.followers, &f.target),
+            (&mut self.following, &f.source),
+        ] {
+            let n = map.entry(fid.clone()).or_default();
+            *n = if add { *n + 1 } else { n.saturating_sub(1) };
+            if *n == 0 {
+                map.remove(fid);
+            }
+        }
+    }
+
+    /// Adds a follow (a follow already there is kept as it is).
     pub fn put_follow(&mut self, f: Follow) {
         let key = Follow::key(&f.source, &f.target);
+        if self.follows.contains_key(&key) {
+            return;
+        }
+        self.count_follow(&f, true);
         self.changes.follows.insert(key.clone());
         self.follows.insert(key, f);
     }
 
     pub fn remove_follow(&mut self, key: &str) -> bool {
+        let Some(f) = self.follows.remove(key) else {
+            return false;
+        };
+        self.count_follow(&f, false);
         self.changes.follows.insert(key.to_owned());
-        self.follows.remove(key).is_some()
+        true
     }
 
     pub fn add_comment(&mut self, c: Comment) {
@@ -454,13 +480,10 @@ impl FeedsData {
 
     /// The followers and followings counts of feed `fid`.
     pub fn follow_counts(&self, fid: &str) -> (usize, usize) {
-        let mut followers = 0;
-        let mut following = 0;
-        for f in self.follows.values() {
-            followers += usize::from(f.target == fid);
-            following += usize::from(f.source == fid);
-        }
-        (followers, following)
+        (
+            self.followers.get(fid).copied().unwrap_or(0),
+            self.following.get(fid).copied().unwrap_or(0),
+        )
     }
 }
 
@@ -515,5 +538,24 @@ mod tests {
         );
         assert_eq!(back.user_activity_ids("alice"), ["a2"]);
         assert_eq!(back.next_seq, 2);
+    }
+
+    #[test]
+    fn follow_counts_follow_puts_and_removes() {
+        let mut d = FeedsData::default();
+        let follow = |s: &str, t: &str| Follow {
+            source: s.into(),
+            target: t.into(),
+            created_at: 1,
+        };
+        d.put_follow(follow("a:1", "b:1"));
+        d.put_follow(follow("a:1", "b:1"));
+        d.put_follow(follow("c:1", "b:1"));
+        assert_eq!(d.follow_counts("b:1"), (2, 0));
+        assert_eq!(d.follow_counts("a:1"), (0, 1));
+        assert!(d.remove_follow(&Follow::key("a:1", "b:1")));
+        assert!(!d.remove_follow(&Follow::key("a:1", "b:1")));
+        assert_eq!(d.follow_counts("b:1"), (1, 0));
+        assert_eq!(d.follow_counts("a:1"), (0, 0));
     }
 }
