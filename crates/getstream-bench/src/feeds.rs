@@ -53,7 +53,13 @@ fn emulator_command(args: &FeedsArgs) -> Result<Command, BoxError> {
         }
     };
     command
-        .args(["--addr", "127.0.0.1:0", "--admin", "--instant", "--no-rate-limits"])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--admin",
+            "--instant",
+            "--no-rate-limits",
+        ])
         .args(["--default-rate-limit", "1000000000", "--workers", "4"]);
     if let Some(dir) = &args.data_dir {
         command.arg("--data-dir").arg(dir);

@@ -17,11 +17,11 @@ use serde_json::Value;
 
 mod batch;
 mod batch_row;
-mod feeds;
 mod cells;
 mod child;
 mod detect;
 mod emu;
+mod feeds;
 mod heap;
 mod jobs;
 mod load;
