@@ -367,3 +367,30 @@ async fn feeds_and_a_delete_task_survive_a_restart_mid_way_and_after() {
     );
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn reset_forgets_feeds_in_memory_and_in_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = || config().admin(true).data_dir(dir.path());
+    let (handle, http) = start(cfg()).await;
+    fixture(&http).await;
+    let (s, b) = http.post("/_emulator/reset", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(feed_ids(&http, json!({})).await, Vec::<String>::new());
+    assert_eq!(http.get("/api/v2/feeds/activities/a1").await.0, 404);
+    // New data after the reset is kept, the old is not back.
+    let (s, b) = http
+        .post("/api/v2/feeds/feed_groups", json!({"id": "fresh"}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    http.post(
+        "/api/v2/feeds/feed_groups/fresh/feeds/one",
+        json!({"user_id": "carol"}),
+    )
+    .await;
+    handle.shutdown().await;
+    let (handle, http) = start(cfg()).await;
+    assert_eq!(feed_ids(&http, json!({})).await, ["fresh:one"]);
+    assert_eq!(http.get("/api/v2/feeds/activities/a1").await.0, 404);
+    handle.shutdown().await;
+}
