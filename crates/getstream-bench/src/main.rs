@@ -22,6 +22,7 @@ mod cells;
 mod child;
 mod detect;
 mod emu;
+mod feeds;
 mod heap;
 mod jobs;
 mod load;
@@ -170,6 +171,9 @@ enum Cmd {
     /// Bench 10 (issue 24): a channel batch update over 10,000 channels (own
     /// emulator process): time to completed, task polls meanwhile, peak RSS.
     Batch(batch::BatchArgs),
+    /// Bench 11 (issue 25): a hard delete of a user's feed data with 100,000 activities
+    /// (own emulator process): time to completed, task polls meanwhile, peak RSS.
+    Feeds(feeds::FeedsArgs),
     /// The soak (issue 12): the emulator as its own process under a mixed load
     /// with faults and bad input; checks its invariants, prints its figures.
     Soak(soak::SoakArgs),
@@ -259,6 +263,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::Paced(args) => async_runtime()?.block_on(paced::run(args)),
         Cmd::Jobs(args) => async_runtime()?.block_on(jobs::run(args)),
         Cmd::Batch(args) => async_runtime()?.block_on(batch::run(args)),
+        Cmd::Feeds(args) => async_runtime()?.block_on(feeds::run(args)),
         Cmd::Soak(args) => async_runtime()?.block_on(soak::run(args)),
         Cmd::Emulator(args) => async_runtime()?
             .block_on(getstream_emulator::cli::run(args))

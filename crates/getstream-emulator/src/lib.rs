@@ -30,6 +30,7 @@
 //! | `POST /api/v2/video/call/{type}/{id}` | get or create a video call (`data`: `created_by_id`, `members`, `custom`); each request opens a session of a live call, recorded when `video` is true (the emulator runs no media: this is how a call gets sessions and recordings; [`CallSeed`] sets any number) |
 //! | `GET /api/v2/video/call/{type}/{id}` | a call with its members (404 once hard-deleted) |
 //! | `POST /api/v2/video/call/{type}/{id}/delete` | delete a call: marked deleted at once (`call.deleted`); with `hard`, a task removes it with its sessions, recordings and members (`call.deleted` when it does) |
+//! | `/api/v2/feeds/…` | feeds: feed groups, get-or-create feeds, activities, follows, comments, reactions; delete a feed, delete feeds in batch, delete and export a user's feed data (tasks; the crate's `docs/feeds.md`) |
 //! | `GET /api/v2/tasks/{id}` | task status: `pending` → `running` → `completed`/`failed` |
 //! | `GET /api/v2/app`, `PATCH /api/v2/app` | the app's webhook settings: `webhook_url`, `webhook_events`, `enable_hook_payload_compression` (below) |
 //! | `GET /_emulator/exports/{token}.json?api_key=&expires=&signature=` | export files, streamed from disk (no API auth: the link is signed with the owning app's secret and expires, [`DEFAULT_EXPORT_LINK_TTL`] by default) |
@@ -243,6 +244,7 @@ pub mod cli;
 mod config;
 mod data;
 mod exports;
+mod feeds;
 mod handlers;
 mod http;
 mod jobs;
@@ -252,22 +254,6 @@ pub mod report;
 mod state;
 mod video;
 mod webhooks;
-
-// The modules' paths before they moved into folders, so that code written against them
-// still compiles; new code uses the folder paths.
-#[allow(unused_imports)]
-pub(crate) use data::{
-    app_data as store, blocklists, changes, channel_filter, channel_ops, lifecycle, shapes,
-    state_page, teams,
-};
-#[allow(unused_imports)]
-pub(crate) use http::{
-    accept, admin_guard, connection, error, extract, faults, ratelimit, router, server, stack, v1,
-};
-#[allow(unused_imports)]
-pub(crate) use jobs::{job, pool, script, task, task_store};
-#[allow(unused_imports)]
-pub(crate) use state::{app_state, data_write as app_data, sync};
 
 pub use config::{
     AppCredentials, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_WEBHOOK_QUEUE, EmulatorConfig,

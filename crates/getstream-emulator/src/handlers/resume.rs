@@ -36,5 +36,8 @@ pub(crate) fn work(state: &EmulatorState, job: &JobSpec) -> Result<Work, String>
         JobKind::ChannelBatchUpdate => batch_work(input::<ChannelBatchJob>(job)?),
         JobKind::BulkImageModeration => crate::moderation::job::work(state.clone(), input(job)?),
         JobKind::DeleteCall => crate::video::delete_call_work(input(job)?),
+        JobKind::DeleteFeeds | JobKind::DeleteFeedUserData | JobKind::ExportFeedUserData => {
+            crate::feeds::resume(state, job)?
+        }
     })
 }

@@ -188,6 +188,7 @@ pub fn app(state: EmulatorState) -> Router {
                 .post(webhooks::admin::send)
                 .delete(webhooks::admin::clear),
         )
+        .merge(crate::feeds::router())
         // One route layer does the per-request work (clock, log, rate limit, faults; see
         // `stack`), with the body limit inside it: no `Router::layer`, whose boxed route
         // would be cloned whole on every request.

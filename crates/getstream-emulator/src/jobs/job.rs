@@ -34,11 +34,17 @@ pub enum JobKind {
     BulkImageModeration,
     /// `POST /api/v2/video/call/{type}/{id}/delete` with `hard: true`.
     DeleteCall,
+    /// `DELETE /api/v2/feeds/feed_groups/{group}/feeds/{id}` and `POST /api/v2/feeds/feeds/delete`.
+    DeleteFeeds,
+    /// `POST /api/v2/feeds/users/{user_id}/delete`.
+    DeleteFeedUserData,
+    /// `POST /api/v2/feeds/users/{user_id}/export`.
+    ExportFeedUserData,
 }
 
 impl JobKind {
     /// All kinds.
-    pub const ALL: [JobKind; 11] = [
+    pub const ALL: [JobKind; 14] = [
         JobKind::DeleteChannels,
         JobKind::ExportChannels,
         JobKind::ExportUsers,
@@ -50,6 +56,9 @@ impl JobKind {
         JobKind::ChannelBatchUpdate,
         JobKind::BulkImageModeration,
         JobKind::DeleteCall,
+        JobKind::DeleteFeeds,
+        JobKind::DeleteFeedUserData,
+        JobKind::ExportFeedUserData,
     ];
 
     /// The snake_case name (`"export_channels"`).
@@ -66,6 +75,9 @@ impl JobKind {
             JobKind::ChannelBatchUpdate => "channel_batch_update",
             JobKind::BulkImageModeration => "bulk_image_moderation",
             JobKind::DeleteCall => "delete_call",
+            JobKind::DeleteFeeds => "delete_feeds",
+            JobKind::DeleteFeedUserData => "delete_feed_user_data",
+            JobKind::ExportFeedUserData => "export_feed_user_data",
         }
     }
 }
@@ -79,7 +91,7 @@ impl fmt::Display for JobKind {
 /// The error of a job name that names no [`JobKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, bulk_image_moderation, delete_call)"
+    "unknown job {0:?} (expected one of delete_channels, export_channels, export_users, delete_users, deactivate_users, reactivate_users, import_block_list, membership_deletion, channel_batch_update, bulk_image_moderation, delete_call, delete_feeds, delete_feed_user_data, export_feed_user_data)"
 )]
 pub struct UnknownJobKind(String);
 

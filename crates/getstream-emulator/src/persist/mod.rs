@@ -303,8 +303,16 @@ impl Persist {
         }
     }
 
+    /// Runs `f` on the connection, outside a transaction (the feeds tables' loads).
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, DataDirError> {
+        f(&lock(&self.conn)).map_err(|e| self.sqlite_error(e))
+    }
+
     /// Runs `f` in one transaction, committed before this returns.
-    fn write(
+    pub(crate) fn write(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<(), DataDirError> {

@@ -30,6 +30,7 @@ struct StoredApp {
     data: AppData,
     settings: Option<WebhookSettings>,
     tasks: Vec<StoredTask>,
+    feeds: crate::feeds::FeedsData,
 }
 
 /// A task whose job had not finished when the emulator stopped: app key, task id, job.
@@ -46,6 +47,7 @@ impl Stored {
                 data: persist.load_data(key)?,
                 settings: persist.load_settings(key)?,
                 tasks: persist.load_tasks(key)?,
+                feeds: crate::feeds::load(&persist, key)?,
             };
             apps.insert(key.to_owned(), app);
         }
@@ -88,6 +90,10 @@ impl Stored {
                 .get_mut()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) =
                 std::mem::take(&mut stored.data);
+            *app.feeds
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                std::mem::take(&mut stored.feeds);
             for (id, rec, _) in std::mem::take(&mut stored.tasks) {
                 app.restore_task(&id, rec);
             }

@@ -19,6 +19,8 @@ use crate::webhooks::payload::Event;
 pub(crate) struct AppState {
     pub creds: AppCredentials,
     pub data: RwLock<AppData>,
+    /// Feeds data, under its own lock (see `feeds`).
+    pub feeds: RwLock<crate::feeds::FeedsData>,
     tasks: RwLock<TaskStore>,
     /// How long the export links this app hands out are valid.
     link_ttl: Duration,
@@ -77,6 +79,7 @@ impl AppState {
             hooks,
             creds,
             data: RwLock::default(),
+            feeds: RwLock::default(),
             tasks: RwLock::new(TaskStore::new(max_tasks)),
             link_ttl,
             job_failures: Mutex::default(),
@@ -234,6 +237,7 @@ impl AppState {
         data.changes = changes;
         data.changes.everything();
         drop(data);
+        crate::feeds::feeds_mut(self).clear();
         let mut tasks = write(&self.tasks);
         if let Some(persist) = &self.persist {
             persist.delete_tasks(self.creds.key());

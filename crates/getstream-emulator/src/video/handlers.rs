@@ -9,12 +9,12 @@ use serde_json::{Map, Value, json};
 use super::job::{DeleteCallJob, call_deleted, delete_call_work};
 use super::model::{Call, CallMember, MAX_CALLS, MAX_ID_CHARS, MAX_MEMBERS, now_ns, valid_id};
 use super::shape;
-use crate::error::{ApiError, duration};
-use crate::extract::{ApiJson, ApiPath, Authed};
+use crate::http::error::{ApiError, duration};
+use crate::http::extract::{ApiJson, ApiPath, Authed};
 use crate::handlers::starter::JobStarter;
-use crate::job::JobKind;
-use crate::store::{AppData, valid_user_id};
-use crate::sync::read;
+use crate::jobs::job::JobKind;
+use crate::data::app_data::{AppData, valid_user_id};
+use crate::state::sync::read;
 
 /// Longest member role, in characters.
 const MAX_ROLE_CHARS: usize = 64;
@@ -27,7 +27,7 @@ fn check_path(kind: &str, id: &str) -> Result<String, ApiError> {
                 field,
                 format!(
                     "is not a valid call {field}: {:?} (1..={MAX_ID_CHARS} letters, digits, _ or -)",
-                    crate::error::clip(v)
+                    crate::http::error::clip(v)
                 ),
             ));
         }

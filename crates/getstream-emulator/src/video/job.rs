@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::model::now_ns;
 use super::shape;
-use crate::job::{TaskFailure, TaskResult};
-use crate::pool::{Work, check_cancel};
+use crate::jobs::job::{TaskFailure, TaskResult};
+use crate::jobs::pool::{Work, check_cancel};
 use crate::webhooks::payload::Event;
 
 /// `call.deleted`: a call was deleted (soft at once, or by the hard-delete task).

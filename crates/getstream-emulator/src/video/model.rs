@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::store::AppData;
+use crate::data::app_data::AppData;
 
 /// Most calls per app: past it, creating one is refused (a long test run on one emulator
 /// still stays bounded).
@@ -24,7 +24,7 @@ pub(crate) fn valid_id(s: &str) -> bool {
 
 /// The wall clock in Unix nanoseconds (how calls keep their times).
 pub(crate) fn now_ns() -> i64 {
-    i64::try_from(crate::task::unix_ns()).unwrap_or(i64::MAX)
+    i64::try_from(crate::jobs::task::unix_ns()).unwrap_or(i64::MAX)
 }
 
 /// A member of a call.

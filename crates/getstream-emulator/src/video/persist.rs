@@ -4,7 +4,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::model::Call;
-use crate::store::AppData;
+use crate::data::app_data::AppData;
 
 /// The table, created in a new file and added to an older one (see `persist::schema`).
 pub(crate) const TABLE: &str = "

@@ -3,7 +3,7 @@
 
 use super::model::{Call, CallMember, MAX_MEMBERS, now_ns, valid_id};
 use crate::state::{EmulatorState, StateError};
-use crate::store::valid_user_id;
+use crate::data::app_data::valid_user_id;
 
 /// A call to create with [`EmulatorState::create_call`].
 ///

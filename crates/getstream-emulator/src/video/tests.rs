@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::CallSeed;
 use crate::config::{EmulatorConfig, Pace};
-use crate::job::JobKind;
+use crate::jobs::job::JobKind;
 use crate::persist::JobSpec;
 use crate::state::EmulatorState;
-use crate::sync::read;
-use crate::task::Stamps;
+use crate::state::sync::read;
+use crate::jobs::task::Stamps;
 
 fn task(state: &EmulatorState, id: &str) -> Value {
     let bytes = state

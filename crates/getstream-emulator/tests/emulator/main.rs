@@ -35,6 +35,8 @@ mod auth_limits;
 mod admin_gate;
 mod blocklists;
 mod connections;
+mod feeds;
+mod feeds_tasks;
 mod memberships;
 mod moderation;
 mod moderation_hostile;

@@ -1529,6 +1529,135 @@ def _deleted_hidden(ctx: Ctx) -> None:
     check(left == {c}, f"query users after the tasks lists {sorted(left)}, expected only {c}")
 
 
+# ---------------------------------------------------------------- feeds
+def _feeds_fixture(ctx: Ctx) -> Dict[str, Any]:
+    """A feed group, two users' feeds and activities (one of alice's also in bob's feed),
+    a follow, a comment and a reaction, made through the SDK's feeds client."""
+    from getstream.models import FeedInput
+
+    feeds = ctx.client.feeds
+    group = ctx.uid("grp").replace("-", "_")
+    resp = feeds.create_feed_group(id=group)
+    check(resp.data.feed_group.id == group, f"create_feed_group: {resp.data.feed_group!r}")
+    sane_time("feed_group.created_at", resp.data.feed_group.created_at)
+    alice, bob = ctx.uid("alice"), ctx.uid("bob")
+    fids = {}
+    for who in (alice, bob):
+        r = feeds.get_or_create_feed(group, who, user_id=who, data=FeedInput(name=f"{who}'s feed"))
+        check(r.data.created is True, f"get_or_create_feed({who}): created={r.data.created!r}")
+        check(r.data.feed.created_by.id == who, f"feed owner {r.data.feed.created_by.id!r} != {who}")
+        sane_time("feed.created_at", r.data.feed.created_at)
+        fids[who] = r.data.feed.feed
+    again = feeds.get_or_create_feed(group, alice, user_id=alice)
+    check(again.data.created is False, "get_or_create_feed of an existing feed said created")
+    mine = feeds.add_activity(type="post", feeds=[fids[alice]], text="alice only", user_id=alice)
+    shared = feeds.add_activity(type="post", feeds=[fids[alice], fids[bob]], text="shared", user_id=alice)
+    elsewhere = feeds.add_activity(type="post", feeds=[fids[bob]], text="alice at bob", user_id=alice)
+    theirs = feeds.add_activity(type="post", feeds=[fids[bob]], text="bob's", user_id=bob)
+    sane_time("activity.created_at", mine.data.activity.created_at)
+    got = feeds.get_activity(mine.data.activity.id)
+    check(got.data.activity.text == "alice only", f"get_activity: {got.data.activity.text!r}")
+    feeds.follow(source=fids[bob], target=fids[alice])
+    feeds.add_comment(object_id=theirs.data.activity.id, object_type="activity", comment="hi", user_id=alice)
+    reacted = feeds.add_activity_reaction(theirs.data.activity.id, type="like", user_id=alice)
+    check(reacted.data.activity.reaction_count == 1, f"reaction_count {reacted.data.activity.reaction_count!r}")
+    return {
+        "group": group, "alice": alice, "bob": bob, "fids": fids,
+        "mine": mine.data.activity.id, "shared": shared.data.activity.id,
+        "elsewhere": elsewhere.data.activity.id, "theirs": theirs.data.activity.id,
+    }
+
+
+def _feed_ids(ctx: Ctx, filt: Dict[str, Any]) -> set:
+    resp = ctx.client.feeds.query_feeds(filter=filt, limit=100)
+    return {f.feed for f in resp.data.feeds}
+
+
+def _activity_gone(ctx: Ctx, activity_id: str) -> bool:
+    try:
+        ctx.client.feeds.get_activity(activity_id)
+        return False
+    except StreamApiException as e:
+        check(e.status_code == 404, f"get_activity({activity_id}): status {e.status_code}, expected 404")
+        return True
+
+
+def _wait(ctx: Ctx, label: str, resp: Any) -> Dict[str, Any]:
+    tid = task_id_of(label, resp)
+    done = completed("wait_for_task", ctx.client.wait_for_task(tid, poll_interval=POLL, timeout=WAIT_TIMEOUT), tid)
+    check(isinstance(done.result, dict), f"{label}: result {done.result!r} is not an object")
+    return done.result
+
+
+@case("feeds_routes")
+def _feeds_routes(ctx: Ctx) -> None:
+    f = _feeds_fixture(ctx)
+    listed = _feed_ids(ctx, {"group_id": {"$eq": f["group"]}})
+    check(listed == set(f["fids"].values()), f"query_feeds by group_id: {listed}")
+    mine = _feed_ids(ctx, {"created_by_id": {"$in": [f["alice"]]}})
+    check(mine == {f["fids"][f["alice"]]}, f"query_feeds by created_by_id: {mine}")
+    acts = ctx.client.feeds.query_activities(filter={"user_id": f["bob"]}, limit=10).data.activities
+    check([a.id for a in acts] == [f["theirs"]], f"query_activities by user_id: {[a.id for a in acts]}")
+    err = expect_api_error("add_activity to a missing feed", lambda: ctx.client.feeds.add_activity(
+        type="post", feeds=[f"{f['group']}:nobody"], user_id=f["alice"]))
+    check(err.status_code == 400, f"add_activity to a missing feed: status {err.status_code}")
+
+
+@case("feeds_delete_feed_hard_purge")
+def _feeds_delete_feed(ctx: Ctx) -> None:
+    f = _feeds_fixture(ctx)
+    alice_fid = f["fids"][f["alice"]]
+    err = expect_api_error("purge without hard", lambda: ctx.client.feeds.delete_feed(
+        f["group"], f["alice"], purge_user_activities=True))
+    check(err.status_code == 400, f"purge without hard: status {err.status_code}")
+    result = _wait(ctx, "delete_feed", ctx.client.feeds.delete_feed(
+        f["group"], f["alice"], hard_delete=True, purge_user_activities=True))
+    check(result.get("feeds") == [alice_fid] and result.get("deleted_feeds") == 1, f"result {result!r}")
+    check(result.get("deleted_activities") == 1 and result.get("purged_activities") == 2, f"result {result!r}")
+    check(alice_fid not in _feed_ids(ctx, {"group_id": f["group"]}), "hard-deleted feed still listed")
+    for key in ("mine", "shared", "elsewhere"):
+        check(_activity_gone(ctx, f[key]), f"activity {key} survived")
+    check(not _activity_gone(ctx, f["theirs"]), "another user's activity went too")
+
+
+@case("feeds_delete_feeds_batch")
+def _feeds_delete_batch(ctx: Ctx) -> None:
+    f = _feeds_fixture(ctx)
+    both = sorted(f["fids"].values())
+    err = expect_api_error("batch with a missing feed", lambda: ctx.client.feeds.delete_feeds_batch(
+        feeds=both + [f"{f['group']}:ghost"], hard_delete=True))
+    check(err.status_code == 400 and "ghost" in (err.message or ""), f"missing feed: {err.status_code} {err.message!r}")
+    result = _wait(ctx, "delete_feeds_batch", ctx.client.feeds.delete_feeds_batch(feeds=both, hard_delete=True))
+    check(result.get("deleted_feeds") == 2, f"result {result!r}")
+    check(_feed_ids(ctx, {"group_id": f["group"]}) == set(), "batch-deleted feeds still listed")
+    check(_activity_gone(ctx, f["theirs"]), "activity of a deleted feed survived")
+
+
+@case("feeds_delete_user_data_hard")
+def _feeds_delete_user(ctx: Ctx) -> None:
+    f = _feeds_fixture(ctx)
+    result = _wait(ctx, "delete_feed_user_data",
+                   ctx.client.feeds.delete_feed_user_data(f["alice"], hard_delete=True))
+    want = {"user_id": f["alice"], "hard_delete": True, "deleted_feeds": 1, "deleted_activities": 3,
+            "deleted_follows": 1, "deleted_comments": 1, "deleted_reactions": 1}
+    check(result == want, f"result {result!r}, expected {want!r}")
+    check(_feed_ids(ctx, {"group_id": f["group"]}) == {f["fids"][f["bob"]]}, "alice's feed still listed")
+    theirs = ctx.client.feeds.get_activity(f["theirs"]).data.activity
+    check(theirs.reaction_count == 0 and theirs.comment_count == 0, f"bob's activity keeps alice's reaction/comment")
+
+
+@case("feeds_export_user_data")
+def _feeds_export_user(ctx: Ctx) -> None:
+    f = _feeds_fixture(ctx)
+    result = _wait(ctx, "export_feed_user_data", ctx.client.feeds.export_feed_user_data(f["alice"]))
+    check(result.get("activities") == 3 and result.get("feeds") == 1, f"result {result!r}")
+    doc = download(result.get("url") or "")
+    check(doc.get("user", {}).get("id") == f["alice"], f"export user: {_short(doc)}")
+    texts = {a.get("text") for a in doc.get("activities", [])}
+    check(texts == {"alice only", "shared", "alice at bob"}, f"export activities: {texts}")
+    check("bob's" not in strings_in(doc), "export leaks another user's activity")
+
+
 def texts_in_export(url: str) -> bool:
     return bool(strings_in(download(url)))
 
