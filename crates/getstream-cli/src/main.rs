@@ -21,6 +21,7 @@ mod cmd;
 mod download;
 mod error;
 mod escape;
+mod export_file;
 mod flags;
 mod items;
 mod output;

@@ -5,8 +5,8 @@
 use clap::{Args, Subcommand};
 use getstream_tasks::{Client, DeleteCallRequest, DeleteCallResult, Task};
 
-use crate::flags::{Connection, StartArgs};
 use crate::error::CliError;
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
 use crate::start;
 

@@ -261,7 +261,9 @@ async fn export_and_delete_users(scene: &Scene<'_>) -> Result<(), CliError> {
     .map_err(|e| fail(step, &e))?;
     expect(
         step,
-        task.as_ref().and_then(export::export_url).is_some(),
+        task.as_ref()
+            .and_then(crate::export_file::export_url)
+            .is_some(),
         "the user export has no download url",
     )?;
     ctx.command(&format!("users delete user-1 user-2 --hard{poll}"))?;

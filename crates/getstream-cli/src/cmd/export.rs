@@ -1,20 +1,18 @@
 //! `getstream export channels CID... [--since T --until T] [--download FILE]` and
 //! `getstream export users ID... [--download FILE]`; `export feed-user` in `feeds.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use clap::{Args, Subcommand};
-use getstream_tasks::{
-    Client, ExportChannelsRequest, ExportResult, ExportUsersRequest, Task, TaskStarted,
-};
+use getstream_tasks::{Client, ExportChannelsRequest, ExportUsersRequest, Task};
 
-use crate::download::{check_target, download, human_size};
-use crate::error::{CliError, DownloadError};
+use crate::download::check_target;
+use crate::error::CliError;
+use crate::export_file::finish;
 use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
 use crate::parse::parse_time;
-use crate::start;
 
 /// `getstream export ...`
 #[derive(Debug, Args)]
@@ -129,48 +127,4 @@ pub async fn users(ctx: &Ctx, client: &Client, args: UsersArgs) -> Result<Option
         "export users",
     )
     .await
-}
-
-/// Follows a started export; once it completes, prints the download link and, with
-/// `--download`, fetches the file.
-pub async fn finish<T>(
-    ctx: &Ctx,
-    started: &TaskStarted<T>,
-    args: &StartArgs,
-    target: Option<&Path>,
-    what: &str,
-) -> Result<Option<Task>, CliError> {
-    let Some(task) = start::follow(ctx, &started.handle(), started, args, what).await? else {
-        return Ok(None);
-    };
-    let url = export_url(&task);
-    ctx.line(format!("task_id:    {}", task.task_id))?;
-    ctx.line(format!("status:     {}", task.status))?;
-    match &url {
-        Some(url) => ctx.line(format!("url:        {url}"))?,
-        None => ctx.line("url:        (the completed task has no url)")?,
-    }
-    if let Some(path) = target {
-        let Some(url) = url else {
-            return Err(DownloadError::NoUrl {
-                task_id: task.task_id.clone(),
-            }
-            .into());
-        };
-        let bytes = download(&url, path).await?;
-        ctx.line(format!(
-            "downloaded: {} to {}",
-            human_size(bytes),
-            path.display()
-        ))?;
-    }
-    // With --json, the task once everything went well (else the error, printed by main).
-    ctx.task_json(&task)?;
-    Ok(Some(task))
-}
-
-/// The download link of a completed export task.
-pub fn export_url(task: &Task) -> Option<String> {
-    let result: ExportResult = serde_json::from_value(task.result.clone()?).ok()?;
-    Some(result.url)
 }

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use getstream_tasks::{Client, DeleteFeedRequest, DeleteFeedsRequest, FeedId};
 
-use crate::flags::{Connection, StartArgs};
 use crate::download::check_target;
 use crate::error::CliError;
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
 use crate::start;
 
@@ -151,7 +151,7 @@ pub async fn export_user(
     }
     let started = client.feeds().export_user_data(&args.user_id).await?;
     let target = args.download.as_deref();
-    super::export::finish(ctx, &started, &args.start, target, "export feed user")
+    crate::export_file::finish(ctx, &started, &args.start, target, "export feed user")
         .await
         .map(drop)
 }

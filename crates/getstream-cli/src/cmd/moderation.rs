@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use getstream_tasks::BulkImageModerationResult;
 
-use crate::flags::{Connection, StartArgs};
 use crate::download::check_target;
 use crate::error::CliError;
+use crate::flags::{Connection, StartArgs};
 use crate::output::Ctx;
 
 /// `getstream moderation ...`
@@ -67,7 +67,7 @@ pub async fn run(ctx: &Ctx, cmd: ModerationCmd) -> Result<(), CliError> {
                 .await?;
             let target = args.download.as_deref();
             let what = "bulk image moderation";
-            let task = super::export::finish(ctx, &started, &args.start, target, what).await?;
+            let task = crate::export_file::finish(ctx, &started, &args.start, target, what).await?;
             let counts = task.and_then(|task| task.result).and_then(|result| {
                 serde_json::from_value::<BulkImageModerationResult>(result).ok()
             });

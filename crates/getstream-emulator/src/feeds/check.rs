@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::http::error::ApiError;
 use crate::data::app_data::valid_user_id;
+use crate::http::error::ApiError;
 
 /// Longest group or feed id.
 pub(crate) const MAX_ID_LEN: usize = 128;

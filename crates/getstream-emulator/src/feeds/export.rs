@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 
 use super::jobs::CHUNK;
 use super::shapes;
-use crate::state::app_state::AppState;
 use crate::exports::writer::JsonOut;
 use crate::jobs::job::{TaskFailure, TaskResult};
 use crate::jobs::pool::{Work, check_cancel};
 use crate::state::EmulatorState;
+use crate::state::app_state::AppState;
 use crate::state::sync::read;
 
 /// The `error.type` of a failed export.

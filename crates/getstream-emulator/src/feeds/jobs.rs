@@ -11,9 +11,9 @@ use serde_json::json;
 use super::events;
 use super::model::{FeedsData, Removed};
 use super::store::feeds_mut;
-use crate::state::app_state::AppState;
 use crate::jobs::job::TaskResult;
 use crate::jobs::pool::{Work, check_cancel};
+use crate::state::app_state::AppState;
 use crate::state::sync::read;
 use crate::webhooks::payload::{Event, now_ns};
 

@@ -13,15 +13,15 @@ use super::check::{self, MAX_BATCH_FEEDS};
 use super::export::{ExportUserDataJob, export_work};
 use super::jobs::{DeleteFeedsJob, DeleteUserDataJob, delete_feeds_work, delete_user_data_work};
 use super::routes::{created, ok};
-use crate::state::app_state::AppState;
+use crate::data::app_data::valid_user_id;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Authed};
 use crate::jobs::job::JobKind;
-use crate::persist::JobSpec;
 use crate::jobs::pool::Work;
-use crate::state::app_state::SubmitError;
+use crate::persist::JobSpec;
 use crate::state::EmulatorState;
-use crate::data::app_data::valid_user_id;
+use crate::state::app_state::AppState;
+use crate::state::app_state::SubmitError;
 use crate::state::sync::read;
 
 /// Records a task for `job` and starts `work(job)`; returns the task id.

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::model::{Activity, Comment, Feed, FeedChanges, FeedGroup, FeedsData, Follow, Reaction};
-use crate::state::app_state::AppState;
 use crate::persist::{DataDirError, Persist};
+use crate::state::app_state::AppState;
 use crate::state::sync::write;
 
 /// The feeds tables, as `CREATE TABLE IF NOT EXISTS`.

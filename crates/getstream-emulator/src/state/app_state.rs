@@ -237,7 +237,6 @@ impl AppState {
         data.changes = changes;
         data.changes.everything();
         drop(data);
-        crate::feeds::feeds_mut(self).clear();
         let mut tasks = write(&self.tasks);
         if let Some(persist) = &self.persist {
             persist.delete_tasks(self.creds.key());

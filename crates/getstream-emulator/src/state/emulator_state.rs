@@ -325,6 +325,9 @@ impl EmulatorState {
         self.inner.webhooks.clear();
         for app in self.inner.apps.values() {
             app.reset();
+            // Feeds keep their own lock and tables (`feeds/`), so they are emptied here,
+            // beside the app's chat data.
+            crate::feeds::feeds_mut(app).clear();
         }
         self.inner.exports.clear();
         self.inner.faults.clear();

@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 use super::job::{DeleteCallJob, call_deleted, delete_call_work};
 use super::model::{Call, CallMember, MAX_CALLS, MAX_ID_CHARS, MAX_MEMBERS, now_ns, valid_id};
 use super::shape;
+use crate::data::app_data::{AppData, valid_user_id};
+use crate::handlers::starter::JobStarter;
 use crate::http::error::{ApiError, duration};
 use crate::http::extract::{ApiJson, ApiPath, Authed};
-use crate::handlers::starter::JobStarter;
 use crate::jobs::job::JobKind;
-use crate::data::app_data::{AppData, valid_user_id};
 use crate::state::sync::read;
 
 /// Longest member role, in characters.

@@ -6,6 +6,7 @@
 //! session (the request joins the call), and one sent with `video: true` also records it;
 //! [`CallSeed`] puts a call with any number of them in place.
 
+mod calls;
 mod handlers;
 mod job;
 mod model;

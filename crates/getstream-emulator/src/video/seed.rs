@@ -2,8 +2,8 @@
 //! recordings to remove (the HTTP API opens sessions only through get-or-create).
 
 use super::model::{Call, CallMember, MAX_MEMBERS, now_ns, valid_id};
-use crate::state::{EmulatorState, StateError};
 use crate::data::app_data::valid_user_id;
+use crate::state::{EmulatorState, StateError};
 
 /// A call to create with [`EmulatorState::create_call`].
 ///

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::model::{Call, CallMember};
-use crate::data::shapes;
 use crate::data::app_data::User;
+use crate::data::shapes;
 
 /// A `UserResponse`: the app's user when it exists, else a bare one with this id (Stream
 /// creates the users a call names; the emulator only shows them).

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use super::CallSeed;
 use crate::config::{EmulatorConfig, Pace};
 use crate::jobs::job::JobKind;
+use crate::jobs::task::Stamps;
 use crate::persist::JobSpec;
 use crate::state::EmulatorState;
 use crate::state::sync::read;
-use crate::jobs::task::Stamps;
 
 fn task(state: &EmulatorState, id: &str) -> Value {
     let bytes = state
