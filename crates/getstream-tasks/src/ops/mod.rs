@@ -7,21 +7,17 @@
 //! [`DeleteUsersResult`]). Requests are checked against the spec's limits
 //! before anything is sent.
 
-#[macro_use]
-mod macros;
 mod batch;
 mod batch_parts;
-#[cfg(feature = "blocking")]
-pub(crate) mod blocking;
-mod blocklists;
+pub(crate) mod blocklists;
 mod chat;
 mod handle;
 mod records;
 mod results;
 mod send;
 mod truncate;
-mod user_lifecycle;
-mod user_upsert;
+pub(crate) mod user_lifecycle;
+pub(crate) mod user_upsert;
 mod users;
 mod validate;
 

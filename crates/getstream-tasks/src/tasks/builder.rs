@@ -23,11 +23,6 @@ use crate::events::{Entities, WakeKey};
 use crate::models::Task;
 use crate::time::far_future;
 
-/// Default time between polls.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// Default time limit of a wait.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
 /// builder methods, then `.await` it.
 ///
@@ -98,32 +93,6 @@ impl<T> std::fmt::Debug for WaitForTask<T> {
             .field("on_poll", &self.on_poll.as_ref().map(|_| "Fn(&Polled)"))
             .field("cancel", &self.cancel)
             .finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// Waits for a task to finish, polling `GET /api/v2/tasks/{id}`.
-    ///
-    /// Polls at once, then every `interval` (default 1 s, or the client's
-    /// [`poll_policy`](crate::ClientBuilder::poll_policy)) until the task
-    /// completes or fails or the `timeout` (default 60 s, or the client's
-    /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) passes. Transient
-    /// poll errors (connection refused or reset, a request cut off by its
-    /// timeout, 5xx, 429) do not end the wait; see [`WaitForTask`].
-    ///
-    /// ```no_run
-    /// # async fn demo(client: getstream_tasks::Client) -> Result<(), getstream_tasks::Error> {
-    /// use std::time::Duration;
-    /// let task = client
-    ///     .wait_for_task("task-id")
-    ///     .interval(Duration::from_secs(5))
-    ///     .timeout(Duration::from_secs(600))
-    ///     .await?;
-    /// println!("{:?}", task.result);
-    /// # Ok(()) }
-    /// ```
-    pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
-        WaitForTask::typed(self, task_id, Ok)
     }
 }
 
@@ -276,7 +245,7 @@ impl<T> WaitForTask<T> {
     /// Checks the knobs and starts the clock.
     pub(crate) fn into_poller(self) -> Result<(Poller, Decode<T>)> {
         validate_task_id(&self.task_id)?;
-        let defaults = self.client.wait_defaults;
+        let defaults = self.client.inner.wait_defaults;
         let policy = self.policy.unwrap_or(defaults.policy);
         policy.validate()?;
         if self.timeout.is_some_and(|t| t.is_zero()) {
@@ -301,7 +270,7 @@ impl<T> WaitForTask<T> {
         let rng = policy.rng(&self.task_id);
         // Listening starts before the first poll, so an event that comes
         // while it is in flight is not lost.
-        let wake = self.client.task_events.as_ref().map(|events| {
+        let wake = self.client.inner.events.as_ref().map(|events| {
             let mut keys = vec![WakeKey::Task(self.task_id.as_str().into())];
             keys.extend(self.entities.iter().flat_map(|e| e.iter().cloned()));
             Box::new(Listening {
@@ -314,7 +283,7 @@ impl<T> WaitForTask<T> {
         });
         let poller = Poller {
             wake,
-            transport: self.client.inner,
+            client: self.client.inner,
             task_id: self.task_id,
             policy: Policy {
                 poll: policy,

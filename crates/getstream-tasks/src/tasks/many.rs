@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::builder::WaitForTask;
 use super::policy::PollPolicy;
-use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
 
@@ -93,19 +92,6 @@ impl<T> std::fmt::Debug for WaitForTasks<T> {
                 .field("state", &"running")
                 .finish(),
         }
-    }
-}
-
-impl Client {
-    /// Waits on many tasks at once; see [`WaitForTasks`]. Each id gets a
-    /// [`wait_for_task`](Self::wait_for_task) with the client's defaults;
-    /// the builder methods of [`WaitForTasks`] change them for all.
-    pub fn wait_for_tasks<I>(&self, task_ids: I) -> WaitForTasks
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        WaitForTasks::from_waits(task_ids.into_iter().map(|id| self.wait_for_task(id)))
     }
 }
 

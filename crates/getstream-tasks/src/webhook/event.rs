@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::error::{WebhookError, WebhookErrorKind as Kind};
+use crate::error::{WebhookError, WebhookErrorKind as Kind};
 use crate::models::Timestamp;
 
 /// One event pushed by Stream (webhook, SQS or SNS), as JSON with a
