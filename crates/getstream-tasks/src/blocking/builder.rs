@@ -14,7 +14,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`crate::Client::new`], or [`Error::Transport`] if the runtime thread
+    /// As [`crate::Client::new`], or [`Error::Transport`](crate::Error::Transport) if the runtime thread
     /// cannot be started.
     pub fn new(api_key: impl Into<String>, api_secret: impl Into<String>) -> Result<Client> {
         Client::builder(api_key, api_secret).build()
@@ -148,7 +148,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// As [`crate::ClientBuilder::build`], or [`Error::Transport`] if the runtime
+    /// As [`crate::ClientBuilder::build`], or [`Error::Transport`](crate::Error::Transport) if the runtime
     /// thread cannot be started.
     pub fn build(self) -> Result<Client> {
         let inner = self.inner.build()?;

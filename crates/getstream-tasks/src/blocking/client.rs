@@ -15,7 +15,7 @@ use crate::transport::Response;
 
 pub(super) type Job = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// A blocking client for Stream's server-side API. See the [module docs](self).
+/// A blocking client for Stream's server-side API. See the [module docs](crate::blocking).
 #[derive(Clone)]
 pub struct Client {
     pub(super) inner: crate::Client,
@@ -58,7 +58,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called on a thread running async tasks (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn get_task(&self, task_id: &str) -> Result<Task> {
         let client = self.inner.clone();
         let task_id = task_id.to_owned();
@@ -74,7 +74,7 @@ impl Client {
     ///
     /// # Panics
     ///
-    /// When called on a thread running async tasks (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
         let client = self.inner.clone();
         let task_id = task_id.to_owned();

@@ -21,7 +21,7 @@
 //!
 //! Waits take the same knobs as the async ones — [`WaitForTask::policy`],
 //! timeouts, `on_poll` — plus [`WaitForTask::cancel_on`] to stop a wait from
-//! another thread (it ends with [`Error::Cancelled`], never a timeout) and
+//! another thread (it ends with [`Error::Cancelled`](crate::Error::Cancelled), never a timeout) and
 //! [`WaitForTask::watch`], an iterator of poll events for a progress display.
 //!
 //! # Panics

@@ -92,7 +92,7 @@ impl<T> WaitForTask<T> {
         }
     }
 
-    /// Ends the wait with [`Error::Cancelled`] as soon as `token` is cancelled,
+    /// Ends the wait with [`Error::Cancelled`](crate::Error::Cancelled) as soon as `token` is cancelled,
     /// e.g. from another thread or a Ctrl-C handler: [`send`](Self::send)
     /// returns at once, the request in flight is abandoned and no further
     /// request is made. See [`crate::WaitForTask::cancel_on`].
@@ -121,7 +121,7 @@ impl<T> WaitForTask<T> {
     }
 
     /// How long to wait in total. Default: 60 s, or the client's
-    /// [`wait_timeout`](ClientBuilder::wait_timeout) (when no deadline is set).
+    /// [`wait_timeout`](crate::ClientBuilder::wait_timeout) (when no deadline is set).
     /// Zero is an argument error.
     pub fn timeout(self, timeout: Duration) -> Self {
         WaitForTask {
@@ -165,7 +165,7 @@ impl<T> WaitForTask<T> {
     ///
     /// # Panics
     ///
-    /// When called on a thread running async tasks (see the [module docs](self)).
+    /// When called on a thread running async tasks (see the [module docs](crate::blocking)).
     pub fn send(self) -> Result<T>
     where
         T: Send + 'static,
@@ -195,7 +195,7 @@ impl<T> WaitForTask<T> {
     /// # Panics
     ///
     /// [`next`](Iterator::next) panics when called on a thread running async tasks
-    /// (see the [module docs](self)), and resumes a panic of an `on_poll`
+    /// (see the [module docs](crate::blocking)), and resumes a panic of an `on_poll`
     /// callback.
     pub fn watch(self) -> WatchTask<T>
     where

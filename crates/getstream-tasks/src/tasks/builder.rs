@@ -127,7 +127,7 @@ impl<T> WaitForTask<T> {
 
     /// Time between polls: shorthand for
     /// [`.policy(PollPolicy::fixed(interval))`](Self::policy). Default:
-    /// [`DEFAULT_POLL_INTERVAL`] (1 s), or the client's policy. Longer when the
+    /// [`DEFAULT_POLL_INTERVAL`](crate::DEFAULT_POLL_INTERVAL) (1 s), or the client's policy. Longer when the
     /// server asks (`Retry-After`, a spent rate-limit window); never past the
     /// deadline. Zero is an [`Error::InvalidArgument`](crate::Error::InvalidArgument).
     pub fn interval(self, interval: Duration) -> Self {
@@ -156,7 +156,7 @@ impl<T> WaitForTask<T> {
     }
 
     /// How long to wait in total, from the first poll. Default:
-    /// [`DEFAULT_WAIT_TIMEOUT`] (60 s, or the client's
+    /// [`DEFAULT_WAIT_TIMEOUT`](crate::DEFAULT_WAIT_TIMEOUT) (60 s, or the client's
     /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) when no
     /// [`deadline`](Self::deadline) is set; with both, the earlier one wins.
     /// Zero is an [`Error::InvalidArgument`](crate::Error::InvalidArgument).

@@ -26,7 +26,7 @@ pub struct TaskOutcome<T = Task> {
     pub result: Result<T>,
 }
 
-/// Many waits at once, from [`Client::wait_for_tasks`] or
+/// Many waits at once, from [`Client::wait_for_tasks`](crate::Client::wait_for_tasks) or
 /// [`WaitForTasks::from_waits`]: a [`Stream`](futures_util::Stream) of one
 /// [`TaskOutcome`] per wait, in completion order.
 ///

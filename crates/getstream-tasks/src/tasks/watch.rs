@@ -15,7 +15,7 @@ use crate::models::Task;
 
 impl<T> WaitForTask<T> {
     /// Watches this wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s,
-    /// one per poll, ending with the outcome. See [`Client::watch_task`].
+    /// one per poll, ending with the outcome. See [`Client::watch_task`](crate::Client::watch_task).
     pub fn watch(self) -> WatchTask<T> {
         WatchTask {
             state: WatchState::Ready(Box::new(self)),
@@ -46,7 +46,7 @@ impl<T> WatchEvent<T> {
 }
 
 /// A watched wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s, from
-/// [`Client::watch_task`] or [`WaitForTask::watch`].
+/// [`Client::watch_task`](crate::Client::watch_task) or [`WaitForTask::watch`].
 ///
 /// It yields one [`WatchEvent::Polled`] per poll that does not end the wait,
 /// then one [`WatchEvent::Finished`] with the outcome, then `None`. Nothing
