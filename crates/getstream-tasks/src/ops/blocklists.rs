@@ -19,6 +19,7 @@ pub const MAX_BLOCKLIST_ITEM_LENGTH: usize = 255;
 /// The largest chunk a block-list import may add at a time.
 pub const MAX_IMPORT_CHUNK_SIZE: usize = 1_000;
 
+/// [`Client::create_block_list`](crate::Client::create_block_list): checks the arguments, then sends.
 pub(crate) async fn create_block_list(
     client: &Client,
     request: CreateBlockListRequest,
@@ -36,12 +37,14 @@ pub(crate) async fn create_block_list(
     .await
 }
 
+/// [`Client::get_block_list`](crate::Client::get_block_list): checks the arguments, then sends.
 pub(crate) async fn get_block_list(client: &Client, name: &str) -> Result<BlockListResponse> {
     check_name(name)?;
     let path = ["api", "v2", "blocklists", name];
     call(client, Method::GET, &path, None::<&()>).await
 }
 
+/// [`Client::update_block_list`](crate::Client::update_block_list): checks the arguments, then sends.
 pub(crate) async fn update_block_list(
     client: &Client,
     name: &str,
@@ -52,12 +55,14 @@ pub(crate) async fn update_block_list(
     call(client, Method::PUT, &path, Some(&request)).await
 }
 
+/// [`Client::delete_block_list`](crate::Client::delete_block_list): checks the arguments, then sends.
 pub(crate) async fn delete_block_list(client: &Client, name: &str) -> Result<BlockListResponse> {
     check_name(name)?;
     let path = ["api", "v2", "blocklists", name];
     call(client, Method::DELETE, &path, None::<&()>).await
 }
 
+/// [`Client::list_block_lists`](crate::Client::list_block_lists): `GET /api/v2/blocklists`, for one team if given.
 pub(crate) async fn list_block_lists(
     client: &Client,
     team: Option<&str>,
@@ -69,6 +74,7 @@ pub(crate) async fn list_block_lists(
     Ok(client.transport().send(request).await?.into_body())
 }
 
+/// [`Client::import_block_list`](crate::Client::import_block_list): checks the arguments, then sends.
 pub(crate) async fn import_block_list(
     client: &Client,
     request: ImportBlockListRequest,

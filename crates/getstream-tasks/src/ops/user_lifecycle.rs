@@ -33,6 +33,7 @@ fn check_user_id(argument: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// [`Client::deactivate_user`](crate::Client::deactivate_user): checks the arguments, then sends.
 pub(crate) async fn deactivate_user(
     client: &Client,
     request: DeactivateUserRequest,
@@ -43,6 +44,7 @@ pub(crate) async fn deactivate_user(
     post_json(client, &path, &request).await
 }
 
+/// [`Client::reactivate_user`](crate::Client::reactivate_user): checks the arguments, then sends.
 pub(crate) async fn reactivate_user(
     client: &Client,
     request: ReactivateUserRequest,
@@ -53,6 +55,7 @@ pub(crate) async fn reactivate_user(
     post_json(client, &path, &request).await
 }
 
+/// [`Client::export_user`](crate::Client::export_user): checks the arguments, then sends.
 pub(crate) async fn export_user(client: &Client, user_id: &str) -> Result<ExportUserResponse> {
     check_user_id("user_id", user_id)?;
     let request = Request::new(Method::GET, &["api", "v2", "users", user_id, "export"])?;
@@ -63,6 +66,7 @@ pub(crate) async fn export_user(client: &Client, user_id: &str) -> Result<Export
         .into_body())
 }
 
+/// [`Client::delete_user`](crate::Client::delete_user): checks the arguments, then sends.
 pub(crate) async fn delete_user(
     client: &Client,
     request: DeleteUserRequest,

@@ -15,6 +15,7 @@ use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::ops::records::User;
 
+/// [`Client::upsert_users`](crate::Client::upsert_users): checks the arguments, then sends.
 pub(crate) async fn upsert_users(
     client: &Client,
     users: impl IntoIterator<Item = UserRequest>,
@@ -38,6 +39,7 @@ pub(crate) async fn upsert_users(
     Ok(wire.into_response(client))
 }
 
+/// [`Client::update_users_partial`](crate::Client::update_users_partial): checks the arguments, then sends.
 pub(crate) async fn update_users_partial(
     client: &Client,
     updates: impl IntoIterator<Item = UserPartialUpdate>,
