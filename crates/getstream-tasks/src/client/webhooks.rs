@@ -23,6 +23,6 @@ impl Client {
     ///
     /// As [`webhook::verify_and_parse`].
     pub fn verify_webhook(&self, body: &[u8], signature: &str) -> Result<WebhookEvent> {
-        webhook::verify_and_parse(body, signature, self.inner.webhook_secret.expose())
+        webhook::verify_and_parse(body, signature, self.webhook_secret())
     }
 }
