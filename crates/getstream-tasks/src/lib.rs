@@ -553,6 +553,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Before every module: the answer types the async and blocking operations share.
+#[macro_use]
+mod macros;
+
 mod auth;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
@@ -626,10 +630,12 @@ pub use ops::{
     MAX_CALL_ID_LENGTH, Video,
 };
 pub use sched::DEFAULT_MAX_IN_FLIGHT;
-pub use tasks::builder::{DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, WaitForTask};
+pub use tasks::builder::WaitForTask;
 pub use tasks::get::POLL_ATTEMPT_HEADER;
 pub use tasks::many::{DEFAULT_WAIT_CONCURRENCY, TaskOutcome, WaitForTasks};
-pub use tasks::policy::{LONG_RUNNING_PUSH_FALLBACK, PollPolicy};
+pub use tasks::policy::{
+    DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, LONG_RUNNING_PUSH_FALLBACK, PollPolicy,
+};
 pub use tasks::poller::{LAST_POLL_BUDGET, MIN_WOKEN_POLL_GAP, Polled};
 pub use tasks::watch::{WatchEvent, WatchTask};
 pub use time::{SystemTimeSource, TimeSource};

@@ -65,17 +65,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use crate::auth::Secret;
 use crate::auth::tokens::{ServerTokens, TOKEN_EXPIRED_CODE};
 use crate::error::{DecodeError, Error, InvalidArgumentError, Result, TransportError, api_error};
 use crate::models::RateLimitInfo;
 use crate::sched::pacer::Observation;
-use crate::sched::shared::SharedPolls;
 use crate::sched::{Permit, Priority, Scheduler};
 use crate::time::{Clock, far_future};
 
 pub(crate) mod connect_gate;
 mod reqwest_error;
+#[cfg(test)]
+mod tests;
 
 use connect_gate::{ConnectGate, Exchange};
 
@@ -222,14 +222,11 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     api_key: String,
     tokens: ServerTokens,
-    /// Kept to verify webhook signatures ([`crate::Client::verify_webhook`]).
-    api_secret: Secret,
     request_timeout: Duration,
     clock: Clock,
     /// Successful bodies larger than this are refused (see [`read_body`]).
     max_body: usize,
     scheduler: Scheduler,
-    shared_polls: SharedPolls,
     /// Told when requests start and end, so that a new connection can wait
     /// for a busy one to come back to the pool.
     connect_gate: Option<Arc<ConnectGate>>,
@@ -249,26 +246,28 @@ impl std::fmt::Debug for Transport {
 }
 
 impl Transport {
+    /// A transport refusing successful bodies over `max_body` bytes, with
+    /// at most `max_in_flight` requests in flight.
+    #[allow(clippy::too_many_arguments)] // one call site: the client builder
     pub(crate) fn new(
         http: reqwest::Client,
         base_url: reqwest::Url,
         api_key: String,
         tokens: ServerTokens,
-        api_secret: Secret,
         request_timeout: Duration,
         clock: Clock,
+        max_body: usize,
+        max_in_flight: usize,
     ) -> Transport {
         Transport {
             http,
             base_url,
             api_key,
             tokens,
-            api_secret,
             request_timeout,
             clock,
-            max_body: crate::client::DEFAULT_MAX_RESPONSE_SIZE,
-            scheduler: Scheduler::new(crate::sched::DEFAULT_MAX_IN_FLIGHT),
-            shared_polls: SharedPolls::default(),
+            max_body,
+            scheduler: Scheduler::new(max_in_flight),
             connect_gate: None,
         }
     }
@@ -279,29 +278,8 @@ impl Transport {
         self
     }
 
-    /// Bounds the requests in flight to `max_in_flight` (a fresh scheduler).
-    pub(crate) fn with_max_in_flight(mut self, max_in_flight: usize) -> Transport {
-        self.scheduler = Scheduler::new(max_in_flight);
-        self
-    }
-
-    /// Refuses successful bodies larger than `max_body` bytes.
-    pub(crate) fn with_max_body(mut self, max_body: usize) -> Transport {
-        self.max_body = max_body;
-        self
-    }
-
-    /// The API secret; only webhook verification reads it.
-    pub(crate) fn api_secret(&self) -> &str {
-        self.api_secret.expose()
-    }
-
     pub(crate) fn scheduler(&self) -> &Scheduler {
         &self.scheduler
-    }
-
-    pub(crate) fn shared_polls(&self) -> &SharedPolls {
-        &self.shared_polls
     }
 
     pub(crate) fn base_url(&self) -> &reqwest::Url {
@@ -672,69 +650,4 @@ fn redirect_error(
     );
     error.0.request = Some(request);
     error
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderMap;
-
-    /// The internal API the task-starting operations build on: a POST with a
-    /// JSON body, extra query pairs and a request id, against a loopback server.
-    #[tokio::test(start_paused = true)]
-    async fn posts_json_with_query_and_request_id() {
-        use axum::extract::{Json, RawQuery};
-        let app = axum::Router::new().route(
-            "/api/v2/chat/channels/delete",
-            axum::routing::post(
-                |RawQuery(query): RawQuery,
-                 headers: HeaderMap,
-                 Json(body): Json<serde_json::Value>| async move {
-                    let header = |n: &str| headers.get(n).map(|v| v.to_str().unwrap().to_owned());
-                    (
-                        axum::http::StatusCode::CREATED,
-                        Json(serde_json::json!({
-                            "task_id": "t-1",
-                            "echo": body,
-                            "query": query,
-                            "content_type": header("content-type"),
-                            "request_id": header("x-client-request-id"),
-                        })),
-                    )
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
-        let client = crate::Client::builder("key", "secret")
-            .base_url(url)
-            .build()
-            .unwrap();
-        let request = Request::new(Method::POST, &["api", "v2", "chat", "channels", "delete"])
-            .unwrap()
-            .query("dry run", "a&b")
-            .request_id("req-42")
-            .json(&serde_json::json!({"cids": ["messaging:general"], "hard_delete": true}))
-            .unwrap()
-            .deadline(Some(Instant::now() + Duration::from_secs(5)));
-        let response: Response<serde_json::Value> = client.transport().send(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let body = response.into_body();
-        assert_eq!(body["echo"]["cids"][0], "messaging:general");
-        assert_eq!(body["query"], "api_key=key&dry+run=a%26b");
-        assert_eq!(body["content_type"], "application/json");
-        assert_eq!(body["request_id"], "req-42");
-    }
-
-    #[test]
-    fn segments_are_encoded_one_by_one_and_dot_segments_rejected() {
-        let r = Request::new(Method::GET, &["api", "v2", "tasks", "../users?x=1#f g/%2e"]).unwrap();
-        assert_eq!(r.path, "/api/v2/tasks/..%2Fusers%3Fx%3D1%23f%20g%2F%252e");
-        for bad in ["", ".", ".."] {
-            let e = Request::new(Method::GET, &["tasks", bad]).unwrap_err();
-            assert!(e.is_invalid_argument(), "{bad:?}");
-        }
-    }
 }

@@ -19,111 +19,70 @@ pub const MAX_BLOCKLIST_ITEM_LENGTH: usize = 255;
 /// The largest chunk a block-list import may add at a time.
 pub const MAX_IMPORT_CHUNK_SIZE: usize = 1_000;
 
-impl Client {
-    /// Creates a block list at once: `POST /api/v2/blocklists`.
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for a blank name or one over [`MAX_BLOCKLIST_ITEM_LENGTH`]
-    ///   characters, or a blank word;
-    /// * [`Error::Api`](crate::Error::Api) (e.g. 400 for a name in use),
-    ///   [`Error::Transport`](crate::Error::Transport) or
-    ///   [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn create_block_list(
-        &self,
-        request: CreateBlockListRequest,
-    ) -> Result<BlockListResponse> {
-        check_name(&request.name)?;
-        if request.words.iter().any(|w| w.trim().is_empty()) {
-            return Err(InvalidArgumentError::new("words", "has an empty word").into());
-        }
-        call(
-            self,
-            Method::POST,
-            &["api", "v2", "blocklists"],
-            Some(&request),
-        )
-        .await
+/// [`Client::create_block_list`](crate::Client::create_block_list): checks the arguments, then sends.
+pub(crate) async fn create_block_list(
+    client: &Client,
+    request: CreateBlockListRequest,
+) -> Result<BlockListResponse> {
+    check_name(&request.name)?;
+    if request.words.iter().any(|w| w.trim().is_empty()) {
+        return Err(InvalidArgumentError::new("words", "has an empty word").into());
     }
+    call(
+        client,
+        Method::POST,
+        &["api", "v2", "blocklists"],
+        Some(&request),
+    )
+    .await
+}
 
-    /// Reads one block list: `GET /api/v2/blocklists/{name}`.
-    ///
-    /// # Errors
-    ///
-    /// As [`create_block_list`](Client::create_block_list) (a name it would refuse;
-    /// [`Error::Api`](crate::Error::Api) 404 for an unknown list).
-    pub async fn get_block_list(&self, name: &str) -> Result<BlockListResponse> {
-        check_name(name)?;
-        let path = ["api", "v2", "blocklists", name];
-        call(self, Method::GET, &path, None::<&()>).await
-    }
+/// [`Client::get_block_list`](crate::Client::get_block_list): checks the arguments, then sends.
+pub(crate) async fn get_block_list(client: &Client, name: &str) -> Result<BlockListResponse> {
+    check_name(name)?;
+    let path = ["api", "v2", "blocklists", name];
+    call(client, Method::GET, &path, None::<&()>).await
+}
 
-    /// Changes a block list (its words replace the old ones):
-    /// `PUT /api/v2/blocklists/{name}`.
-    ///
-    /// # Errors
-    ///
-    /// As [`get_block_list`](Client::get_block_list).
-    pub async fn update_block_list(
-        &self,
-        name: &str,
-        request: UpdateBlockListRequest,
-    ) -> Result<BlockListResponse> {
-        check_name(name)?;
-        let path = ["api", "v2", "blocklists", name];
-        call(self, Method::PUT, &path, Some(&request)).await
-    }
+/// [`Client::update_block_list`](crate::Client::update_block_list): checks the arguments, then sends.
+pub(crate) async fn update_block_list(
+    client: &Client,
+    name: &str,
+    request: UpdateBlockListRequest,
+) -> Result<BlockListResponse> {
+    check_name(name)?;
+    let path = ["api", "v2", "blocklists", name];
+    call(client, Method::PUT, &path, Some(&request)).await
+}
 
-    /// Deletes a block list: `DELETE /api/v2/blocklists/{name}`.
-    ///
-    /// # Errors
-    ///
-    /// As [`get_block_list`](Client::get_block_list).
-    pub async fn delete_block_list(&self, name: &str) -> Result<BlockListResponse> {
-        check_name(name)?;
-        let path = ["api", "v2", "blocklists", name];
-        call(self, Method::DELETE, &path, None::<&()>).await
-    }
+/// [`Client::delete_block_list`](crate::Client::delete_block_list): checks the arguments, then sends.
+pub(crate) async fn delete_block_list(client: &Client, name: &str) -> Result<BlockListResponse> {
+    check_name(name)?;
+    let path = ["api", "v2", "blocklists", name];
+    call(client, Method::DELETE, &path, None::<&()>).await
+}
 
-    /// Lists the block lists (of one team, when given): `GET /api/v2/blocklists`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    /// or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn list_block_lists(&self, team: Option<&str>) -> Result<BlockListsResponse> {
-        let mut request =
-            crate::transport::Request::new(Method::GET, &["api", "v2", "blocklists"])?;
-        if let Some(team) = team {
-            request = request.query("team", team);
-        }
-        Ok(self.transport().send(request).await?.into_body())
+/// [`Client::list_block_lists`](crate::Client::list_block_lists): `GET /api/v2/blocklists`, for one team if given.
+pub(crate) async fn list_block_lists(
+    client: &Client,
+    team: Option<&str>,
+) -> Result<BlockListsResponse> {
+    let mut request = crate::transport::Request::new(Method::GET, &["api", "v2", "blocklists"])?;
+    if let Some(team) = team {
+        request = request.query("team", team);
     }
+    Ok(client.transport().send(request).await?.into_body())
+}
 
-    /// Imports words into a block list, as a task:
-    /// `POST /api/v2/blocklists/{name}/import`. The task adds the items in
-    /// chunks and skips those already present; its result is a
-    /// [`BlockListImportResult`]. An unknown list is refused at once (404).
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for a bad name (as [`get_block_list`](Client::get_block_list)),
-    ///   no items or more than [`MAX_IMPORT_ITEMS`], an item blank or over
-    ///   [`MAX_BLOCKLIST_ITEM_LENGTH`] characters once trimmed, or a chunk size
-    ///   outside 1..=[`MAX_IMPORT_CHUNK_SIZE`];
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn import_block_list(
-        &self,
-        request: ImportBlockListRequest,
-    ) -> Result<TaskStarted<BlockListImportResult>> {
-        request.validate()?;
-        let path = ["api", "v2", "blocklists", request.name.as_str(), "import"];
-        let wire: StartedWire = call(self, Method::POST, &path, Some(&request)).await?;
-        Ok(wire.into_started(self))
-    }
+/// [`Client::import_block_list`](crate::Client::import_block_list): checks the arguments, then sends.
+pub(crate) async fn import_block_list(
+    client: &Client,
+    request: ImportBlockListRequest,
+) -> Result<TaskStarted<BlockListImportResult>> {
+    request.validate()?;
+    let path = ["api", "v2", "blocklists", request.name.as_str(), "import"];
+    let wire: StartedWire = call(client, Method::POST, &path, Some(&request)).await?;
+    Ok(wire.into_started(client))
 }
 
 fn check_name(name: &str) -> Result<()> {

@@ -14,20 +14,19 @@ use super::{
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 
-impl Client {
-    /// The chat operations (delete and export channels). Cheap: shares this
-    /// client.
-    pub fn chat(&self) -> Chat {
-        Chat {
-            client: self.clone(),
-        }
-    }
-}
-
 /// Chat operations, from [`Client::chat`].
 #[derive(Debug, Clone)]
 pub struct Chat {
     client: Client,
+}
+
+impl Chat {
+    /// The chat operations of `client` (sharing it).
+    pub(crate) fn new(client: &Client) -> Chat {
+        Chat {
+            client: client.clone(),
+        }
+    }
 }
 
 impl Chat {

@@ -17,16 +17,6 @@ use crate::transport::Request;
 /// At most this many feeds in one delete feeds request.
 pub const MAX_DELETE_FEEDS: usize = 100;
 
-impl Client {
-    /// The feeds operations (delete feeds, delete and export a user's feed
-    /// data). Cheap: shares this client.
-    pub fn feeds(&self) -> Feeds {
-        Feeds {
-            client: self.clone(),
-        }
-    }
-}
-
 /// Feeds operations, from [`Client::feeds`].
 ///
 /// No pushed event names these tasks: their waits poll (a
@@ -37,6 +27,12 @@ pub struct Feeds {
 }
 
 impl Feeds {
+    pub(crate) fn new(client: &Client) -> Feeds {
+        Feeds {
+            client: client.clone(),
+        }
+    }
+
     /// Deletes one feed:
     /// `DELETE /api/v2/feeds/feed_groups/{group}/feeds/{id}`. The task's
     /// result is a [`DeleteFeedsResult`].

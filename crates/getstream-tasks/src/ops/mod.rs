@@ -7,13 +7,9 @@
 //! [`DeleteUsersResult`]). Requests are checked against the spec's limits
 //! before anything is sent.
 
-#[macro_use]
-mod macros;
 mod batch;
 mod batch_parts;
-#[cfg(feature = "blocking")]
-pub(crate) mod blocking;
-mod blocklists;
+pub(crate) mod blocklists;
 mod chat;
 mod feeds;
 mod feeds_id;
@@ -24,8 +20,8 @@ mod records;
 mod results;
 mod send;
 mod truncate;
-mod user_lifecycle;
-mod user_upsert;
+pub(crate) mod user_lifecycle;
+pub(crate) mod user_upsert;
 mod users;
 mod validate;
 mod video;

@@ -7,16 +7,6 @@ use super::{OpRequest, TaskStarted, start};
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 
-impl Client {
-    /// The moderation operations (bulk image moderation). Cheap: shares this
-    /// client.
-    pub fn moderation(&self) -> Moderation {
-        Moderation {
-            client: self.clone(),
-        }
-    }
-}
-
 /// Moderation operations, from [`Client::moderation`].
 #[derive(Debug, Clone)]
 pub struct Moderation {
@@ -24,6 +14,12 @@ pub struct Moderation {
 }
 
 impl Moderation {
+    pub(crate) fn new(client: &Client) -> Moderation {
+        Moderation {
+            client: client.clone(),
+        }
+    }
+
     /// Moderates the images a CSV file lists:
     /// `POST /api/v2/moderation/bulk_image_moderation`. `csv_file` is the URL
     /// of a CSV whose first column holds image URLs. The task's result is a

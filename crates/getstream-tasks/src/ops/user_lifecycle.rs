@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::records::{Message, User};
 use super::{
     DeleteMode, DeleteUsersRequest, DeleteUsersResult, MAX_USERS, OpRequest, TaskStarted,
-    check_ids, check_optional_id, lenient_string, send, start,
+    check_ids, check_optional_id, lenient_string, start,
 };
 use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
@@ -33,86 +33,46 @@ fn check_user_id(argument: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-impl Client {
-    /// Deactivates one user at once: `POST /api/v2/users/{id}/deactivate`. Answers the
-    /// user as it now is. (For many users, [`deactivate_users`](Client::deactivate_users)
-    /// starts a task.)
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any request,
-    ///   for an empty user id or an empty `created_by_id`;
-    /// * [`Error::Api`](crate::Error::Api) (e.g. 404 for an unknown user),
-    ///   [`Error::Transport`](crate::Error::Transport) or
-    ///   [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn deactivate_user(&self, request: DeactivateUserRequest) -> Result<UserResponse> {
-        check_user_id("user_id", &request.user_id)?;
-        check_optional_id("created_by_id", request.created_by_id.as_deref())?;
-        let path = ["api", "v2", "users", request.user_id.as_str(), "deactivate"];
-        post_json(self, &path, &request).await
-    }
+/// [`Client::deactivate_user`](crate::Client::deactivate_user): checks the arguments, then sends.
+pub(crate) async fn deactivate_user(
+    client: &Client,
+    request: DeactivateUserRequest,
+) -> Result<UserResponse> {
+    check_user_id("user_id", &request.user_id)?;
+    check_optional_id("created_by_id", request.created_by_id.as_deref())?;
+    let path = ["api", "v2", "users", request.user_id.as_str(), "deactivate"];
+    post_json(client, &path, &request).await
+}
 
-    /// Reactivates one user at once: `POST /api/v2/users/{id}/reactivate`. Answers the
-    /// user as it now is.
-    ///
-    /// # Errors
-    ///
-    /// As [`deactivate_user`](Client::deactivate_user).
-    pub async fn reactivate_user(&self, request: ReactivateUserRequest) -> Result<UserResponse> {
-        check_user_id("user_id", &request.user_id)?;
-        check_optional_id("created_by_id", request.created_by_id.as_deref())?;
-        let path = ["api", "v2", "users", request.user_id.as_str(), "reactivate"];
-        post_json(self, &path, &request).await
-    }
+/// [`Client::reactivate_user`](crate::Client::reactivate_user): checks the arguments, then sends.
+pub(crate) async fn reactivate_user(
+    client: &Client,
+    request: ReactivateUserRequest,
+) -> Result<UserResponse> {
+    check_user_id("user_id", &request.user_id)?;
+    check_optional_id("created_by_id", request.created_by_id.as_deref())?;
+    let path = ["api", "v2", "users", request.user_id.as_str(), "reactivate"];
+    post_json(client, &path, &request).await
+}
 
-    /// Exports one user with their messages at once: `GET /api/v2/users/{id}/export`.
-    /// (For a file of up to 25 users, [`export_users`](Client::export_users) starts a
-    /// task.)
-    ///
-    /// # Errors
-    ///
-    /// As [`deactivate_user`](Client::deactivate_user), for an empty user id.
-    pub async fn export_user(&self, user_id: &str) -> Result<ExportUserResponse> {
-        check_user_id("user_id", user_id)?;
-        let request = Request::new(Method::GET, &["api", "v2", "users", user_id, "export"])?;
-        Ok(self
-            .transport()
-            .send::<ExportUserResponse>(request)
-            .await?
-            .into_body())
-    }
+/// [`Client::export_user`](crate::Client::export_user): checks the arguments, then sends.
+pub(crate) async fn export_user(client: &Client, user_id: &str) -> Result<ExportUserResponse> {
+    check_user_id("user_id", user_id)?;
+    let request = Request::new(Method::GET, &["api", "v2", "users", user_id, "export"])?;
+    Ok(client
+        .transport()
+        .send::<ExportUserResponse>(request)
+        .await?
+        .into_body())
+}
 
-    /// Deletes one user: [`delete_users`](Client::delete_users) for this one id (Stream's
-    /// v2 API deletes users in batches), so the answer is a task whose result maps the id
-    /// to its outcome.
-    ///
-    /// # Errors
-    ///
-    /// As [`delete_users`](Client::delete_users).
-    pub async fn delete_user(
-        &self,
-        request: DeleteUserRequest,
-    ) -> Result<TaskStarted<DeleteUsersResult>> {
-        check_user_id("user_id", &request.user_id)?;
-        start(self, &request.into_batch()).await
-    }
-
-    /// Restores soft-deleted users: `POST /api/v2/users/restore`. Done at once; a user
-    /// who was hard-deleted cannot be restored (the server answers an error).
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any request,
-    ///   for no user ids, more than [`MAX_USERS`], or an empty id;
-    /// * [`Error::Api`](crate::Error::Api) (e.g. 400 for a hard-deleted user),
-    ///   [`Error::Transport`](crate::Error::Transport) or
-    ///   [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn restore_users(
-        &self,
-        request: RestoreUsersRequest,
-    ) -> Result<RestoreUsersResponse> {
-        send(self, &request).await
-    }
+/// [`Client::delete_user`](crate::Client::delete_user): checks the arguments, then sends.
+pub(crate) async fn delete_user(
+    client: &Client,
+    request: DeleteUserRequest,
+) -> Result<TaskStarted<DeleteUsersResult>> {
+    check_user_id("user_id", &request.user_id)?;
+    start(client, &request.into_batch()).await
 }
 
 /// Deactivates one user ([`Client::deactivate_user`]).

@@ -15,75 +15,53 @@ use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::ops::records::User;
 
-impl Client {
-    /// Creates or replaces users: `POST /api/v2/users`. The answer holds the
-    /// users, and may name a membership deletion task
-    /// ([`UpdateUsersResponse::membership_deletion_task`]).
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for no users, more than [`MAX_USERS`], a blank or repeated id,
-    ///   or a blank team;
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn upsert_users(
-        &self,
-        users: impl IntoIterator<Item = UserRequest>,
-    ) -> Result<UpdateUsersResponse> {
-        let users: Vec<UserRequest> = users.into_iter().collect();
-        check_users(users.iter().map(|u| u.id.as_str()))?;
-        for user in &users {
-            if user.teams.iter().flatten().any(|t| t.trim().is_empty()) {
-                return Err(InvalidArgumentError::new(
-                    "teams",
-                    format!("user {:?} has an empty team", user.id),
-                )
-                .into());
-            }
+/// [`Client::upsert_users`](crate::Client::upsert_users): checks the arguments, then sends.
+pub(crate) async fn upsert_users(
+    client: &Client,
+    users: impl IntoIterator<Item = UserRequest>,
+) -> Result<UpdateUsersResponse> {
+    let users: Vec<UserRequest> = users.into_iter().collect();
+    check_users(users.iter().map(|u| u.id.as_str()))?;
+    for user in &users {
+        if user.teams.iter().flatten().any(|t| t.trim().is_empty()) {
+            return Err(InvalidArgumentError::new(
+                "teams",
+                format!("user {:?} has an empty team", user.id),
+            )
+            .into());
         }
-        let body = serde_json::json!({
-            "users": users.iter().map(|u| (u.id.clone(), u)).collect::<BTreeMap<_, _>>(),
-        });
-        let wire: UpdateUsersWire =
-            call(self, Method::POST, &["api", "v2", "users"], Some(&body)).await?;
-        Ok(wire.into_response(self))
     }
+    let body = serde_json::json!({
+        "users": users.iter().map(|u| (u.id.clone(), u)).collect::<BTreeMap<_, _>>(),
+    });
+    let wire: UpdateUsersWire =
+        call(client, Method::POST, &["api", "v2", "users"], Some(&body)).await?;
+    Ok(wire.into_response(client))
+}
 
-    /// Changes some fields of users: `PATCH /api/v2/users`. As
-    /// [`upsert_users`](Client::upsert_users), the answer may name a membership
-    /// deletion task (e.g. after `set: {"teams": [..]}` dropped a team).
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for no users, more than [`MAX_USERS`], a blank or repeated id,
-    ///   an update that sets and unsets nothing, or a blank key to unset;
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn update_users_partial(
-        &self,
-        updates: impl IntoIterator<Item = UserPartialUpdate>,
-    ) -> Result<UpdateUsersResponse> {
-        let users: Vec<UserPartialUpdate> = updates.into_iter().collect();
-        check_users(users.iter().map(|u| u.id.as_str()))?;
-        for user in &users {
-            if user.set.is_empty() && user.unset.is_empty() {
-                return Err(InvalidArgumentError::new(
-                    "users",
-                    format!("the update of {:?} sets and unsets nothing", user.id),
-                )
-                .into());
-            }
-            if user.unset.iter().any(|k| k.trim().is_empty()) {
-                return Err(InvalidArgumentError::new("unset", "has an empty key").into());
-            }
+/// [`Client::update_users_partial`](crate::Client::update_users_partial): checks the arguments, then sends.
+pub(crate) async fn update_users_partial(
+    client: &Client,
+    updates: impl IntoIterator<Item = UserPartialUpdate>,
+) -> Result<UpdateUsersResponse> {
+    let users: Vec<UserPartialUpdate> = updates.into_iter().collect();
+    check_users(users.iter().map(|u| u.id.as_str()))?;
+    for user in &users {
+        if user.set.is_empty() && user.unset.is_empty() {
+            return Err(InvalidArgumentError::new(
+                "users",
+                format!("the update of {:?} sets and unsets nothing", user.id),
+            )
+            .into());
         }
-        let body = serde_json::json!({"users": users});
-        let wire: UpdateUsersWire =
-            call(self, Method::PATCH, &["api", "v2", "users"], Some(&body)).await?;
-        Ok(wire.into_response(self))
+        if user.unset.iter().any(|k| k.trim().is_empty()) {
+            return Err(InvalidArgumentError::new("unset", "has an empty key").into());
+        }
     }
+    let body = serde_json::json!({"users": users});
+    let wire: UpdateUsersWire =
+        call(client, Method::PATCH, &["api", "v2", "users"], Some(&body)).await?;
+    Ok(wire.into_response(client))
 }
 
 fn check_users<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Result<()> {

@@ -1,80 +1,9 @@
 //! User operations: export, delete, deactivate and reactivate users.
 
 use serde::Serialize;
-use serde_json::Value;
 
-use super::{
-    DeleteUsersResult, ExportResult, MAX_EXPORT_USERS, MAX_USERS, OpRequest, TaskStarted,
-    check_ids, check_optional_id, start,
-};
-use crate::client::Client;
+use super::{MAX_EXPORT_USERS, MAX_USERS, OpRequest, check_ids, check_optional_id};
 use crate::error::{InvalidArgumentError, Result};
-
-impl Client {
-    /// Exports users with their messages: `POST /api/v2/export/users`. The
-    /// task's result is an [`ExportResult`] with a download link.
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for no user ids, more than [`MAX_EXPORT_USERS`], or an empty id;
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn export_users(
-        &self,
-        request: ExportUsersRequest,
-    ) -> Result<TaskStarted<ExportResult>> {
-        start(self, &request).await
-    }
-
-    /// Deletes users: `POST /api/v2/users/delete`. The task's result maps each
-    /// user id to its outcome ([`DeleteUsersResult`]).
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for no user ids, more than [`MAX_USERS`], an empty id, an
-    ///   empty `new_channel_owner_id`, or [`DeleteMode::Pruning`] for
-    ///   `conversations` or `calls` (which take soft or hard only);
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn delete_users(
-        &self,
-        request: DeleteUsersRequest,
-    ) -> Result<TaskStarted<DeleteUsersResult>> {
-        start(self, &request).await
-    }
-
-    /// Deactivates users: `POST /api/v2/users/deactivate`. The result's shape
-    /// is not documented by Stream, so it is kept as JSON.
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument), before any
-    ///   request, for no user ids, more than [`MAX_USERS`], an empty id or an
-    ///   empty `created_by_id`;
-    /// * [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport)
-    ///   or [`Error::Decode`](crate::Error::Decode) when the request fails.
-    pub async fn deactivate_users(
-        &self,
-        request: DeactivateUsersRequest,
-    ) -> Result<TaskStarted<Value>> {
-        start(self, &request).await
-    }
-
-    /// Reactivates users: `POST /api/v2/users/reactivate`. The result's shape
-    /// is not documented by Stream, so it is kept as JSON.
-    ///
-    /// # Errors
-    ///
-    /// As [`deactivate_users`](Client::deactivate_users).
-    pub async fn reactivate_users(
-        &self,
-        request: ReactivateUsersRequest,
-    ) -> Result<TaskStarted<Value>> {
-        start(self, &request).await
-    }
-}
 
 fn ids(user_ids: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
     user_ids.into_iter().map(Into::into).collect()

@@ -13,15 +13,6 @@ use crate::models::Timestamp;
 /// The longest call type or call id the SDK sends (Stream's limit for call ids).
 pub const MAX_CALL_ID_LENGTH: usize = 64;
 
-impl Client {
-    /// The video operations (delete a call). Cheap: shares this client.
-    pub fn video(&self) -> Video {
-        Video {
-            client: self.clone(),
-        }
-    }
-}
-
 /// Video operations, from [`Client::video`].
 #[derive(Debug, Clone)]
 pub struct Video {
@@ -29,6 +20,12 @@ pub struct Video {
 }
 
 impl Video {
+    pub(crate) fn new(client: &Client) -> Video {
+        Video {
+            client: client.clone(),
+        }
+    }
+
     /// Deletes a call: `POST /api/v2/video/call/{type}/{id}/delete`.
     ///
     /// The call is marked deleted at once and answered

@@ -25,10 +25,9 @@
 //!   timeout error instead of going late. Dropping the request's future while
 //!   it is queued removes it from the queue.
 //!
-//! Duplicate polls of one task share one request ([`shared`]).
+//! Duplicate polls of one task share one request ([`crate::tasks::shared`]).
 
 pub(crate) mod pacer;
-pub(crate) mod shared;
 
 use std::collections::BTreeMap;
 use std::future::Future;

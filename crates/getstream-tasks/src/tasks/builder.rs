@@ -23,11 +23,6 @@ use crate::events::{Entities, WakeKey};
 use crate::models::Task;
 use crate::time::far_future;
 
-/// Default time between polls.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// Default time limit of a wait.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// A wait on a task, returned by [`Client::wait_for_task`]. Adjust it with the
 /// builder methods, then `.await` it.
 ///
@@ -101,32 +96,6 @@ impl<T> std::fmt::Debug for WaitForTask<T> {
     }
 }
 
-impl Client {
-    /// Waits for a task to finish, polling `GET /api/v2/tasks/{id}`.
-    ///
-    /// Polls at once, then every `interval` (default 1 s, or the client's
-    /// [`poll_policy`](crate::ClientBuilder::poll_policy)) until the task
-    /// completes or fails or the `timeout` (default 60 s, or the client's
-    /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) passes. Transient
-    /// poll errors (connection refused or reset, a request cut off by its
-    /// timeout, 5xx, 429) do not end the wait; see [`WaitForTask`].
-    ///
-    /// ```no_run
-    /// # async fn demo(client: getstream_tasks::Client) -> Result<(), getstream_tasks::Error> {
-    /// use std::time::Duration;
-    /// let task = client
-    ///     .wait_for_task("task-id")
-    ///     .interval(Duration::from_secs(5))
-    ///     .timeout(Duration::from_secs(600))
-    ///     .await?;
-    /// println!("{:?}", task.result);
-    /// # Ok(()) }
-    /// ```
-    pub fn wait_for_task(&self, task_id: impl Into<String>) -> WaitForTask {
-        WaitForTask::typed(self, task_id, Ok)
-    }
-}
-
 impl<T> WaitForTask<T> {
     /// A wait whose output is `decode(completed task)`: the typed waits of the
     /// task-starting operations. Every knob applies unchanged; `decode` runs
@@ -158,7 +127,7 @@ impl<T> WaitForTask<T> {
 
     /// Time between polls: shorthand for
     /// [`.policy(PollPolicy::fixed(interval))`](Self::policy). Default:
-    /// [`DEFAULT_POLL_INTERVAL`] (1 s), or the client's policy. Longer when the
+    /// [`DEFAULT_POLL_INTERVAL`](crate::DEFAULT_POLL_INTERVAL) (1 s), or the client's policy. Longer when the
     /// server asks (`Retry-After`, a spent rate-limit window); never past the
     /// deadline. Zero is an [`Error::InvalidArgument`](crate::Error::InvalidArgument).
     pub fn interval(self, interval: Duration) -> Self {
@@ -187,7 +156,7 @@ impl<T> WaitForTask<T> {
     }
 
     /// How long to wait in total, from the first poll. Default:
-    /// [`DEFAULT_WAIT_TIMEOUT`] (60 s, or the client's
+    /// [`DEFAULT_WAIT_TIMEOUT`](crate::DEFAULT_WAIT_TIMEOUT) (60 s, or the client's
     /// [`wait_timeout`](crate::ClientBuilder::wait_timeout)) when no
     /// [`deadline`](Self::deadline) is set; with both, the earlier one wins.
     /// Zero is an [`Error::InvalidArgument`](crate::Error::InvalidArgument).
@@ -276,7 +245,7 @@ impl<T> WaitForTask<T> {
     /// Checks the knobs and starts the clock.
     pub(crate) fn into_poller(self) -> Result<(Poller, Decode<T>)> {
         validate_task_id(&self.task_id)?;
-        let defaults = self.client.wait_defaults;
+        let defaults = self.client.inner.wait_defaults;
         let policy = self.policy.unwrap_or(defaults.policy);
         policy.validate()?;
         if self.timeout.is_some_and(|t| t.is_zero()) {
@@ -301,7 +270,7 @@ impl<T> WaitForTask<T> {
         let rng = policy.rng(&self.task_id);
         // Listening starts before the first poll, so an event that comes
         // while it is in flight is not lost.
-        let wake = self.client.task_events.as_ref().map(|events| {
+        let wake = self.client.inner.events.as_ref().map(|events| {
             let mut keys = vec![WakeKey::Task(self.task_id.as_str().into())];
             keys.extend(self.entities.iter().flat_map(|e| e.iter().cloned()));
             Box::new(Listening {
@@ -314,7 +283,7 @@ impl<T> WaitForTask<T> {
         });
         let poller = Poller {
             wake,
-            transport: self.client.inner,
+            client: self.client.inner,
             task_id: self.task_id,
             policy: Policy {
                 poll: policy,

@@ -3,43 +3,10 @@
 use http::Method;
 use tokio::time::Instant;
 
-use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
 use crate::sched::Priority;
 use crate::transport::{Request, Response, Transport};
-
-impl Client {
-    /// Reads a task's current status once.
-    ///
-    /// The id is sent percent-encoded as one path segment of
-    /// `/api/v2/tasks/{id}`, so no id can change the path.
-    ///
-    /// # Errors
-    ///
-    /// * [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an empty
-    ///   id (or `.`/`..`), before any request;
-    /// * [`Error::Api`](crate::Error::Api) when the server answers with an error
-    ///   (e.g. 404 for an unknown task, 401 for bad credentials);
-    /// * [`Error::Transport`](crate::Error::Transport) when no complete response
-    ///   arrives within the request timeout;
-    /// * [`Error::Decode`](crate::Error::Decode) when a 2xx body is not a task.
-    ///
-    /// A task with status `failed` is *not* an error here: it is returned as is.
-    pub async fn get_task(&self, task_id: &str) -> Result<Task> {
-        Ok(self.get_task_response(task_id).await?.into_body())
-    }
-
-    /// Like [`get_task`](Client::get_task), also returning the response's status
-    /// and rate-limit headers.
-    ///
-    /// # Errors
-    ///
-    /// As for [`get_task`](Client::get_task).
-    pub async fn get_task_response(&self, task_id: &str) -> Result<Response<Task>> {
-        fetch(self.transport(), task_id, None, None, Priority::default()).await
-    }
-}
 
 /// The longest task id sent (in bytes).
 const MAX_TASK_ID_LEN: usize = 4096;

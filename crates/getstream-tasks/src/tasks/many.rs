@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::builder::WaitForTask;
 use super::policy::PollPolicy;
-use crate::client::Client;
 use crate::error::{InvalidArgumentError, Result};
 use crate::models::Task;
 
@@ -27,7 +26,7 @@ pub struct TaskOutcome<T = Task> {
     pub result: Result<T>,
 }
 
-/// Many waits at once, from [`Client::wait_for_tasks`] or
+/// Many waits at once, from [`Client::wait_for_tasks`](crate::Client::wait_for_tasks) or
 /// [`WaitForTasks::from_waits`]: a [`Stream`](futures_util::Stream) of one
 /// [`TaskOutcome`] per wait, in completion order.
 ///
@@ -93,19 +92,6 @@ impl<T> std::fmt::Debug for WaitForTasks<T> {
                 .field("state", &"running")
                 .finish(),
         }
-    }
-}
-
-impl Client {
-    /// Waits on many tasks at once; see [`WaitForTasks`]. Each id gets a
-    /// [`wait_for_task`](Self::wait_for_task) with the client's defaults;
-    /// the builder methods of [`WaitForTasks`] change them for all.
-    pub fn wait_for_tasks<I>(&self, task_ids: I) -> WaitForTasks
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        WaitForTasks::from_waits(task_ids.into_iter().map(|id| self.wait_for_task(id)))
     }
 }
 

@@ -33,6 +33,11 @@ use crate::error::{Error, InvalidArgumentError, Result};
 use crate::models::{RateLimitInfo, Task, TaskStatus};
 use crate::sched::pacer::cap;
 
+/// Default time between polls.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Default time limit of a wait.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The safety-net interval of [`PollPolicy::long_running`] with push on: twice
 /// the 15 s within which Stream ends every delivery attempt of a webhook
 /// event, so a lost event is noticed within one more interval.
@@ -96,7 +101,7 @@ enum Schedule {
 impl Default for PollPolicy {
     /// [`PollPolicy::fixed`] with [`DEFAULT_POLL_INTERVAL`](crate::DEFAULT_POLL_INTERVAL) (1 s).
     fn default() -> Self {
-        PollPolicy::fixed(crate::DEFAULT_POLL_INTERVAL)
+        PollPolicy::fixed(DEFAULT_POLL_INTERVAL)
     }
 }
 

@@ -15,11 +15,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::policy::{ErrorDecision, Next, Policy, Push, TaskDecision};
+use crate::client::ClientInner;
 use crate::error::{CancelledError, Error, Result, TaskError, TransportError};
 use crate::events::Subscription;
 use crate::models::{Task, TaskStatus};
 use crate::sched::Priority;
-use crate::transport::{Response, Transport};
+use crate::transport::Response;
 
 /// The answer window of a wait's final poll: when the next poll would come
 /// later than this before the deadline, the final poll is sent this long
@@ -82,9 +83,8 @@ pub(crate) enum Step {
 
 /// The state of a running wait.
 pub(crate) struct Poller {
-    /// The client's transport, not a whole `Client` (whose wait defaults
-    /// every sleeping wait would carry for nothing).
-    pub(super) transport: Arc<Transport>,
+    /// The client's shared state: its transport and shared polls.
+    pub(super) client: Arc<ClientInner>,
     pub(super) task_id: String,
     pub(super) policy: Policy,
     pub(super) rng: fastrand::Rng,
@@ -332,10 +332,10 @@ impl Poller {
             final_at: Some(self.last_poll_at()),
         };
         let outcome = self
-            .transport
-            .shared_polls()
+            .client
+            .shared_polls
             .poll(
-                &self.transport,
+                &self.client.transport,
                 &self.task_id,
                 self.deadline,
                 self.attempt_header.then_some(attempt),
@@ -367,7 +367,7 @@ impl Poller {
         // The time left until the final poll slot: zero once it has come, so
         // that a poll ending then (or later) ends the wait.
         let time_left = self.last_poll_at().saturating_duration_since(now);
-        let wall = self.transport.clock().now();
+        let wall = self.client.transport.clock().now();
         let sample = self.rng.f64();
         let then = match &outcome {
             Ok(response) => {

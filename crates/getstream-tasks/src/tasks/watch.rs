@@ -10,50 +10,12 @@ use tokio::time::Instant;
 use super::builder::WaitForTask;
 use super::poller::Decode;
 use super::poller::{Polled, Poller, Step};
-use crate::client::Client;
 use crate::error::Result;
 use crate::models::Task;
 
-impl Client {
-    /// Watches a task: a [`Stream`](futures_util::Stream) of
-    /// [`WatchEvent`]s, one per poll, ending with the wait's outcome. Same
-    /// knobs, defaults and errors as [`wait_for_task`](Self::wait_for_task).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let server = doc_support::serve(&["waiting", "running", "completed"]).await;
-    /// # let client = getstream_tasks::Client::builder("api-key", "api-secret").base_url(server.as_str()).build()?;
-    /// # tokio::time::pause();
-    /// use futures::StreamExt;
-    /// use getstream_tasks::WatchEvent;
-    ///
-    /// let mut events = client.watch_task("task-id");
-    /// while let Some(event) = events.next().await {
-    ///     match event {
-    ///         WatchEvent::Polled(seen) => eprintln!(
-    ///             "poll {} after {:?}: {}",
-    ///             seen.poll(),
-    ///             seen.elapsed(),
-    ///             seen.status().map_or("no answer".into(), |s| s.to_string()),
-    ///         ),
-    ///         WatchEvent::Finished(outcome) => {
-    ///             let task = outcome?;
-    ///             println!("done: {}", task.status);
-    ///         }
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// # use getstream_test_support as doc_support;
-    /// ```
-    pub fn watch_task(&self, task_id: impl Into<String>) -> WatchTask {
-        self.wait_for_task(task_id).watch()
-    }
-}
-
 impl<T> WaitForTask<T> {
     /// Watches this wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s,
-    /// one per poll, ending with the outcome. See [`Client::watch_task`].
+    /// one per poll, ending with the outcome. See [`Client::watch_task`](crate::Client::watch_task).
     pub fn watch(self) -> WatchTask<T> {
         WatchTask {
             state: WatchState::Ready(Box::new(self)),
@@ -84,7 +46,7 @@ impl<T> WatchEvent<T> {
 }
 
 /// A watched wait: a [`Stream`](futures_util::Stream) of [`WatchEvent`]s, from
-/// [`Client::watch_task`] or [`WaitForTask::watch`].
+/// [`Client::watch_task`](crate::Client::watch_task) or [`WaitForTask::watch`].
 ///
 /// It yields one [`WatchEvent::Polled`] per poll that does not end the wait,
 /// then one [`WatchEvent::Finished`] with the outcome, then `None`. Nothing

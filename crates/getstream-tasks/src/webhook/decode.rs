@@ -8,7 +8,7 @@ use std::io::Read;
 
 use base64::Engine as _;
 
-use super::error::{WebhookError, WebhookErrorKind as Kind};
+use crate::error::{WebhookError, WebhookErrorKind as Kind};
 
 /// The gzip magic: Stream compresses payloads without saying so in a header.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

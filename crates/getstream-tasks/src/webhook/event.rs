@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use super::entity_events::{ActivityDeleted, CallDeleted, FeedDeleted};
-use super::error::{WebhookError, WebhookErrorKind as Kind};
+use crate::error::{WebhookError, WebhookErrorKind as Kind};
 use crate::models::Timestamp;
 
 /// One event pushed by Stream (webhook, SQS or SNS), as JSON with a
@@ -103,35 +102,6 @@ impl WebhookEvent {
         self.json
     }
 
-    /// A typed view of the event, by its `type`; [`EventView::Other`] for any
-    /// other type.
-    pub fn view(&self) -> EventView<'_> {
-        let event = self;
-        match self.event_type() {
-            t if export_kind_of(t).is_some() && t.ends_with(".success") => {
-                EventView::ExportSucceeded(ExportSucceeded { event })
-            }
-            t if export_kind_of(t).is_some() && t.ends_with(".error") => {
-                EventView::ExportFailed(ExportFailed { event })
-            }
-            "channel_batch_update.started" | "channel_batch_update.completed" => {
-                EventView::ChannelBatchUpdate(ChannelBatchUpdate { event })
-            }
-            "channel.deleted" => EventView::ChannelDeleted(ChannelDeleted { event }),
-            "user.deleted" | "user.deactivated" | "user.reactivated" => {
-                EventView::User(UserEvent { event })
-            }
-            "call.deleted" => EventView::CallDeleted(CallDeleted::new(event)),
-            "feeds.feed.deleted" | "feed.deleted" => {
-                EventView::FeedDeleted(FeedDeleted::new(event))
-            }
-            "feeds.activity.deleted" | "activity.deleted" => {
-                EventView::ActivityDeleted(ActivityDeleted::new(event))
-            }
-            _ => EventView::Other,
-        }
-    }
-
     pub(crate) fn str_field(&self, name: &str) -> Option<&str> {
         self.json.get(name)?.as_str()
     }
@@ -139,32 +109,6 @@ impl WebhookEvent {
     fn timestamp(&self, name: &str) -> Option<Timestamp> {
         timestamp(self.json.get(name)?)
     }
-}
-
-/// A typed view of a [`WebhookEvent`], from [`WebhookEvent::view`].
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum EventView<'a> {
-    /// `export.{channels,users,bulk_image_moderation,moderation_logs,review_queue}.success`.
-    ExportSucceeded(ExportSucceeded<'a>),
-    /// `export.{channels,users,bulk_image_moderation,moderation_logs,review_queue}.error`.
-    ExportFailed(ExportFailed<'a>),
-    /// `channel_batch_update.started` or `channel_batch_update.completed`.
-    ChannelBatchUpdate(ChannelBatchUpdate<'a>),
-    /// `channel.deleted` (sent per channel by a channel delete).
-    ChannelDeleted(ChannelDeleted<'a>),
-    /// `user.deleted`, `user.deactivated` or `user.reactivated` (sent per
-    /// user by the user jobs).
-    User(UserEvent<'a>),
-    /// `call.deleted` (a call delete sends it; no `task_id`).
-    CallDeleted(CallDeleted<'a>),
-    /// `feeds.feed.deleted` (also read under `feed.deleted`): one feed removed.
-    FeedDeleted(FeedDeleted<'a>),
-    /// `feeds.activity.deleted` (also read under `activity.deleted`): one
-    /// activity removed.
-    ActivityDeleted(ActivityDeleted<'a>),
-    /// Any other event type.
-    Other,
 }
 
 /// What an export exported.
@@ -184,7 +128,7 @@ pub enum ExportKind {
 }
 
 /// The export an `export.<what>.<outcome>` event type names, if it is one.
-fn export_kind_of(event_type: &str) -> Option<ExportKind> {
+pub(super) fn export_kind_of(event_type: &str) -> Option<ExportKind> {
     let what = event_type.strip_prefix("export.")?;
     let (what, outcome) = what.rsplit_once('.')?;
     if outcome != "success" && outcome != "error" {
@@ -208,7 +152,7 @@ fn export_kind(event: &WebhookEvent) -> ExportKind {
 /// image moderation, moderation logs, review queue).
 #[derive(Debug, Clone, Copy)]
 pub struct ExportSucceeded<'a> {
-    event: &'a WebhookEvent,
+    pub(super) event: &'a WebhookEvent,
 }
 
 impl<'a> ExportSucceeded<'a> {
@@ -237,7 +181,7 @@ impl<'a> ExportSucceeded<'a> {
 /// An export that failed: `export.<what>.error`.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportFailed<'a> {
-    event: &'a WebhookEvent,
+    pub(super) event: &'a WebhookEvent,
 }
 
 impl<'a> ExportFailed<'a> {
@@ -266,7 +210,7 @@ impl<'a> ExportFailed<'a> {
 /// `channel_batch_update.started` / `channel_batch_update.completed`.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelBatchUpdate<'a> {
-    event: &'a WebhookEvent,
+    pub(super) event: &'a WebhookEvent,
 }
 
 impl<'a> ChannelBatchUpdate<'a> {
@@ -308,7 +252,7 @@ impl<'a> ChannelBatchUpdate<'a> {
 /// per channel).
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelDeleted<'a> {
-    event: &'a WebhookEvent,
+    pub(super) event: &'a WebhookEvent,
 }
 
 impl<'a> ChannelDeleted<'a> {
@@ -348,7 +292,7 @@ pub enum UserAction {
 /// send one per user).
 #[derive(Debug, Clone, Copy)]
 pub struct UserEvent<'a> {
-    event: &'a WebhookEvent,
+    pub(super) event: &'a WebhookEvent,
 }
 
 impl<'a> UserEvent<'a> {

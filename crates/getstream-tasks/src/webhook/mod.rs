@@ -92,27 +92,27 @@
 
 mod decode;
 mod entity_events;
-mod error;
 mod event;
 #[cfg(test)]
 mod props;
 mod replay;
 mod signature;
+mod view;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+pub use crate::error::{WebhookError, WebhookErrorKind};
 pub use entity_events::{ActivityDeleted, CallDeleted, FeedDeleted};
-pub use error::{WebhookError, WebhookErrorKind};
 pub use event::{
-    ChannelBatchUpdate, ChannelDeleted, EventView, ExportFailed, ExportKind, ExportSucceeded,
-    UserAction, UserEvent, WebhookEvent,
+    ChannelBatchUpdate, ChannelDeleted, ExportFailed, ExportKind, ExportSucceeded, UserAction,
+    UserEvent, WebhookEvent,
 };
 pub use replay::{DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_WINDOW, Deliveries, WEBHOOK_ID_HEADER};
 pub use signature::{sign, verify_signature};
+pub use view::EventView;
 
-use crate::client::Client;
 use crate::error::Result;
 
 /// The default cap on a payload's size, as received or once inflated: 16 MiB.
@@ -268,27 +268,4 @@ pub fn parse_sqs(message_body: &str) -> Result<WebhookEvent> {
 /// `Notification` with a string `Message`), or as [`parse_sqs`].
 pub fn parse_sns(notification: &str) -> Result<WebhookEvent> {
     Parser::default().parse_sns(notification)
-}
-
-impl Client {
-    /// [`webhook::verify_and_parse`](verify_and_parse) with this client's API
-    /// secret: `body` is the raw request body, `signature` the `X-Signature`
-    /// header.
-    ///
-    /// ```
-    /// let client = getstream_tasks::Client::new("api-key", "api-secret")?;
-    /// let body = br#"{"type":"export.channels.error","task_id":"t1","error":"boom"}"#;
-    /// let signature = getstream_tasks::webhook::sign(body, "api-secret");
-    /// let event = client.verify_webhook(body, &signature)?;
-    /// assert_eq!(event.task_id(), Some("t1"));
-    /// assert!(client.verify_webhook(body, &"0".repeat(64)).is_err());
-    /// # Ok::<(), getstream_tasks::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`webhook::verify_and_parse`](verify_and_parse).
-    pub fn verify_webhook(&self, body: &[u8], signature: &str) -> Result<WebhookEvent> {
-        verify_and_parse(body, signature, self.transport().api_secret())
-    }
 }

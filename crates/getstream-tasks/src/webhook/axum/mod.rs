@@ -142,7 +142,7 @@ impl Receiver {
     /// A receiver that verifies with the client's secret and publishes to the
     /// client's [`TaskEvents`] hub (if it has one).
     pub fn for_client(client: &Client) -> Self {
-        let mut receiver = Receiver::new(client.transport().api_secret());
+        let mut receiver = Receiver::new(client.webhook_secret());
         receiver.events = client.task_events().cloned();
         receiver
     }

@@ -1,16 +1,17 @@
-//! The [`Client`] and its [`ClientBuilder`].
+//! The [`ClientBuilder`], and the constructors of [`Client`] that use it.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Client, ClientInner, WaitDefaults};
 use crate::auth::tokens::ServerTokens;
 use crate::auth::{Secret, plain_http};
 use crate::error::{Error, InvalidArgumentError, Result, TransportError};
 use crate::events::TaskEvents;
 use crate::sched::DEFAULT_MAX_IN_FLIGHT;
-use crate::tasks::builder::DEFAULT_WAIT_TIMEOUT;
 use crate::tasks::policy::PollPolicy;
+use crate::tasks::shared::SharedPolls;
 use crate::time::{Clock, TimeSource};
 use crate::transport::Transport;
 use crate::transport::connect_gate::{CONNECT_GRACE, ConnectGate};
@@ -26,37 +27,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 /// Default limit on the size of a successful response body: 32 MiB.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
-
-/// A client for Stream's server-side API.
-///
-/// Cheap to clone: clones share one connection pool (kept alive across polls)
-/// and one server token. The secret and the token never show in `Debug`.
-///
-/// ```
-/// let client = getstream_tasks::Client::new("my-api-key", "my-api-secret")?;
-/// let debug = format!("{client:?}");
-/// assert!(debug.contains("my-api-key") && !debug.contains("my-api-secret"));
-/// # Ok::<(), getstream_tasks::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    pub(crate) inner: Arc<Transport>,
-    /// Defaults of every wait (poll policy, wait timeout, attempt header).
-    pub(crate) wait_defaults: WaitDefaults,
-    /// The hub whose events wake this client's waits, if any.
-    pub(crate) task_events: Option<TaskEvents>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url().as_str())
-            .field("api_key", &self.inner.api_key())
-            .field("api_secret", &"[redacted]")
-            .field("timeout", &self.inner.request_timeout())
-            .finish()
-    }
-}
 
 impl Client {
     /// A client with the default settings (see [`ClientBuilder`]).
@@ -82,32 +52,6 @@ impl Client {
     /// not Unicode, or when `STREAM_BASE_URL` is not an http(s) URL.
     pub fn from_env() -> Result<Client> {
         ClientBuilder::from_env()?.build()
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        self.inner.base_url().as_str()
-    }
-
-    /// The API key this client sends.
-    pub fn api_key(&self) -> &str {
-        self.inner.api_key()
-    }
-
-    /// The hub of pushed events this client's waits listen to, if any.
-    pub fn task_events(&self) -> Option<&TaskEvents> {
-        self.task_events.as_ref()
-    }
-
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.inner
-    }
-
-    /// The most requests this client (with its clones) has had in flight at
-    /// once; never more than its
-    /// [`max_in_flight`](ClientBuilder::max_in_flight).
-    pub fn peak_in_flight(&self) -> usize {
-        self.inner.scheduler().peak_in_flight()
     }
 }
 
@@ -440,48 +384,21 @@ impl ClientBuilder {
             base_url,
             self.api_key,
             tokens,
-            webhook_secret,
             self.timeout,
             self.clock,
+            self.max_response_size,
+            self.max_in_flight,
         )
-        .with_max_body(self.max_response_size)
-        .with_max_in_flight(self.max_in_flight)
         .with_connect_gate(connect_gate);
         Ok(Client {
-            inner: Arc::new(transport),
-            wait_defaults: self.wait_defaults,
-            task_events: self.task_events,
+            inner: Arc::new(ClientInner {
+                transport: Arc::new(transport),
+                shared_polls: SharedPolls::default(),
+                wait_defaults: self.wait_defaults,
+                events: self.task_events,
+                webhook_secret,
+            }),
         })
-    }
-}
-
-/// A client's defaults for every wait (set on its builder).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct WaitDefaults {
-    pub(crate) policy: PollPolicy,
-    pub(crate) timeout: Duration,
-    pub(crate) poll_attempt_header: bool,
-}
-
-impl Default for WaitDefaults {
-    fn default() -> Self {
-        WaitDefaults {
-            policy: PollPolicy::default(),
-            timeout: DEFAULT_WAIT_TIMEOUT,
-            poll_attempt_header: false,
-        }
-    }
-}
-
-impl WaitDefaults {
-    pub(crate) fn validate(&self) -> Result<()> {
-        self.policy.validate()?;
-        if self.timeout.is_zero() {
-            return Err(
-                InvalidArgumentError::new("wait_timeout", "must be greater than zero").into(),
-            );
-        }
-        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@ use crate::blocking::Client;
 use crate::error::Result;
 use crate::ops::BulkImageModerationResult;
 
-use super::TaskStarted;
+use super::ops::TaskStarted;
 
 impl Client {
     /// The moderation operations; see [`crate::Client::moderation`].

@@ -1,5 +1,4 @@
-//! The blocking mirror of the task-starting operations (re-exported from
-//! [`crate::blocking`]).
+//! The blocking mirror of the task-starting operations and their handles.
 
 use std::fmt;
 use std::future::Future;
@@ -9,16 +8,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::blocking::{Client, WaitForTask};
-
-mod feeds;
-mod jobs24;
-mod lifecycle;
-mod moderation;
-pub use feeds::Feeds;
-pub use jobs24::{ChannelBatchUpdateResponse, UpdateUsersResponse};
-pub use moderation::Moderation;
-mod video;
-pub use video::{DeleteCallResponse, Video};
 
 use crate::error::Result;
 use crate::models::Task;
@@ -94,7 +83,7 @@ impl Client {
 
 impl Client {
     /// Runs an async operation that starts a task, and mirrors its answer.
-    fn start<T, F>(&self, op: impl FnOnce(crate::Client) -> F) -> Result<TaskStarted<T>>
+    pub(super) fn start<T, F>(&self, op: impl FnOnce(crate::Client) -> F) -> Result<TaskStarted<T>>
     where
         T: 'static,
         F: Future<Output = Result<crate::TaskStarted<T>>> + Send + 'static,
@@ -114,7 +103,7 @@ impl Client {
 /// Blocking chat operations, from [`Client::chat`].
 #[derive(Debug, Clone)]
 pub struct Chat {
-    client: Client,
+    pub(super) client: Client,
 }
 
 impl Chat {

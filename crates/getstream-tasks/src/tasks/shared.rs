@@ -13,10 +13,10 @@ use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, WeakShared};
 use tokio::time::Instant;
 
-use super::Priority;
+use super::get::fetch;
 use crate::error::{Error, Result, TransportError};
 use crate::models::Task;
-use crate::tasks::get::fetch;
+use crate::sched::Priority;
 use crate::transport::{Response, Transport};
 
 /// What a shared poll hands to the waits that joined it. Both sides are
@@ -33,9 +33,10 @@ struct Flight {
 }
 
 /// The polls of one client that are queued or in flight, by task id.
+/// (Shared with the polls themselves, which remove their entry when done.)
 #[derive(Default)]
 pub(crate) struct SharedPolls {
-    state: Mutex<Polls>,
+    state: Arc<Mutex<Polls>>,
 }
 
 #[derive(Default)]
@@ -52,7 +53,7 @@ impl std::fmt::Debug for SharedPolls {
 
 impl SharedPolls {
     fn lock(&self) -> std::sync::MutexGuard<'_, Polls> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     /// Polls `task_id` once for a wait, joining a poll of the same task that
@@ -77,13 +78,13 @@ impl SharedPolls {
                         polls.next_id += 1;
                         let id = polls.next_id;
                         let owned = transport.clone();
+                        let state = self.state.clone();
                         let key = task_id.to_owned();
                         let answer = async move {
                             let outcome =
                                 fetch(&owned, &key, Some(deadline), attempt, priority).await;
                             // Later polls make a fresh request.
-                            let shared = owned.shared_polls();
-                            let mut polls = shared.lock();
+                            let mut polls = lock(&state);
                             if polls.flights.get(&key).is_some_and(|f| f.id == id) {
                                 polls.flights.remove(&key);
                             }
@@ -124,6 +125,10 @@ impl SharedPolls {
             }
         }
     }
+}
+
+fn lock(state: &Mutex<Polls>) -> std::sync::MutexGuard<'_, Polls> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The answer itself when this wait is the last to hold it, else a copy.

@@ -20,7 +20,7 @@ pub enum WebhookErrorKind {
     /// A JSON object without a non-empty string `type`.
     MissingType,
     /// The payload (as received, or once inflated) is larger than the cap
-    /// ([`Parser::max_payload_size`](super::Parser::max_payload_size)), or
+    /// ([`Parser::max_payload_size`](crate::webhook::Parser::max_payload_size)), or
     /// its JSON holds more values than one per 8 bytes of the cap.
     PayloadTooLarge,
     /// An SNS message that is not a `Notification` envelope with a string

@@ -9,7 +9,7 @@ use crate::ops::{
     UserRequest,
 };
 
-use super::{Chat, TaskHandle, TaskStarted};
+use super::ops::{Chat, TaskHandle, TaskStarted};
 
 channel_batch_update_response!(
     /// What a channel batch update answered; see [`crate::ChannelBatchUpdateResponse`].

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::TaskHandle;
+use super::ops::TaskHandle;
 use crate::blocking::Client;
 use crate::error::Result;
 use crate::ops::{Call, DeleteCallRequest, DeleteCallResult};

@@ -9,7 +9,7 @@ use crate::ops::{
     TruncateChannelResponse, UserResponse,
 };
 
-use super::{Chat, TaskStarted};
+use super::ops::{Chat, TaskStarted};
 
 impl Client {
     /// Deactivates one user; see [`crate::Client::deactivate_user`].

@@ -7,7 +7,7 @@ use crate::ops::{
     FeedUserExportResult,
 };
 
-use super::TaskStarted;
+use super::ops::TaskStarted;
 
 impl Client {
     /// The feeds operations; see [`crate::Client::feeds`].
