@@ -10,6 +10,9 @@ bash scripts/setup.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== the house: no import loop between files, no source file over 500 code lines"
+python3 scripts/import-loops.py --fail
+python3 scripts/code-lines.py --fail
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The workspace build unifies the SDK's features (the CLI turns on gzip, axum,

@@ -180,7 +180,7 @@ enum Cmd {
     /// The emulator, as `getstream-emulator` (the same library and options): the
     /// soak's emulator process when no `--emulator` binary is given.
     #[command(hide = true)]
-    Emulator(getstream_emulator::cli::Args),
+    Emulator(Box<getstream_emulator::cli::Args>),
     /// Bench 5: the emulator's GET /api/v2/tasks/{id} vs a bare axum route, in this process.
     Load {
         #[arg(long, default_value_t = 16)]
@@ -266,7 +266,7 @@ fn run(cmd: Cmd) -> Result<Value, BoxError> {
         Cmd::Feeds(args) => async_runtime()?.block_on(feeds::run(args)),
         Cmd::Soak(args) => async_runtime()?.block_on(soak::run(args)),
         Cmd::Emulator(args) => async_runtime()?
-            .block_on(getstream_emulator::cli::run(args))
+            .block_on(getstream_emulator::cli::run(*args))
             .map(|()| Value::Null)
             .map_err(|e| getstream_emulator::report::one_line_chain(&e).into()),
         Cmd::Load {
