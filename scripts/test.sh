@@ -53,6 +53,12 @@ echo "== cargo publish --dry-run (the SDK, the emulator and the CLI, as a user w
 # other two as packaged, through cargo's local staging registry): catches a file left out
 # of a package, a path outside it, a dependency the registry cannot give. Reads crates.io's
 # index, as the build does; --allow-dirty packages uncommitted work as it is.
+# Cargo unpacks the staged packages into its registry cache under crates.io's name and
+# version, and reuses an unpacked copy it finds there: a copy left by an earlier dry-run
+# (our crates are never downloaded from crates.io) would build the CLI against old sources.
+for stale in "${CARGO_HOME:-$HOME/.cargo}"/registry/{src,cache}/*/getstream-{tasks,emulator,cli}-0.1.0{,.crate}; do
+  rm -rf "$stale"
+done
 cargo publish --dry-run --locked --allow-dirty -p getstream-tasks -p getstream-emulator -p getstream-cli
 bash scripts/package-check.sh
 if [ -z "${SKIP_PYTHON:-}" ] && [ -f scripts/python-compat.sh ]; then
