@@ -56,7 +56,10 @@ echo "== cargo publish --dry-run (the SDK, the emulator and the CLI, as a user w
 # Cargo unpacks the staged packages into its registry cache under crates.io's name and
 # version, and reuses an unpacked copy it finds there: a copy left by an earlier dry-run
 # (our crates are never downloaded from crates.io) would build the CLI against old sources.
-for stale in "${CARGO_HOME:-$HOME/.cargo}"/registry/{src,cache}/*/getstream-{tasks,emulator,cli}-0.1.0{,.crate}; do
+# Likewise its build of them: cargo never rebuilds a registry package it has built, so their
+# fingerprints go too (the workspace's own builds of them are redone on the next build).
+for stale in "${CARGO_HOME:-$HOME/.cargo}"/registry/{src,cache}/*/getstream-{tasks,emulator,cli}-0.1.0{,.crate} \
+  target/debug/.fingerprint/getstream-{tasks,emulator,cli}-*; do
   rm -rf "$stale"
 done
 cargo publish --dry-run --locked --allow-dirty -p getstream-tasks -p getstream-emulator -p getstream-cli
